@@ -1,0 +1,297 @@
+//! The syntax tree of one story file: plain data, as written, names unresolved.
+//!
+//! Each type's doc shows the surface syntax it comes from. Trees are at most
+//! [`MAX_DEPTH`] deep (the parser refuses deeper input), so walking and
+//! dropping them recursively is bounded.
+
+use crate::diagnostic::Span;
+
+/// The deepest nesting of blocks, expressions or inline markup accepted.
+pub const MAX_DEPTH: usize = 256;
+
+/// A name as written, with where it was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// One parsed file.
+#[derive(Debug, Clone, Default)]
+pub struct File {
+    pub headers: Vec<Header>,
+    pub includes: Vec<Include>,
+    pub decls: Vec<Decl>,
+    pub scenes: Vec<Scene>,
+}
+
+/// `title: The Rise of Stalin`, `author: …`, `start: gorki`, `about: …`.
+#[derive(Debug, Clone)]
+pub struct Header {
+    pub key: HeaderKey,
+    pub value: String,
+    pub span: Span,
+    pub value_span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeaderKey {
+    Title,
+    Author,
+    Start,
+    About,
+}
+
+/// `include "act2.fab"`.
+#[derive(Debug, Clone)]
+pub struct Include {
+    pub path: String,
+    pub span: Span,
+}
+
+/// A declaration in a file's prologue.
+#[derive(Debug, Clone)]
+pub enum Decl {
+    /// `const QUORUM = 6`
+    Const {
+        name: Ident,
+        value: Expr,
+        span: Span,
+    },
+    /// `var apparatus = 2`, `var allies: set of Person = {zinoviev}`
+    Var {
+        name: Ident,
+        ty: Option<TypeExpr>,
+        value: Expr,
+        span: Span,
+    },
+    /// `enum Person { trotsky, zinoviev }`
+    Enum {
+        name: Ident,
+        variants: Vec<Ident>,
+        span: Span,
+    },
+}
+
+/// `int`, `bool`, `text`, `Person`, `set of Person`.
+#[derive(Debug, Clone)]
+pub enum TypeExpr {
+    Named(Ident),
+    SetOf(Ident),
+}
+
+/// `== id: Title` or `== ending id: Title`, and its lines.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    pub name: Ident,
+    pub title: Option<String>,
+    pub is_ending: bool,
+    pub tags: Vec<Tag>,
+    pub body: Block,
+    /// The header line.
+    pub span: Span,
+}
+
+pub type Block = Vec<Stmt>;
+
+/// `# key: value` or `# key`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tag {
+    pub key: String,
+    pub value: Option<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum StmtKind {
+    /// A plain line of prose with inline markup.
+    Text { text: Text, tags: Vec<Tag> },
+    /// `~ target op value`
+    Assign {
+        target: Ident,
+        op: AssignOp,
+        value: Expr,
+    },
+    /// `-> scene` or `-> ending scene`
+    Divert(Divert),
+    /// `if c:` block, `elif c:` blocks, `else:` block.
+    If {
+        branches: Vec<(Expr, Block)>,
+        otherwise: Option<Block>,
+    },
+    /// A run of `*` / `+` lines at one indentation.
+    Choices(Vec<Choice>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AssignOp {
+    /// `=`
+    Set,
+    /// `+=`
+    Add,
+    /// `-=`
+    Sub,
+}
+
+/// `-> target`
+#[derive(Debug, Clone)]
+pub struct Divert {
+    pub target: Ident,
+    pub span: Span,
+}
+
+/// `* text`, `+ {guard} text`, `* [requires guard: "reason"] text -> target`, `* ->`.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub sticky: bool,
+    pub guard: Guard,
+    /// `None` for a fallback choice (no text).
+    pub text: Option<Text>,
+    pub divert: Option<Divert>,
+    pub body: Block,
+    pub tags: Vec<Tag>,
+    /// The choice's own line.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum Guard {
+    Always,
+    /// `{expr}`: hidden while false.
+    Hidden(Expr),
+    /// `[requires expr]` or `[requires expr: "reason"]`: shown disabled while false.
+    Requires {
+        condition: Expr,
+        reason: Option<String>,
+        /// The guard's source text, the reason when none is written.
+        source: String,
+    },
+}
+
+/// A line of prose: literal pieces and inline markup.
+pub type Text = Vec<Segment>;
+
+#[derive(Debug, Clone)]
+pub enum Segment {
+    Literal(String),
+    /// `{expr}`
+    Interpolate(Expr),
+    /// `{cond: then|else}`
+    Conditional {
+        condition: Expr,
+        then: Text,
+        otherwise: Text,
+    },
+    /// `{a|b}`, `{&a|b}`, `{!a|b}`, `{~a|b}`
+    Alternatives {
+        kind: AltKind,
+        options: Vec<Text>,
+        span: Span,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum AltKind {
+    /// `{a|b|c}`: stops at the last.
+    Sequence,
+    /// `{&a|b|c}`: wraps around.
+    Cycle,
+    /// `{!a|b}`: each once, then nothing.
+    Once,
+    /// `{~a|b}`: one at random.
+    Shuffle,
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Int(i64),
+    Bool(bool),
+    Str(String),
+    /// `{a, b}`
+    Set(Vec<Expr>),
+    /// A variable, constant or enum value.
+    Name(String),
+    /// `turns`
+    Turns,
+    /// `count(x)`, `visits(scene)`, `random(lo, hi)`, `min(a, b)`, `max(a, b)`.
+    Call { function: Ident, args: Vec<Expr> },
+    Unary(UnaryOp, Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+}
+
+impl BinaryOp {
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::Ne => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::In => "in",
+            BinaryOp::NotIn => "not in",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Binding strength: higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge
+            | BinaryOp::In
+            | BinaryOp::NotIn => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 6,
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Source files, spans and diagnostics: what every stage reports problems with.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FileId(pub u32);
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// One loaded source file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The path as given or found, used in messages.
+    pub path: PathBuf,
+    /// The text, with any byte-order mark removed. Invalid UTF-8 was replaced.
+    pub text: String,
+    /// Byte offset of the start of every line.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(index, _)| index + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 0-based line index holding `offset`.
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_index(offset);
+        let start = self.line_starts[line];
+        let column = self.text[start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count();
+        (line + 1, column + 1)
+    }
+
+    /// The text of the 0-based line `line`, without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line];
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Every file a check has loaded, addressed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(path, text));
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn find(&self, path: &Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|file| file.path == path)
+            .map(|index| FileId(index as u32))
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// A secondary location with its own message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+/// One problem found in a story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    pub message: String,
+    pub span: Span,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code,
+            message: message.into(),
+            span,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $code:ident = $severity:ident, $title:literal; )*) => {
+        /// Stable diagnostic codes. `E` codes are errors, `W` codes warnings.
+        /// `docs/DIAGNOSTICS.md` shows a story that triggers each one, and
+        /// `tests/check/` holds a test story for each.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $code, )*
+        }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$code => stringify!($code), )* }
+            }
+
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$code => Severity::$severity, )* }
+            }
+
+            /// A short name for the problem, as used in the docs' index.
+            pub fn title(self) -> &'static str {
+                match self { $( Code::$code => $title, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The file is not valid UTF-8: `\xff` anywhere.
+    E0001 = Error, "invalid UTF-8";
+    /// A line that does not parse: `~ x = = 1`.
+    E0002 = Error, "syntax error";
+    /// Indentation that mixes tabs and spaces.
+    E0003 = Error, "tabs mixed with spaces";
+    /// A line indented where no block opens, or dedented to no enclosing level.
+    E0004 = Error, "bad indentation";
+    /// Blocks, expressions or markup nested deeper than 256 levels.
+    E0005 = Error, "nesting too deep";
+    /// `/*` without `*/`, `{` without `}`, `"` without `"`.
+    E0006 = Error, "unterminated construct";
+    /// A header, include or declaration after the first scene, text before it,
+    /// or a header in an included file.
+    E0007 = Error, "misplaced line";
+    /// `elif` or `else` with no `if` before it.
+    E0008 = Error, "`elif` or `else` without `if`";
+    /// A scene id used twice: `== gorki` … `== gorki`.
+    E0101 = Error, "duplicate scene";
+    /// A variable, constant, enum or enum value declared twice.
+    E0102 = Error, "duplicate name";
+    /// A name used in an expression that is declared nowhere.
+    E0103 = Error, "undeclared name";
+    /// `-> leter` when no scene `leter` exists.
+    E0104 = Error, "unknown divert target";
+    /// `var x: set of Nope` when no enum `Nope` exists.
+    E0105 = Error, "unknown type";
+    /// `foo(1)`: a function that is not built in, or called with the wrong arguments.
+    E0106 = Error, "bad function call";
+    /// `~ apparatus = true` when `apparatus` is an int.
+    E0201 = Error, "type mismatch";
+    /// `~ QUORUM = 1` when `QUORUM` is a constant.
+    E0202 = Error, "assignment to a constant";
+    /// A constant or initial value that is not a constant expression.
+    E0203 = Error, "not a constant expression";
+    /// `var enemies = {}`: a type that cannot be inferred.
+    E0204 = Error, "type cannot be inferred";
+    /// A constant expression that overflows or divides by zero.
+    E0205 = Error, "constant arithmetic error";
+    /// A set of an enum with more than 64 values.
+    E0206 = Error, "enum too large for a set";
+    /// A scene that certainly runs out of lines with no choice, divert or ending.
+    E0301 = Error, "dead end";
+    /// A story with no scenes, or a `start:` naming no scene.
+    E0302 = Error, "no start scene";
+    /// A choice or divert inside an ending.
+    E0303 = Error, "ending continues";
+    /// A scene no path from the start reaches.
+    E0304 = Error, "unreachable scene";
+    /// An ending that no divert anywhere targets.
+    E0305 = Error, "ending never reached";
+    /// `include "nope.fab"` when the file does not exist or cannot be read.
+    E0401 = Error, "include not found";
+    /// Files that include each other in a cycle.
+    E0402 = Error, "include cycle";
+    /// `include "../other.fab"`: a path outside the story's folder.
+    E0403 = Error, "include outside the story folder";
+    /// A choice block where every choice is guarded and none is a fallback.
+    W0001 = Warning, "choice block may offer nothing";
+    /// A variable that no expression reads.
+    W0002 = Warning, "unused variable";
+    /// A line after a divert in the same block, which can never run.
+    W0003 = Warning, "unreachable line";
+    /// A guard whose value is always false.
+    W0004 = Warning, "guard is always false";
+    /// A `.fab` file that is neither an entry file nor included by one.
+    W0005 = Warning, "file not part of any story";
+    /// Two stories in one check with the same title.
+    W0006 = Warning, "duplicate story title";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

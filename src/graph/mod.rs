@@ -1,0 +1,312 @@
+//! The narrative graph: a whole story with every name resolved to a typed id.
+//!
+//! Scenes are nodes in a `Vec` addressed by [`SceneId`]; each holds its lines
+//! compiled to a flat list of [`Op`]s, so running a scene is a loop over a
+//! program counter and choices and diverts are the graph's guarded edges
+//! ([`Story::edges`]). Expressions are compiled to postfix [`Instr`] code.
+//! This is what the checker's graph passes, the runtime and the explorer
+//! consume, and what `fabula compile --emit ron` writes.
+
+mod lower;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use crate::ast::{AltKind, AssignOp, BinaryOp, Tag, UnaryOp};
+use crate::diagnostic::{SourceMap, Span};
+pub use lower::{LoadedStory, compile, compile_files};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A scene or ending: an index into [`Story::scenes`].
+    SceneId
+);
+id_type!(
+    /// A variable: an index into [`Story::vars`].
+    VarId
+);
+id_type!(
+    /// An enum: an index into [`Story::enums`].
+    EnumId
+);
+id_type!(
+    /// A choice, numbered across the whole story (once-only choices are
+    /// remembered by it).
+    ChoiceId
+);
+id_type!(
+    /// An alternatives markup (`{a|b}`, `{&…}`, `{!…}`, `{~…}`), numbered
+    /// across the whole story; its counter is part of the game state.
+    SeqId
+);
+
+/// A compiled story.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Story {
+    pub title: String,
+    pub author: Option<String>,
+    pub about: Vec<String>,
+    pub start: SceneId,
+    pub scenes: Vec<Scene>,
+    pub vars: Vec<Var>,
+    pub enums: Vec<Enum>,
+    /// How many [`ChoiceId`]s exist.
+    pub choice_count: u32,
+    /// How many [`SeqId`]s exist.
+    pub seq_count: u32,
+    /// The files the story came from, for locating spans in runtime errors.
+    #[serde(skip)]
+    pub sources: Arc<SourceMap>,
+}
+
+/// The static type of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Type {
+    Int,
+    Bool,
+    Text,
+    Enum(EnumId),
+    Set(EnumId),
+}
+
+/// A runtime value. Enum values are variant indices; sets are bitsets over
+/// variant indices (an enum used in a set has at most 64 values).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Value {
+    Int(i64),
+    Bool(bool),
+    Text(Arc<str>),
+    Enum(u32),
+    Set(u64),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Var {
+    pub name: String,
+    pub ty: Type,
+    pub initial: Value,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Enum {
+    pub name: String,
+    pub variants: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Scene {
+    pub name: String,
+    pub title: Option<String>,
+    pub is_ending: bool,
+    pub tags: Vec<Tag>,
+    /// The `==` header line.
+    pub span: Span,
+    /// The scene's lines as a program; execution starts at 0. The last op is
+    /// always [`Op::End`].
+    pub ops: Vec<Op>,
+}
+
+/// One step of a scene's program. Jump targets are indices into [`Scene::ops`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Op {
+    /// Emit a paragraph.
+    Text {
+        text: Vec<Part>,
+        tags: Vec<Tag>,
+        span: Span,
+    },
+    Assign {
+        var: VarId,
+        op: AssignOp,
+        value: Expr,
+        span: Span,
+    },
+    /// Continue at `target` when `condition` is false.
+    JumpUnless { condition: Expr, target: u32 },
+    Jump { target: u32 },
+    /// Stop and offer choices; the chosen one continues at its `target`.
+    Choices { choices: Vec<Choice>, span: Span },
+    /// Enter a scene (counting a visit).
+    Divert { target: SceneId, span: Span },
+    /// Running off the end of the scene: the story's end in an ending, a
+    /// dead end anywhere else.
+    End { span: Span },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: ChoiceId,
+    pub sticky: bool,
+    pub guard: Guard,
+    /// `None` for a fallback choice.
+    pub text: Option<Vec<Part>>,
+    /// Where the choice's body starts.
+    pub target: u32,
+    pub tags: Vec<Tag>,
+    pub span: Span,
+}
+
+impl Choice {
+    pub fn is_fallback(&self) -> bool {
+        self.text.is_none()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Guard {
+    Always,
+    /// Hidden while false.
+    Hidden(Expr),
+    /// Shown but refused while false, with the reason to show.
+    Requires { condition: Expr, reason: String },
+}
+
+/// A piece of a text line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Part {
+    Literal(String),
+    Value(Expr),
+    Conditional {
+        condition: Expr,
+        then: Vec<Part>,
+        otherwise: Vec<Part>,
+    },
+    Alternatives {
+        kind: AltKind,
+        seq: SeqId,
+        options: Vec<Vec<Part>>,
+    },
+}
+
+/// A compiled expression: postfix code over a value stack.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Expr {
+    pub code: Vec<Instr>,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Instr {
+    Push(Value),
+    Load(VarId),
+    Turns,
+    Visits(SceneId),
+    /// Pops hi, lo; pushes a random int in `lo..=hi`.
+    Random,
+    /// Pops a set; pushes its size.
+    Count,
+    Min,
+    Max,
+    /// Pops `n` enum values; pushes the set of them.
+    MakeSet(u32),
+    Unary(UnaryOp),
+    /// Pops right, left; pushes `left op right`. `And`/`Or` never appear
+    /// here: they compile to the short-circuit jumps below.
+    Binary(BinaryOp),
+    /// If the top is false, skip the next `n` instructions (leaving false);
+    /// else pop it.
+    AndThen(u32),
+    /// If the top is true, skip the next `n` instructions (leaving true);
+    /// else pop it.
+    OrElse(u32),
+}
+
+/// A guarded edge between scenes, derived from the scenes' programs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Edge {
+    pub from: SceneId,
+    pub to: SceneId,
+    pub span: Span,
+}
+
+impl Story {
+    pub fn scene(&self, id: SceneId) -> &Scene {
+        &self.scenes[id.index()]
+    }
+
+    pub fn scene_by_name(&self, name: &str) -> Option<SceneId> {
+        self.scenes
+            .iter()
+            .position(|scene| scene.name == name)
+            .map(|index| SceneId(index as u32))
+    }
+
+    pub fn var_by_name(&self, name: &str) -> Option<VarId> {
+        self.vars
+            .iter()
+            .position(|var| var.name == name)
+            .map(|index| VarId(index as u32))
+    }
+
+    /// The endings, in declaration order.
+    pub fn endings(&self) -> impl Iterator<Item = SceneId> + '_ {
+        self.scenes
+            .iter()
+            .enumerate()
+            .filter(|(_, scene)| scene.is_ending)
+            .map(|(index, _)| SceneId(index as u32))
+    }
+
+    /// Every divert in the story, as an edge.
+    pub fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
+        self.scenes.iter().enumerate().flat_map(|(index, scene)| {
+            scene.ops.iter().filter_map(move |op| match op {
+                Op::Divert { target, span } => Some(Edge {
+                    from: SceneId(index as u32),
+                    to: *target,
+                    span: *span,
+                }),
+                _ => None,
+            })
+        })
+    }
+
+    /// `path:line:column` of a span, when the sources are at hand.
+    pub fn locate(&self, span: Span) -> Option<String> {
+        if span.file.0 as usize >= self.sources.len() {
+            return None;
+        }
+        let file = self.sources.get(span.file);
+        let (line, column) = file.line_col(span.start as usize);
+        Some(format!("{}:{line}:{column}", file.path.display()))
+    }
+
+    /// How to write a value for a player: ints and text as they are, enum
+    /// values by name, sets as `a, b`.
+    pub fn display_value(&self, value: &Value, ty: Type) -> String {
+        match (value, ty) {
+            (Value::Int(number), _) => number.to_string(),
+            (Value::Bool(flag), _) => flag.to_string(),
+            (Value::Text(text), _) => text.to_string(),
+            (Value::Enum(variant), Type::Enum(enum_id)) => {
+                self.enums[enum_id.index()].variants[*variant as usize].clone()
+            }
+            (Value::Set(bits), Type::Set(enum_id)) => {
+                let variants = &self.enums[enum_id.index()].variants;
+                (0..variants.len())
+                    .filter(|index| bits & (1 << index) != 0)
+                    .map(|index| variants[index].as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+            (Value::Enum(variant), _) => variant.to_string(),
+            (Value::Set(bits), _) => format!("{bits:#x}"),
+        }
+    }
+}

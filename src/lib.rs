@@ -1,0 +1,5 @@
+//! Fabula: an interactive-fiction engine that proves its stories.
+
+pub mod ast;
+pub mod diagnostic;
+pub mod graph;
