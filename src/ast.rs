@@ -9,6 +9,11 @@ use crate::diagnostic::Span;
 /// The deepest nesting of blocks, expressions or inline markup accepted.
 pub const MAX_DEPTH: usize = 256;
 
+/// The deepest nesting of inline markup (`{a|{b|{c}}}`) accepted. Lower than
+/// [`MAX_DEPTH`] because every level costs several recursive parser frames,
+/// and debug builds run tests on 2 MiB stacks.
+pub const MAX_MARKUP_DEPTH: usize = 64;
+
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
@@ -226,7 +231,10 @@ pub enum ExprKind {
     /// `turns`
     Turns,
     /// `count(x)`, `visits(scene)`, `random(lo, hi)`, `min(a, b)`, `max(a, b)`.
-    Call { function: Ident, args: Vec<Expr> },
+    Call {
+        function: Ident,
+        args: Vec<Expr>,
+    },
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
 }

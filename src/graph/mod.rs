@@ -137,15 +137,28 @@ pub enum Op {
         span: Span,
     },
     /// Continue at `target` when `condition` is false.
-    JumpUnless { condition: Expr, target: u32 },
-    Jump { target: u32 },
+    JumpUnless {
+        condition: Expr,
+        target: u32,
+    },
+    Jump {
+        target: u32,
+    },
     /// Stop and offer choices; the chosen one continues at its `target`.
-    Choices { choices: Vec<Choice>, span: Span },
+    Choices {
+        choices: Vec<Choice>,
+        span: Span,
+    },
     /// Enter a scene (counting a visit).
-    Divert { target: SceneId, span: Span },
+    Divert {
+        target: SceneId,
+        span: Span,
+    },
     /// Running off the end of the scene: the story's end in an ending, a
     /// dead end anywhere else.
-    End { span: Span },
+    End {
+        span: Span,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,7 +186,10 @@ pub enum Guard {
     /// Hidden while false.
     Hidden(Expr),
     /// Shown but refused while false, with the reason to show.
-    Requires { condition: Expr, reason: String },
+    Requires {
+        condition: Expr,
+        reason: String,
+    },
 }
 
 /// A piece of a text line.

@@ -1,0 +1,561 @@
+//! Expressions: token parsers (nom) and an operator-precedence assembler.
+//!
+//! The assembler keeps its own stacks instead of recursing once per
+//! parenthesis or operator, so `((((…))))` ten thousand deep is a located
+//! error, not a stack overflow. Trees it builds are at most
+//! [`MAX_DEPTH`](crate::ast::MAX_DEPTH) deep.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char, digit1, none_of, space0};
+use nom::combinator::{not, peek, recognize, value};
+use nom::sequence::{pair, terminated};
+use nom::{IResult, Parser};
+
+use super::{Input, PError, span_of};
+use crate::ast::{BinaryOp, Expr, ExprKind, Ident, MAX_DEPTH, UnaryOp};
+use crate::diagnostic::{Code, Span};
+
+/// `identifier := [A-Za-z_] [A-Za-z0-9_]*`
+pub fn identifier(input: Input) -> IResult<Input, Ident, PError> {
+    let (rest, name) = recognize(pair(
+        take_while1(|c: char| c.is_ascii_alphabetic() || c == '_'),
+        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
+    ))
+    .parse(input)
+    .map_err(|error| error.map(|e: PError| e.expecting("a name")))?;
+    let ident = Ident {
+        name: name.fragment().to_string(),
+        span: span_of(input.extra, name),
+    };
+    Ok((rest, ident))
+}
+
+/// `keyword(w) := w !identifier-char`
+pub fn keyword<'a>(
+    word: &'static str,
+) -> impl Parser<Input<'a>, Output = Input<'a>, Error = PError> {
+    terminated(
+        tag(word),
+        not(peek(take_while1(|c: char| {
+            c.is_ascii_alphanumeric() || c == '_'
+        }))),
+    )
+}
+
+/// `integer := [0-9]+`
+fn integer(input: Input) -> IResult<Input, Expr, PError> {
+    let (rest, digits) = digit1(input)?;
+    let span = span_of(input.extra, digits);
+    match digits.fragment().parse::<i64>() {
+        Ok(number) => Ok((
+            rest,
+            Expr {
+                kind: ExprKind::Int(number),
+                span,
+            },
+        )),
+        Err(_) => Err(nom::Err::Failure(PError::at(
+            input,
+            "an integer no larger than 9223372036854775807",
+        ))),
+    }
+}
+
+/// `string := '"' ( [^"\\] | '\\' any )* '"'`
+pub fn string_literal(input: Input) -> IResult<Input, (String, Span), PError> {
+    let (mut rest, _) = char('"').parse(input)?;
+    let mut value = String::new();
+    loop {
+        let mut chars = rest.fragment().chars();
+        match chars.next() {
+            None => {
+                return Err(nom::Err::Failure(
+                    PError::at(input, "a closing `\"`").with_code(Code::E0006),
+                ));
+            }
+            Some('"') => {
+                let (after, _) = char('"').parse(rest)?;
+                let span = Span::new(
+                    input.extra,
+                    input.location_offset(),
+                    after.location_offset(),
+                );
+                return Ok((after, (value, span)));
+            }
+            Some('\\') => {
+                let escaped = chars.next().unwrap_or('\\');
+                value.push(escaped);
+                let skip = 1 + escaped.len_utf8();
+                rest = nom::Input::take_from(&rest, skip.min(rest.fragment().len()));
+            }
+            Some(_) => {
+                let (after, c) = none_of("\"\\").parse(rest)?;
+                value.push(c);
+                rest = after;
+            }
+        }
+    }
+}
+
+fn boolean(input: Input) -> IResult<Input, Expr, PError> {
+    let (rest, flag) =
+        alt((value(true, keyword("true")), value(false, keyword("false")))).parse(input)?;
+    Ok((
+        rest,
+        Expr {
+            kind: ExprKind::Bool(flag),
+            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+        },
+    ))
+}
+
+/// `binary-op := "or" | "and" | "==" | "!=" | "<=" | ">=" | "<" | ">"
+///             | "not" "in" | "in" | "+" | "-" | "*" | "/" | "%"`
+fn binary_operator(input: Input) -> IResult<Input, BinaryOp, PError> {
+    alt((
+        value(BinaryOp::Or, keyword("or")),
+        value(BinaryOp::And, keyword("and")),
+        value(BinaryOp::Eq, tag("==")),
+        value(BinaryOp::Ne, tag("!=")),
+        value(BinaryOp::Le, tag("<=")),
+        value(BinaryOp::Ge, tag(">=")),
+        value(BinaryOp::Lt, tag("<")),
+        value(BinaryOp::Gt, tag(">")),
+        value(BinaryOp::NotIn, (keyword("not"), space0, keyword("in"))),
+        value(BinaryOp::In, keyword("in")),
+        value(BinaryOp::Add, tag("+")),
+        // `->` ends a choice's text, never an expression.
+        value(BinaryOp::Sub, terminated(tag("-"), not(peek(char('>'))))),
+        value(BinaryOp::Mul, tag("*")),
+        value(BinaryOp::Div, tag("/")),
+        value(BinaryOp::Rem, tag("%")),
+    ))
+    .parse(input)
+}
+
+/// `unary-op := "not" | "-"`
+fn unary_operator(input: Input) -> IResult<Input, UnaryOp, PError> {
+    alt((
+        value(UnaryOp::Not, keyword("not")),
+        value(UnaryOp::Neg, terminated(tag("-"), not(peek(char('>'))))),
+    ))
+    .parse(input)
+}
+
+/// What waits on the operator stack.
+enum Pending {
+    Unary(UnaryOp, Span),
+    Binary(BinaryOp),
+    /// `(` … `)`
+    Paren(Span),
+    /// `name(` … `)` with the arguments seen so far.
+    Call(Ident, usize),
+    /// `{` … `}` with the elements seen so far.
+    Set(Span, usize),
+}
+
+impl Pending {
+    fn precedence(&self) -> Option<u8> {
+        match self {
+            Pending::Unary(UnaryOp::Not, _) => Some(3),
+            Pending::Unary(UnaryOp::Neg, _) => Some(7),
+            Pending::Binary(op) => Some(op.precedence()),
+            _ => None,
+        }
+    }
+}
+
+/// An operand with the depth of its tree.
+struct Operand {
+    expr: Expr,
+    depth: usize,
+}
+
+/// `expression := unary-op* operand (binary-op unary-op* operand)*`
+/// `operand := integer | string | "true" | "false" | "turns" | name
+///           | name "(" (expression ("," expression)*)? ")"
+///           | "(" expression ")" | "{" (expression ("," expression)*)? "}"`
+///
+/// Precedence, loosest first: `or`, `and`, `not`, comparisons and `in`,
+/// `+ -`, `* / %`, unary `-`.
+pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
+    let file = input.extra;
+    let mut operands: Vec<Operand> = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut rest = input;
+    let mut groups = 0usize;
+    let too_deep = |at: Input| {
+        nom::Err::Failure(
+            PError::at(at, "shallower nesting")
+                .with_code(Code::E0005)
+                .with_message(format!("expression nested deeper than {MAX_DEPTH} levels")),
+        )
+    };
+    'operand: loop {
+        // Expecting an operand, possibly after prefix operators and openers.
+        (rest, _) = space0(rest)?;
+        if let Ok((after, op)) = unary_operator(rest) {
+            pending.push(Pending::Unary(op, span_of(file, rest)));
+            rest = after;
+            continue;
+        }
+        if let Ok((after, _)) = char::<_, PError>('(').parse(rest) {
+            groups += 1;
+            if groups > MAX_DEPTH {
+                return Err(too_deep(rest));
+            }
+            pending.push(Pending::Paren(Span::new(
+                file,
+                rest.location_offset(),
+                after.location_offset(),
+            )));
+            rest = after;
+            continue;
+        }
+        if let Ok((after, _)) = char::<_, PError>('{').parse(rest) {
+            groups += 1;
+            if groups > MAX_DEPTH {
+                return Err(too_deep(rest));
+            }
+            let open = Span::new(file, rest.location_offset(), after.location_offset());
+            let (after_space, _) = space0(after)?;
+            if let Ok((closed, _)) = char::<_, PError>('}').parse(after_space) {
+                groups -= 1;
+                operands.push(Operand {
+                    expr: Expr {
+                        kind: ExprKind::Set(Vec::new()),
+                        span: open.to(span_of(file, closed)),
+                    },
+                    depth: 1,
+                });
+                rest = closed;
+            } else {
+                pending.push(Pending::Set(open, 0));
+                rest = after;
+                continue;
+            }
+        } else if let Ok((after, expr)) = alt((integer, boolean)).parse(rest) {
+            operands.push(Operand { expr, depth: 1 });
+            rest = after;
+        } else if let Ok((after, (text, span))) = string_literal(rest) {
+            operands.push(Operand {
+                expr: Expr {
+                    kind: ExprKind::Str(text),
+                    span,
+                },
+                depth: 1,
+            });
+            rest = after;
+        } else if let Ok((after, name)) = identifier(rest) {
+            if let Ok((after_paren, _)) = char::<_, PError>('(').parse(after) {
+                groups += 1;
+                if groups > MAX_DEPTH {
+                    return Err(too_deep(rest));
+                }
+                let (after_space, _) = space0(after_paren)?;
+                if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
+                    groups -= 1;
+                    let span = name.span.to(span_of(file, closed));
+                    operands.push(Operand {
+                        expr: Expr {
+                            kind: ExprKind::Call {
+                                function: name,
+                                args: Vec::new(),
+                            },
+                            span,
+                        },
+                        depth: 1,
+                    });
+                    rest = closed;
+                } else {
+                    pending.push(Pending::Call(name, 0));
+                    rest = after_paren;
+                    continue;
+                }
+            } else {
+                let kind = match name.name.as_str() {
+                    "turns" => ExprKind::Turns,
+                    "and" | "or" | "not" | "in" => {
+                        return Err(nom::Err::Error(PError::at(rest, "an expression")));
+                    }
+                    _ => ExprKind::Name(name.name.clone()),
+                };
+                operands.push(Operand {
+                    expr: Expr {
+                        kind,
+                        span: name.span,
+                    },
+                    depth: 1,
+                });
+                rest = after;
+            }
+        } else {
+            return Err(nom::Err::Error(PError::at(rest, "an expression")));
+        }
+
+        // Expecting an operator or a closer.
+        loop {
+            let (after_space, _) = space0(rest)?;
+            if let Ok((after, op)) = binary_operator(after_space) {
+                reduce_while(&mut operands, &mut pending, |p| p >= op.precedence())
+                    .map_err(|_| too_deep(after_space))?;
+                pending.push(Pending::Binary(op));
+                rest = after;
+                continue 'operand;
+            }
+            let closer = after_space.fragment().chars().next();
+            match closer {
+                Some(')') | Some('}') | Some(',') => {
+                    reduce_while(&mut operands, &mut pending, |_| true)
+                        .map_err(|_| too_deep(after_space))?;
+                    let after = nom::Input::take_from(&after_space, 1);
+                    let close_span = span_of(file, after_space);
+                    match (pending.pop(), closer) {
+                        (Some(Pending::Paren(open)), Some(')')) => {
+                            groups -= 1;
+                            let inner = operands.pop().expect("an operand before `)`");
+                            operands.push(Operand {
+                                expr: Expr {
+                                    kind: inner.expr.kind,
+                                    span: open.to(Span::new(
+                                        file,
+                                        after_space.location_offset(),
+                                        after.location_offset(),
+                                    )),
+                                },
+                                depth: inner.depth,
+                            });
+                            rest = after;
+                        }
+                        (Some(Pending::Call(name, count)), Some(',')) => {
+                            pending.push(Pending::Call(name, count + 1));
+                            rest = after;
+                            continue 'operand;
+                        }
+                        (Some(Pending::Set(open, count)), Some(',')) => {
+                            pending.push(Pending::Set(open, count + 1));
+                            rest = after;
+                            continue 'operand;
+                        }
+                        (Some(Pending::Call(function, count)), Some(')')) => {
+                            groups -= 1;
+                            let args = split_off(&mut operands, count + 1);
+                            let depth = 1 + args.iter().map(|a| a.depth).max().unwrap_or(0);
+                            let span = function.span.to(close_span);
+                            operands.push(Operand {
+                                expr: Expr {
+                                    kind: ExprKind::Call {
+                                        function,
+                                        args: args.into_iter().map(|a| a.expr).collect(),
+                                    },
+                                    span,
+                                },
+                                depth,
+                            });
+                            rest = after;
+                        }
+                        (Some(Pending::Set(open, count)), Some('}')) => {
+                            groups -= 1;
+                            let elements = split_off(&mut operands, count + 1);
+                            let depth = 1 + elements.iter().map(|a| a.depth).max().unwrap_or(0);
+                            operands.push(Operand {
+                                expr: Expr {
+                                    kind: ExprKind::Set(
+                                        elements.into_iter().map(|a| a.expr).collect(),
+                                    ),
+                                    span: open.to(close_span),
+                                },
+                                depth,
+                            });
+                            rest = after;
+                        }
+                        (Some(other), _) => {
+                            // A closer that does not match the innermost
+                            // opener ends the expression here: the caller
+                            // decides whether that is an error.
+                            pending.push(other);
+                            return finish(input, rest, operands, pending);
+                        }
+                        (None, _) => {
+                            // A closer belonging to the caller (`}` after a guard).
+                            return finish(input, rest, operands, pending);
+                        }
+                    }
+                    if operands.last().is_some_and(|o| o.depth > MAX_DEPTH) {
+                        return Err(too_deep(after_space));
+                    }
+                }
+                _ => return finish(input, rest, operands, pending),
+            }
+        }
+    }
+}
+
+/// Pops pending operators while they are operators that `should_pop`
+/// accepts, building nodes. Stops at any grouping marker.
+fn reduce_while(
+    operands: &mut Vec<Operand>,
+    pending: &mut Vec<Pending>,
+    should_pop: impl Fn(u8) -> bool,
+) -> Result<(), ()> {
+    while let Some(precedence) = pending.last().and_then(Pending::precedence) {
+        if !should_pop(precedence) {
+            break;
+        }
+        let node = match pending.pop() {
+            Some(Pending::Unary(op, span)) => {
+                let operand = operands.pop().ok_or(())?;
+                Operand {
+                    expr: Expr {
+                        span: span.to(operand.expr.span),
+                        kind: ExprKind::Unary(op, Box::new(operand.expr)),
+                    },
+                    depth: operand.depth + 1,
+                }
+            }
+            Some(Pending::Binary(op)) => {
+                let right = operands.pop().ok_or(())?;
+                let left = operands.pop().ok_or(())?;
+                Operand {
+                    depth: left.depth.max(right.depth) + 1,
+                    expr: Expr {
+                        span: left.expr.span.to(right.expr.span),
+                        kind: ExprKind::Binary(op, Box::new(left.expr), Box::new(right.expr)),
+                    },
+                }
+            }
+            _ => return Err(()),
+        };
+        if node.depth > MAX_DEPTH {
+            return Err(());
+        }
+        operands.push(node);
+    }
+    Ok(())
+}
+
+fn split_off(operands: &mut Vec<Operand>, count: usize) -> Vec<Operand> {
+    let at = operands.len().saturating_sub(count);
+    operands.split_off(at)
+}
+
+fn finish<'a>(
+    input: Input<'a>,
+    rest: Input<'a>,
+    mut operands: Vec<Operand>,
+    mut pending: Vec<Pending>,
+) -> IResult<Input<'a>, Expr, PError> {
+    if reduce_while(&mut operands, &mut pending, |_| true).is_err() {
+        return Err(nom::Err::Failure(
+            PError::at(rest, "shallower nesting")
+                .with_code(Code::E0005)
+                .with_message(format!("expression nested deeper than {MAX_DEPTH} levels")),
+        ));
+    }
+    if let Some(open) = pending.last() {
+        let (what, span) = match open {
+            Pending::Paren(span) => ("`)`", *span),
+            Pending::Call(name, _) => ("`)` or `,`", name.span),
+            Pending::Set(span, _) => ("`}` or `,`", *span),
+            _ => ("an operand", span_of(input.extra, rest)),
+        };
+        let _ = span;
+        return Err(nom::Err::Failure(PError::at(rest, what)));
+    }
+    match operands.pop() {
+        Some(operand) if operands.is_empty() => Ok((rest, operand.expr)),
+        _ => Err(nom::Err::Error(PError::at(input, "an expression"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::FileId;
+
+    fn parse(text: &str) -> Result<(String, String), PError> {
+        let input = Input::new_extra(text, FileId(0));
+        match expression(input) {
+            Ok((rest, expr)) => Ok((show(&expr), rest.fragment().to_string())),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+            Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers only"),
+        }
+    }
+
+    fn show(expr: &Expr) -> String {
+        match &expr.kind {
+            ExprKind::Int(n) => n.to_string(),
+            ExprKind::Bool(b) => b.to_string(),
+            ExprKind::Str(s) => format!("{s:?}"),
+            ExprKind::Name(n) => n.clone(),
+            ExprKind::Turns => "turns".into(),
+            ExprKind::Set(items) => {
+                format!(
+                    "{{{}}}",
+                    items.iter().map(show).collect::<Vec<_>>().join(",")
+                )
+            }
+            ExprKind::Call { function, args } => format!(
+                "{}({})",
+                function.name,
+                args.iter().map(show).collect::<Vec<_>>().join(",")
+            ),
+            ExprKind::Unary(op, e) => format!("({op:?} {})", show(e)),
+            ExprKind::Binary(op, l, r) => format!("({} {} {})", show(l), op.symbol(), show(r)),
+        }
+    }
+
+    #[test]
+    fn precedence_and_associativity() {
+        assert_eq!(parse("1 + 2 * 3").unwrap().0, "(1 + (2 * 3))");
+        assert_eq!(parse("1 - 2 - 3").unwrap().0, "((1 - 2) - 3)");
+        assert_eq!(parse("-a * b").unwrap().0, "((Neg a) * b)");
+        assert_eq!(parse("not a == b").unwrap().0, "(Not (a == b))");
+        assert_eq!(
+            parse("a > 6 and b in allies or not c").unwrap().0,
+            "(((a > 6) and (b in allies)) or (Not c))"
+        );
+        assert_eq!(parse("x not in s").unwrap().0, "(x not in s)");
+        assert_eq!(parse("(1 + 2) * 3").unwrap().0, "((1 + 2) * 3)");
+    }
+
+    #[test]
+    fn calls_sets_and_literals() {
+        assert_eq!(parse("min(a + 1, 5)").unwrap().0, "min((a + 1),5)");
+        assert_eq!(parse("count({a, b})").unwrap().0, "count({a,b})");
+        assert_eq!(parse("{}").unwrap().0, "{}");
+        assert_eq!(parse("\"a\\\"b\" == t").unwrap().0, "(\"a\\\"b\" == t)");
+        assert_eq!(parse("turns >= 3").unwrap().0, "(turns >= 3)");
+    }
+
+    #[test]
+    fn stops_before_what_it_does_not_own() {
+        assert_eq!(
+            parse("a > 2} Study").unwrap(),
+            ("(a > 2)".into(), "} Study".into())
+        );
+        assert_eq!(parse("x: then").unwrap(), ("x".into(), ": then".into()));
+        assert_eq!(parse("a -> b").unwrap(), ("a".into(), " -> b".into()));
+    }
+
+    #[test]
+    fn errors() {
+        assert!(parse("1 +").is_err());
+        assert!(parse("(1").is_err());
+        assert!(parse("").is_err());
+        assert!(parse("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_an_overflow() {
+        let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert_eq!(parse(&deep).unwrap_err().code, Code::E0005);
+        let long = format!("1{}", " + 1".repeat(10_000));
+        assert_eq!(parse(&long).unwrap_err().code, Code::E0005);
+        let nots = format!("{}true", "not ".repeat(10_000));
+        assert_eq!(parse(&nots).unwrap_err().code, Code::E0005);
+        let ok = format!("{}1{}", "(".repeat(200), ")".repeat(200));
+        assert!(parse(&ok).is_ok());
+    }
+}

@@ -1,0 +1,315 @@
+//! Parsers for one line each: the constructs a line marker introduces.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_till};
+use nom::character::complete::{char, space0, space1};
+use nom::combinator::{eof, opt, value};
+use nom::multi::separated_list1;
+use nom::sequence::{delimited, preceded, terminated};
+use nom::{IResult, Parser};
+
+use super::expr::{expression, identifier, keyword, string_literal};
+use super::text::{Until, text};
+use super::{Input, PError, span_of};
+use crate::ast::{
+    AssignOp, Choice, Decl, Divert, Expr, Guard, Header, HeaderKey, Ident, Include, Tag, TypeExpr,
+};
+use crate::diagnostic::Span;
+
+fn end_of_line(input: Input) -> IResult<Input, (), PError> {
+    let (rest, _) = space0(input)?;
+    match eof::<_, PError>(rest) {
+        Ok((rest, _)) => Ok((rest, ())),
+        Err(_) => Err(nom::Err::Error(PError::at(rest, "the end of the line"))),
+    }
+}
+
+/// Runs a line parser to the end of its line, turning soft errors into hard ones.
+pub fn whole_line<'a, O>(
+    input: Input<'a>,
+    parser: impl FnMut(Input<'a>) -> IResult<Input<'a>, O, PError>,
+) -> Result<O, PError> {
+    match terminated(parser, end_of_line).parse(input) {
+        Ok((_, output)) => Ok(output),
+        Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
+        Err(nom::Err::Incomplete(_)) => Err(PError::at(input, "a complete line")),
+    }
+}
+
+/// `header := ("title" | "author" | "start" | "about") ":" rest-of-line`
+pub fn header(input: Input) -> IResult<Input, Header, PError> {
+    let (after_key, key) = alt((
+        value(HeaderKey::Title, tag("title")),
+        value(HeaderKey::Author, tag("author")),
+        value(HeaderKey::Start, tag("start")),
+        value(HeaderKey::About, tag("about")),
+    ))
+    .parse(input)?;
+    let (after_colon, _) = preceded(space0, char(':')).parse(after_key)?;
+    let (value_start, _) = space0(after_colon)?;
+    let value_text = value_start.fragment().trim_end();
+    let rest = nom::Input::take_from(&value_start, value_text.len());
+    let span = Span::new(input.extra, input.location_offset(), rest.location_offset());
+    let value_span = Span::new(
+        input.extra,
+        value_start.location_offset(),
+        rest.location_offset(),
+    );
+    if value_text.is_empty() {
+        return Err(nom::Err::Failure(PError::at(
+            value_start,
+            "a value after the `:`",
+        )));
+    }
+    Ok((
+        rest,
+        Header {
+            key,
+            value: value_text.to_string(),
+            span,
+            value_span,
+        },
+    ))
+}
+
+/// `include := "include" string`
+pub fn include(input: Input) -> IResult<Input, Include, PError> {
+    let (rest, (path, _)) = preceded((keyword("include"), space1), string_literal).parse(input)?;
+    Ok((
+        rest,
+        Include {
+            path,
+            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+        },
+    ))
+}
+
+/// `type := "set" "of" identifier | identifier`
+fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
+    alt((
+        preceded((keyword("set"), space1, keyword("of"), space1), identifier).map(TypeExpr::SetOf),
+        identifier.map(TypeExpr::Named),
+    ))
+    .parse(input)
+}
+
+/// `const := "const" identifier "=" expression`
+/// `var := "var" identifier (":" type)? "=" expression`
+/// `enum := "enum" identifier "{" identifier ("," identifier)* ","? "}"`
+pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
+    let span_to =
+        |rest: Input| Span::new(input.extra, input.location_offset(), rest.location_offset());
+    if let Ok((rest, (name, value))) = (
+        preceded((keyword("const"), space1), identifier),
+        preceded(delimited(space0, char('='), space0), expression),
+    )
+        .parse(input)
+    {
+        return Ok((
+            rest,
+            Decl::Const {
+                name,
+                value,
+                span: span_to(rest),
+            },
+        ));
+    }
+    if let Ok((after_name, name)) = preceded((keyword("var"), space1), identifier).parse(input) {
+        let (rest, ty) =
+            opt(preceded(delimited(space0, char(':'), space0), type_expr)).parse(after_name)?;
+        let (rest, value) = preceded(delimited(space0, char('='), space0), expression)
+            .parse(rest)
+            .map_err(|error| error.map(|e: PError| e.expecting("`=` and an initial value")))?;
+        return Ok((
+            rest,
+            Decl::Var {
+                name,
+                ty,
+                value,
+                span: span_to(rest),
+            },
+        ));
+    }
+    let (rest, (name, variants)) = (
+        preceded((keyword("enum"), space1), identifier),
+        preceded(
+            (space0, char('{'), space0),
+            terminated(
+                separated_list1(delimited(space0, char(','), space0), identifier),
+                (space0, opt(char(',')), space0, char('}')),
+            ),
+        ),
+    )
+        .parse(input)?;
+    Ok((
+        rest,
+        Decl::Enum {
+            name,
+            variants,
+            span: span_to(rest),
+        },
+    ))
+}
+
+/// `scene := "==" "ending"? identifier (":" rest-of-line)?`
+pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>), PError> {
+    let (rest, _) = (tag("=="), space0).parse(input)?;
+    let (rest, is_ending) = match (keyword("ending"), space1).parse(rest) {
+        Ok((after, _)) if identifier(after).is_ok() => (after, true),
+        _ => (rest, false),
+    };
+    let (rest, name) = identifier(rest)?;
+    let (rest, title) = match preceded(space0, char::<_, PError>(':')).parse(rest) {
+        Ok((after, _)) => {
+            let title = after.fragment().trim();
+            let end = nom::Input::take_from(&after, after.fragment().len());
+            (end, (!title.is_empty()).then(|| title.to_string()))
+        }
+        Err(_) => (rest, None),
+    };
+    Ok((rest, (name, is_ending, title)))
+}
+
+/// `divert := "->" "ending"? identifier`
+pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
+    let (rest, _) = (tag("->"), space0).parse(input)?;
+    let (rest, _) = opt((keyword("ending"), space1)).parse(rest)?;
+    let (rest, target) = identifier(rest)
+        .map_err(|error| error.map(|e: PError| e.expecting("a scene to divert to")))?;
+    Ok((
+        rest,
+        Divert {
+            target,
+            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+        },
+    ))
+}
+
+/// `logic := "~" identifier ("=" | "+=" | "-=") expression`
+pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
+    let (rest, _) = (char('~'), space0).parse(input)?;
+    let (rest, target) = identifier(rest)?;
+    let (rest, op) = delimited(
+        space0,
+        alt((
+            value(AssignOp::Add, tag("+=")),
+            value(AssignOp::Sub, tag("-=")),
+            value(
+                AssignOp::Set,
+                terminated(tag("="), nom::combinator::not(char('='))),
+            ),
+        )),
+        space0,
+    )
+    .parse(rest)
+    .map_err(|error| error.map(|e: PError| e.expecting("`=`, `+=` or `-=`")))?;
+    let (rest, value) = expression(rest)?;
+    Ok((rest, (target, op, value)))
+}
+
+/// `tag := "#" [^:]* (":" rest-of-line)?`
+pub fn tag_line(input: Input) -> IResult<Input, Tag, PError> {
+    let (after_hash, _) = (char('#'), space0).parse(input)?;
+    let (after_key, key) = take_till(|c| c == ':').parse(after_hash)?;
+    let key_text = key.fragment().trim();
+    if key_text.is_empty() {
+        return Err(nom::Err::Failure(PError::at(
+            after_hash,
+            "a tag name after `#`",
+        )));
+    }
+    let (rest, value) = match char::<_, PError>(':').parse(after_key) {
+        Ok((after, _)) => {
+            let text = after.fragment().trim();
+            (
+                nom::Input::take_from(&after, after.fragment().len()),
+                (!text.is_empty()).then(|| text.to_string()),
+            )
+        }
+        Err(_) => (after_key, None),
+    };
+    Ok((
+        rest,
+        Tag {
+            key: key_text.to_string(),
+            value,
+            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+        },
+    ))
+}
+
+/// `condition := ("if" | "elif") expression ":"`
+pub fn condition<'a>(
+    word: &'static str,
+) -> impl FnMut(Input<'a>) -> IResult<Input<'a>, Expr, PError> {
+    move |input| delimited((keyword(word), space0), expression, (space0, char(':'))).parse(input)
+}
+
+/// `else := "else" ":"`
+pub fn else_line(input: Input) -> IResult<Input, (), PError> {
+    value((), (keyword("else"), space0, char(':'))).parse(input)
+}
+
+/// `choice := ("*" | "+") guard? text? divert?`
+/// `guard := "{" expression "}" | "[" "requires" expression (":" string)? "]"`
+pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
+    let (rest, sticky) = alt((value(false, char('*')), value(true, char('+')))).parse(input)?;
+    let (rest, _) = space0(rest)?;
+    let (rest, guard) = guard(rest)?;
+    let (rest, _) = space0(rest)?;
+    let (rest, text) = text(rest, Until::Divert, 0)?;
+    let (rest, divert) = match divert(rest) {
+        Ok((after, divert)) => (after, Some(divert)),
+        // `* ->` with the divert in the body below: a fallback choice.
+        Err(_) if text.is_empty() && rest.fragment().trim() == "->" => {
+            (nom::Input::take_from(&rest, rest.fragment().len()), None)
+        }
+        Err(error) if rest.fragment().starts_with("->") => return Err(error),
+        Err(_) => (rest, None),
+    };
+    Ok((
+        rest,
+        Choice {
+            sticky,
+            guard,
+            text: (!text.is_empty()).then_some(text),
+            divert,
+            body: Vec::new(),
+            tags: Vec::new(),
+            span: span_of(input.extra, input),
+        },
+    ))
+}
+
+fn guard(input: Input) -> IResult<Input, Guard, PError> {
+    if let Ok((rest, condition)) = delimited(
+        (char::<_, PError>('{'), space0),
+        expression,
+        (space0, char('}')),
+    )
+    .parse(input)
+    {
+        return Ok((rest, Guard::Hidden(condition)));
+    }
+    let Ok((after_open, _)) =
+        (char::<_, PError>('['), space0, keyword("requires"), space1).parse(input)
+    else {
+        return Ok((input, Guard::Always));
+    };
+    let (rest, condition) = expression(after_open)?;
+    let (rest, reason) = opt(preceded((space0, char(':'), space0), string_literal)).parse(rest)?;
+    let (rest, _) = (space0, char(']'))
+        .parse(rest)
+        .map_err(|error| error.map(|e: PError| e.expecting("`]` or `: \"reason\"`")))?;
+    let range = condition.span.range();
+    let base = after_open.location_offset();
+    let source = after_open.fragment()[range.start - base..range.end - base].to_string();
+    Ok((
+        rest,
+        Guard::Requires {
+            condition,
+            reason: reason.map(|(text, _)| text),
+            source,
+        },
+    ))
+}

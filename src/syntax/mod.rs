@@ -1,0 +1,653 @@
+//! Source text → syntax tree, reporting every error and never giving up.
+//!
+//! Work goes in three steps: [`source`] turns bytes into indented lines with
+//! comments removed; each line is classified by its marker and parsed by the
+//! nom parsers in [`line`], [`expr`] and [`text`]; and [`parse_file`] nests
+//! the lines into blocks by indentation. A line that fails to parse is
+//! reported and skipped, so one run reports every bad line.
+
+mod expr;
+mod line;
+mod source;
+mod text;
+
+use std::borrow::Cow;
+
+use nom::error::{ErrorKind, ParseError};
+use nom_locate::LocatedSpan;
+
+use crate::ast::{self, Block, Choice, Decl, File, MAX_DEPTH, Scene, Stmt, StmtKind, Tag};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+use source::Line;
+
+pub use source::decode;
+
+/// Parser input: a slice of one file, knowing its offset and its file.
+pub type Input<'a> = LocatedSpan<&'a str, FileId>;
+
+/// The span an input's whole fragment covers.
+pub(crate) fn span_of(file: FileId, input: Input) -> Span {
+    let start = input.location_offset();
+    Span::new(file, start, start + input.fragment().len())
+}
+
+impl Span {
+    pub(crate) fn with_end(self, end: usize) -> Span {
+        Span {
+            end: (end as u32).max(self.start),
+            ..self
+        }
+    }
+}
+
+/// The parser's error: where, what was expected, and how to say it.
+#[derive(Debug, Clone)]
+pub struct PError {
+    pub offset: usize,
+    pub file: FileId,
+    pub expected: Cow<'static, str>,
+    pub code: Code,
+    pub message: Option<String>,
+    pub help: Option<String>,
+}
+
+impl PError {
+    pub fn at(input: Input, expected: impl Into<Cow<'static, str>>) -> PError {
+        PError {
+            offset: input.location_offset(),
+            file: input.extra,
+            expected: expected.into(),
+            code: Code::E0002,
+            message: None,
+            help: None,
+        }
+    }
+
+    /// Renames what was expected, keeping the position.
+    pub fn expecting(mut self, what: &'static str) -> PError {
+        if self.code == Code::E0002 && self.message.is_none() {
+            self.expected = what.into();
+        }
+        self
+    }
+
+    pub fn with_code(mut self, code: Code) -> PError {
+        self.code = code;
+        self
+    }
+
+    pub fn with_message(mut self, message: String) -> PError {
+        self.message = Some(message);
+        self
+    }
+
+    pub fn with_help(mut self, help: &str) -> PError {
+        self.help = Some(help.to_string());
+        self
+    }
+
+    fn into_diagnostic(self, line_end: usize, context: &str) -> Diagnostic {
+        let end = (self.offset + 1).min(line_end).max(self.offset);
+        let message = self
+            .message
+            .unwrap_or_else(|| format!("expected {} {context}", self.expected));
+        let mut diagnostic =
+            Diagnostic::new(self.code, Span::new(self.file, self.offset, end), message);
+        diagnostic.help = self.help;
+        diagnostic
+    }
+}
+
+impl<'a> ParseError<Input<'a>> for PError {
+    fn from_error_kind(input: Input<'a>, kind: ErrorKind) -> PError {
+        let expected = match kind {
+            ErrorKind::Char | ErrorKind::Tag => "something else",
+            ErrorKind::Eof => "the end of the line",
+            _ => "valid syntax",
+        };
+        PError::at(input, expected)
+    }
+
+    fn append(_: Input<'a>, _: ErrorKind, other: PError) -> PError {
+        other
+    }
+
+    fn or(self, other: PError) -> PError {
+        if other.offset >= self.offset {
+            other
+        } else {
+            self
+        }
+    }
+}
+
+/// What a line is, from its first characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Scene,
+    Choice,
+    Divert,
+    Logic,
+    Tag,
+    If,
+    Elif,
+    Else,
+    Header,
+    Include,
+    Declaration,
+    Text,
+}
+
+fn classify(content: &str) -> Kind {
+    let starts_word = |word: &str| {
+        content.strip_prefix(word).is_some_and(|rest| {
+            rest.starts_with([' ', '\t', '(', ':', '{', '"']) || rest.is_empty()
+        })
+    };
+    if content.starts_with("==") {
+        Kind::Scene
+    } else if content.starts_with(['*', '+']) {
+        Kind::Choice
+    } else if content.starts_with("->") {
+        Kind::Divert
+    } else if content.starts_with('~') {
+        Kind::Logic
+    } else if content.starts_with('#') {
+        Kind::Tag
+    } else if starts_word("if") && content.ends_with(':') {
+        Kind::If
+    } else if starts_word("elif") && content.ends_with(':') {
+        Kind::Elif
+    } else if starts_word("else") && content.ends_with(':') {
+        Kind::Else
+    } else if ["title", "author", "start", "about"].iter().any(|key| {
+        content
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    }) {
+        Kind::Header
+    } else if starts_word("include") && content.contains('"') {
+        Kind::Include
+    } else if (starts_word("const") || starts_word("var")) && content.contains('=')
+        || starts_word("enum") && content.contains('{')
+    {
+        Kind::Declaration
+    } else {
+        Kind::Text
+    }
+}
+
+/// Parses one file's bytes. Always returns a tree (possibly partial) and
+/// every problem found.
+pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
+    let (text, mut diagnostics) = decode(file, bytes);
+    let blanked = source::blank_comments(file, &text, &mut diagnostics);
+    let lines = source::lines(file, &blanked, &mut diagnostics);
+    let mut parser = FileParser {
+        file,
+        full: Input::new_extra(&blanked, file),
+        lines: &lines,
+        position: 0,
+        diagnostics,
+    };
+    let tree = parser.file();
+    let mut diagnostics = parser.diagnostics;
+    diagnostics.sort_by_key(|d| (d.span.start, d.code));
+    (text, tree, diagnostics)
+}
+
+struct FileParser<'a> {
+    file: FileId,
+    full: Input<'a>,
+    lines: &'a [Line<'a>],
+    position: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> FileParser<'a> {
+    fn input(&self, line: &Line<'a>) -> Input<'a> {
+        let from = nom::Input::take_from(&self.full, line.offset);
+        nom::Input::take(&from, line.content.len())
+    }
+
+    fn error(&mut self, line: &Line, error: PError, context: &str) {
+        let line_end = line.offset + line.content.len();
+        self.diagnostics
+            .push(error.into_diagnostic(line_end, context));
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn peek(&self) -> Option<Line<'a>> {
+        self.lines.get(self.position).copied()
+    }
+
+    /// `file := prologue scene*`
+    /// `prologue := (header | include | declaration)*`
+    fn file(&mut self) -> File {
+        let mut tree = File::default();
+        let mut seen_scene = false;
+        while let Some(line) = self.peek() {
+            let kind = classify(line.content);
+            if kind == Kind::Scene {
+                seen_scene = true;
+                if let Some(scene) = self.scene() {
+                    tree.scenes.push(scene);
+                }
+                continue;
+            }
+            self.position += 1;
+            let input = self.input(&line);
+            let misplaced = |what: &str| {
+                Diagnostic::new(
+                    Code::E0007,
+                    line.span(self.file),
+                    format!("{what} after the first scene"),
+                )
+                .with_help("move it above the first `==` scene line")
+            };
+            match kind {
+                Kind::Header if seen_scene => self.report(misplaced("a header")),
+                Kind::Include if seen_scene => self.report(misplaced("an include")),
+                Kind::Declaration if seen_scene => self.report(misplaced("a declaration")),
+                Kind::Header => match line::whole_line(input, line::header) {
+                    Ok(header) => tree.headers.push(header),
+                    Err(error) => self.error(&line, error, "in a header"),
+                },
+                Kind::Include => match line::whole_line(input, line::include) {
+                    Ok(include) => tree.includes.push(include),
+                    Err(error) => self.error(&line, error, "in an include"),
+                },
+                Kind::Declaration => match line::whole_line(input, line::declaration) {
+                    Ok(decl) => tree.decls.push(decl),
+                    Err(error) => self.error(&line, error, "in a declaration"),
+                },
+                _ if seen_scene => {
+                    // Only reachable for lines a scene refused (indented
+                    // content below a bad header); already reported.
+                }
+                _ => self.report(
+                    Diagnostic::new(
+                        Code::E0007,
+                        line.span(self.file),
+                        "story content before the first scene",
+                    )
+                    .with_help("start a scene with `== name` above this line"),
+                ),
+            }
+        }
+        tree
+    }
+
+    /// `scene := scene-header NEWLINE tag* block`
+    fn scene(&mut self) -> Option<Scene> {
+        let line = self.peek()?;
+        self.position += 1;
+        let header = line::whole_line(self.input(&line), line::scene_header);
+        if line.indent > 0 {
+            self.report(
+                Diagnostic::new(
+                    Code::E0004,
+                    line.span(self.file),
+                    "a scene header must not be indented",
+                )
+                .with_help("start `==` at the beginning of the line"),
+            );
+        }
+        let mut tags = Vec::new();
+        while let Some(next) = self.peek() {
+            if classify(next.content) != Kind::Tag || next.indent != 0 {
+                break;
+            }
+            self.position += 1;
+            if let Some(tag) = self.tag(&next) {
+                tags.push(tag);
+            }
+        }
+        let body = self.block(0, 1);
+        match header {
+            Ok((name, is_ending, title)) => Some(Scene {
+                name,
+                title,
+                is_ending,
+                tags,
+                body,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a scene header");
+                None
+            }
+        }
+    }
+
+    fn tag(&mut self, line: &Line<'a>) -> Option<Tag> {
+        match line::whole_line(self.input(line), line::tag_line) {
+            Ok(tag) => Some(tag),
+            Err(error) => {
+                self.error(line, error, "in a tag");
+                None
+            }
+        }
+    }
+
+    /// `block := statement*` — every line at exactly `indent`; stops at a
+    /// line indented less, or at a scene header.
+    fn block(&mut self, indent: usize, depth: usize) -> Block {
+        let mut block = Block::new();
+        let mut pending_tags: Vec<Tag> = Vec::new();
+        while let Some(line) = self.peek() {
+            let kind = classify(line.content);
+            if kind == Kind::Scene || line.indent < indent {
+                break;
+            }
+            if line.indent > indent {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0004,
+                        line.span(self.file),
+                        "unexpected indentation",
+                    )
+                    .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
+                );
+                self.skip_deeper_than(indent);
+                continue;
+            }
+            if indent == 0 && matches!(kind, Kind::Header | Kind::Include | Kind::Declaration) {
+                // The file loop reports these; a scene ends here.
+                break;
+            }
+            self.position += 1;
+            let span = line.span(self.file);
+            let input = self.input(&line);
+            match kind {
+                Kind::Tag => {
+                    if let Some(tag) = self.tag(&line) {
+                        pending_tags.push(tag);
+                    }
+                    continue;
+                }
+                Kind::Text => {
+                    let content = input;
+                    let content = if line.content.starts_with('\\')
+                        && line.content[1..].starts_with(|c: char| c.is_alphabetic())
+                    {
+                        nom::Input::take_from(&content, 1)
+                    } else {
+                        content
+                    };
+                    match line::whole_line(content, |i| text::text(i, text::Until::LineEnd, 0)) {
+                        Ok(text) => block.push(Stmt {
+                            kind: StmtKind::Text {
+                                text,
+                                tags: std::mem::take(&mut pending_tags),
+                            },
+                            span,
+                        }),
+                        Err(error) => self.error(&line, error, "in text"),
+                    }
+                }
+                Kind::Logic => match line::whole_line(input, line::logic) {
+                    Ok((target, op, value)) => block.push(Stmt {
+                        kind: StmtKind::Assign { target, op, value },
+                        span,
+                    }),
+                    Err(error) => self.error(&line, error, "in a logic line"),
+                },
+                Kind::Divert => match line::whole_line(input, line::divert) {
+                    Ok(divert) => block.push(Stmt {
+                        kind: StmtKind::Divert(divert),
+                        span,
+                    }),
+                    Err(error) => self.error(&line, error, "in a divert"),
+                },
+                Kind::If => {
+                    let statement = self.conditional(line, indent, depth);
+                    block.extend(statement);
+                }
+                Kind::Elif | Kind::Else => {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0008,
+                            span,
+                            format!(
+                                "`{}` without an `if` before it",
+                                if kind == Kind::Elif { "elif" } else { "else" }
+                            ),
+                        )
+                        .with_help(
+                            "an `elif` or `else` follows an `if` block at the same indentation",
+                        ),
+                    );
+                    self.body(&line, indent, depth);
+                }
+                Kind::Choice => {
+                    self.position -= 1;
+                    let choices = self.choices(indent, depth, std::mem::take(&mut pending_tags));
+                    if !choices.is_empty() {
+                        block.push(Stmt {
+                            kind: StmtKind::Choices(choices),
+                            span,
+                        });
+                    }
+                }
+                Kind::Scene | Kind::Header | Kind::Include | Kind::Declaration => {
+                    unreachable!("handled before the match")
+                }
+            }
+        }
+        if let Some(tag) = pending_tags.first() {
+            self.report(
+                Diagnostic::new(Code::E0007, tag.span, "a tag with no line to belong to")
+                    .with_help("put a tag just above the text line or choice it describes"),
+            );
+        }
+        block
+    }
+
+    fn skip_deeper_than(&mut self, indent: usize) {
+        while let Some(line) = self.peek() {
+            if line.indent <= indent || classify(line.content) == Kind::Scene {
+                break;
+            }
+            self.position += 1;
+        }
+    }
+
+    /// The indented block below `header`, or an empty one.
+    fn body(&mut self, header: &Line, indent: usize, depth: usize) -> Block {
+        let Some(next) = self.peek() else {
+            return Block::new();
+        };
+        if next.indent <= indent || classify(next.content) == Kind::Scene {
+            return Block::new();
+        }
+        if depth >= MAX_DEPTH {
+            self.report(
+                Diagnostic::new(
+                    Code::E0005,
+                    next.span(self.file),
+                    format!("blocks nested deeper than {MAX_DEPTH} levels"),
+                )
+                .with_label(header.span(self.file), "this block is the limit")
+                .with_help("move deeply nested content into a scene of its own"),
+            );
+            self.skip_deeper_than(indent);
+            return Block::new();
+        }
+        self.block(next.indent, depth + 1)
+    }
+
+    /// `conditional := "if" expr ":" block ("elif" expr ":" block)* ("else" ":" block)?`
+    fn conditional(&mut self, first: Line<'a>, indent: usize, depth: usize) -> Option<Stmt> {
+        let mut ok = true;
+        let mut branches = Vec::new();
+        let mut otherwise = None;
+        let mut line = first;
+        let mut word = "if";
+        loop {
+            let input = self.input(&line);
+            if word == "else" {
+                if let Err(error) = line::whole_line(input, line::else_line) {
+                    self.error(&line, error, "after `else`");
+                    ok = false;
+                }
+                otherwise = Some(self.body(&line, indent, depth));
+                break;
+            }
+            let condition = line::whole_line(input, line::condition(word));
+            let body = self.body(&line, indent, depth);
+            match condition {
+                Ok(condition) => branches.push((condition, body)),
+                Err(error) => {
+                    self.error(&line, error, &format!("in an `{word}` line"));
+                    ok = false;
+                }
+            }
+            match self.peek() {
+                Some(next) if next.indent == indent => match classify(next.content) {
+                    Kind::Elif => word = "elif",
+                    Kind::Else => word = "else",
+                    _ => break,
+                },
+                _ => break,
+            }
+            line = self.peek().expect("peeked above");
+            self.position += 1;
+        }
+        ok.then(|| Stmt {
+            kind: StmtKind::If {
+                branches,
+                otherwise,
+            },
+            span: first.span(self.file),
+        })
+    }
+
+    /// `choices := (tag* choice block)+`
+    fn choices(&mut self, indent: usize, depth: usize, mut tags: Vec<Tag>) -> Vec<Choice> {
+        let mut choices = Vec::new();
+        loop {
+            // Tags directly above the next choice belong to it.
+            let mark = self.position;
+            let mut lookahead_tags = Vec::new();
+            while let Some(line) = self.peek() {
+                if line.indent == indent && classify(line.content) == Kind::Tag {
+                    self.position += 1;
+                    lookahead_tags.push(line);
+                } else {
+                    break;
+                }
+            }
+            let Some(line) = self.peek() else {
+                self.position = mark;
+                break;
+            };
+            if line.indent != indent || classify(line.content) != Kind::Choice {
+                self.position = mark;
+                break;
+            }
+            for tag_line in lookahead_tags {
+                if let Some(tag) = self.tag(&tag_line) {
+                    tags.push(tag);
+                }
+            }
+            self.position += 1;
+            let parsed = line::whole_line(self.input(&line), line::choice);
+            let body = self.body(&line, indent, depth);
+            match parsed {
+                Ok(mut choice) => {
+                    choice.body = body;
+                    choice.tags = std::mem::take(&mut tags);
+                    choice.span = line.span(self.file);
+                    choices.push(choice);
+                }
+                Err(error) => {
+                    self.error(&line, error, "in a choice");
+                    tags.clear();
+                }
+            }
+        }
+        choices
+    }
+}
+
+/// Parses a file's text and returns only its tree, for tests and tools that
+/// already know the text is valid.
+pub fn parse_str(text: &str) -> (File, Vec<Diagnostic>) {
+    let (_, tree, diagnostics) = parse_file(FileId(0), text.as_bytes());
+    (tree, diagnostics)
+}
+
+impl Decl {
+    pub fn name(&self) -> &ast::Ident {
+        match self {
+            Decl::Const { name, .. } | Decl::Var { name, .. } | Decl::Enum { name, .. } => name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(text: &str) -> Vec<(Code, usize)> {
+        let (_, diagnostics) = parse_str(text);
+        diagnostics
+            .iter()
+            .map(|d| {
+                let line = text[..d.span.start as usize].matches('\n').count() + 1;
+                (d.code, line)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_reference_sketch_parses() {
+        let story = "title: T\nvar a = 1\n== s: Title\n# year: 1922\nHello {a}.\n~ a += 1\nif a > 1:\n    Big.\nelif a < 0:\n    Small.\nelse:\n    Zero.\n* One\n    -> s\n+ {a > 2} Two\n* [requires a > 3: \"no\"] Three\n* ->\n    -> s\n-> s\n";
+        let (tree, diagnostics) = parse_str(story);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(tree.scenes.len(), 1);
+        let scene = &tree.scenes[0];
+        assert_eq!(scene.tags.len(), 1);
+        assert_eq!(scene.body.len(), 5);
+        let StmtKind::Choices(choices) = &scene.body[3].kind else {
+            panic!("expected choices, got {:?}", scene.body[3].kind)
+        };
+        assert_eq!(choices.len(), 4);
+        assert!(choices[3].text.is_none());
+    }
+
+    #[test]
+    fn every_bad_line_is_reported() {
+        let story = "title: T\nvar = 1\n== s\n~ x = = 1\nfine\n-> \n* {x Study\n-> s\n";
+        let found: Vec<usize> = codes(story).iter().map(|(_, line)| *line).collect();
+        assert_eq!(found, [2, 4, 6, 7]);
+    }
+
+    #[test]
+    fn misplaced_and_indentation_errors() {
+        assert_eq!(codes("Hello\n== s\n-> s\n"), [(Code::E0007, 1)]);
+        assert_eq!(codes("== s\n-> s\nvar x = 1\n"), [(Code::E0007, 3)]);
+        assert_eq!(codes("== s\nA\n    B\n-> s\n"), [(Code::E0004, 3)]);
+        assert_eq!(codes("== s\nelse:\n    B\n-> s\n"), [(Code::E0008, 2)]);
+    }
+
+    #[test]
+    fn deep_blocks_are_limited() {
+        let mut story = String::from("== s\n");
+        for depth in 0..300 {
+            story.push_str(&" ".repeat(depth));
+            story.push_str("if true:\n");
+        }
+        story.push_str(&" ".repeat(300));
+        story.push_str("x\n");
+        let found = codes(&story);
+        assert!(
+            found.iter().any(|(code, _)| *code == Code::E0005),
+            "{found:?}"
+        );
+    }
+}

@@ -1,0 +1,194 @@
+//! Raw bytes → logical lines: decoding, comments, line endings, indentation.
+//!
+//! Everything here works line by line so that the parser can recover at the
+//! next line after any error.
+
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+
+/// Decodes a file's bytes. Invalid UTF-8 is replaced (so later stages still
+/// run and report everything else) and each bad sequence is reported.
+/// A leading byte-order mark is dropped.
+pub fn decode(file: FileId, bytes: &[u8]) -> (String, Vec<Diagnostic>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut text = String::with_capacity(bytes.len());
+    let mut diagnostics = Vec::new();
+    for chunk in bytes.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            if diagnostics.len() < 10 {
+                let start = text.len();
+                let shown: Vec<String> = chunk
+                    .invalid()
+                    .iter()
+                    .map(|byte| format!("\\x{byte:02x}"))
+                    .collect();
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0001,
+                        Span::new(file, start, start + '\u{FFFD}'.len_utf8()),
+                        format!("invalid UTF-8 (bytes {})", shown.join(" ")),
+                    )
+                    .with_help("save the file as UTF-8"),
+                );
+            }
+            text.push('\u{FFFD}');
+        }
+    }
+    (text, diagnostics)
+}
+
+/// Replaces every comment with spaces, byte for byte, so offsets into the
+/// result are offsets into the original. `//` runs to the end of the line,
+/// `/* … */` may span lines; a backslash escapes the next character.
+pub fn blank_comments(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' => index += 2,
+            b'/' if bytes.get(index + 1) == Some(&b'/') => {
+                while index < bytes.len() && bytes[index] != b'\n' {
+                    bytes[index] = b' ';
+                    index += 1;
+                }
+            }
+            b'/' if bytes.get(index + 1) == Some(&b'*') => {
+                let start = index;
+                let end = text[index + 2..]
+                    .find("*/")
+                    .map(|found| index + 2 + found + 2);
+                if end.is_none() {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0006,
+                            Span::new(file, start, start + 2),
+                            "unterminated block comment",
+                        )
+                        .with_help("close the comment with `*/`"),
+                    );
+                }
+                let end = end.unwrap_or(bytes.len());
+                for byte in &mut bytes[start..end] {
+                    if *byte != b'\n' {
+                        *byte = b' ';
+                    }
+                }
+                index = end;
+            }
+            _ => index += 1,
+        }
+    }
+    // Only ASCII bytes became spaces and every byte of a multi-byte
+    // character was replaced together, so this cannot fail; fall back to the
+    // original rather than panic all the same.
+    String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
+}
+
+/// One non-blank line, its indentation measured.
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    /// The line's content after the indentation, trailing space removed.
+    pub content: &'a str,
+    /// Byte offset of `content` in the file.
+    pub offset: usize,
+    /// Indentation width, in indentation characters.
+    pub indent: usize,
+}
+
+impl Line<'_> {
+    pub fn span(&self, file: FileId) -> Span {
+        Span::new(file, self.offset, self.offset + self.content.len())
+    }
+}
+
+/// Splits comment-free text into non-blank lines. Indentation is spaces or
+/// tabs; whichever comes first in the file is the file's, and the other one
+/// in indentation is an error.
+pub fn lines<'a>(file: FileId, text: &'a str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
+    let mut result = Vec::new();
+    let mut indent_char: Option<(char, usize)> = None;
+    let mut offset = 0;
+    for raw in text.split('\n') {
+        let line_start = offset;
+        offset += raw.len() + 1;
+        let trimmed_end = raw.trim_end_matches([' ', '\t', '\r']);
+        let content = trimmed_end.trim_start_matches([' ', '\t']);
+        if content.is_empty() {
+            continue;
+        }
+        let indentation = &trimmed_end[..trimmed_end.len() - content.len()];
+        if let Some(first) = indentation.chars().next() {
+            let (expected, first_line) = *indent_char.get_or_insert((first, line_start));
+            if indentation.chars().any(|c| c != expected) {
+                let name = |c: char| if c == '\t' { "tabs" } else { "spaces" };
+                let other = if expected == '\t' { ' ' } else { '\t' };
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0003,
+                        Span::new(file, line_start, line_start + indentation.len()),
+                        format!("indentation mixes {} with {}", name(expected), name(other)),
+                    )
+                    .with_label(
+                        Span::new(file, first_line, first_line + 1),
+                        format!("this file's first indented line uses {}", name(expected)),
+                    )
+                    .with_help(format!(
+                        "indent with {} only, as the rest of the file does",
+                        name(expected)
+                    )),
+                );
+            }
+        }
+        result.push(Line {
+            content,
+            offset: line_start + indentation.len(),
+            indent: indentation.chars().count(),
+        });
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: FileId = FileId(0);
+
+    #[test]
+    fn comments_become_spaces_and_keep_offsets() {
+        let mut diagnostics = Vec::new();
+        let text = "a // b\nc /* d\ne */ f \\// g";
+        let blanked = blank_comments(FILE, text, &mut diagnostics);
+        assert_eq!(blanked, "a     \nc     \n     f \\// g");
+        assert!(diagnostics.is_empty());
+    }
+
+    #[test]
+    fn unterminated_block_comment_is_reported() {
+        let mut diagnostics = Vec::new();
+        blank_comments(FILE, "x /* y", &mut diagnostics);
+        assert_eq!(diagnostics[0].code, Code::E0006);
+        assert_eq!(diagnostics[0].span.start, 2);
+    }
+
+    #[test]
+    fn byte_order_mark_and_invalid_utf8() {
+        let (text, diagnostics) = decode(FILE, b"\xEF\xBB\xBFab\xFFc");
+        assert_eq!(text, "ab\u{FFFD}c");
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].span.start, 2);
+    }
+
+    #[test]
+    fn crlf_and_indentation() {
+        let mut diagnostics = Vec::new();
+        let found = lines(FILE, "a\r\n    b\r\n\r\n\tc\r\n", &mut diagnostics);
+        let contents: Vec<_> = found
+            .iter()
+            .map(|line| (line.content, line.indent))
+            .collect();
+        assert_eq!(contents, [("a", 0), ("b", 4), ("c", 1)]);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::E0003);
+    }
+}

@@ -1,0 +1,268 @@
+//! Prose with inline markup: interpolation, conditionals and alternatives.
+
+use nom::character::complete::{char, space0};
+use nom::{IResult, Parser};
+
+use super::expr::expression;
+use super::{Input, PError, span_of};
+use crate::ast::{AltKind, MAX_MARKUP_DEPTH, Segment, Text};
+use crate::diagnostic::Code;
+
+/// Where a run of text stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// The end of the line (a text line).
+    LineEnd,
+    /// The end of the line or an unescaped `->` (a choice's text).
+    Divert,
+    /// An unescaped `|` or `}` (inside markup).
+    Markup,
+}
+
+/// `text := (literal | "{" markup "}")*`
+/// `literal := ( [^{}\\|] | "\\" any )+`
+///
+/// Parses text up to (not including) what `until` names. Outside markup a
+/// bare `|` is literal and a bare `}` an error.
+pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PError> {
+    let mut segments: Text = Vec::new();
+    let mut literal = String::new();
+    let mut rest = input;
+    loop {
+        let fragment = rest.fragment();
+        let Some(next) = fragment.chars().next() else {
+            break;
+        };
+        match next {
+            '\\' => {
+                let escaped = fragment[1..].chars().next();
+                match escaped {
+                    Some(c) => {
+                        literal.push(c);
+                        rest = nom::Input::take_from(&rest, 1 + c.len_utf8());
+                    }
+                    None => {
+                        literal.push('\\');
+                        rest = nom::Input::take_from(&rest, 1);
+                    }
+                }
+            }
+            '|' | '}' if until == Until::Markup => break,
+            '}' => {
+                return Err(nom::Err::Failure(
+                    PError::at(rest, "text")
+                        .with_message("unmatched `}` in text".to_string())
+                        .with_help("write a literal brace as `\\}`"),
+                ));
+            }
+            '-' if until == Until::Divert && fragment.starts_with("->") => break,
+            '{' => {
+                if depth >= MAX_MARKUP_DEPTH {
+                    return Err(nom::Err::Failure(
+                        PError::at(rest, "shallower nesting")
+                            .with_code(Code::E0005)
+                            .with_message(format!(
+                                "inline markup nested deeper than {MAX_MARKUP_DEPTH} levels"
+                            )),
+                    ));
+                }
+                if !literal.is_empty() {
+                    segments.push(Segment::Literal(std::mem::take(&mut literal)));
+                }
+                let (after, segment) = markup(rest, depth + 1)?;
+                segments.push(segment);
+                rest = after;
+            }
+            other => {
+                literal.push(other);
+                rest = nom::Input::take_from(&rest, other.len_utf8());
+            }
+        }
+    }
+    if until != Until::Markup {
+        let trimmed = literal.trim_end().len();
+        literal.truncate(trimmed);
+    }
+    if !literal.is_empty() {
+        segments.push(Segment::Literal(literal));
+    }
+    Ok((rest, segments))
+}
+
+/// `markup := "{" ( alt-kind alternatives | expression ":" text ("|" text)?
+///                | expression | alternatives ) "}"`
+/// `alt-kind := "&" | "!" | "~"`
+/// `alternatives := text ("|" text)*`
+fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
+    let (after_open, _) = char('{').parse(input)?;
+    let unterminated = || {
+        nom::Err::Failure(
+            PError::at(input, "a closing `}`")
+                .with_code(Code::E0006)
+                .with_message("unterminated `{` in text".to_string())
+                .with_help("close the markup with `}`, or write a literal brace as `\\{`"),
+        )
+    };
+    let kind = match after_open.fragment().chars().next() {
+        Some('&') => Some(AltKind::Cycle),
+        Some('!') => Some(AltKind::Once),
+        Some('~') => Some(AltKind::Shuffle),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        let body = nom::Input::take_from(&after_open, 1);
+        let (rest, options) = alternatives(body, depth)?;
+        let (rest, _) = char::<_, PError>('}')
+            .parse(rest)
+            .map_err(|_| unterminated())?;
+        let span = span_of(input.extra, input).with_end(rest.location_offset());
+        return Ok((
+            rest,
+            Segment::Alternatives {
+                kind,
+                options,
+                span,
+            },
+        ));
+    }
+    let (after_space, _) = space0(after_open)?;
+    match expression(after_space) {
+        Ok((after_expr, condition)) => {
+            let (after_expr, _) = space0(after_expr)?;
+            if let Ok((rest, _)) = char::<_, PError>('}').parse(after_expr) {
+                return Ok((rest, Segment::Interpolate(condition)));
+            }
+            if let Ok((after_colon, _)) = char::<_, PError>(':').parse(after_expr) {
+                let (after_colon, _) = space0(after_colon)?;
+                let (rest, then) = text(after_colon, Until::Markup, depth)?;
+                let (rest, otherwise) = match char::<_, PError>('|').parse(rest) {
+                    Ok((after_bar, _)) => text(after_bar, Until::Markup, depth)?,
+                    Err(_) => (rest, Vec::new()),
+                };
+                if rest.fragment().starts_with('|') {
+                    return Err(nom::Err::Failure(
+                        PError::at(rest, "`}`")
+                            .with_message("an inline conditional has at most two branches".into())
+                            .with_help("use `if`/`elif`/`else` lines for more"),
+                    ));
+                }
+                let (rest, _) = char::<_, PError>('}')
+                    .parse(rest)
+                    .map_err(|_| unterminated())?;
+                return Ok((
+                    rest,
+                    Segment::Conditional {
+                        condition,
+                        then,
+                        otherwise,
+                    },
+                ));
+            }
+        }
+        Err(nom::Err::Failure(error)) if error.code == Code::E0005 => {
+            return Err(nom::Err::Failure(error));
+        }
+        Err(_) => {}
+    }
+    // Not an expression: a plain sequence, which needs at least one `|`.
+    let (rest, options) = alternatives(after_open, depth)?;
+    if rest.fragment().is_empty() {
+        return Err(unterminated());
+    }
+    if options.len() < 2 {
+        return Err(nom::Err::Failure(
+            PError::at(
+                after_space,
+                "an expression, or alternatives separated by `|`",
+            )
+            .with_message("`{…}` holds neither an expression nor alternatives".into())
+            .with_help("write a literal brace as `\\{`"),
+        ));
+    }
+    let (rest, _) = char::<_, PError>('}')
+        .parse(rest)
+        .map_err(|_| unterminated())?;
+    let span = span_of(input.extra, input).with_end(rest.location_offset());
+    Ok((
+        rest,
+        Segment::Alternatives {
+            kind: AltKind::Sequence,
+            options,
+            span,
+        },
+    ))
+}
+
+fn alternatives(input: Input, depth: usize) -> IResult<Input, Vec<Text>, PError> {
+    let mut options = Vec::new();
+    let (mut rest, first) = text(input, Until::Markup, depth)?;
+    options.push(first);
+    while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
+        let (after, option) = text(after_bar, Until::Markup, depth)?;
+        options.push(option);
+        rest = after;
+    }
+    Ok((rest, options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::FileId;
+
+    fn parse(source: &str) -> Result<Text, PError> {
+        match text(Input::new_extra(source, FileId(0)), Until::LineEnd, 0) {
+            Ok((_, parsed)) => Ok(parsed),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
+            Err(nom::Err::Incomplete(_)) => unreachable!(),
+        }
+    }
+
+    fn shape(text: &Text) -> String {
+        text.iter()
+            .map(|segment| match segment {
+                Segment::Literal(s) => format!("'{s}'"),
+                Segment::Interpolate(_) => "<expr>".into(),
+                Segment::Conditional {
+                    then, otherwise, ..
+                } => format!("<if {} else {}>", shape(then), shape(otherwise)),
+                Segment::Alternatives { kind, options, .. } => format!(
+                    "<{kind:?} {}>",
+                    options.iter().map(shape).collect::<Vec<_>>().join(" / ")
+                ),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn markup_forms() {
+        assert_eq!(
+            shape(&parse("You hold {n} seats.").unwrap()),
+            "'You hold '<expr>' seats.'"
+        );
+        assert_eq!(
+            shape(&parse("{read: Haunts.|Nobody.}").unwrap()),
+            "<if 'Haunts.' else 'Nobody.'>"
+        );
+        assert_eq!(
+            shape(&parse("{&Snow.|Rain.}").unwrap()),
+            "<Cycle 'Snow.' / 'Rain.'>"
+        );
+        assert_eq!(shape(&parse("{a b|c}").unwrap()), "<Sequence 'a b' / 'c'>");
+        assert_eq!(shape(&parse("{!x|}").unwrap()), "<Once 'x' / >");
+        assert_eq!(
+            shape(&parse("{~a {n}|b}").unwrap()),
+            "<Shuffle 'a '<expr> / 'b'>"
+        );
+        assert_eq!(shape(&parse(r"\{x\} a|b \\").unwrap()), r"'{x} a|b \'");
+    }
+
+    #[test]
+    fn markup_errors() {
+        assert_eq!(parse("a {b").unwrap_err().code, Code::E0006);
+        assert!(parse("a } b").is_err());
+        assert!(parse("{just words}").is_err());
+        let deep = format!("{}x{}", "{&".repeat(1000), "}".repeat(1000));
+        assert_eq!(parse(&deep).unwrap_err().code, Code::E0005);
+    }
+}
