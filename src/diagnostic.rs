@@ -293,8 +293,6 @@ codes! {
     W0004 = Warning, "guard is always false";
     /// A `.fab` file that is neither an entry file nor included by one.
     W0005 = Warning, "file not part of any story";
-    /// Two stories in one check with the same title.
-    W0006 = Warning, "duplicate story title";
 }
 
 impl fmt::Display for Code {

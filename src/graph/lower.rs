@@ -1,33 +1,1316 @@
-//! AST → narrative graph: loading files and includes, resolving names,
-//! checking types, compiling scenes to ops.
+//! AST → narrative graph: declarations, name resolution, type checking, and
+//! compiling each scene's blocks into a flat program of [`Op`]s.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::Story;
-use crate::diagnostic::{Diagnostic, SourceMap};
+use super::load::{LoadedFile, load};
+use super::{
+    Choice, ChoiceId, Enum, EnumId, Expr, Guard, Instr, Op, Part, Scene, SceneId, SeqId, Story,
+    Type, Value, Var, VarId,
+};
+use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
+use crate::check;
+use crate::diagnostic::{Code, Diagnostic, FileId, Severity, SourceMap, Span};
 
 /// The result of loading and compiling one story.
 #[derive(Debug)]
 pub struct LoadedStory {
-    /// The compiled story; `None` when an error made compiling impossible.
-    /// A story with errors is never returned.
+    /// The compiled story; `None` when the story has errors.
     pub story: Option<Story>,
+    /// Every error and warning, in file and position order.
     pub diagnostics: Vec<Diagnostic>,
     pub sources: Arc<SourceMap>,
 }
 
+impl LoadedStory {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count()
+    }
+}
+
 /// Loads an entry file and everything it includes from disk and compiles it.
-pub fn compile_files(entry: &Path) -> LoadedStory {
+pub fn compile_files(entry: &Path) -> Result<LoadedStory, std::io::Error> {
     compile(entry, &mut |path: &Path| std::fs::read(path))
 }
 
-/// Compiles the story whose entry file is `entry`, reading files through `read`
-/// (so a story can be compiled from memory, as the bundled one is).
+/// Compiles the story whose entry file is `entry`, reading files through
+/// `read` (so a story can be compiled from memory, as the bundled one is).
+/// Fails only when the entry file itself cannot be read.
 pub fn compile(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
-) -> LoadedStory {
-    let _ = (entry, read);
-    unimplemented!("lowering lands with the parser")
+) -> Result<LoadedStory, std::io::Error> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let files = load(entry, read, &mut sources, &mut diagnostics)?;
+    let mut lowering = Lowering::new(&mut diagnostics);
+    let mut story = lowering.story(&files, &sources);
+    // The graph passes run even when lowering found errors, so one run
+    // reports everything; lowering keeps the graph's shape intact for them
+    // (a divert to an unknown scene still diverts somewhere).
+    if let Some(story) = &story {
+        check::graph_passes(story, &mut diagnostics);
+    }
+    if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
+        story = None;
+    }
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.code));
+    diagnostics.dedup();
+    let sources = Arc::new(sources);
+    if let Some(story) = &mut story {
+        story.sources = Arc::clone(&sources);
+    }
+    Ok(LoadedStory {
+        story,
+        diagnostics,
+        sources,
+    })
+}
+
+/// What a name in an expression means.
+#[derive(Debug, Clone)]
+enum Symbol {
+    Const(Value, Type),
+    Var(VarId),
+    Variant(EnumId, u32),
+    EnumType(EnumId),
+}
+
+struct Lowering<'d> {
+    diagnostics: &'d mut Vec<Diagnostic>,
+    /// Every declared name, with where it was declared.
+    symbols: HashMap<String, (Symbol, Span)>,
+    vars: Vec<Var>,
+    /// Whether each variable is read anywhere.
+    var_reads: Vec<bool>,
+    enums: Vec<Enum>,
+    scene_ids: HashMap<String, SceneId>,
+    choice_count: u32,
+    seq_count: u32,
+    /// Where a divert to an unknown scene points, so the program keeps its
+    /// shape for the graph passes. Such a story is never returned.
+    fallback_scene: SceneId,
+}
+
+impl<'d> Lowering<'d> {
+    fn new(diagnostics: &'d mut Vec<Diagnostic>) -> Self {
+        Lowering {
+            diagnostics,
+            symbols: HashMap::new(),
+            vars: Vec::new(),
+            var_reads: Vec::new(),
+            enums: Vec::new(),
+            scene_ids: HashMap::new(),
+            choice_count: 0,
+            seq_count: 0,
+            fallback_scene: SceneId(0),
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn story(&mut self, files: &[LoadedFile], sources: &SourceMap) -> Option<Story> {
+        let entry = files.first()?;
+        let mut title = None;
+        let mut author = None;
+        let mut start = None;
+        let mut about = Vec::new();
+        for (index, file) in files.iter().enumerate() {
+            for header in &file.tree.headers {
+                if index > 0 {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0007,
+                            header.span,
+                            "a header in an included file",
+                        )
+                        .with_help("headers belong in the story's entry file; remove this one, or make this file an entry file that is not included"),
+                    );
+                    continue;
+                }
+                match header.key {
+                    HeaderKey::Title => title = Some(header.value.clone()),
+                    HeaderKey::Author => author = Some(header.value.clone()),
+                    HeaderKey::Start => start = Some(header),
+                    HeaderKey::About => about.push(header.value.clone()),
+                }
+            }
+        }
+        let title = title.unwrap_or_else(|| {
+            sources
+                .get(entry.id)
+                .path
+                .file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+
+        self.declare_enums(files);
+        self.declare_values(files);
+        let scenes = self.declare_scenes(files);
+
+        let start = match start {
+            Some(header) => match self.scene_ids.get(&header.value) {
+                Some(id) => Some(*id),
+                None => {
+                    let help = self.suggest_scene(&header.value);
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0302,
+                            header.value_span,
+                            format!("`start:` names `{}`, which is not a scene", header.value),
+                        )
+                        .with_help(help),
+                    );
+                    None
+                }
+            },
+            None => match entry.tree.scenes.first() {
+                Some(first) => self.scene_ids.get(&first.name.name).copied(),
+                None => {
+                    let at = Span::new(entry.id, 0, 0);
+                    self.report(
+                        Diagnostic::new(Code::E0302, at, "the story has no scene to start from")
+                            .with_help("add a scene (`== name`) to the entry file, or name one with `start:`"),
+                    );
+                    None
+                }
+            },
+        };
+
+        self.fallback_scene = start.unwrap_or(SceneId(0));
+        let compiled: Vec<Scene> = scenes.iter().map(|scene| self.scene(scene)).collect();
+
+        for (index, var) in self.vars.iter().enumerate() {
+            if !self.var_reads[index] {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::W0002,
+                        var.span,
+                        format!("variable `{}` is never read", var.name),
+                    )
+                    .with_help("use it in a condition or text, or remove it"),
+                );
+            }
+        }
+        Some(Story {
+            title,
+            author,
+            about,
+            start: start?,
+            scenes: compiled,
+            vars: std::mem::take(&mut self.vars),
+            enums: std::mem::take(&mut self.enums),
+            choice_count: self.choice_count,
+            seq_count: self.seq_count,
+            sources: Arc::default(),
+        })
+    }
+
+    fn declare(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+        if let Some((_, first)) = self.symbols.get(&name.name) {
+            let first = *first;
+            self.report(
+                Diagnostic::new(
+                    Code::E0102,
+                    name.span,
+                    format!("`{}` is declared twice", name.name),
+                )
+                .with_label(first, "first declared here")
+                .with_help("names of variables, constants, enums and enum values share one namespace; rename one"),
+            );
+            return false;
+        }
+        self.symbols.insert(name.name.clone(), (symbol, name.span));
+        true
+    }
+
+    fn declare_enums(&mut self, files: &[LoadedFile]) {
+        for decl in files.iter().flat_map(|file| &file.tree.decls) {
+            if let ast::Decl::Enum { name, variants, .. } = decl {
+                let id = EnumId(self.enums.len() as u32);
+                if !self.declare(name, Symbol::EnumType(id)) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                for variant in variants {
+                    if self.declare(variant, Symbol::Variant(id, names.len() as u32)) {
+                        names.push(variant.name.clone());
+                    }
+                }
+                self.enums.push(Enum {
+                    name: name.name.clone(),
+                    variants: names,
+                });
+            }
+        }
+    }
+
+    /// Constants, then variables, in order: a constant may use the constants
+    /// above it; a variable's initial value may use any constant.
+    fn declare_values(&mut self, files: &[LoadedFile]) {
+        for decl in files.iter().flat_map(|file| &file.tree.decls) {
+            if let ast::Decl::Const { name, value, .. } = decl
+                && let Some((constant, ty)) = self.constant(value, None)
+            {
+                self.declare(name, Symbol::Const(constant, ty));
+            }
+        }
+        for decl in files.iter().flat_map(|file| &file.tree.decls) {
+            if let ast::Decl::Var {
+                name, ty, value, ..
+            } = decl
+            {
+                let declared = match ty {
+                    Some(ty) => match self.type_expr(ty) {
+                        Some(ty) => Some(ty),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                let Some((initial, ty)) = self.constant(value, declared) else {
+                    continue;
+                };
+                let id = VarId(self.vars.len() as u32);
+                if self.declare(name, Symbol::Var(id)) {
+                    self.vars.push(Var {
+                        name: name.name.clone(),
+                        ty,
+                        initial,
+                        span: name.span,
+                    });
+                    self.var_reads.push(false);
+                }
+            }
+        }
+    }
+
+    fn type_expr(&mut self, ty: &ast::TypeExpr) -> Option<Type> {
+        let (ident, is_set) = match ty {
+            ast::TypeExpr::Named(ident) => (ident, false),
+            ast::TypeExpr::SetOf(ident) => (ident, true),
+        };
+        let base = match ident.name.as_str() {
+            "int" if !is_set => return Some(Type::Int),
+            "bool" if !is_set => return Some(Type::Bool),
+            "text" if !is_set => return Some(Type::Text),
+            name => match self.symbols.get(name) {
+                Some((Symbol::EnumType(id), _)) => *id,
+                _ => {
+                    let mut candidates: Vec<&str> =
+                        self.enums.iter().map(|e| e.name.as_str()).collect();
+                    if !is_set {
+                        candidates.extend(["int", "bool", "text"]);
+                    }
+                    let help = match did_you_mean(name, candidates.into_iter()) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "types are `int`, `bool`, `text`, an enum's name, or `set of` an enum's name".into(),
+                    };
+                    self.report(
+                        Diagnostic::new(Code::E0105, ident.span, format!("unknown type `{name}`"))
+                            .with_help(help),
+                    );
+                    return None;
+                }
+            },
+        };
+        if is_set {
+            if self.enums[base.index()].variants.len() > 64 {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0206,
+                        ident.span,
+                        format!(
+                            "enum `{}` has more than 64 values, too many for a set",
+                            ident.name
+                        ),
+                    )
+                    .with_help("split the enum into smaller ones"),
+                );
+                return None;
+            }
+            Some(Type::Set(base))
+        } else {
+            Some(Type::Enum(base))
+        }
+    }
+
+    /// Compiles an expression that must be constant and evaluates it.
+    fn constant(&mut self, expr: &ast::Expr, expected: Option<Type>) -> Option<(Value, Type)> {
+        let compiled = self.expr(expr, expected)?;
+        if let Some(expected) = expected
+            && compiled.ty != expected
+        {
+            let message = format!(
+                "expected {}, found {}",
+                self.type_name(expected),
+                self.type_name(compiled.ty)
+            );
+            self.report(Diagnostic::new(Code::E0201, expr.span, message));
+            return None;
+        }
+        match evaluate_constant(&compiled.code) {
+            Ok(value) => Some((value, compiled.ty)),
+            Err(ConstError::NotConstant) => {
+                self.report(
+                    Diagnostic::new(Code::E0203, expr.span, "not a constant expression").with_help(
+                        "initial values and constants may use only literals and constants",
+                    ),
+                );
+                None
+            }
+            Err(ConstError::Arithmetic(message)) => {
+                self.report(Diagnostic::new(Code::E0205, expr.span, message));
+                None
+            }
+        }
+    }
+
+    fn declare_scenes<'f>(&mut self, files: &'f [LoadedFile]) -> Vec<&'f ast::Scene> {
+        let mut scenes: Vec<&ast::Scene> = Vec::new();
+        let mut first_spans: HashMap<&str, Span> = HashMap::new();
+        for scene in files.iter().flat_map(|file| &file.tree.scenes) {
+            if let Some(first) = first_spans.get(scene.name.name.as_str()) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0101,
+                        scene.name.span,
+                        format!("scene `{}` is declared twice", scene.name.name),
+                    )
+                    .with_label(*first, "first declared here")
+                    .with_help("rename one of the scenes"),
+                );
+                continue;
+            }
+            first_spans.insert(&scene.name.name, scene.name.span);
+            self.scene_ids
+                .insert(scene.name.name.clone(), SceneId(scenes.len() as u32));
+            scenes.push(scene);
+        }
+        scenes
+    }
+
+    fn suggest_scene(&self, name: &str) -> String {
+        match did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "declare the scene with `== name`".into(),
+        }
+    }
+
+    fn type_name(&self, ty: Type) -> String {
+        match ty {
+            Type::Int => "int".into(),
+            Type::Bool => "bool".into(),
+            Type::Text => "text".into(),
+            Type::Enum(id) => format!("`{}`", self.enums[id.index()].name),
+            Type::Set(id) => format!("set of `{}`", self.enums[id.index()].name),
+        }
+    }
+
+    fn scene(&mut self, scene: &ast::Scene) -> Scene {
+        let mut builder = SceneBuilder {
+            ops: Vec::new(),
+            is_ending: scene.is_ending,
+        };
+        self.block(&scene.body, &mut builder);
+        let end_span = Span::new(
+            scene.span.file,
+            scene.span.end as usize,
+            scene.span.end as usize,
+        );
+        let end_span = last_line_span(&scene.body).unwrap_or(end_span);
+        builder.ops.push(Op::End { span: end_span });
+        Scene {
+            name: scene.name.name.clone(),
+            title: scene.title.clone(),
+            is_ending: scene.is_ending,
+            tags: scene.tags.clone(),
+            span: scene.span,
+            ops: builder.ops,
+        }
+    }
+
+    fn block(&mut self, block: &[ast::Stmt], builder: &mut SceneBuilder) {
+        let mut diverted: Option<Span> = None;
+        for stmt in block {
+            if let Some(divert) = diverted.take() {
+                self.report(
+                    Diagnostic::new(Code::W0003, stmt.span, "this line can never run")
+                        .with_label(divert, "control leaves the block here")
+                        .with_help("move the line above the divert, or remove it"),
+                );
+            }
+            match &stmt.kind {
+                StmtKind::Text { text, tags } => {
+                    let text = self.text(text, true);
+                    builder.ops.push(Op::Text {
+                        text,
+                        tags: tags.clone(),
+                        span: stmt.span,
+                    });
+                }
+                StmtKind::Assign { target, op, value } => {
+                    if let Some(assign) = self.assign(target, *op, value, stmt.span) {
+                        builder.ops.push(assign);
+                    }
+                }
+                StmtKind::Divert(divert) => {
+                    if builder.is_ending {
+                        self.report(ending_continues(stmt.span, "a divert"));
+                    } else if let Some(target) = self.divert_target(divert) {
+                        builder.ops.push(Op::Divert {
+                            target,
+                            span: divert.span,
+                        });
+                    }
+                    diverted = Some(stmt.span);
+                }
+                StmtKind::If {
+                    branches,
+                    otherwise,
+                } => self.conditional(branches, otherwise.as_deref(), builder),
+                StmtKind::Choices(choices) => {
+                    if builder.is_ending {
+                        self.report(ending_continues(stmt.span, "a choice"));
+                    } else {
+                        self.choices(choices, stmt.span, builder);
+                    }
+                }
+            }
+        }
+    }
+
+    fn conditional(
+        &mut self,
+        branches: &[(ast::Expr, ast::Block)],
+        otherwise: Option<&[ast::Stmt]>,
+        builder: &mut SceneBuilder,
+    ) {
+        let mut exits = Vec::new();
+        for (condition, body) in branches {
+            let condition = self.condition(condition);
+            let jump = builder.ops.len();
+            builder.ops.push(Op::JumpUnless {
+                condition: condition.unwrap_or_else(|| placeholder(Type::Bool)),
+                target: 0,
+            });
+            self.block(body, builder);
+            exits.push(builder.ops.len());
+            builder.ops.push(Op::Jump { target: 0 });
+            let next = builder.ops.len() as u32;
+            if let Op::JumpUnless { target, .. } = &mut builder.ops[jump] {
+                *target = next;
+            }
+        }
+        if let Some(otherwise) = otherwise {
+            self.block(otherwise, builder);
+        }
+        let end = builder.ops.len() as u32;
+        for exit in exits {
+            builder.ops[exit] = Op::Jump { target: end };
+        }
+    }
+
+    fn choices(&mut self, choices: &[ast::Choice], span: Span, builder: &mut SceneBuilder) {
+        let block_index = builder.ops.len();
+        builder.ops.push(Op::Choices {
+            choices: Vec::new(),
+            span,
+        });
+        let mut compiled = Vec::new();
+        let mut exits = Vec::new();
+        for choice in choices {
+            let guard = match &choice.guard {
+                ast::Guard::Always => Guard::Always,
+                ast::Guard::Hidden(condition) => {
+                    self.warn_if_false(condition);
+                    Guard::Hidden(
+                        self.condition(condition)
+                            .unwrap_or_else(|| placeholder(Type::Bool)),
+                    )
+                }
+                ast::Guard::Requires {
+                    condition,
+                    reason,
+                    source,
+                } => {
+                    self.warn_if_false(condition);
+                    Guard::Requires {
+                        condition: self
+                            .condition(condition)
+                            .unwrap_or_else(|| placeholder(Type::Bool)),
+                        reason: reason
+                            .clone()
+                            .unwrap_or_else(|| format!("requires {source}")),
+                    }
+                }
+            };
+            let text = choice.text.as_ref().map(|text| self.text(text, false));
+            let target = builder.ops.len() as u32;
+            let id = ChoiceId(self.choice_count);
+            self.choice_count += 1;
+            self.block(&choice.body, builder);
+            let body_diverts = ends_in_divert(&choice.body);
+            if let Some(divert) = &choice.divert {
+                if let Some(scene) = self.divert_target(divert) {
+                    builder.ops.push(Op::Divert {
+                        target: scene,
+                        span: divert.span,
+                    });
+                }
+            } else if body_diverts.is_none() {
+                exits.push(builder.ops.len());
+                builder.ops.push(Op::Jump { target: 0 });
+            }
+            compiled.push(Choice {
+                id,
+                sticky: choice.sticky,
+                guard,
+                text,
+                target,
+                tags: choice.tags.clone(),
+                span: choice.span,
+            });
+        }
+        let end = builder.ops.len() as u32;
+        for exit in exits {
+            builder.ops[exit] = Op::Jump { target: end };
+        }
+        builder.ops[block_index] = Op::Choices {
+            choices: compiled,
+            span,
+        };
+    }
+
+    fn warn_if_false(&mut self, condition: &ast::Expr) {
+        let Some(expr) = self.expr_quiet(condition) else {
+            return;
+        };
+        if let Ok(Value::Bool(false)) = evaluate_constant(&expr.code) {
+            self.report(
+                Diagnostic::new(Code::W0004, condition.span, "this guard is always false")
+                    .with_help(
+                        "the choice can never be taken; fix the condition or remove the choice",
+                    ),
+            );
+        }
+    }
+
+    /// Compiles without reporting (for a second look at an expression that
+    /// is compiled, and reported, elsewhere).
+    fn expr_quiet(&mut self, expr: &ast::Expr) -> Option<Expr> {
+        let mark = self.diagnostics.len();
+        let reads = self.var_reads.clone();
+        let compiled = self.expr(expr, None);
+        self.diagnostics.truncate(mark);
+        self.var_reads = reads;
+        compiled
+    }
+
+    fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
+        match self.scene_ids.get(&divert.target.name) {
+            Some(id) => Some(*id),
+            None => {
+                let help = self.suggest_scene(&divert.target.name);
+                self.report(
+                    Diagnostic::new(
+                        Code::E0104,
+                        divert.target.span,
+                        format!("unknown divert target `{}`", divert.target.name),
+                    )
+                    .with_help(help),
+                );
+                Some(self.fallback_scene)
+            }
+        }
+    }
+
+    fn assign(
+        &mut self,
+        target: &ast::Ident,
+        op: AssignOp,
+        value: &ast::Expr,
+        span: Span,
+    ) -> Option<Op> {
+        let var = match self.symbols.get(&target.name).cloned() {
+            Some((Symbol::Var(id), _)) => id,
+            Some((Symbol::Const(..), declared)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0202,
+                        target.span,
+                        format!("cannot assign to constant `{}`", target.name),
+                    )
+                    .with_label(declared, "declared as a constant here")
+                    .with_help(format!(
+                        "declare it with `var {}` to change it",
+                        target.name
+                    )),
+                );
+                return None;
+            }
+            Some((_, declared)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0202,
+                        target.span,
+                        format!("`{}` is not a variable", target.name),
+                    )
+                    .with_label(declared, "declared here"),
+                );
+                return None;
+            }
+            None => {
+                self.report(self.undeclared(target));
+                return None;
+            }
+        };
+        let var_ty = self.vars[var.index()].ty;
+        let expected = match (op, var_ty) {
+            (AssignOp::Set, ty) => Some(ty),
+            (_, Type::Set(_)) => None,
+            (_, ty) => Some(ty),
+        };
+        let value = self.expr(value, expected.or(Some(var_ty)))?;
+        let fits = match (op, var_ty) {
+            (AssignOp::Set, ty) => value.ty == ty,
+            (AssignOp::Add | AssignOp::Sub, Type::Int) => value.ty == Type::Int,
+            (AssignOp::Add, Type::Text) => value.ty == Type::Text,
+            (AssignOp::Add | AssignOp::Sub, Type::Set(id)) => {
+                value.ty == Type::Set(id) || value.ty == Type::Enum(id)
+            }
+            _ => false,
+        };
+        if !fits {
+            let symbol = match op {
+                AssignOp::Set => "=",
+                AssignOp::Add => "+=",
+                AssignOp::Sub => "-=",
+            };
+            let message = format!(
+                "cannot apply `{symbol}` to `{}` ({}) with a value of type {}",
+                target.name,
+                self.type_name(var_ty),
+                self.type_name(value.ty)
+            );
+            self.report(
+                Diagnostic::new(Code::E0201, value.span, message).with_label(
+                    self.vars[var.index()].span,
+                    format!("`{}` is declared here", target.name),
+                ),
+            );
+            return None;
+        }
+        Some(Op::Assign {
+            var,
+            op,
+            value,
+            span,
+        })
+    }
+
+    fn undeclared(&self, name: &ast::Ident) -> Diagnostic {
+        let candidates = self.symbols.keys().map(String::as_str);
+        let help = if self.scene_ids.contains_key(&name.name) {
+            format!(
+                "`{0}` is a scene; use `visits({0})` for how often it was entered",
+                name.name
+            )
+        } else {
+            match did_you_mean(&name.name, candidates) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => format!("declare it first: `var {} = …`", name.name),
+            }
+        };
+        Diagnostic::new(
+            Code::E0103,
+            name.span,
+            format!("`{}` is not declared", name.name),
+        )
+        .with_help(help)
+    }
+
+    fn condition(&mut self, expr: &ast::Expr) -> Option<Expr> {
+        let compiled = self.expr(expr, Some(Type::Bool))?;
+        if compiled.ty != Type::Bool {
+            let message = format!(
+                "expected a condition (bool), found {}",
+                self.type_name(compiled.ty)
+            );
+            self.report(Diagnostic::new(Code::E0201, expr.span, message));
+            return None;
+        }
+        Some(compiled)
+    }
+
+    fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Vec<Part> {
+        let mut parts = Vec::new();
+        for segment in text {
+            match segment {
+                ast::Segment::Literal(literal) => parts.push(Part::Literal(literal.clone())),
+                ast::Segment::Interpolate(expr) => {
+                    if let Some(expr) = self.expr(expr, None) {
+                        parts.push(Part::Value(expr));
+                    }
+                }
+                ast::Segment::Conditional {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let condition = self.condition(condition);
+                    let then = self.text(then, allow_alternatives);
+                    let otherwise = self.text(otherwise, allow_alternatives);
+                    if let Some(condition) = condition {
+                        parts.push(Part::Conditional {
+                            condition,
+                            then,
+                            otherwise,
+                        });
+                    }
+                }
+                ast::Segment::Alternatives {
+                    kind,
+                    options,
+                    span,
+                } => {
+                    if !allow_alternatives {
+                        self.report(
+                            Diagnostic::new(Code::E0002, *span, "alternatives are not allowed in a choice's text")
+                                .with_help("a choice's text is shown many times; use a conditional `{cond: a|b}` instead"),
+                        );
+                        continue;
+                    }
+                    let seq = SeqId(self.seq_count);
+                    self.seq_count += 1;
+                    let options = options
+                        .iter()
+                        .map(|option| self.text(option, true))
+                        .collect();
+                    parts.push(Part::Alternatives {
+                        kind: *kind,
+                        seq,
+                        options,
+                    });
+                }
+            }
+        }
+        parts
+    }
+
+    /// Type-checks and compiles an expression. `expected` only resolves the
+    /// type of an empty set literal; callers compare types themselves.
+    fn expr(&mut self, expr: &ast::Expr, expected: Option<Type>) -> Option<Expr> {
+        let mut code = Vec::new();
+        let ty = self.emit(expr, expected, &mut code)?;
+        Some(Expr {
+            code,
+            ty,
+            span: expr.span,
+        })
+    }
+
+    fn mismatch(&mut self, span: Span, message: String) -> Option<Type> {
+        self.report(Diagnostic::new(Code::E0201, span, message));
+        None
+    }
+
+    /// Emits postfix code for `expr` and returns its type. Recursion is
+    /// bounded by the parser's depth limit.
+    fn emit(
+        &mut self,
+        expr: &ast::Expr,
+        expected: Option<Type>,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        match &expr.kind {
+            ExprKind::Int(number) => {
+                code.push(Instr::Push(Value::Int(*number)));
+                Some(Type::Int)
+            }
+            ExprKind::Bool(flag) => {
+                code.push(Instr::Push(Value::Bool(*flag)));
+                Some(Type::Bool)
+            }
+            ExprKind::Str(text) => {
+                code.push(Instr::Push(Value::Text(text.as_str().into())));
+                Some(Type::Text)
+            }
+            ExprKind::Turns => {
+                code.push(Instr::Turns);
+                Some(Type::Int)
+            }
+            ExprKind::Name(name) => match self.symbols.get(name).cloned() {
+                Some((Symbol::Const(value, ty), _)) => {
+                    code.push(Instr::Push(value));
+                    Some(ty)
+                }
+                Some((Symbol::Var(id), _)) => {
+                    self.var_reads[id.index()] = true;
+                    code.push(Instr::Load(id));
+                    Some(self.vars[id.index()].ty)
+                }
+                Some((Symbol::Variant(id, index), _)) => {
+                    code.push(Instr::Push(Value::Enum(index)));
+                    Some(Type::Enum(id))
+                }
+                Some((Symbol::EnumType(_), _)) => {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0201,
+                            expr.span,
+                            format!("`{name}` is a type, not a value"),
+                        )
+                        .with_help("write one of its values instead"),
+                    );
+                    None
+                }
+                None => {
+                    let ident = ast::Ident {
+                        name: name.clone(),
+                        span: expr.span,
+                    };
+                    self.report(self.undeclared(&ident));
+                    None
+                }
+            },
+            ExprKind::Set(elements) => {
+                let mut element_type: Option<EnumId> = match expected {
+                    Some(Type::Set(id)) => Some(id),
+                    _ => None,
+                };
+                let mut ok = true;
+                for element in elements {
+                    match self.emit(element, None, code) {
+                        Some(Type::Enum(id)) if element_type.is_none_or(|known| known == id) => {
+                            element_type = Some(id);
+                        }
+                        Some(other) => {
+                            let message = match element_type {
+                                Some(id) => format!(
+                                    "a set of `{}` cannot hold a value of type {}",
+                                    self.enums[id.index()].name,
+                                    self.type_name(other)
+                                ),
+                                None => format!(
+                                    "a set holds enum values, not {}",
+                                    self.type_name(other)
+                                ),
+                            };
+                            self.report(Diagnostic::new(Code::E0201, element.span, message));
+                            ok = false;
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                let Some(id) = element_type else {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0204,
+                            expr.span,
+                            "the type of this empty set is unknown",
+                        )
+                        .with_help("write the variable's type: `var name: set of Enum = {}`"),
+                    );
+                    return None;
+                };
+                if self.enums[id.index()].variants.len() > 64 {
+                    self.report(Diagnostic::new(
+                        Code::E0206,
+                        expr.span,
+                        format!(
+                            "enum `{}` has more than 64 values, too many for a set",
+                            self.enums[id.index()].name
+                        ),
+                    ));
+                    return None;
+                }
+                code.push(Instr::MakeSet(elements.len() as u32));
+                Some(Type::Set(id))
+            }
+            ExprKind::Call { function, args } => self.call(function, args, expr.span, code),
+            ExprKind::Unary(op, operand) => {
+                let ty = self.emit(operand, None, code)?;
+                let wanted = match op {
+                    UnaryOp::Neg => Type::Int,
+                    UnaryOp::Not => Type::Bool,
+                };
+                if ty != wanted {
+                    let symbol = if *op == UnaryOp::Neg { "-" } else { "not" };
+                    let message = format!(
+                        "`{symbol}` needs {}, found {}",
+                        self.type_name(wanted),
+                        self.type_name(ty)
+                    );
+                    return self.mismatch(operand.span, message);
+                }
+                code.push(Instr::Unary(*op));
+                Some(ty)
+            }
+            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
+                let left_ty = self.emit(left, None, code);
+                let jump = code.len();
+                code.push(Instr::AndThen(0));
+                let right_ty = self.emit(right, None, code);
+                let skip = (code.len() - jump - 1) as u32;
+                code[jump] = if *op == BinaryOp::And {
+                    Instr::AndThen(skip)
+                } else {
+                    Instr::OrElse(skip)
+                };
+                let (left_ty, right_ty) = (left_ty?, right_ty?);
+                for (ty, side) in [(left_ty, left), (right_ty, right)] {
+                    if ty != Type::Bool {
+                        let message = format!(
+                            "`{}` needs bool operands, found {}",
+                            op.symbol(),
+                            self.type_name(ty)
+                        );
+                        return self.mismatch(side.span, message);
+                    }
+                }
+                Some(Type::Bool)
+            }
+            ExprKind::Binary(op, left, right) => {
+                // An empty set on one side takes the other side's type.
+                let left_is_empty = matches!(&left.kind, ExprKind::Set(items) if items.is_empty());
+                let (left_ty, right_ty) = if left_is_empty {
+                    let mut right_code = Vec::new();
+                    let right_ty = self.emit(right, None, &mut right_code);
+                    let hint = right_ty.map(|ty| match ty {
+                        Type::Enum(id) => Type::Set(id),
+                        other => other,
+                    });
+                    let left_ty = self.emit(left, hint, code);
+                    code.extend(right_code);
+                    (left_ty, right_ty)
+                } else {
+                    let left_ty = self.emit(left, None, code);
+                    let hint = match (op, left_ty) {
+                        (BinaryOp::In | BinaryOp::NotIn, _) => None,
+                        (_, ty) => ty,
+                    };
+                    let right_ty = self.emit(right, hint, code);
+                    (left_ty, right_ty)
+                };
+                let (left_ty, right_ty) = (left_ty?, right_ty?);
+                let result = binary_type(*op, left_ty, right_ty);
+                let Some(result) = result else {
+                    let message = format!(
+                        "`{}` cannot combine {} and {}",
+                        op.symbol(),
+                        self.type_name(left_ty),
+                        self.type_name(right_ty)
+                    );
+                    return self.mismatch(expr.span, message);
+                };
+                code.push(Instr::Binary(*op));
+                Some(result)
+            }
+        }
+    }
+
+    fn call(
+        &mut self,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        let arity = match function.name.as_str() {
+            "count" | "visits" => 1,
+            "random" | "min" | "max" => 2,
+            other => {
+                let help = match did_you_mean(
+                    other,
+                    ["count", "visits", "random", "min", "max"].into_iter(),
+                ) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => "the built-in functions are count, visits, random, min and max".into(),
+                };
+                self.report(
+                    Diagnostic::new(
+                        Code::E0106,
+                        function.span,
+                        format!("unknown function `{other}`"),
+                    )
+                    .with_help(help),
+                );
+                return None;
+            }
+        };
+        if args.len() != arity {
+            self.report(Diagnostic::new(
+                Code::E0106,
+                span,
+                format!(
+                    "`{}` takes {arity} argument{}, found {}",
+                    function.name,
+                    if arity == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            ));
+            return None;
+        }
+        if function.name == "visits" {
+            let ExprKind::Name(name) = &args[0].kind else {
+                self.report(
+                    Diagnostic::new(Code::E0106, args[0].span, "`visits` takes a scene's name")
+                        .with_help("write `visits(scene_name)`"),
+                );
+                return None;
+            };
+            let Some(id) = self.scene_ids.get(name).copied() else {
+                let help = self.suggest_scene(name);
+                self.report(
+                    Diagnostic::new(Code::E0104, args[0].span, format!("unknown scene `{name}`"))
+                        .with_help(help),
+                );
+                return None;
+            };
+            code.push(Instr::Visits(id));
+            return Some(Type::Int);
+        }
+        let mut types = Vec::new();
+        for arg in args {
+            types.push(self.emit(arg, None, code));
+        }
+        let types: Vec<Type> = types.into_iter().collect::<Option<_>>()?;
+        match function.name.as_str() {
+            "count" => {
+                if !matches!(types[0], Type::Set(_)) {
+                    let message =
+                        format!("`count` needs a set, found {}", self.type_name(types[0]));
+                    return self.mismatch(args[0].span, message);
+                }
+                code.push(Instr::Count);
+            }
+            name => {
+                for (ty, arg) in types.iter().zip(args) {
+                    if *ty != Type::Int {
+                        let message = format!("`{name}` needs ints, found {}", self.type_name(*ty));
+                        return self.mismatch(arg.span, message);
+                    }
+                }
+                code.push(match name {
+                    "random" => Instr::Random,
+                    "min" => Instr::Min,
+                    _ => Instr::Max,
+                });
+            }
+        }
+        Some(Type::Int)
+    }
+}
+
+struct SceneBuilder {
+    ops: Vec<Op>,
+    is_ending: bool,
+}
+
+fn ending_continues(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::E0303, span, format!("{what} inside an ending")).with_help(
+        "an ending ends the story; make this scene a plain scene (`== name`) to continue",
+    )
+}
+
+/// An expression standing in for one that failed to compile, so the
+/// program keeps its shape; a story with errors is never run.
+fn placeholder(ty: Type) -> Expr {
+    Expr {
+        code: vec![Instr::Push(Value::Bool(false))],
+        ty,
+        span: Span::new(FileId(0), 0, 0),
+    }
+}
+
+/// The span of a block's last divert, if it certainly diverts at its end.
+fn ends_in_divert(block: &[ast::Stmt]) -> Option<Span> {
+    block.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Divert(divert) => Some(divert.span),
+        _ => None,
+    })
+}
+
+fn last_line_span(block: &[ast::Stmt]) -> Option<Span> {
+    let last = block.last()?;
+    let nested = match &last.kind {
+        StmtKind::If {
+            branches,
+            otherwise,
+        } => otherwise
+            .as_deref()
+            .and_then(last_line_span)
+            .or_else(|| branches.last().and_then(|(_, body)| last_line_span(body))),
+        StmtKind::Choices(choices) => choices.last().and_then(|c| last_line_span(&c.body)),
+        _ => None,
+    };
+    Some(nested.unwrap_or(last.span))
+}
+
+fn binary_type(op: BinaryOp, left: Type, right: Type) -> Option<Type> {
+    use BinaryOp::*;
+    match (op, left, right) {
+        (Add | Sub | Mul | Div | Rem, Type::Int, Type::Int) => Some(Type::Int),
+        (Add, Type::Text, Type::Text) => Some(Type::Text),
+        (Add | Sub, Type::Set(a), Type::Set(b) | Type::Enum(b)) if a == b => Some(Type::Set(a)),
+        (Eq | Ne, a, b) if a == b => Some(Type::Bool),
+        (Lt | Le | Gt | Ge, Type::Int, Type::Int) => Some(Type::Bool),
+        (In | NotIn, Type::Enum(a), Type::Set(b)) if a == b => Some(Type::Bool),
+        _ => None,
+    }
+}
+
+#[derive(Debug)]
+enum ConstError {
+    NotConstant,
+    Arithmetic(String),
+}
+
+/// Evaluates code that uses only literals (constants are already inlined):
+/// the compile-time half of arithmetic, for constants, initial values and
+/// always-false guards.
+fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
+    let mut stack: Vec<Value> = Vec::new();
+    let mut pc = 0;
+    let overflow = || ConstError::Arithmetic("integer overflow in a constant expression".into());
+    while pc < code.len() {
+        match &code[pc] {
+            Instr::Push(value) => stack.push(value.clone()),
+            Instr::MakeSet(count) => {
+                let mut bits = 0u64;
+                for _ in 0..*count {
+                    match stack.pop() {
+                        Some(Value::Enum(index)) => bits |= 1 << index,
+                        _ => return Err(ConstError::NotConstant),
+                    }
+                }
+                stack.push(Value::Set(bits));
+            }
+            Instr::Unary(op) => {
+                let value = match (op, stack.pop()) {
+                    (UnaryOp::Neg, Some(Value::Int(n))) => {
+                        Value::Int(n.checked_neg().ok_or_else(overflow)?)
+                    }
+                    (UnaryOp::Not, Some(Value::Bool(b))) => Value::Bool(!b),
+                    _ => return Err(ConstError::NotConstant),
+                };
+                stack.push(value);
+            }
+            Instr::Min | Instr::Max => {
+                let (Some(Value::Int(right)), Some(Value::Int(left))) = (stack.pop(), stack.pop())
+                else {
+                    return Err(ConstError::NotConstant);
+                };
+                let min = matches!(code[pc], Instr::Min);
+                stack.push(Value::Int(if min {
+                    left.min(right)
+                } else {
+                    left.max(right)
+                }));
+            }
+            Instr::Count => match stack.pop() {
+                Some(Value::Set(bits)) => stack.push(Value::Int(bits.count_ones() as i64)),
+                _ => return Err(ConstError::NotConstant),
+            },
+            Instr::AndThen(skip) | Instr::OrElse(skip) => {
+                let short = matches!(code[pc], Instr::OrElse(_));
+                match stack.last() {
+                    Some(Value::Bool(b)) if *b == short => pc += *skip as usize,
+                    Some(Value::Bool(_)) => {
+                        stack.pop();
+                    }
+                    _ => return Err(ConstError::NotConstant),
+                }
+            }
+            Instr::Binary(op) => {
+                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
+                    return Err(ConstError::NotConstant);
+                };
+                stack.push(constant_binary(*op, left, right)?);
+            }
+            Instr::Load(_) | Instr::Turns | Instr::Visits(_) | Instr::Random => {
+                return Err(ConstError::NotConstant);
+            }
+        }
+        pc += 1;
+    }
+    stack.pop().ok_or(ConstError::NotConstant)
+}
+
+fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ConstError> {
+    use BinaryOp::*;
+    let arithmetic =
+        |message: &str| ConstError::Arithmetic(format!("{message} in a constant expression"));
+    Ok(match (op, left, right) {
+        (Add, Value::Int(a), Value::Int(b)) => Value::Int(
+            a.checked_add(b)
+                .ok_or_else(|| arithmetic("integer overflow"))?,
+        ),
+        (Sub, Value::Int(a), Value::Int(b)) => Value::Int(
+            a.checked_sub(b)
+                .ok_or_else(|| arithmetic("integer overflow"))?,
+        ),
+        (Mul, Value::Int(a), Value::Int(b)) => Value::Int(
+            a.checked_mul(b)
+                .ok_or_else(|| arithmetic("integer overflow"))?,
+        ),
+        (Div | Rem, Value::Int(_), Value::Int(0)) => return Err(arithmetic("division by zero")),
+        (Div, Value::Int(a), Value::Int(b)) => Value::Int(
+            a.checked_div(b)
+                .ok_or_else(|| arithmetic("integer overflow"))?,
+        ),
+        (Rem, Value::Int(a), Value::Int(b)) => Value::Int(
+            a.checked_rem(b)
+                .ok_or_else(|| arithmetic("integer overflow"))?,
+        ),
+        (Add, Value::Text(a), Value::Text(b)) => Value::Text(format!("{a}{b}").into()),
+        (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
+        (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | 1 << b),
+        (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
+        (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !(1 << b)),
+        (Eq, a, b) => Value::Bool(a == b),
+        (Ne, a, b) => Value::Bool(a != b),
+        (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
+        (Le, Value::Int(a), Value::Int(b)) => Value::Bool(a <= b),
+        (Gt, Value::Int(a), Value::Int(b)) => Value::Bool(a > b),
+        (Ge, Value::Int(a), Value::Int(b)) => Value::Bool(a >= b),
+        (In, Value::Enum(a), Value::Set(b)) => Value::Bool(b & 1 << a != 0),
+        (NotIn, Value::Enum(a), Value::Set(b)) => Value::Bool(b & 1 << a == 0),
+        _ => return Err(ConstError::NotConstant),
+    })
+}
+
+/// The closest candidate by edit distance, if close enough to be a likely typo.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    candidates
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, candidate)| candidate)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }

@@ -7,6 +7,7 @@
 //! This is what the checker's graph passes, the runtime and the explorer
 //! consume, and what `fabula compile --emit ron` writes.
 
+mod load;
 mod lower;
 
 use std::sync::Arc;
@@ -15,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
-pub use lower::{LoadedStory, compile, compile_files};
+pub use load::normalize;
+pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

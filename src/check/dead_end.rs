@@ -1,0 +1,47 @@
+//! Scenes that certainly run out of lines: every path through the scene's
+//! program reaches its end without a divert (endings excepted).
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::{Op, Story};
+
+pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    for scene in story.scenes.iter().filter(|scene| !scene.is_ending) {
+        // Jumps only go forward, so one backward sweep settles every op:
+        // `doomed[pc]` is true when every path from `pc` reaches the end.
+        let ops = &scene.ops;
+        let mut doomed = vec![false; ops.len() + 1];
+        doomed[ops.len()] = true;
+        for pc in (0..ops.len()).rev() {
+            let at = |target: u32| doomed.get(target as usize).copied().unwrap_or(true);
+            doomed[pc] = match &ops[pc] {
+                Op::End { .. } => true,
+                Op::Divert { .. } => false,
+                Op::Jump { target } => at(*target),
+                Op::JumpUnless { target, .. } => at(*target) && doomed[pc + 1],
+                Op::Choices { choices, .. } => {
+                    !choices.is_empty() && choices.iter().all(|choice| at(choice.target))
+                }
+                Op::Text { .. } | Op::Assign { .. } => doomed[pc + 1],
+            };
+        }
+        if doomed[0] {
+            let end = ops.iter().rev().find_map(|op| match op {
+                Op::End { span } => Some(*span),
+                _ => None,
+            });
+            let span = end.unwrap_or(scene.span);
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0301,
+                    span,
+                    format!("scene `{}` always runs out of lines: a dead end", scene.name),
+                )
+                .with_label(scene.span, "the scene starts here")
+                .with_help(format!(
+                    "end the scene with a divert (`-> scene`), offer choices, or make it an ending (`== ending {}`)",
+                    scene.name
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! Static analysis over the narrative graph, one pass per file.
+//!
+//! Name, type and structure errors are found while lowering (see
+//! [`crate::graph`]); these passes need the whole graph.
+
+mod choices;
+mod dead_end;
+mod reachability;
+
+use crate::diagnostic::Diagnostic;
+use crate::graph::Story;
+
+/// Runs every graph pass over a story that lowered without errors.
+pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    reachability::check(story, diagnostics);
+    dead_end::check(story, diagnostics);
+    choices::check(story, diagnostics);
+}

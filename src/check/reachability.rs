@@ -1,0 +1,54 @@
+//! Scenes that no path from the start reaches, and endings no divert targets.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::graph::{SceneId, Story};
+
+pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    let mut targeted = vec![false; story.scenes.len()];
+    let mut successors: Vec<Vec<SceneId>> = vec![Vec::new(); story.scenes.len()];
+    for edge in story.edges() {
+        targeted[edge.to.index()] = true;
+        successors[edge.from.index()].push(edge.to);
+    }
+    let mut reached = vec![false; story.scenes.len()];
+    let mut stack = vec![story.start];
+    reached[story.start.index()] = true;
+    while let Some(scene) = stack.pop() {
+        for &next in &successors[scene.index()] {
+            if !reached[next.index()] {
+                reached[next.index()] = true;
+                stack.push(next);
+            }
+        }
+    }
+    for (index, scene) in story.scenes.iter().enumerate() {
+        if scene.is_ending && !targeted[index] && SceneId(index as u32) != story.start {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0305,
+                    scene.span,
+                    format!(
+                        "ending `{}` is never reached: no divert leads to it",
+                        scene.name
+                    ),
+                )
+                .with_help(format!(
+                    "divert to it with `-> {}`, or remove it",
+                    scene.name
+                )),
+            );
+        } else if !reached[index] {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0304,
+                    scene.span,
+                    format!("scene `{}` is unreachable from the start", scene.name),
+                )
+                .with_help(format!(
+                    "no chain of diverts from `{}` leads here; divert to it or remove it",
+                    story.scene(story.start).name
+                )),
+            );
+        }
+    }
+}

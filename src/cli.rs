@@ -1,0 +1,340 @@
+//! The command line: arguments in, exit code out.
+//!
+//! Exit codes are an interface: 0 success (warnings allowed), 1 the story
+//! has errors (or warnings under `--deny-warnings`), 2 a usage or I/O error.
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
+use fabula::graph::{self, LoadedStory, normalize};
+use fabula::render;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fabula",
+    version,
+    about = "Write, check, prove and play interactive fiction."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check stories and report every error and warning.
+    Check(CheckArgs),
+    /// Compile a story and write its narrative graph.
+    Compile(CompileArgs),
+    /// Write a generated story (for benchmarks) to standard output.
+    Gen(GenArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// rustc-style messages with the source line and a caret.
+    Human,
+    /// One JSON object per line, then a summary line.
+    Json,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to style output going to a stream, honouring NO_COLOR.
+    pub fn styled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+            }
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Story files or folders (searched for `*.fab`).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format [default: github when GITHUB_ACTIONS=true, else human].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// When to colour human output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// The narrative graph as RON.
+    Ron,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompileArgs {
+    /// The story's entry file.
+    pub story: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "ron")]
+    pub emit: Emit,
+    /// Where to write it (default: standard output).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenArgs {
+    /// How many scenes.
+    #[arg(long, default_value_t = 10_000)]
+    pub scenes: usize,
+}
+
+/// Runs a parsed command line and returns the process's exit code.
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        None => {
+            eprintln!(
+                "fabula: the player is not built yet; try `fabula check stories/`. See `fabula --help`."
+            );
+            Ok(0)
+        }
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Compile(args)) => compile(&args),
+        Some(Command::Gen(args)) => {
+            std::io::stdout()
+                .write_all(fabula::generate::story(args.scenes).as_bytes())
+                .context("writing the story")?;
+            Ok(0)
+        }
+    }
+}
+
+/// Every `.fab` file under `path` (or `path` itself), sorted.
+fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
+    let metadata =
+        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    if metadata.is_file() {
+        found.insert(normalize(path));
+        return Ok(());
+    }
+    // An explicit stack: folder depth is the user's, not ours to recurse on.
+    let mut folders = vec![path.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder)
+            .with_context(|| format!("cannot read folder `{}`", folder.display()))?;
+        for entry in entries {
+            let entry =
+                entry.with_context(|| format!("cannot read folder `{}`", folder.display()))?;
+            let file_type = entry.file_type()?;
+            let child = entry.path();
+            if file_type.is_dir() {
+                folders.push(child);
+            } else if child.extension().is_some_and(|ext| ext == "fab") {
+                found.insert(normalize(&child));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether a file is a story's entry: it has a `title:` header before its
+/// first scene. A cheap look at the text, not a parse.
+fn is_entry(text: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(text);
+    for line in text.lines() {
+        let line = line.trim_start_matches('\u{feff}');
+        if line.starts_with("==") {
+            return false;
+        }
+        if let Some(rest) = line.strip_prefix("title")
+            && rest.trim_start().starts_with(':')
+        {
+            return true;
+        }
+    }
+    false
+}
+
+struct Report {
+    format: Format,
+    styled: bool,
+    errors: usize,
+    warnings: usize,
+    seen: HashSet<(PathBuf, u32, u32, Code)>,
+}
+
+impl Report {
+    fn emit(&mut self, diagnostic: &Diagnostic, sources: &SourceMap) {
+        let path = sources.get(diagnostic.span.file).path.clone();
+        if !self.seen.insert((
+            path,
+            diagnostic.span.start,
+            diagnostic.span.end,
+            diagnostic.code,
+        )) {
+            return; // a file shared by two stories reports once
+        }
+        match diagnostic.severity() {
+            Severity::Error => self.errors += 1,
+            Severity::Warning => self.warnings += 1,
+        }
+        match self.format {
+            Format::Human => {
+                anstream::eprintln!("{}\n", render::human(diagnostic, sources, self.styled));
+            }
+            Format::Json => println!("{}", render::json(diagnostic, sources)),
+            Format::Github => println!("{}", render::github(diagnostic, sources)),
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8> {
+    let format = args.format.unwrap_or_else(|| {
+        if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    });
+    let mut files = BTreeSet::new();
+    for path in &args.paths {
+        discover(path, &mut files)?;
+    }
+    let explicit: HashSet<PathBuf> = args.paths.iter().map(|path| normalize(path)).collect();
+    let mut entries = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        if is_entry(&text) || explicit.contains(file) {
+            entries.push(file.clone());
+        }
+    }
+    let mut report = Report {
+        format,
+        styled: args.color.styled(std::io::stderr().is_terminal()),
+        errors: 0,
+        warnings: 0,
+        seen: HashSet::new(),
+    };
+    let mut covered: HashSet<PathBuf> = HashSet::new();
+    let mut stories = 0;
+    for entry in &entries {
+        let loaded: LoadedStory = graph::compile_files(entry)
+            .with_context(|| format!("cannot read `{}`", entry.display()))?;
+        stories += 1;
+        for index in 0..loaded.sources.len() {
+            let id = fabula::diagnostic::FileId(index as u32);
+            covered.insert(loaded.sources.get(id).path.clone());
+        }
+        for diagnostic in &loaded.diagnostics {
+            report.emit(diagnostic, &loaded.sources);
+        }
+    }
+    for file in &files {
+        if covered.contains(file) {
+            continue;
+        }
+        let text =
+            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        let mut sources = SourceMap::default();
+        let (text, _) = fabula::syntax::decode(fabula::diagnostic::FileId(0), &text);
+        let first_line = text.lines().next().map_or(0, str::len);
+        let id = sources.add(file.clone(), text);
+        let diagnostic = Diagnostic::new(
+            Code::W0005,
+            Span::new(id, 0, first_line),
+            format!("`{}` is not part of any story", file.display()),
+        )
+        .with_help("give it a `title:` header to make it a story, or `include` it from one");
+        report.emit(&diagnostic, &sources);
+    }
+    let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
+    match format {
+        Format::Json => println!(
+            "{}",
+            render::json_summary(report.errors, report.warnings, files.len())
+        ),
+        Format::Github | Format::Human => {
+            let plural =
+                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "checked {} in {}: {}, {}",
+                plural(stories, "story"),
+                plural(files.len(), "file"),
+                plural(report.errors, "error"),
+                plural(report.warnings, "warning"),
+            );
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Compiles a story or prints its diagnostics; `None` when it has errors.
+fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
+    let loaded =
+        graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
+    for diagnostic in &loaded.diagnostics {
+        anstream::eprintln!("{}\n", render::human(diagnostic, &loaded.sources, styled));
+    }
+    Ok(loaded.story)
+}
+
+fn compile(args: &CompileArgs) -> Result<u8> {
+    let Some(story) = compile_or_report(&args.story)? else {
+        return Ok(1);
+    };
+    let text = match args.emit {
+        Emit::Ron => ron::ser::to_string_pretty(&story, ron::ser::PrettyConfig::default())
+            .context("serialising the graph")?,
+    };
+    match &args.output {
+        Some(path) => write_atomically(path, text.as_bytes())?,
+        None => std::io::stdout().write_all(text.as_bytes())?,
+    }
+    Ok(0)
+}
+
+/// Writes through a temporary file in the same folder and renames it over
+/// the target, so the target is never left half-written.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = path.file_name() else {
+        bail!("`{}` is not a file name", path.display());
+    };
+    let temporary = folder.join(format!(
+        ".{}.tmp{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    result.with_context(|| format!("cannot write `{}`", path.display()))
+}

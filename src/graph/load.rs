@@ -1,0 +1,150 @@
+//! Loading a story's files: the entry file and, transitively, its includes.
+
+use std::collections::HashSet;
+use std::path::{Component, Path, PathBuf};
+
+use crate::ast;
+use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
+use crate::syntax::parse_file;
+
+/// A parsed file of the story, in load order (the entry file first).
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub id: FileId,
+    pub tree: ast::File,
+}
+
+/// Lexically normalises a path: drops `.` and resolves `..` against the
+/// components before it, without touching the file system (so in-memory
+/// stories work the same as stories on disk).
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut result = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(result.components().next_back(), Some(Component::Normal(_))) {
+                    result.pop();
+                } else {
+                    result.push("..");
+                }
+            }
+            other => result.push(other),
+        }
+    }
+    result
+}
+
+/// Reads and parses the entry file and every file it includes, depth first.
+/// Includes are resolved relative to the including file and must stay inside
+/// the entry file's folder; a file included twice is loaded once; a cycle is
+/// an error.
+pub fn load(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<LoadedFile>, std::io::Error> {
+    let entry = normalize(entry);
+    let root = entry.parent().map(Path::to_path_buf).unwrap_or_default();
+    let bytes = read(&entry)?;
+    let mut files = Vec::new();
+    let mut loaded: HashSet<PathBuf> = HashSet::new();
+    loaded.insert(entry.clone());
+    // An explicit stack (not recursion), so a chain of thousands of includes
+    // cannot overflow. Each entry: the file, and the include stack above it.
+    let mut queue = vec![(entry, bytes, Vec::<(PathBuf, Span)>::new())];
+    while let Some((path, bytes, chain)) = queue.pop() {
+        let id = FileId(sources.len() as u32);
+        let (text, tree, found) = parse_file(id, &bytes);
+        sources.add(path.clone(), text);
+        diagnostics.extend(found);
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut children = Vec::new();
+        for include in &tree.includes {
+            let target = normalize(&folder.join(&include.path));
+            if !target.starts_with(&root) || target.components().any(|c| c == Component::ParentDir)
+            {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0403,
+                        include.span,
+                        format!("`{}` is outside the story's folder", include.path),
+                    )
+                    .with_help(format!(
+                        "a story's files must all be inside `{}`; move the file there",
+                        display_folder(&root)
+                    )),
+                );
+                continue;
+            }
+            if target == path || chain.iter().any(|(ancestor, _)| *ancestor == target) {
+                let mut diagnostic = Diagnostic::new(
+                    Code::E0402,
+                    include.span,
+                    format!("`{}` includes itself through a cycle", target.display()),
+                )
+                .with_help("remove one of the includes in the cycle");
+                for (_, span) in &chain {
+                    diagnostic = diagnostic.with_label(*span, "included from here");
+                }
+                diagnostics.push(diagnostic);
+                continue;
+            }
+            if !loaded.insert(target.clone()) {
+                continue;
+            }
+            match read(&target) {
+                Ok(bytes) => {
+                    let mut child_chain = chain.clone();
+                    child_chain.push((path.clone(), include.span));
+                    children.push((target, bytes, child_chain));
+                }
+                Err(error) => diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0401,
+                        include.span,
+                        format!("cannot read `{}`: {}", target.display(), describe(&error)),
+                    )
+                    .with_help("check the path; it is relative to the file that includes it"),
+                ),
+            }
+        }
+        // Depth first, in the order written.
+        queue.extend(children.into_iter().rev());
+        files.push(LoadedFile { id, tree });
+    }
+    Ok(files)
+}
+
+fn display_folder(root: &Path) -> String {
+    if root.as_os_str().is_empty() {
+        ".".into()
+    } else {
+        root.display().to_string()
+    }
+}
+
+fn describe(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_lexically() {
+        assert_eq!(
+            normalize(Path::new("a/./b/../c.fab")),
+            PathBuf::from("a/c.fab")
+        );
+        assert_eq!(
+            normalize(Path::new("a/../../c.fab")),
+            PathBuf::from("../c.fab")
+        );
+    }
+}
