@@ -157,14 +157,13 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
 /// Whether a file is a story's entry: it has a `title:` header before its
 /// first scene. A cheap look at the text, not a parse.
 fn is_entry(text: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(text);
-    for line in text.lines() {
-        let line = line.trim_start_matches('\u{feff}');
-        if line.starts_with("==") {
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    for line in text.split(|&byte| byte == b'\n') {
+        if line.starts_with(b"==") {
             return false;
         }
-        if let Some(rest) = line.strip_prefix("title")
-            && rest.trim_start().starts_with(':')
+        if let Some(rest) = line.strip_prefix(b"title")
+            && rest.trim_ascii_start().starts_with(b":")
         {
             return true;
         }

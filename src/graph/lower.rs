@@ -427,6 +427,7 @@ impl<'d> Lowering<'d> {
         );
         let end_span = last_line_span(&scene.body).unwrap_or(end_span);
         builder.ops.push(Op::End { span: end_span });
+        builder.ops.shrink_to_fit();
         Scene {
             name: scene.name.name.clone(),
             title: scene.title.clone(),
@@ -802,6 +803,7 @@ impl<'d> Lowering<'d> {
                 }
             }
         }
+        parts.shrink_to_fit();
         parts
     }
 
@@ -810,6 +812,7 @@ impl<'d> Lowering<'d> {
     fn expr(&mut self, expr: &ast::Expr, expected: Option<Type>) -> Option<Expr> {
         let mut code = Vec::new();
         let ty = self.emit(expr, expected, &mut code)?;
+        code.shrink_to_fit();
         Some(Expr {
             code,
             ty,

@@ -10,7 +10,7 @@ use nom::{IResult, Parser};
 
 use super::expr::{expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
-use super::{Input, PError, span_of};
+use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, Decl, Divert, Expr, Guard, Header, HeaderKey, Ident, Include, Tag, TypeExpr,
 };
@@ -49,12 +49,8 @@ pub fn header(input: Input) -> IResult<Input, Header, PError> {
     let (value_start, _) = space0(after_colon)?;
     let value_text = value_start.fragment().trim_end();
     let rest = nom::Input::take_from(&value_start, value_text.len());
-    let span = Span::new(input.extra, input.location_offset(), rest.location_offset());
-    let value_span = Span::new(
-        input.extra,
-        value_start.location_offset(),
-        rest.location_offset(),
-    );
+    let span = Span::new(input.extra.file, pos(&input), pos(&rest));
+    let value_span = Span::new(input.extra.file, pos(&value_start), pos(&rest));
     if value_text.is_empty() {
         return Err(nom::Err::Failure(PError::at(
             value_start,
@@ -79,7 +75,7 @@ pub fn include(input: Input) -> IResult<Input, Include, PError> {
         rest,
         Include {
             path,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -97,8 +93,7 @@ fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
 /// `var := "var" identifier (":" type)? "=" expression`
 /// `enum := "enum" identifier "{" identifier ("," identifier)* ","? "}"`
 pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
-    let span_to =
-        |rest: Input| Span::new(input.extra, input.location_offset(), rest.location_offset());
+    let span_to = |rest: Input| Span::new(input.extra.file, pos(&input), pos(&rest));
     if let Ok((rest, (name, value))) = (
         preceded((keyword("const"), space1), identifier),
         preceded(delimited(space0, char('='), space0), expression),
@@ -180,7 +175,7 @@ pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
         rest,
         Divert {
             target,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -233,7 +228,7 @@ pub fn tag_line(input: Input) -> IResult<Input, Tag, PError> {
         Tag {
             key: key_text.to_string(),
             value,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -276,7 +271,7 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
             divert,
             body: Vec::new(),
             tags: Vec::new(),
-            span: span_of(input.extra, input),
+            span: span_of(input.extra.file, input),
         },
     ))
 }
@@ -302,7 +297,7 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
         .parse(rest)
         .map_err(|error| error.map(|e: PError| e.expecting("`]` or `: \"reason\"`")))?;
     let range = condition.span.range();
-    let base = after_open.location_offset();
+    let base = pos(&after_open);
     let source = after_open.fragment()[range.start - base..range.end - base].to_string();
     Ok((
         rest,

@@ -22,12 +22,28 @@ use source::Line;
 
 pub use source::decode;
 
-/// Parser input: a slice of one file, knowing its offset and its file.
-pub type Input<'a> = LocatedSpan<&'a str, FileId>;
+/// Parser input: a slice of one line, knowing its file and where the line
+/// starts in it.
+pub type Input<'a> = LocatedSpan<&'a str, Origin>;
+
+/// Where a line's input comes from. Each line gets its own input (offsets
+/// are `base` plus the position in the line) because nom_locate counts the
+/// newlines it skips, and slicing the whole file for every line would be
+/// quadratic.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub file: FileId,
+    pub base: usize,
+}
+
+/// The byte offset in its file where an input starts.
+pub(crate) fn pos(input: &Input) -> usize {
+    input.extra.base + input.location_offset()
+}
 
 /// The span an input's whole fragment covers.
 pub(crate) fn span_of(file: FileId, input: Input) -> Span {
-    let start = input.location_offset();
+    let start = pos(&input);
     Span::new(file, start, start + input.fragment().len())
 }
 
@@ -54,8 +70,8 @@ pub struct PError {
 impl PError {
     pub fn at(input: Input, expected: impl Into<Cow<'static, str>>) -> PError {
         PError {
-            offset: input.location_offset(),
-            file: input.extra,
+            offset: pos(&input),
+            file: input.extra.file,
             expected: expected.into(),
             code: Code::E0002,
             message: None,
@@ -183,22 +199,54 @@ pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>)
     let (text, mut diagnostics) = decode(file, bytes);
     let blanked = source::blank_comments(file, &text, &mut diagnostics);
     let lines = source::lines(file, &blanked, &mut diagnostics);
-    let mut parser = FileParser {
-        file,
-        full: Input::new_extra(&blanked, file),
-        lines: &lines,
-        position: 0,
-        diagnostics,
+    let (tree, found) = match split_point(&lines) {
+        // Big files are parsed in two halves on two threads, split at a
+        // scene header (scenes parse independently of each other).
+        Some(split) => std::thread::scope(|scope| {
+            let (first, second) = lines.split_at(split);
+            let second = scope.spawn(move || parse_lines(file, second));
+            let (mut tree, mut found) = parse_lines(file, first);
+            let (rest, more) = match second.join() {
+                Ok(result) => result,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            tree.scenes.extend(rest.scenes);
+            found.extend(more);
+            (tree, found)
+        }),
+        None => parse_lines(file, &lines),
     };
-    let tree = parser.file();
-    let mut diagnostics = parser.diagnostics;
+    diagnostics.extend(found);
     diagnostics.sort_by_key(|d| (d.span.start, d.code));
     (text, tree, diagnostics)
 }
 
+/// Files with more lines than this are parsed on two threads.
+const PARALLEL_LINES: usize = 20_000;
+
+/// A scene header near the middle of a big file, if there is one.
+fn split_point(lines: &[Line]) -> Option<usize> {
+    if lines.len() < PARALLEL_LINES {
+        return None;
+    }
+    let middle = lines.len() / 2;
+    (middle..lines.len())
+        .find(|&index| lines[index].indent == 0 && lines[index].content.starts_with("=="))
+}
+
+fn parse_lines(file: FileId, lines: &[Line]) -> (File, Vec<Diagnostic>) {
+    let mut parser = FileParser {
+        file,
+        lines,
+        position: 0,
+        diagnostics: Vec::new(),
+    };
+    let tree = parser.file();
+    (tree, parser.diagnostics)
+}
+
 struct FileParser<'a> {
     file: FileId,
-    full: Input<'a>,
     lines: &'a [Line<'a>],
     position: usize,
     diagnostics: Vec<Diagnostic>,
@@ -206,8 +254,13 @@ struct FileParser<'a> {
 
 impl<'a> FileParser<'a> {
     fn input(&self, line: &Line<'a>) -> Input<'a> {
-        let from = nom::Input::take_from(&self.full, line.offset);
-        nom::Input::take(&from, line.content.len())
+        Input::new_extra(
+            line.content,
+            Origin {
+                file: self.file,
+                base: line.offset,
+            },
+        )
     }
 
     fn error(&mut self, line: &Line, error: PError, context: &str) {
@@ -444,6 +497,8 @@ impl<'a> FileParser<'a> {
                     .with_help("put a tag just above the text line or choice it describes"),
             );
         }
+        // Exact sizes: a story's tree can be tens of thousands of blocks.
+        block.shrink_to_fit();
         block
     }
 
@@ -570,6 +625,7 @@ impl<'a> FileParser<'a> {
                 }
             }
         }
+        choices.shrink_to_fit();
         choices
     }
 }
