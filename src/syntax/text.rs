@@ -79,12 +79,10 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
                 let run = fragment
                     .find(['\\', '|', '}', '-', '{'])
                     .filter(|&end| end > 0)
-                    .unwrap_or_else(|| {
-                        if next == '-' || next == '|' {
-                            1
-                        } else {
-                            fragment.len()
-                        }
+                    .unwrap_or(if next == '-' || next == '|' {
+                        1
+                    } else {
+                        fragment.len()
                     });
                 literal.push_str(&fragment[..run]);
                 rest = nom::Input::take_from(&rest, run);
