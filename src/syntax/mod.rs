@@ -193,56 +193,166 @@ fn classify(content: &str) -> Kind {
     }
 }
 
-/// Parses one file's bytes. Always returns a tree (possibly partial) and
-/// every problem found.
-pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
-    let (text, mut diagnostics) = decode(file, bytes);
-    let blanked = source::blank_comments(file, &text, &mut diagnostics);
-    let lines = source::lines(file, &blanked, &mut diagnostics);
-    let (tree, found) = match split_point(&lines) {
-        // Big files are parsed in two halves on two threads, split at a
-        // scene header (scenes parse independently of each other).
-        Some(split) => std::thread::scope(|scope| {
-            let (first, second) = lines.split_at(split);
-            let second = scope.spawn(move || parse_lines(file, second));
-            let (mut tree, mut found) = parse_lines(file, first);
-            let (rest, more) = match second.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            tree.scenes.extend(rest.scenes);
-            found.extend(more);
-            (tree, found)
-        }),
-        None => parse_lines(file, &lines),
-    };
-    diagnostics.extend(found);
-    diagnostics.sort_by_key(|d| (d.span.start, d.code));
-    (text, tree, diagnostics)
+/// One line of a file, by position (see [`Line`] for the borrowed form).
+#[derive(Debug, Clone, Copy)]
+struct LineRecord {
+    offset: u32,
+    len: u32,
+    indent: u32,
 }
 
-/// Files with more lines than this are parsed on two threads.
-const PARALLEL_LINES: usize = 20_000;
+/// A file after its first, cheap pass: decoded, comments removed, split into
+/// lines, its prologue (headers, includes, declarations) parsed, and its
+/// scenes found by their header lines but not yet parsed. Scenes are parsed
+/// one at a time with [`Outline::parse_scene`], so a story's whole syntax
+/// tree never needs to exist at once.
+#[derive(Debug)]
+pub struct Outline {
+    pub file: FileId,
+    /// Headers, includes and declarations; `scenes` is empty.
+    pub prologue: File,
+    pub scenes: Vec<SceneOutline>,
+    /// Problems found so far: encoding, comments, indentation, prologue.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The comment-free text, when it differs from the file's text.
+    blanked: Option<String>,
+    lines: Vec<LineRecord>,
+}
 
-/// A scene header near the middle of a big file, if there is one.
-fn split_point(lines: &[Line]) -> Option<usize> {
-    if lines.len() < PARALLEL_LINES {
-        return None;
+/// A scene found by the first pass.
+#[derive(Debug)]
+pub struct SceneOutline {
+    /// The header's id, whether it is an ending, and its title; `None` when
+    /// the header line does not parse (parsing the scene reports why).
+    pub header: Option<(ast::Ident, bool, Option<String>)>,
+    /// The header line.
+    pub span: Span,
+    /// How many lines the scene has, header included.
+    pub line_count: usize,
+    lines: std::ops::Range<usize>,
+}
+
+impl Outline {
+    fn line<'t>(&self, text: &'t str, record: LineRecord) -> Line<'t> {
+        let start = record.offset as usize;
+        Line {
+            content: &text[start..start + record.len as usize],
+            offset: start,
+            indent: record.indent as usize,
+        }
     }
-    let middle = lines.len() / 2;
-    (middle..lines.len())
-        .find(|&index| lines[index].indent == 0 && lines[index].content.starts_with("=="))
+
+    fn text<'t>(&'t self, original: &'t str) -> &'t str {
+        self.blanked.as_deref().unwrap_or(original)
+    }
+
+    /// Parses scene `index`. `text` is the file's text, as in the source map.
+    pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let records = &self.lines[self.scenes[index].lines.clone()];
+        let lines: Vec<Line> = records.iter().map(|r| self.line(text, *r)).collect();
+        let mut parser = FileParser {
+            file: self.file,
+            lines: &lines,
+            position: 0,
+            diagnostics: Vec::new(),
+        };
+        let mut tree = parser.file(true);
+        (tree.scenes.pop(), parser.diagnostics)
+    }
 }
 
-fn parse_lines(file: FileId, lines: &[Line]) -> (File, Vec<Diagnostic>) {
+/// The first pass over a file: see [`Outline`]. Returns the decoded text
+/// (for the source map) and the outline.
+pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
+    let (text, mut diagnostics) = decode_owned(file, bytes);
+    let blanked = match source::blank_comments(file, &text, &mut diagnostics) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(blanked) => Some(blanked),
+    };
+    let comment_free = blanked.as_deref().unwrap_or(&text);
+    let lines = source::lines(file, comment_free, &mut diagnostics);
+    let first_scene = lines
+        .iter()
+        .position(|line| classify(line.content) == Kind::Scene)
+        .unwrap_or(lines.len());
     let mut parser = FileParser {
         file,
-        lines,
+        lines: &lines[..first_scene],
         position: 0,
         diagnostics: Vec::new(),
     };
-    let tree = parser.file();
-    (tree, parser.diagnostics)
+    let prologue = parser.file(false);
+    diagnostics.extend(parser.diagnostics);
+    let mut scenes = Vec::new();
+    let mut start = first_scene;
+    while start < lines.len() {
+        let end = (start + 1..lines.len())
+            .find(|&index| classify(lines[index].content) == Kind::Scene)
+            .unwrap_or(lines.len());
+        let line = &lines[start];
+        let input = Input::new_extra(
+            line.content,
+            Origin {
+                file,
+                base: line.offset,
+            },
+        );
+        scenes.push(SceneOutline {
+            header: line::whole_line(input, line::scene_header).ok(),
+            span: line.span(file),
+            line_count: end - start,
+            lines: start..end,
+        });
+        start = end;
+    }
+    let lines = lines
+        .iter()
+        .map(|line| LineRecord {
+            offset: line.offset as u32,
+            len: line.content.len() as u32,
+            indent: line.indent as u32,
+        })
+        .collect();
+    let outline = Outline {
+        file,
+        prologue,
+        scenes,
+        diagnostics,
+        blanked,
+        lines,
+    };
+    (text, outline)
+}
+
+/// Decodes bytes it owns, without copying them when they are valid UTF-8.
+fn decode_owned(file: FileId, bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
+    let has_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if !has_bom {
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, Vec::new()),
+            Err(error) => return decode(file, error.as_bytes()),
+        }
+    }
+    decode(file, &bytes)
+}
+
+/// Parses one file's bytes whole. Always returns a tree (possibly partial)
+/// and every problem found.
+pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
+    let (text, outline) = outline(file, bytes.to_vec());
+    let mut tree = File {
+        scenes: Vec::with_capacity(outline.scenes.len()),
+        ..outline.prologue.clone()
+    };
+    let mut diagnostics = outline.diagnostics.clone();
+    for index in 0..outline.scenes.len() {
+        let (scene, found) = outline.parse_scene(&text, index);
+        tree.scenes.extend(scene);
+        diagnostics.extend(found);
+    }
+    diagnostics.sort_by_key(|d| (d.span.start, d.code));
+    (text, tree, diagnostics)
 }
 
 struct FileParser<'a> {
@@ -279,9 +389,10 @@ impl<'a> FileParser<'a> {
 
     /// `file := prologue scene*`
     /// `prologue := (header | include | declaration)*`
-    fn file(&mut self) -> File {
+    /// `seen_scene` says whether these lines come after a scene header
+    /// (where headers and declarations are misplaced).
+    fn file(&mut self, mut seen_scene: bool) -> File {
         let mut tree = File::default();
-        let mut seen_scene = false;
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind == Kind::Scene {
