@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::load::load;
 use super::{
     Choice, ChoiceId, Enum, EnumId, Expr, Guard, Instr, Op, Part, Scene, SceneId, SeqId, Story,
-    Type, Value, Var, VarId,
+    Test, TestStep, TestStepKind, Type, Value, Var, VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
@@ -439,6 +439,7 @@ fn build(
             *read |= run_read;
         }
     }
+    let tests = lower_tests(&names, files, sources, &scenes, diagnostics);
     for (var, read) in names.vars.iter().zip(&var_reads) {
         if !read {
             diagnostics.push(
@@ -461,8 +462,33 @@ fn build(
         enums: names.enums,
         choice_count,
         seq_count,
+        tests,
         sources: Arc::default(),
     })
+}
+
+/// Parses and lowers every file's test blocks. Reads of variables in tests
+/// do not count as uses (a variable only a test reads is still unused).
+fn lower_tests(
+    names: &Names,
+    files: &[Outline],
+    sources: &SourceMap,
+    scenes: &[Scene],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Test> {
+    let mut lowering = Lowering::new(names);
+    let mut tests = Vec::new();
+    for outline in files {
+        let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
+        diagnostics.extend(found);
+        for block in blocks {
+            if let Some(test) = lowering.test(&block, scenes) {
+                tests.push(test);
+            }
+        }
+    }
+    diagnostics.append(&mut lowering.diagnostics);
+    tests
 }
 
 struct Lowering<'n> {
@@ -487,6 +513,93 @@ impl<'n> Lowering<'n> {
 
     fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
+    }
+
+    fn test(&mut self, block: &ast::TestBlock, scenes: &[Scene]) -> Option<Test> {
+        let start = match &block.from {
+            Some(from) => self.scene_ref(from)?,
+            None => self.names.fallback_scene,
+        };
+        let mut steps = Vec::with_capacity(block.steps.len());
+        let mut ok = true;
+        for step in &block.steps {
+            let kind = match &step.kind {
+                ast::TestStepKind::Choose(choice) => Some(TestStepKind::Choose(choice.clone())),
+                ast::TestStepKind::Set { target, value } => {
+                    match self.assign(target, AssignOp::Set, value, step.span) {
+                        Some(Op::Assign { var, value, .. }) => {
+                            Some(TestStepKind::Set { var, value })
+                        }
+                        _ => None,
+                    }
+                }
+                ast::TestStepKind::ExpectText { fragment, present } => {
+                    Some(TestStepKind::ExpectText {
+                        fragment: fragment.clone(),
+                        present: *present,
+                    })
+                }
+                ast::TestStepKind::ExpectChoice { fragment, state } => {
+                    Some(TestStepKind::ExpectChoice {
+                        fragment: fragment.clone(),
+                        state: *state,
+                    })
+                }
+                ast::TestStepKind::ExpectEnding(ending) => {
+                    let id = self.scene_ref(ending);
+                    match id {
+                        Some(id) if scenes.get(id.index()).is_some_and(|scene| scene.is_ending) => {
+                            Some(TestStepKind::ExpectEnding(id))
+                        }
+                        Some(_) => {
+                            self.report(
+                                Diagnostic::new(
+                                    Code::E0306,
+                                    ending.span,
+                                    format!("`{}` is a scene, not an ending", ending.name),
+                                )
+                                .with_help("`expect ending` names an `== ending` scene"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                ast::TestStepKind::Expect(condition) => {
+                    self.condition(condition).map(TestStepKind::Expect)
+                }
+            };
+            match kind {
+                Some(kind) => steps.push(TestStep {
+                    kind,
+                    span: step.span,
+                }),
+                None => ok = false,
+            }
+        }
+        ok.then(|| Test {
+            name: block.name.clone(),
+            start,
+            steps,
+            span: block.span,
+        })
+    }
+
+    /// A scene named in a test, reported when unknown.
+    fn scene_ref(&mut self, name: &ast::Ident) -> Option<SceneId> {
+        let id = self.names.scene_ids.get(&name.name).copied();
+        if id.is_none() {
+            let help = self.suggest_scene(&name.name);
+            self.report(
+                Diagnostic::new(
+                    Code::E0104,
+                    name.span,
+                    format!("unknown scene `{}`", name.name),
+                )
+                .with_help(help),
+            );
+        }
+        id
     }
 
     /// Resolves a written type, reporting unknown names.

@@ -151,7 +151,16 @@ enum Kind {
     Header,
     Include,
     Declaration,
+    Test,
     Text,
+}
+
+impl Kind {
+    /// Whether a line of this kind starts a new top-level chunk (a scene or
+    /// a test), ending whatever came before it.
+    fn starts_chunk(self) -> bool {
+        matches!(self, Kind::Scene | Kind::Test)
+    }
 }
 
 fn classify(content: &str) -> Kind {
@@ -162,6 +171,11 @@ fn classify(content: &str) -> Kind {
     };
     if content.starts_with("==") {
         Kind::Scene
+    } else if starts_word("test")
+        && content.ends_with(':')
+        && content[4..].trim_start().starts_with('"')
+    {
+        Kind::Test
     } else if content.starts_with(['*', '+']) {
         Kind::Choice
     } else if content.starts_with("->") {
@@ -212,6 +226,8 @@ pub struct Outline {
     /// Headers, includes and declarations; `scenes` is empty.
     pub prologue: File,
     pub scenes: Vec<SceneOutline>,
+    /// The test blocks, by their lines.
+    tests: Vec<std::ops::Range<usize>>,
     /// Problems found so far: encoding, comments, indentation, prologue.
     pub diagnostics: Vec<Diagnostic>,
     /// The comment-free text, when it differs from the file's text.
@@ -260,6 +276,29 @@ impl Outline {
         let mut tree = parser.file(true);
         (tree.scenes.pop(), parser.diagnostics)
     }
+
+    /// Parses every test block in the file.
+    pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let mut tests = Vec::new();
+        let mut diagnostics = Vec::new();
+        for range in &self.tests {
+            let lines: Vec<Line> = self.lines[range.clone()]
+                .iter()
+                .map(|r| self.line(text, *r))
+                .collect();
+            let mut parser = FileParser {
+                file: self.file,
+                lines: &lines,
+                position: 0,
+                diagnostics: Vec::new(),
+            };
+            let tree = parser.file(true);
+            tests.extend(tree.tests);
+            diagnostics.extend(parser.diagnostics);
+        }
+        (tests, diagnostics)
+    }
 }
 
 /// The first pass over a file: see [`Outline`]. Returns the decoded text
@@ -274,7 +313,7 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     let lines = source::lines(file, comment_free, &mut diagnostics);
     let first_scene = lines
         .iter()
-        .position(|line| classify(line.content) == Kind::Scene)
+        .position(|line| classify(line.content).starts_chunk())
         .unwrap_or(lines.len());
     let mut parser = FileParser {
         file,
@@ -285,12 +324,18 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     let prologue = parser.file(false);
     diagnostics.extend(parser.diagnostics);
     let mut scenes = Vec::new();
+    let mut tests = Vec::new();
     let mut start = first_scene;
     while start < lines.len() {
         let end = (start + 1..lines.len())
-            .find(|&index| classify(lines[index].content) == Kind::Scene)
+            .find(|&index| classify(lines[index].content).starts_chunk())
             .unwrap_or(lines.len());
         let line = &lines[start];
+        if classify(line.content) == Kind::Test {
+            tests.push(start..end);
+            start = end;
+            continue;
+        }
         let input = Input::new_extra(
             line.content,
             Origin {
@@ -318,6 +363,7 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         file,
         prologue,
         scenes,
+        tests,
         diagnostics,
         blanked,
         lines,
@@ -351,6 +397,9 @@ pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>)
         tree.scenes.extend(scene);
         diagnostics.extend(found);
     }
+    let (tests, found) = outline.parse_tests(&text);
+    tree.tests = tests;
+    diagnostics.extend(found);
     diagnostics.sort_by_key(|d| (d.span.start, d.code));
     (text, tree, diagnostics)
 }
@@ -399,6 +448,13 @@ impl<'a> FileParser<'a> {
                 seen_scene = true;
                 if let Some(scene) = self.scene() {
                     tree.scenes.push(scene);
+                }
+                continue;
+            }
+            if kind == Kind::Test {
+                seen_scene = true;
+                if let Some(test) = self.test() {
+                    tree.tests.push(test);
                 }
                 continue;
             }
@@ -487,6 +543,59 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// `test := test-header NEWLINE (INDENT test-step NEWLINE)*`
+    fn test(&mut self) -> Option<ast::TestBlock> {
+        let line = self.peek()?;
+        self.position += 1;
+        let header = line::whole_line(self.input(&line), line::test_header);
+        if line.indent > 0 {
+            self.report(
+                Diagnostic::new(
+                    Code::E0004,
+                    line.span(self.file),
+                    "a test must not be indented",
+                )
+                .with_help("start `test` at the beginning of the line"),
+            );
+        }
+        let mut steps = Vec::new();
+        while let Some(step) = self.peek() {
+            if step.indent <= line.indent || classify(step.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            match line::whole_line(self.input(&step), line::test_step) {
+                Ok(kind) => steps.push(ast::TestStep {
+                    kind,
+                    span: step.span(self.file),
+                }),
+                Err(error) => self.error(&step, error, "in a test step"),
+            }
+        }
+        while let Some(stray) = self.peek() {
+            if classify(stray.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            self.report(
+                Diagnostic::new(Code::E0007, stray.span(self.file), "a line after a test that belongs to no scene")
+                    .with_help("a test ends at the next unindented line; indent test steps, and start scenes with `==`"),
+            );
+        }
+        match header {
+            Ok((name, from)) => Some(ast::TestBlock {
+                name,
+                from,
+                steps,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a test header");
+                None
+            }
+        }
+    }
+
     fn tag(&mut self, line: &Line<'a>) -> Option<Tag> {
         match line::whole_line(self.input(line), line::tag_line) {
             Ok(tag) => Some(tag),
@@ -504,7 +613,7 @@ impl<'a> FileParser<'a> {
         let mut pending_tags: Vec<Tag> = Vec::new();
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
-            if kind == Kind::Scene || line.indent < indent {
+            if kind.starts_chunk() || line.indent < indent {
                 break;
             }
             if line.indent > indent {
@@ -597,7 +706,7 @@ impl<'a> FileParser<'a> {
                         });
                     }
                 }
-                Kind::Scene | Kind::Header | Kind::Include | Kind::Declaration => {
+                Kind::Scene | Kind::Test | Kind::Header | Kind::Include | Kind::Declaration => {
                     unreachable!("handled before the match")
                 }
             }
@@ -615,7 +724,7 @@ impl<'a> FileParser<'a> {
 
     fn skip_deeper_than(&mut self, indent: usize) {
         while let Some(line) = self.peek() {
-            if line.indent <= indent || classify(line.content) == Kind::Scene {
+            if line.indent <= indent || classify(line.content).starts_chunk() {
                 break;
             }
             self.position += 1;
@@ -627,7 +736,7 @@ impl<'a> FileParser<'a> {
         let Some(next) = self.peek() else {
             return Block::new();
         };
-        if next.indent <= indent || classify(next.content) == Kind::Scene {
+        if next.indent <= indent || classify(next.content).starts_chunk() {
             return Block::new();
         }
         if depth >= MAX_DEPTH {
