@@ -228,11 +228,9 @@ impl<'a> FileParser<'a> {
     /// `prologue := (header | include | declaration)*`
     fn file(&mut self) -> File {
         let mut tree = File::default();
-        let mut seen_scene = false;
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind == Kind::Scene {
-                seen_scene = true;
                 if let Some(scene) = self.scene() {
                     tree.scenes.push(scene);
                 }
@@ -240,18 +238,10 @@ impl<'a> FileParser<'a> {
             }
             self.position += 1;
             let input = self.input(&line);
-            let misplaced = |what: &str| {
-                Diagnostic::new(
-                    Code::E0007,
-                    line.span(self.file),
-                    format!("{what} after the first scene"),
-                )
-                .with_help("move it above the first `==` scene line")
-            };
+            // Once the first scene starts, scenes take every line up to the
+            // next scene header (misplaced prologue lines included), so
+            // this loop only sees the prologue and scene headers.
             match kind {
-                Kind::Header if seen_scene => self.report(misplaced("a header")),
-                Kind::Include if seen_scene => self.report(misplaced("an include")),
-                Kind::Declaration if seen_scene => self.report(misplaced("a declaration")),
                 Kind::Header => match line::whole_line(input, line::header) {
                     Ok(header) => tree.headers.push(header),
                     Err(error) => self.error(&line, error, "in a header"),
@@ -264,10 +254,6 @@ impl<'a> FileParser<'a> {
                     Ok(decl) => tree.decls.push(decl),
                     Err(error) => self.error(&line, error, "in a declaration"),
                 },
-                _ if seen_scene => {
-                    // Only reachable for lines a scene refused (indented
-                    // content below a bad header); already reported.
-                }
                 _ => self.report(
                     Diagnostic::new(
                         Code::E0007,
@@ -355,9 +341,25 @@ impl<'a> FileParser<'a> {
                 self.skip_deeper_than(indent);
                 continue;
             }
-            if indent == 0 && matches!(kind, Kind::Header | Kind::Include | Kind::Declaration) {
-                // The file loop reports these; a scene ends here.
-                break;
+            let prologue = match kind {
+                Kind::Header => Some("a header"),
+                Kind::Include => Some("an include"),
+                Kind::Declaration => Some("a declaration"),
+                _ => None,
+            };
+            if let Some(what) = prologue {
+                // Reported and skipped: the scene goes on, so the lines
+                // after it are still parsed and checked.
+                self.position += 1;
+                self.report(
+                    Diagnostic::new(
+                        Code::E0007,
+                        line.span(self.file),
+                        format!("{what} after the first scene"),
+                    )
+                    .with_help("move it above the first `==` scene line"),
+                );
+                continue;
             }
             self.position += 1;
             let span = line.span(self.file);
