@@ -238,7 +238,9 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
         } else if let Ok((after, expr)) = alt((integer, boolean)).parse(rest) {
             operands.push(Operand { expr, depth: 1 });
             rest = after;
-        } else if let Ok((after, (text, span))) = string_literal(rest) {
+        } else if rest.fragment().starts_with('"') {
+            // Called for its error too: an unterminated string is E0006.
+            let (after, (text, span)) = string_literal(rest)?;
             operands.push(Operand {
                 expr: Expr {
                     kind: ExprKind::Str(text),
