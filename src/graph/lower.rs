@@ -1,7 +1,7 @@
 //! AST → narrative graph: declarations, name resolution, type checking, and
 //! compiling each scene's blocks into a flat program of [`Op`]s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -85,6 +85,9 @@ struct Lowering<'d> {
     diagnostics: &'d mut Vec<Diagnostic>,
     /// Every declared name, with where it was declared.
     symbols: HashMap<String, (Symbol, Span)>,
+    /// Names whose declaration was wrong (and reported): using one is not
+    /// reported again as undeclared.
+    broken: HashSet<String>,
     vars: Vec<Var>,
     /// Whether each variable is read anywhere.
     var_reads: Vec<bool>,
@@ -102,6 +105,7 @@ impl<'d> Lowering<'d> {
         Lowering {
             diagnostics,
             symbols: HashMap::new(),
+            broken: HashSet::new(),
             vars: Vec::new(),
             var_reads: Vec::new(),
             enums: Vec::new(),
@@ -257,10 +261,15 @@ impl<'d> Lowering<'d> {
     /// above it; a variable's initial value may use any constant.
     fn declare_values(&mut self, files: &[LoadedFile]) {
         for decl in files.iter().flat_map(|file| &file.tree.decls) {
-            if let ast::Decl::Const { name, value, .. } = decl
-                && let Some((constant, ty)) = self.constant(value, None)
-            {
-                self.declare(name, Symbol::Const(constant, ty));
+            if let ast::Decl::Const { name, value, .. } = decl {
+                match self.constant(value, None) {
+                    Some((constant, ty)) => {
+                        self.declare(name, Symbol::Const(constant, ty));
+                    }
+                    None => {
+                        self.broken.insert(name.name.clone());
+                    }
+                }
             }
         }
         for decl in files.iter().flat_map(|file| &file.tree.decls) {
@@ -271,11 +280,15 @@ impl<'d> Lowering<'d> {
                 let declared = match ty {
                     Some(ty) => match self.type_expr(ty) {
                         Some(ty) => Some(ty),
-                        None => continue,
+                        None => {
+                            self.broken.insert(name.name.clone());
+                            continue;
+                        }
                     },
                     None => None,
                 };
                 let Some((initial, ty)) = self.constant(value, declared) else {
+                    self.broken.insert(name.name.clone());
                     continue;
                 };
                 let id = VarId(self.vars.len() as u32);
@@ -668,7 +681,9 @@ impl<'d> Lowering<'d> {
                 return None;
             }
             None => {
-                self.report(self.undeclared(target));
+                if !self.broken.contains(&target.name) {
+                    self.report(self.undeclared(target));
+                }
                 return None;
             }
         };
@@ -877,7 +892,9 @@ impl<'d> Lowering<'d> {
                         name: name.clone(),
                         span: expr.span,
                     };
-                    self.report(self.undeclared(&ident));
+                    if !self.broken.contains(name) {
+                        self.report(self.undeclared(&ident));
+                    }
                     None
                 }
             },
