@@ -50,11 +50,24 @@ pub fn compile(
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
     let mut lowering = Lowering::new(&mut diagnostics);
     let mut story = lowering.story(&files, &sources);
+    let diverts_resolved = !lowering.unknown_divert;
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
     if let Some(story) = &story {
+        let mark = diagnostics.len();
         check::graph_passes(story, &mut diagnostics);
+        if !diverts_resolved {
+            // A divert to an unknown scene was meant for some scene, so
+            // which scenes are reachable is unknown: reporting every scene
+            // behind one typo as unreachable would bury the typo.
+            let found = diagnostics.split_off(mark);
+            diagnostics.extend(
+                found
+                    .into_iter()
+                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305)),
+            );
+        }
     }
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
@@ -98,6 +111,8 @@ struct Lowering<'d> {
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     fallback_scene: SceneId,
+    /// Whether some divert names no scene (see `compile`).
+    unknown_divert: bool,
 }
 
 impl<'d> Lowering<'d> {
@@ -113,6 +128,7 @@ impl<'d> Lowering<'d> {
             choice_count: 0,
             seq_count: 0,
             fallback_scene: SceneId(0),
+            unknown_divert: false,
         }
     }
 
@@ -631,6 +647,7 @@ impl<'d> Lowering<'d> {
         match self.scene_ids.get(&divert.target.name) {
             Some(id) => Some(*id),
             None => {
+                self.unknown_divert = true;
                 let help = self.suggest_scene(&divert.target.name);
                 self.report(
                     Diagnostic::new(
