@@ -1,1 +1,46 @@
-//! TODO
+//! Snapshots of the human-readable diagnostics, as authors read them.
+//!
+//! Each renders every diagnostic of one story from `tests/check/` (plain,
+//! no colour). The `.snap` files in `tests/snapshots/` are committed; run
+//! `INSTA_UPDATE=always cargo test` to rewrite them after a deliberate
+//! change, and read the diff. With `CI=true` a mismatch fails.
+
+use std::path::Path;
+
+use fabula::diagnostic::Code;
+use fabula::graph::compile_files;
+use fabula::render::human;
+
+/// Every diagnostic of the story at `entry`, rendered, one after another.
+fn rendered(entry: &str) -> String {
+    let loaded = compile_files(Path::new(entry)).unwrap();
+    assert!(!loaded.diagnostics.is_empty(), "{entry} checks clean");
+    loaded
+        .diagnostics
+        .iter()
+        .map(|diagnostic| human(diagnostic, &loaded.sources, false))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+// Regression: the E0402 cycle error labelled every include on the way to the
+// cycle (main.fab's `include "a.fab"`) as part of it, not just the cycle's own.
+#[test]
+fn bug_include_cycle_labelled_includes_outside_the_cycle() {
+    let loaded = compile_files(Path::new("tests/check/include_cycle/main.fab")).unwrap();
+    let cycle = loaded
+        .diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic.code == Code::E0402)
+        .expect("an include cycle");
+    let labelled: Vec<_> = cycle
+        .labels
+        .iter()
+        .map(|label| loaded.sources.get(label.span.file).path.clone())
+        .collect();
+    assert_eq!(
+        labelled,
+        [Path::new("tests/check/include_cycle/a.fab")],
+        "only a.fab's include of b.fab is on the cycle"
+    );
+}
