@@ -44,3 +44,65 @@ fn bug_include_cycle_labelled_includes_outside_the_cycle() {
         "only a.fab's include of b.fab is on the cycle"
     );
 }
+
+#[test]
+fn syntax_error() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_syntax_error.fab"));
+}
+
+#[test]
+fn unknown_divert_with_did_you_mean() {
+    insta::assert_snapshot!(rendered("tests/check/e0104_unknown_divert.fab"));
+}
+
+#[test]
+fn type_mismatch_with_secondary_label() {
+    insta::assert_snapshot!(rendered("tests/check/e0201_type_mismatch.fab"));
+}
+
+#[test]
+fn assignment_to_constant() {
+    insta::assert_snapshot!(rendered("tests/check/e0202_assignment_to_constant.fab"));
+}
+
+#[test]
+fn label_in_another_file() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/duplicate_scene_across_files/main.fab"
+    ));
+}
+
+#[test]
+fn warning_unreachable_line() {
+    insta::assert_snapshot!(rendered("tests/check/w0003_unreachable_line.fab"));
+}
+
+#[test]
+fn dead_end() {
+    insta::assert_snapshot!(rendered("tests/check/e0301_dead_end.fab"));
+}
+
+#[test]
+fn unreachable_scene() {
+    insta::assert_snapshot!(rendered("tests/check/e0304_unreachable_scene.fab"));
+}
+
+#[test]
+fn include_cycle() {
+    insta::assert_snapshot!(rendered("tests/check/include_cycle/main.fab"));
+}
+
+#[test]
+fn invalid_utf8() {
+    insta::assert_snapshot!(rendered("tests/check/e0001_invalid_utf8.fab"));
+}
+
+#[test]
+fn tabs_mixed_with_spaces() {
+    insta::assert_snapshot!(rendered("tests/check/e0003_tabs_mixed_with_spaces.fab"));
+}
+
+#[test]
+fn unterminated_markup() {
+    insta::assert_snapshot!(rendered("tests/check/e0006_unterminated_markup.fab"));
+}
