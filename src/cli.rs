@@ -272,14 +272,15 @@ fn check(args: &CheckArgs) -> Result<u8> {
             render::json_summary(report.errors, report.warnings, files.len())
         ),
         Format::Github | Format::Human => {
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
                 "checked {} in {}: {}, {}",
-                plural(stories, "story"),
-                plural(files.len(), "file"),
-                plural(report.errors, "error"),
-                plural(report.warnings, "warning"),
+                count(stories, "story", "stories"),
+                count(files.len(), "file", "files"),
+                count(report.errors, "error", "errors"),
+                count(report.warnings, "warning", "warnings"),
             );
         }
     }

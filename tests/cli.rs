@@ -1,1 +1,32 @@
-//! TODO
+//! The `fabula` binary, run for real: `check` in every format, its exit
+//! codes, colour, folders and orphan files; `compile --emit ron`.
+
+use assert_cmd::Command;
+
+/// `fabula` with the environment that changes its output removed.
+fn fabula() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fabula"));
+    command
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+fn stderr_of(command: &mut Command) -> String {
+    String::from_utf8(command.output().unwrap().stderr).unwrap()
+}
+
+// Regression: the summary said "checked 2 storys".
+#[test]
+fn bug_summary_said_storys() {
+    let stderr = stderr_of(fabula().args([
+        "check",
+        "tests/check/clean.fab",
+        "tests/check/w0002_unused_variable.fab",
+    ]));
+    assert!(
+        stderr.contains("checked 2 stories in 2 files: 0 errors, 1 warning"),
+        "{stderr}"
+    );
+}
