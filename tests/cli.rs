@@ -30,3 +30,18 @@ fn bug_summary_said_storys() {
         "{stderr}"
     );
 }
+
+// Regression: the JSON summary line's keys came out sorted
+// (`{"errors":…,"files":…,"type":"summary",…}`), unlike every other line,
+// which starts with "type".
+#[test]
+fn bug_json_summary_keys_were_sorted() {
+    let output = fabula()
+        .args(["check", "--format", "json", "tests/check/clean.fab"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "{\"type\":\"summary\",\"errors\":0,\"warnings\":0,\"files\":1}\n"
+    );
+}
