@@ -45,3 +45,42 @@ fn bug_json_summary_keys_were_sorted() {
         "{\"type\":\"summary\",\"errors\":0,\"warnings\":0,\"files\":1}\n"
     );
 }
+
+const ESCAPE: &str = "\x1b[";
+
+// Regression: `--color always` printed no colour when standard error was not
+// a terminal (piped to a pager or a file, as here): anstream's own detection
+// stripped the escapes the renderer had been asked to write.
+#[test]
+fn bug_color_always_was_stripped_when_piped() {
+    let stderr = stderr_of(fabula().args([
+        "check",
+        "--color",
+        "always",
+        "tests/check/e0104_unknown_divert.fab",
+    ]));
+    assert!(stderr.contains(ESCAPE), "{stderr}");
+}
+
+#[test]
+fn color_never_and_no_color_print_no_escapes() {
+    let never = stderr_of(fabula().args([
+        "check",
+        "--color",
+        "never",
+        "tests/check/e0104_unknown_divert.fab",
+    ]));
+    assert!(never.contains("error[E0104]") && !never.contains(ESCAPE), "{never}");
+    // NO_COLOR with the default `--color auto`; even CLICOLOR_FORCE, which
+    // anstream would honour, must not bring colour back.
+    let no_color = stderr_of(
+        fabula()
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1")
+            .args(["check", "tests/check/e0104_unknown_divert.fab"]),
+    );
+    assert!(
+        no_color.contains("error[E0104]") && !no_color.contains(ESCAPE),
+        "{no_color}"
+    );
+}
