@@ -73,12 +73,16 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Whether to style output going to a stream, honouring NO_COLOR.
     pub fn styled(self, is_terminal: bool) -> bool {
+        self.styled_with(is_terminal, std::env::var_os("NO_COLOR"))
+    }
+
+    /// [`ColorChoice::styled`] with the value of NO_COLOR given, so a test
+    /// can try it without a terminal or changing the environment.
+    fn styled_with(self, is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-            }
+            ColorChoice::Auto => is_terminal && no_color.is_none_or(|value| value.is_empty()),
         }
     }
 }
@@ -225,12 +229,29 @@ impl Report {
         }
         match self.format {
             Format::Human => {
-                anstream::eprintln!("{}\n", render::human(diagnostic, sources, self.styled));
+                write_stderr(
+                    &render::human(diagnostic, sources, self.styled),
+                    self.styled,
+                );
             }
             Format::Json => println!("{}", render::json(diagnostic, sources)),
             Format::Github => println!("{}", render::github(diagnostic, sources)),
         }
     }
+}
+
+/// Writes a rendered diagnostic and a blank line to standard error. Whether
+/// to style was decided by `--color`, so anstream must not decide again:
+/// its own detection strips the escapes `--color always` asked for whenever
+/// standard error is not a terminal.
+fn write_stderr(rendered: &str, styled: bool) {
+    let choice = if styled {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    let mut stderr = anstream::AutoStream::new(std::io::stderr().lock(), choice);
+    let _ = writeln!(stderr, "{rendered}\n");
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
@@ -300,14 +321,15 @@ fn check(args: &CheckArgs) -> Result<u8> {
             render::json_summary(report.errors, report.warnings, files.len())
         ),
         Format::Github | Format::Human => {
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
                 "checked {} in {}: {}, {}",
-                plural(stories, "story"),
-                plural(files.len(), "file"),
-                plural(report.errors, "error"),
-                plural(report.warnings, "warning"),
+                count(stories, "story", "stories"),
+                count(files.len(), "file", "files"),
+                count(report.errors, "error", "errors"),
+                count(report.warnings, "warning", "warnings"),
             );
         }
     }
@@ -358,7 +380,7 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
         graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
     for diagnostic in &loaded.diagnostics {
-        anstream::eprintln!("{}\n", render::human(diagnostic, &loaded.sources, styled));
+        write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
     }
     Ok(loaded.story)
 }
@@ -403,4 +425,21 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&temporary);
     }
     result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_turns_off_auto_colour_on_a_terminal() {
+        let auto = ColorChoice::Auto;
+        assert!(auto.styled_with(true, None));
+        assert!(auto.styled_with(true, Some("".into())));
+        assert!(!auto.styled_with(true, Some("1".into())));
+        assert!(!auto.styled_with(false, None));
+        // An explicit choice on the command line wins over NO_COLOR.
+        assert!(ColorChoice::Always.styled_with(false, Some("1".into())));
+        assert!(!ColorChoice::Never.styled_with(true, None));
+    }
 }

@@ -77,7 +77,13 @@ pub fn load(
                     format!("`{}` includes itself through a cycle", target.display()),
                 )
                 .with_help("remove one of the includes in the cycle");
-                for (_, span) in &chain {
+                // Only the includes on the cycle itself, not the ones that
+                // led into it from outside.
+                let cycle_start = chain
+                    .iter()
+                    .position(|(ancestor, _)| *ancestor == target)
+                    .unwrap_or(chain.len());
+                for (_, span) in &chain[cycle_start..] {
                     diagnostic = diagnostic.with_label(*span, "included from here");
                 }
                 diagnostics.push(diagnostic);

@@ -6,7 +6,7 @@
 //! its syntax tree dropped, so the whole tree never exists at once. Big
 //! stories lower their scenes on two threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -54,13 +54,25 @@ pub fn compile(
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let mut story = build(&files, &sources, &mut diagnostics);
+    let (mut story, diverts_resolved) = build(&files, &sources, &mut diagnostics);
     drop(files);
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
     if let Some(story) = &story {
+        let mark = diagnostics.len();
         check::graph_passes(story, &mut diagnostics);
+        if !diverts_resolved {
+            // A divert to an unknown scene was meant for some scene, so
+            // which scenes are reachable is unknown: reporting every scene
+            // behind one typo as unreachable would bury the typo.
+            let found = diagnostics.split_off(mark);
+            diagnostics.extend(
+                found
+                    .into_iter()
+                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305)),
+            );
+        }
     }
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
@@ -92,6 +104,9 @@ enum Symbol {
 struct Names {
     /// Every declared name, with where it was declared.
     symbols: HashMap<String, (Symbol, Span)>,
+    /// Names whose declaration was wrong (and reported): using one is not
+    /// reported again as undeclared.
+    broken: HashSet<String>,
     vars: Vec<Var>,
     enums: Vec<Enum>,
     scene_ids: HashMap<String, SceneId>,
@@ -156,8 +171,13 @@ impl Names {
                 let mut lowering = Lowering::new(self);
                 let constant = lowering.constant(value, None);
                 diagnostics.append(&mut lowering.diagnostics);
-                if let Some((constant, ty)) = constant {
-                    self.declare(name, Symbol::Const(constant, ty), diagnostics);
+                match constant {
+                    Some((constant, ty)) => {
+                        self.declare(name, Symbol::Const(constant, ty), diagnostics);
+                    }
+                    None => {
+                        self.broken.insert(name.name.clone());
+                    }
                 }
             }
         }
@@ -172,6 +192,7 @@ impl Names {
                         Some(ty) => Some(ty),
                         None => {
                             diagnostics.append(&mut lowering.diagnostics);
+                            self.broken.insert(name.name.clone());
                             continue;
                         }
                     },
@@ -180,6 +201,7 @@ impl Names {
                 let value = lowering.constant(value, declared);
                 diagnostics.append(&mut lowering.diagnostics);
                 let Some((initial, ty)) = value else {
+                    self.broken.insert(name.name.clone());
                     continue;
                 };
                 let id = VarId(self.vars.len() as u32);
@@ -255,6 +277,7 @@ struct LoweredScenes {
     var_reads: Vec<bool>,
     choice_count: u32,
     seq_count: u32,
+    unknown_divert: bool,
 }
 
 fn lower_scenes(
@@ -279,6 +302,7 @@ fn lower_scenes(
         var_reads: lowering.var_reads,
         choice_count: lowering.choice_count,
         seq_count: lowering.seq_count,
+        unknown_divert: lowering.unknown_divert,
     }
 }
 
@@ -321,12 +345,15 @@ fn renumber(scenes: &mut [Scene], choices: u32, seqs: u32) {
     }
 }
 
+/// Builds the story; also says whether every divert named a scene.
 fn build(
     files: &[Outline],
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Option<Story> {
-    let entry = files.first()?;
+) -> (Option<Story>, bool) {
+    let Some(entry) = files.first() else {
+        return (None, true);
+    };
     let mut title = None;
     let mut author = None;
     let mut start = None;
@@ -429,7 +456,9 @@ fn build(
     let mut scenes = Vec::with_capacity(names.scene_ids.len());
     let mut var_reads = vec![false; names.vars.len()];
     let (mut choice_count, mut seq_count) = (0, 0);
+    let mut diverts_resolved = true;
     for mut run in runs {
+        diverts_resolved &= !run.unknown_divert;
         renumber(&mut run.scenes, choice_count, seq_count);
         choice_count += run.choice_count;
         seq_count += run.seq_count;
@@ -452,11 +481,11 @@ fn build(
             );
         }
     }
-    Some(Story {
+    let story = start.map(|start| Story {
         title,
         author,
         about,
-        start: start?,
+        start,
         scenes,
         vars: names.vars,
         enums: names.enums,
@@ -464,7 +493,8 @@ fn build(
         seq_count,
         tests,
         sources: Arc::default(),
-    })
+    });
+    (story, diverts_resolved)
 }
 
 /// Parses and lowers every file's test blocks. Reads of variables in tests
@@ -494,6 +524,8 @@ fn lower_tests(
 struct Lowering<'n> {
     names: &'n Names,
     diagnostics: Vec<Diagnostic>,
+    /// Whether some divert names no scene (see `compile`).
+    unknown_divert: bool,
     /// Whether each variable is read anywhere.
     var_reads: Vec<bool>,
     choice_count: u32,
@@ -505,6 +537,7 @@ impl<'n> Lowering<'n> {
         Lowering {
             names,
             diagnostics: Vec::new(),
+            unknown_divert: false,
             var_reads: vec![false; names.vars.len()],
             choice_count: 0,
             seq_count: 0,
@@ -903,6 +936,7 @@ impl<'n> Lowering<'n> {
         match self.names.scene_ids.get(&divert.target.name) {
             Some(id) => Some(*id),
             None => {
+                self.unknown_divert = true;
                 let help = self.suggest_scene(&divert.target.name);
                 self.report(
                     Diagnostic::new(
@@ -953,7 +987,9 @@ impl<'n> Lowering<'n> {
                 return None;
             }
             None => {
-                self.report(self.undeclared(target));
+                if !self.names.broken.contains(&target.name) {
+                    self.report(self.undeclared(target));
+                }
                 return None;
             }
         };
@@ -1164,7 +1200,9 @@ impl<'n> Lowering<'n> {
                         name: name.clone(),
                         span: expr.span,
                     };
-                    self.report(self.undeclared(&ident));
+                    if !self.names.broken.contains(name) {
+                        self.report(self.undeclared(&ident));
+                    }
                     None
                 }
             },

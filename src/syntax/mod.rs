@@ -273,7 +273,7 @@ impl Outline {
             position: 0,
             diagnostics: Vec::new(),
         };
-        let mut tree = parser.file(true);
+        let mut tree = parser.file();
         (tree.scenes.pop(), parser.diagnostics)
     }
 
@@ -293,7 +293,7 @@ impl Outline {
                 position: 0,
                 diagnostics: Vec::new(),
             };
-            let tree = parser.file(true);
+            let tree = parser.file();
             tests.extend(tree.tests);
             diagnostics.extend(parser.diagnostics);
         }
@@ -321,7 +321,7 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         position: 0,
         diagnostics: Vec::new(),
     };
-    let prologue = parser.file(false);
+    let prologue = parser.file();
     diagnostics.extend(parser.diagnostics);
     let mut scenes = Vec::new();
     let mut tests = Vec::new();
@@ -438,21 +438,17 @@ impl<'a> FileParser<'a> {
 
     /// `file := prologue scene*`
     /// `prologue := (header | include | declaration)*`
-    /// `seen_scene` says whether these lines come after a scene header
-    /// (where headers and declarations are misplaced).
-    fn file(&mut self, mut seen_scene: bool) -> File {
+    fn file(&mut self) -> File {
         let mut tree = File::default();
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind == Kind::Scene {
-                seen_scene = true;
                 if let Some(scene) = self.scene() {
                     tree.scenes.push(scene);
                 }
                 continue;
             }
             if kind == Kind::Test {
-                seen_scene = true;
                 if let Some(test) = self.test() {
                     tree.tests.push(test);
                 }
@@ -460,18 +456,10 @@ impl<'a> FileParser<'a> {
             }
             self.position += 1;
             let input = self.input(&line);
-            let misplaced = |what: &str| {
-                Diagnostic::new(
-                    Code::E0007,
-                    line.span(self.file),
-                    format!("{what} after the first scene"),
-                )
-                .with_help("move it above the first `==` scene line")
-            };
+            // Once the first scene starts, scenes take every line up to the
+            // next scene header (misplaced prologue lines included), so
+            // this loop only sees the prologue and scene headers.
             match kind {
-                Kind::Header if seen_scene => self.report(misplaced("a header")),
-                Kind::Include if seen_scene => self.report(misplaced("an include")),
-                Kind::Declaration if seen_scene => self.report(misplaced("a declaration")),
                 Kind::Header => match line::whole_line(input, line::header) {
                     Ok(header) => tree.headers.push(header),
                     Err(error) => self.error(&line, error, "in a header"),
@@ -484,10 +472,6 @@ impl<'a> FileParser<'a> {
                     Ok(decl) => tree.decls.push(decl),
                     Err(error) => self.error(&line, error, "in a declaration"),
                 },
-                _ if seen_scene => {
-                    // Only reachable for lines a scene refused (indented
-                    // content below a bad header); already reported.
-                }
                 _ => self.report(
                     Diagnostic::new(
                         Code::E0007,
@@ -628,9 +612,25 @@ impl<'a> FileParser<'a> {
                 self.skip_deeper_than(indent);
                 continue;
             }
-            if indent == 0 && matches!(kind, Kind::Header | Kind::Include | Kind::Declaration) {
-                // The file loop reports these; a scene ends here.
-                break;
+            let prologue = match kind {
+                Kind::Header => Some("a header"),
+                Kind::Include => Some("an include"),
+                Kind::Declaration => Some("a declaration"),
+                _ => None,
+            };
+            if let Some(what) = prologue {
+                // Reported and skipped: the scene goes on, so the lines
+                // after it are still parsed and checked.
+                self.position += 1;
+                self.report(
+                    Diagnostic::new(
+                        Code::E0007,
+                        line.span(self.file),
+                        format!("{what} after the first scene"),
+                    )
+                    .with_help("move it above the first `==` scene line"),
+                );
+                continue;
             }
             self.position += 1;
             let span = line.span(self.file);
