@@ -10,6 +10,7 @@ pub mod ast;
 pub mod bundled;
 pub mod check;
 pub mod diagnostic;
+pub mod explore;
 pub mod generate;
 pub mod graph;
 pub mod map;
