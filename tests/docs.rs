@@ -59,3 +59,22 @@ fn language_reference_examples() {
 fn readme_example() {
     check_examples("README.md");
 }
+
+/// The editor grammar is valid JSON with the scope and file type editors
+/// look for (its regexes are Oniguruma's, checked by the editors).
+#[test]
+fn editor_grammar_is_well_formed() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("grammar/fabula.tmLanguage.json");
+    let grammar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(grammar["scopeName"], "source.fabula");
+    assert_eq!(grammar["fileTypes"][0], "fab");
+    let repository = grammar["repository"].as_object().unwrap();
+    for pattern in grammar["patterns"].as_array().unwrap() {
+        let name = pattern["include"].as_str().unwrap().trim_start_matches('#');
+        assert!(
+            repository.contains_key(name),
+            "pattern `{name}` is not in the repository"
+        );
+    }
+}
