@@ -31,8 +31,26 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile a story and write its narrative graph.
     Compile(CompileArgs),
+    /// Draw the story map (scenes, choices, endings) as Graphviz or Mermaid.
+    Graph(GraphArgs),
     /// Write a generated story (for benchmarks) to standard output.
     Gen(GenArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    /// Graphviz (`dot -Tsvg map.dot > map.svg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The story: an entry file, or a folder holding one story.
+    pub story: PathBuf,
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: MapFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,6 +139,17 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Check(args)) => check(&args),
         Some(Command::Compile(args)) => compile(&args),
+        Some(Command::Graph(args)) => {
+            let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
+                return Ok(1);
+            };
+            let map = match args.format {
+                MapFormat::Dot => fabula::map::dot(&story),
+                MapFormat::Mermaid => fabula::map::mermaid(&story),
+            };
+            std::io::stdout().write_all(map.as_bytes())?;
+            Ok(0)
+        }
         Some(Command::Gen(args)) => {
             std::io::stdout()
                 .write_all(fabula::generate::story(args.scenes).as_bytes())
@@ -161,14 +190,13 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
 /// Whether a file is a story's entry: it has a `title:` header before its
 /// first scene. A cheap look at the text, not a parse.
 fn is_entry(text: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(text);
-    for line in text.lines() {
-        let line = line.trim_start_matches('\u{feff}');
-        if line.starts_with("==") {
+    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+    for line in text.split(|&byte| byte == b'\n') {
+        if line.starts_with(b"==") {
             return false;
         }
-        if let Some(rest) = line.strip_prefix("title")
-            && rest.trim_start().starts_with(':')
+        if let Some(rest) = line.strip_prefix(b"title")
+            && rest.trim_ascii_start().starts_with(b":")
         {
             return true;
         }
@@ -308,6 +336,44 @@ fn check(args: &CheckArgs) -> Result<u8> {
     Ok(if failed { 1 } else { 0 })
 }
 
+/// The entry file of a story given as a file or as a folder holding
+/// exactly one story.
+fn entry_of(path: &Path) -> Result<PathBuf> {
+    if std::fs::metadata(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .is_file()
+    {
+        return Ok(path.to_path_buf());
+    }
+    let mut files = BTreeSet::new();
+    discover(path, &mut files)?;
+    let mut entries = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        if is_entry(&text) {
+            entries.push(file);
+        }
+    }
+    match entries.len() {
+        1 => Ok(entries.remove(0)),
+        0 => bail!(
+            "`{}` holds no story (no `.fab` file with a `title:` header)",
+            path.display()
+        ),
+        _ => bail!(
+            "`{}` holds {} stories ({}); name one entry file",
+            path.display(),
+            entries.len(),
+            entries
+                .iter()
+                .map(|e| e.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Compiles a story or prints its diagnostics; `None` when it has errors.
 fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
     let loaded =
@@ -320,7 +386,7 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
 }
 
 fn compile(args: &CompileArgs) -> Result<u8> {
-    let Some(story) = compile_or_report(&args.story)? else {
+    let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
         return Ok(1);
     };
     let text = match args.emit {

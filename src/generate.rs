@@ -24,11 +24,11 @@ pub fn story(scenes: usize) -> String {
         let _ = writeln!(out, "== s{index}: Room {index}");
         let _ = writeln!(
             out,
-            "The corridor outside room {index} smells of ink and wet wool; a samovar hisses somewhere."
+            "The corridor outside room {index} smells of ink and wet wool."
         );
         let _ = writeln!(
             out,
-            "A clerk counts the files again and finds that the numbers no longer agree with yesterday's."
+            "A clerk counts the files again; the numbers do not agree."
         );
         out.push_str(
             "{power > 3: The clerks stand when you enter.|Nobody looks up from the ledgers.}\n",

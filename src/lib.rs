@@ -12,5 +12,6 @@ pub mod check;
 pub mod diagnostic;
 pub mod generate;
 pub mod graph;
+pub mod map;
 pub mod render;
 pub mod syntax;

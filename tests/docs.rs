@@ -1,14 +1,70 @@
-//! The documentation stays true: `docs/DIAGNOSTICS.md` has a section for
-//! every code, whose example story reports exactly that code, rendered as
-//! the page shows; every code has a test story in `tests/check/`; and the
-//! examples of `docs/LANGUAGE.md` parse.
+//! The documentation stays true: every ```fabula example in the docs
+//! parses, and every example that is a whole story (no includes) compiles
+//! without errors; `docs/DIAGNOSTICS.md` has a section for every code, whose
+//! example story reports exactly that code, rendered as the page shows; and
+//! every code has a test story in `tests/check/`.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fabula::diagnostic::Code;
+use fabula::diagnostic::{Code, Severity};
 use fabula::graph::compile;
 use fabula::render::human;
+
+fn examples(markdown: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (index, line) in markdown.lines().enumerate() {
+        match &mut current {
+            None if line.trim() == "```fabula" => current = Some((index + 2, String::new())),
+            Some(_) if line.trim() == "```" => found.extend(current.take()),
+            Some((_, text)) => {
+                text.push_str(line);
+                text.push('\n');
+            }
+            None => {}
+        }
+    }
+    found
+}
+
+fn check_examples(doc: &str) {
+    let markdown =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(doc)).unwrap();
+    let examples = examples(&markdown);
+    assert!(!examples.is_empty(), "{doc} has no ```fabula examples");
+    for (line, text) in examples {
+        let (_, parse_errors) = fabula::syntax::parse_str(&text);
+        assert!(
+            parse_errors.is_empty(),
+            "{doc}:{line}: example does not parse: {parse_errors:#?}"
+        );
+        if text.contains("include \"") {
+            continue;
+        }
+        let mut read = |_: &Path| Ok(text.clone().into_bytes());
+        let loaded = fabula::graph::compile(Path::new("example.fab"), &mut read).unwrap();
+        let errors: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{doc}:{line}: example has errors: {errors:#?}"
+        );
+    }
+}
+
+#[test]
+fn language_reference_examples() {
+    check_examples("docs/LANGUAGE.md");
+}
+
+#[test]
+fn readme_example() {
+    check_examples("README.md");
+}
 
 /// A fenced block: its info string and its text.
 #[derive(Debug)]
@@ -162,22 +218,4 @@ fn every_code_has_a_test_story() {
         untested.is_empty(),
         "no story in tests/check/ expects {untested:?}; add one with a `// ~ CODE` marker"
     );
-}
-
-#[test]
-fn language_reference_examples_parse() {
-    let page = std::fs::read_to_string("docs/LANGUAGE.md").unwrap();
-    let examples: Vec<Fence> = fences(&page)
-        .into_iter()
-        .filter(|fence| fence.info == "fabula")
-        .collect();
-    assert!(examples.len() > 5, "LANGUAGE.md lost its examples");
-    for example in examples {
-        let (_, diagnostics) = fabula::syntax::parse_str(&example.text);
-        assert!(
-            diagnostics.is_empty(),
-            "an example in LANGUAGE.md does not parse: {diagnostics:?}\n{}",
-            example.text
-        );
-    }
 }

@@ -12,7 +12,7 @@ use nom::combinator::{not, peek, recognize, value};
 use nom::sequence::{pair, terminated};
 use nom::{IResult, Parser};
 
-use super::{Input, PError, span_of};
+use super::{Input, PError, pos, span_of};
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident, MAX_DEPTH, UnaryOp};
 use crate::diagnostic::{Code, Span};
 
@@ -26,7 +26,7 @@ pub fn identifier(input: Input) -> IResult<Input, Ident, PError> {
     .map_err(|error| error.map(|e: PError| e.expecting("a name")))?;
     let ident = Ident {
         name: name.fragment().to_string(),
-        span: span_of(input.extra, name),
+        span: span_of(input.extra.file, name),
     };
     Ok((rest, ident))
 }
@@ -46,7 +46,7 @@ pub fn keyword<'a>(
 /// `integer := [0-9]+`
 fn integer(input: Input) -> IResult<Input, Expr, PError> {
     let (rest, digits) = digit1(input)?;
-    let span = span_of(input.extra, digits);
+    let span = span_of(input.extra.file, digits);
     match digits.fragment().parse::<i64>() {
         Ok(number) => Ok((
             rest,
@@ -76,11 +76,7 @@ pub fn string_literal(input: Input) -> IResult<Input, (String, Span), PError> {
             }
             Some('"') => {
                 let (after, _) = char('"').parse(rest)?;
-                let span = Span::new(
-                    input.extra,
-                    input.location_offset(),
-                    after.location_offset(),
-                );
+                let span = Span::new(input.extra.file, pos(&input), pos(&after));
                 return Ok((after, (value, span)));
             }
             Some('\\') => {
@@ -105,7 +101,7 @@ fn boolean(input: Input) -> IResult<Input, Expr, PError> {
         rest,
         Expr {
             kind: ExprKind::Bool(flag),
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -180,7 +176,7 @@ struct Operand {
 /// Precedence, loosest first: `or`, `and`, `not`, comparisons and `in`,
 /// `+ -`, `* / %`, unary `-`.
 pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
-    let file = input.extra;
+    let file = input.extra.file;
     let mut operands: Vec<Operand> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut rest = input;
@@ -195,30 +191,33 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
     'operand: loop {
         // Expecting an operand, possibly after prefix operators and openers.
         (rest, _) = space0(rest)?;
-        if let Ok((after, op)) = unary_operator(rest) {
+        let first = rest.fragment().as_bytes().first().copied().unwrap_or(0);
+        if matches!(first, b'n' | b'-')
+            && let Ok((after, op)) = unary_operator(rest)
+        {
             pending.push(Pending::Unary(op, span_of(file, rest)));
             rest = after;
             continue;
         }
-        if let Ok((after, _)) = char::<_, PError>('(').parse(rest) {
+        if first == b'('
+            && let Ok((after, _)) = char::<_, PError>('(').parse(rest)
+        {
             groups += 1;
             if groups > MAX_DEPTH {
                 return Err(too_deep(rest));
             }
-            pending.push(Pending::Paren(Span::new(
-                file,
-                rest.location_offset(),
-                after.location_offset(),
-            )));
+            pending.push(Pending::Paren(Span::new(file, pos(&rest), pos(&after))));
             rest = after;
             continue;
         }
-        if let Ok((after, _)) = char::<_, PError>('{').parse(rest) {
+        if first == b'{'
+            && let Ok((after, _)) = char::<_, PError>('{').parse(rest)
+        {
             groups += 1;
             if groups > MAX_DEPTH {
                 return Err(too_deep(rest));
             }
-            let open = Span::new(file, rest.location_offset(), after.location_offset());
+            let open = Span::new(file, pos(&rest), pos(&after));
             let (after_space, _) = space0(after)?;
             if let Ok((closed, _)) = char::<_, PError>('}').parse(after_space) {
                 groups -= 1;
@@ -235,10 +234,16 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                 rest = after;
                 continue;
             }
-        } else if let Ok((after, expr)) = alt((integer, boolean)).parse(rest) {
+        } else if first.is_ascii_digit() {
+            let (after, expr) = integer(rest)?;
             operands.push(Operand { expr, depth: 1 });
             rest = after;
-        } else if rest.fragment().starts_with('"') {
+        } else if matches!(first, b't' | b'f')
+            && let Ok((after, expr)) = boolean(rest)
+        {
+            operands.push(Operand { expr, depth: 1 });
+            rest = after;
+        } else if first == b'"' {
             // Called for its error too: an unterminated string is E0006.
             let (after, (text, span)) = string_literal(rest)?;
             operands.push(Operand {
@@ -299,7 +304,28 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
         // Expecting an operator or a closer.
         loop {
             let (after_space, _) = space0(rest)?;
-            if let Ok((after, op)) = binary_operator(after_space) {
+            let next = after_space
+                .fragment()
+                .as_bytes()
+                .first()
+                .copied()
+                .unwrap_or(0);
+            if matches!(
+                next,
+                b'o' | b'a'
+                    | b'='
+                    | b'!'
+                    | b'<'
+                    | b'>'
+                    | b'n'
+                    | b'i'
+                    | b'+'
+                    | b'-'
+                    | b'*'
+                    | b'/'
+                    | b'%'
+            ) && let Ok((after, op)) = binary_operator(after_space)
+            {
                 reduce_while(&mut operands, &mut pending, |p| p >= op.precedence())
                     .map_err(|_| too_deep(after_space))?;
                 pending.push(Pending::Binary(op));
@@ -320,11 +346,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                             operands.push(Operand {
                                 expr: Expr {
                                     kind: inner.expr.kind,
-                                    span: open.to(Span::new(
-                                        file,
-                                        after_space.location_offset(),
-                                        after.location_offset(),
-                                    )),
+                                    span: open.to(Span::new(file, pos(&after_space), pos(&after))),
                                 },
                                 depth: inner.depth,
                             });
@@ -460,7 +482,7 @@ fn finish<'a>(
             Pending::Paren(span) => ("`)`", *span),
             Pending::Call(name, _) => ("`)` or `,`", name.span),
             Pending::Set(span, _) => ("`}` or `,`", *span),
-            _ => ("an operand", span_of(input.extra, rest)),
+            _ => ("an operand", span_of(input.extra.file, rest)),
         };
         let _ = span;
         return Err(nom::Err::Failure(PError::at(rest, what)));
@@ -475,9 +497,16 @@ fn finish<'a>(
 mod tests {
     use super::*;
     use crate::diagnostic::FileId;
+    use crate::syntax::Origin;
 
     fn parse(text: &str) -> Result<(String, String), PError> {
-        let input = Input::new_extra(text, FileId(0));
+        let input = Input::new_extra(
+            text,
+            Origin {
+                file: FileId(0),
+                base: 0,
+            },
+        );
         match expression(input) {
             Ok((rest, expr)) => Ok((show(&expr), rest.fragment().to_string())),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),

@@ -10,9 +10,10 @@ use nom::{IResult, Parser};
 
 use super::expr::{expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
-use super::{Input, PError, span_of};
+use super::{Input, PError, pos, span_of};
 use crate::ast::{
-    AssignOp, Choice, Decl, Divert, Expr, Guard, Header, HeaderKey, Ident, Include, Tag, TypeExpr,
+    AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
+    Ident, Include, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -49,12 +50,8 @@ pub fn header(input: Input) -> IResult<Input, Header, PError> {
     let (value_start, _) = space0(after_colon)?;
     let value_text = value_start.fragment().trim_end();
     let rest = nom::Input::take_from(&value_start, value_text.len());
-    let span = Span::new(input.extra, input.location_offset(), rest.location_offset());
-    let value_span = Span::new(
-        input.extra,
-        value_start.location_offset(),
-        rest.location_offset(),
-    );
+    let span = Span::new(input.extra.file, pos(&input), pos(&rest));
+    let value_span = Span::new(input.extra.file, pos(&value_start), pos(&rest));
     if value_text.is_empty() {
         return Err(nom::Err::Failure(PError::at(
             value_start,
@@ -79,7 +76,7 @@ pub fn include(input: Input) -> IResult<Input, Include, PError> {
         rest,
         Include {
             path,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -97,8 +94,7 @@ fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
 /// `var := "var" identifier (":" type)? "=" expression`
 /// `enum := "enum" identifier "{" identifier ("," identifier)* ","? "}"`
 pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
-    let span_to =
-        |rest: Input| Span::new(input.extra, input.location_offset(), rest.location_offset());
+    let span_to = |rest: Input| Span::new(input.extra.file, pos(&input), pos(&rest));
     if let Ok((rest, (name, value))) = (
         preceded((keyword("const"), space1), identifier),
         preceded(delimited(space0, char('='), space0), expression),
@@ -180,7 +176,7 @@ pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
         rest,
         Divert {
             target,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -233,7 +229,7 @@ pub fn tag_line(input: Input) -> IResult<Input, Tag, PError> {
         Tag {
             key: key_text.to_string(),
             value,
-            span: Span::new(input.extra, input.location_offset(), rest.location_offset()),
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
 }
@@ -276,7 +272,7 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
             divert,
             body: Vec::new(),
             tags: Vec::new(),
-            span: span_of(input.extra, input),
+            span: span_of(input.extra.file, input),
         },
     ))
 }
@@ -302,7 +298,7 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
         .parse(rest)
         .map_err(|error| error.map(|e: PError| e.expecting("`]` or `: \"reason\"`")))?;
     let range = condition.span.range();
-    let base = after_open.location_offset();
+    let base = pos(&after_open);
     let source = after_open.fragment()[range.start - base..range.end - base].to_string();
     Ok((
         rest,
@@ -312,4 +308,92 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
             source,
         },
     ))
+}
+
+/// `test-header := "test" string ("from" identifier)? ":"`
+pub fn test_header(input: Input) -> IResult<Input, (String, Option<Ident>), PError> {
+    let (rest, (name, _)) = preceded((keyword("test"), space0), string_literal).parse(input)?;
+    let (rest, from) = opt(preceded((space1, keyword("from"), space1), identifier)).parse(rest)?;
+    let (rest, _) = (space0, char(':'))
+        .parse(rest)
+        .map_err(|error| error.map(|e: PError| e.expecting("`:` or `from scene:`")))?;
+    Ok((rest, (name, from)))
+}
+
+/// `test-step := "choose" (integer | string)
+///             | "set" identifier "=" expression
+///             | "expect" ("no")? "text" string
+///             | "expect" ("no" | "disabled")? "choice" string
+///             | "expect" "ending" identifier
+///             | "expect" expression`
+pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
+    if let Ok((rest, _)) = (keyword("choose"), space1).parse(input) {
+        if let Ok((after, (text, _))) = string_literal(rest) {
+            return Ok((after, TestStepKind::Choose(ChoiceRef::Text(text))));
+        }
+        let (after, digits) = nom::character::complete::digit1(rest)
+            .map_err(|error| error.map(|e: PError| e.expecting("a choice number or \"text\"")))?;
+        let number = digits
+            .fragment()
+            .parse::<u32>()
+            .map_err(|_| nom::Err::Failure(PError::at(rest, "a choice number")))?;
+        return Ok((after, TestStepKind::Choose(ChoiceRef::Number(number))));
+    }
+    if let Ok((rest, _)) = (keyword("set"), space1).parse(input) {
+        let (rest, target) = identifier(rest)?;
+        let (rest, value) = preceded(delimited(space0, char('='), space0), expression)
+            .parse(rest)
+            .map_err(|error| error.map(|e: PError| e.expecting("`=` and a value")))?;
+        return Ok((rest, TestStepKind::Set { target, value }));
+    }
+    let (rest, _) = (keyword("expect"), space1).parse(input)?;
+    let words = |first: &'static str, second: &'static str| {
+        (keyword(first), space1, keyword(second), space1)
+    };
+    if let Ok((after, (fragment, _))) = preceded(words("no", "text"), string_literal).parse(rest) {
+        return Ok((
+            after,
+            TestStepKind::ExpectText {
+                fragment,
+                present: false,
+            },
+        ));
+    }
+    if let Ok((after, (fragment, _))) =
+        preceded((keyword("text"), space1), string_literal).parse(rest)
+    {
+        return Ok((
+            after,
+            TestStepKind::ExpectText {
+                fragment,
+                present: true,
+            },
+        ));
+    }
+    for (first, state) in [
+        ("no", ChoiceExpectation::Absent),
+        ("disabled", ChoiceExpectation::Disabled),
+    ] {
+        if let Ok((after, (fragment, _))) =
+            preceded(words(first, "choice"), string_literal).parse(rest)
+        {
+            return Ok((after, TestStepKind::ExpectChoice { fragment, state }));
+        }
+    }
+    if let Ok((after, (fragment, _))) =
+        preceded((keyword("choice"), space1), string_literal).parse(rest)
+    {
+        return Ok((
+            after,
+            TestStepKind::ExpectChoice {
+                fragment,
+                state: ChoiceExpectation::Enabled,
+            },
+        ));
+    }
+    if let Ok((after, ending)) = preceded((keyword("ending"), space1), identifier).parse(rest) {
+        return Ok((after, TestStepKind::ExpectEnding(ending)));
+    }
+    let (after, condition) = expression(rest)?;
+    Ok((after, TestStepKind::Expect(condition)))
 }

@@ -22,12 +22,28 @@ use source::Line;
 
 pub use source::decode;
 
-/// Parser input: a slice of one file, knowing its offset and its file.
-pub type Input<'a> = LocatedSpan<&'a str, FileId>;
+/// Parser input: a slice of one line, knowing its file and where the line
+/// starts in it.
+pub type Input<'a> = LocatedSpan<&'a str, Origin>;
+
+/// Where a line's input comes from. Each line gets its own input (offsets
+/// are `base` plus the position in the line) because nom_locate counts the
+/// newlines it skips, and slicing the whole file for every line would be
+/// quadratic.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    pub file: FileId,
+    pub base: usize,
+}
+
+/// The byte offset in its file where an input starts.
+pub(crate) fn pos(input: &Input) -> usize {
+    input.extra.base + input.location_offset()
+}
 
 /// The span an input's whole fragment covers.
 pub(crate) fn span_of(file: FileId, input: Input) -> Span {
-    let start = input.location_offset();
+    let start = pos(&input);
     Span::new(file, start, start + input.fragment().len())
 }
 
@@ -54,8 +70,8 @@ pub struct PError {
 impl PError {
     pub fn at(input: Input, expected: impl Into<Cow<'static, str>>) -> PError {
         PError {
-            offset: input.location_offset(),
-            file: input.extra,
+            offset: pos(&input),
+            file: input.extra.file,
             expected: expected.into(),
             code: Code::E0002,
             message: None,
@@ -135,7 +151,16 @@ enum Kind {
     Header,
     Include,
     Declaration,
+    Test,
     Text,
+}
+
+impl Kind {
+    /// Whether a line of this kind starts a new top-level chunk (a scene or
+    /// a test), ending whatever came before it.
+    fn starts_chunk(self) -> bool {
+        matches!(self, Kind::Scene | Kind::Test)
+    }
 }
 
 fn classify(content: &str) -> Kind {
@@ -146,6 +171,11 @@ fn classify(content: &str) -> Kind {
     };
     if content.starts_with("==") {
         Kind::Scene
+    } else if starts_word("test")
+        && content.ends_with(':')
+        && content[4..].trim_start().starts_with('"')
+    {
+        Kind::Test
     } else if content.starts_with(['*', '+']) {
         Kind::Choice
     } else if content.starts_with("->") {
@@ -177,28 +207,205 @@ fn classify(content: &str) -> Kind {
     }
 }
 
-/// Parses one file's bytes. Always returns a tree (possibly partial) and
-/// every problem found.
-pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
-    let (text, mut diagnostics) = decode(file, bytes);
-    let blanked = source::blank_comments(file, &text, &mut diagnostics);
-    let lines = source::lines(file, &blanked, &mut diagnostics);
+/// One line of a file, by position (see [`Line`] for the borrowed form).
+#[derive(Debug, Clone, Copy)]
+struct LineRecord {
+    offset: u32,
+    len: u32,
+    indent: u32,
+}
+
+/// A file after its first, cheap pass: decoded, comments removed, split into
+/// lines, its prologue (headers, includes, declarations) parsed, and its
+/// scenes found by their header lines but not yet parsed. Scenes are parsed
+/// one at a time with [`Outline::parse_scene`], so a story's whole syntax
+/// tree never needs to exist at once.
+#[derive(Debug)]
+pub struct Outline {
+    pub file: FileId,
+    /// Headers, includes and declarations; `scenes` is empty.
+    pub prologue: File,
+    pub scenes: Vec<SceneOutline>,
+    /// The test blocks, by their lines.
+    tests: Vec<std::ops::Range<usize>>,
+    /// Problems found so far: encoding, comments, indentation, prologue.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The comment-free text, when it differs from the file's text.
+    blanked: Option<String>,
+    lines: Vec<LineRecord>,
+}
+
+/// A scene found by the first pass.
+#[derive(Debug)]
+pub struct SceneOutline {
+    /// The header's id, whether it is an ending, and its title; `None` when
+    /// the header line does not parse (parsing the scene reports why).
+    pub header: Option<(ast::Ident, bool, Option<String>)>,
+    /// The header line.
+    pub span: Span,
+    /// How many lines the scene has, header included.
+    pub line_count: usize,
+    lines: std::ops::Range<usize>,
+}
+
+impl Outline {
+    fn line<'t>(&self, text: &'t str, record: LineRecord) -> Line<'t> {
+        let start = record.offset as usize;
+        Line {
+            content: &text[start..start + record.len as usize],
+            offset: start,
+            indent: record.indent as usize,
+        }
+    }
+
+    fn text<'t>(&'t self, original: &'t str) -> &'t str {
+        self.blanked.as_deref().unwrap_or(original)
+    }
+
+    /// Parses scene `index`. `text` is the file's text, as in the source map.
+    pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let records = &self.lines[self.scenes[index].lines.clone()];
+        let lines: Vec<Line> = records.iter().map(|r| self.line(text, *r)).collect();
+        let mut parser = FileParser {
+            file: self.file,
+            lines: &lines,
+            position: 0,
+            diagnostics: Vec::new(),
+        };
+        let mut tree = parser.file();
+        (tree.scenes.pop(), parser.diagnostics)
+    }
+
+    /// Parses every test block in the file.
+    pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let mut tests = Vec::new();
+        let mut diagnostics = Vec::new();
+        for range in &self.tests {
+            let lines: Vec<Line> = self.lines[range.clone()]
+                .iter()
+                .map(|r| self.line(text, *r))
+                .collect();
+            let mut parser = FileParser {
+                file: self.file,
+                lines: &lines,
+                position: 0,
+                diagnostics: Vec::new(),
+            };
+            let tree = parser.file();
+            tests.extend(tree.tests);
+            diagnostics.extend(parser.diagnostics);
+        }
+        (tests, diagnostics)
+    }
+}
+
+/// The first pass over a file: see [`Outline`]. Returns the decoded text
+/// (for the source map) and the outline.
+pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
+    let (text, mut diagnostics) = decode_owned(file, bytes);
+    let blanked = match source::blank_comments(file, &text, &mut diagnostics) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(blanked) => Some(blanked),
+    };
+    let comment_free = blanked.as_deref().unwrap_or(&text);
+    let lines = source::lines(file, comment_free, &mut diagnostics);
+    let first_scene = lines
+        .iter()
+        .position(|line| classify(line.content).starts_chunk())
+        .unwrap_or(lines.len());
     let mut parser = FileParser {
         file,
-        full: Input::new_extra(&blanked, file),
-        lines: &lines,
+        lines: &lines[..first_scene],
         position: 0,
-        diagnostics,
+        diagnostics: Vec::new(),
     };
-    let tree = parser.file();
-    let mut diagnostics = parser.diagnostics;
+    let prologue = parser.file();
+    diagnostics.extend(parser.diagnostics);
+    let mut scenes = Vec::new();
+    let mut tests = Vec::new();
+    let mut start = first_scene;
+    while start < lines.len() {
+        let end = (start + 1..lines.len())
+            .find(|&index| classify(lines[index].content).starts_chunk())
+            .unwrap_or(lines.len());
+        let line = &lines[start];
+        if classify(line.content) == Kind::Test {
+            tests.push(start..end);
+            start = end;
+            continue;
+        }
+        let input = Input::new_extra(
+            line.content,
+            Origin {
+                file,
+                base: line.offset,
+            },
+        );
+        scenes.push(SceneOutline {
+            header: line::whole_line(input, line::scene_header).ok(),
+            span: line.span(file),
+            line_count: end - start,
+            lines: start..end,
+        });
+        start = end;
+    }
+    let lines = lines
+        .iter()
+        .map(|line| LineRecord {
+            offset: line.offset as u32,
+            len: line.content.len() as u32,
+            indent: line.indent as u32,
+        })
+        .collect();
+    let outline = Outline {
+        file,
+        prologue,
+        scenes,
+        tests,
+        diagnostics,
+        blanked,
+        lines,
+    };
+    (text, outline)
+}
+
+/// Decodes bytes it owns, without copying them when they are valid UTF-8.
+fn decode_owned(file: FileId, bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
+    let has_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if !has_bom {
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, Vec::new()),
+            Err(error) => return decode(file, error.as_bytes()),
+        }
+    }
+    decode(file, &bytes)
+}
+
+/// Parses one file's bytes whole. Always returns a tree (possibly partial)
+/// and every problem found.
+pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
+    let (text, outline) = outline(file, bytes.to_vec());
+    let mut tree = File {
+        scenes: Vec::with_capacity(outline.scenes.len()),
+        ..outline.prologue.clone()
+    };
+    let mut diagnostics = outline.diagnostics.clone();
+    for index in 0..outline.scenes.len() {
+        let (scene, found) = outline.parse_scene(&text, index);
+        tree.scenes.extend(scene);
+        diagnostics.extend(found);
+    }
+    let (tests, found) = outline.parse_tests(&text);
+    tree.tests = tests;
+    diagnostics.extend(found);
     diagnostics.sort_by_key(|d| (d.span.start, d.code));
     (text, tree, diagnostics)
 }
 
 struct FileParser<'a> {
     file: FileId,
-    full: Input<'a>,
     lines: &'a [Line<'a>],
     position: usize,
     diagnostics: Vec<Diagnostic>,
@@ -206,8 +413,13 @@ struct FileParser<'a> {
 
 impl<'a> FileParser<'a> {
     fn input(&self, line: &Line<'a>) -> Input<'a> {
-        let from = nom::Input::take_from(&self.full, line.offset);
-        nom::Input::take(&from, line.content.len())
+        Input::new_extra(
+            line.content,
+            Origin {
+                file: self.file,
+                base: line.offset,
+            },
+        )
     }
 
     fn error(&mut self, line: &Line, error: PError, context: &str) {
@@ -233,6 +445,12 @@ impl<'a> FileParser<'a> {
             if kind == Kind::Scene {
                 if let Some(scene) = self.scene() {
                     tree.scenes.push(scene);
+                }
+                continue;
+            }
+            if kind == Kind::Test {
+                if let Some(test) = self.test() {
+                    tree.tests.push(test);
                 }
                 continue;
             }
@@ -309,6 +527,59 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// `test := test-header NEWLINE (INDENT test-step NEWLINE)*`
+    fn test(&mut self) -> Option<ast::TestBlock> {
+        let line = self.peek()?;
+        self.position += 1;
+        let header = line::whole_line(self.input(&line), line::test_header);
+        if line.indent > 0 {
+            self.report(
+                Diagnostic::new(
+                    Code::E0004,
+                    line.span(self.file),
+                    "a test must not be indented",
+                )
+                .with_help("start `test` at the beginning of the line"),
+            );
+        }
+        let mut steps = Vec::new();
+        while let Some(step) = self.peek() {
+            if step.indent <= line.indent || classify(step.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            match line::whole_line(self.input(&step), line::test_step) {
+                Ok(kind) => steps.push(ast::TestStep {
+                    kind,
+                    span: step.span(self.file),
+                }),
+                Err(error) => self.error(&step, error, "in a test step"),
+            }
+        }
+        while let Some(stray) = self.peek() {
+            if classify(stray.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            self.report(
+                Diagnostic::new(Code::E0007, stray.span(self.file), "a line after a test that belongs to no scene")
+                    .with_help("a test ends at the next unindented line; indent test steps, and start scenes with `==`"),
+            );
+        }
+        match header {
+            Ok((name, from)) => Some(ast::TestBlock {
+                name,
+                from,
+                steps,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a test header");
+                None
+            }
+        }
+    }
+
     fn tag(&mut self, line: &Line<'a>) -> Option<Tag> {
         match line::whole_line(self.input(line), line::tag_line) {
             Ok(tag) => Some(tag),
@@ -326,7 +597,7 @@ impl<'a> FileParser<'a> {
         let mut pending_tags: Vec<Tag> = Vec::new();
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
-            if kind == Kind::Scene || line.indent < indent {
+            if kind.starts_chunk() || line.indent < indent {
                 break;
             }
             if line.indent > indent {
@@ -435,7 +706,7 @@ impl<'a> FileParser<'a> {
                         });
                     }
                 }
-                Kind::Scene | Kind::Header | Kind::Include | Kind::Declaration => {
+                Kind::Scene | Kind::Test | Kind::Header | Kind::Include | Kind::Declaration => {
                     unreachable!("handled before the match")
                 }
             }
@@ -446,12 +717,14 @@ impl<'a> FileParser<'a> {
                     .with_help("put a tag just above the text line or choice it describes"),
             );
         }
+        // Exact sizes: a story's tree can be tens of thousands of blocks.
+        block.shrink_to_fit();
         block
     }
 
     fn skip_deeper_than(&mut self, indent: usize) {
         while let Some(line) = self.peek() {
-            if line.indent <= indent || classify(line.content) == Kind::Scene {
+            if line.indent <= indent || classify(line.content).starts_chunk() {
                 break;
             }
             self.position += 1;
@@ -463,7 +736,7 @@ impl<'a> FileParser<'a> {
         let Some(next) = self.peek() else {
             return Block::new();
         };
-        if next.indent <= indent || classify(next.content) == Kind::Scene {
+        if next.indent <= indent || classify(next.content).starts_chunk() {
             return Block::new();
         }
         if depth >= MAX_DEPTH {
@@ -572,6 +845,7 @@ impl<'a> FileParser<'a> {
                 }
             }
         }
+        choices.shrink_to_fit();
         choices
     }
 }

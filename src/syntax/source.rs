@@ -3,6 +3,8 @@
 //! Everything here works line by line so that the parser can recover at the
 //! next line after any error.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 /// Decodes a file's bytes. Invalid UTF-8 is replaced (so later stages still
@@ -10,6 +12,9 @@ use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 /// A leading byte-order mark is dropped.
 pub fn decode(file: FileId, bytes: &[u8]) -> (String, Vec<Diagnostic>) {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.to_owned(), Vec::new());
+    }
     let mut text = String::with_capacity(bytes.len());
     let mut diagnostics = Vec::new();
     for chunk in bytes.utf8_chunks() {
@@ -40,10 +45,22 @@ pub fn decode(file: FileId, bytes: &[u8]) -> (String, Vec<Diagnostic>) {
 /// Replaces every comment with spaces, byte for byte, so offsets into the
 /// result are offsets into the original. `//` runs to the end of the line,
 /// `/* … */` may span lines; a backslash escapes the next character.
-pub fn blank_comments(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> String {
+pub fn blank_comments<'t>(
+    file: FileId,
+    text: &'t str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Cow<'t, str> {
+    if !text.contains('/') {
+        return Cow::Borrowed(text);
+    }
     let mut bytes = text.as_bytes().to_vec();
     let mut index = 0;
     while index < bytes.len() {
+        // Jump to the next byte that can matter.
+        match bytes[index..].iter().position(|&b| b == b'/' || b == b'\\') {
+            Some(skip) => index += skip,
+            None => break,
+        }
         match bytes[index] {
             b'\\' => index += 2,
             b'/' if bytes.get(index + 1) == Some(&b'/') => {
@@ -81,7 +98,7 @@ pub fn blank_comments(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic
     // Only ASCII bytes became spaces and every byte of a multi-byte
     // character was replaced together, so this cannot fail; fall back to the
     // original rather than panic all the same.
-    String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned())
+    Cow::Owned(String::from_utf8(bytes).unwrap_or_else(|_| text.to_owned()))
 }
 
 /// One non-blank line, its indentation measured.

@@ -4,7 +4,7 @@ use nom::character::complete::{char, space0};
 use nom::{IResult, Parser};
 
 use super::expr::expression;
-use super::{Input, PError, span_of};
+use super::{Input, PError, pos, span_of};
 use crate::ast::{AltKind, MAX_MARKUP_DEPTH, Segment, Text};
 use crate::diagnostic::Code;
 
@@ -67,15 +67,25 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
                     ));
                 }
                 if !literal.is_empty() {
+                    literal.shrink_to_fit();
                     segments.push(Segment::Literal(std::mem::take(&mut literal)));
                 }
                 let (after, segment) = markup(rest, depth + 1)?;
                 segments.push(segment);
                 rest = after;
             }
-            other => {
-                literal.push(other);
-                rest = nom::Input::take_from(&rest, other.len_utf8());
+            _ => {
+                // Copy the whole run of ordinary characters at once.
+                let run = fragment
+                    .find(['\\', '|', '}', '-', '{'])
+                    .filter(|&end| end > 0)
+                    .unwrap_or(if next == '-' || next == '|' {
+                        1
+                    } else {
+                        fragment.len()
+                    });
+                literal.push_str(&fragment[..run]);
+                rest = nom::Input::take_from(&rest, run);
             }
         }
     }
@@ -84,8 +94,10 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
         literal.truncate(trimmed);
     }
     if !literal.is_empty() {
+        literal.shrink_to_fit();
         segments.push(Segment::Literal(literal));
     }
+    segments.shrink_to_fit();
     Ok((rest, segments))
 }
 
@@ -115,7 +127,7 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
         let (rest, _) = char::<_, PError>('}')
             .parse(rest)
             .map_err(|_| unterminated())?;
-        let span = span_of(input.extra, input).with_end(rest.location_offset());
+        let span = span_of(input.extra.file, input).with_end(pos(&rest));
         return Ok((
             rest,
             Segment::Alternatives {
@@ -182,7 +194,7 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
     let (rest, _) = char::<_, PError>('}')
         .parse(rest)
         .map_err(|_| unterminated())?;
-    let span = span_of(input.extra, input).with_end(rest.location_offset());
+    let span = span_of(input.extra.file, input).with_end(pos(&rest));
     Ok((
         rest,
         Segment::Alternatives {
@@ -209,9 +221,20 @@ fn alternatives(input: Input, depth: usize) -> IResult<Input, Vec<Text>, PError>
 mod tests {
     use super::*;
     use crate::diagnostic::FileId;
+    use crate::syntax::Origin;
 
     fn parse(source: &str) -> Result<Text, PError> {
-        match text(Input::new_extra(source, FileId(0)), Until::LineEnd, 0) {
+        match text(
+            Input::new_extra(
+                source,
+                Origin {
+                    file: FileId(0),
+                    base: 0,
+                },
+            ),
+            Until::LineEnd,
+            0,
+        ) {
             Ok((_, parsed)) => Ok(parsed),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
             Err(nom::Err::Incomplete(_)) => unreachable!(),
