@@ -549,9 +549,11 @@ impl<'n> Lowering<'n> {
     }
 
     fn test(&mut self, block: &ast::TestBlock, scenes: &[Scene]) -> Option<Test> {
+        // An unknown `from` scene is reported, and the steps are still
+        // checked, so one run reports their errors too.
         let start = match &block.from {
-            Some(from) => self.scene_ref(from)?,
-            None => self.names.fallback_scene,
+            Some(from) => self.scene_ref(from),
+            None => Some(self.names.fallback_scene),
         };
         let mut steps = Vec::with_capacity(block.steps.len());
         let mut ok = true;
@@ -610,6 +612,7 @@ impl<'n> Lowering<'n> {
                 None => ok = false,
             }
         }
+        let start = start?;
         ok.then(|| Test {
             name: block.name.clone(),
             start,
