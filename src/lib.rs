@@ -13,4 +13,5 @@ pub mod diagnostic;
 pub mod generate;
 pub mod graph;
 pub mod render;
+pub mod runtime;
 pub mod syntax;
