@@ -13,5 +13,7 @@ pub mod diagnostic;
 pub mod generate;
 pub mod graph;
 pub mod render;
+pub mod repl;
 pub mod runtime;
+pub mod slots;
 pub mod syntax;
