@@ -35,6 +35,26 @@ pub enum Command {
     Graph(GraphArgs),
     /// Write a generated story (for benchmarks) to standard output.
     Gen(GenArgs),
+    /// Play a story (the bundled one when none is given).
+    Play(PlayArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlayArgs {
+    /// The story's entry file [default: the bundled story].
+    pub story: Option<PathBuf>,
+    /// Fix the random seed (default: from the clock).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Write the transcript to this file at the end.
+    #[arg(long)]
+    pub transcript: Option<PathBuf>,
+    /// Keep save slots in this folder.
+    #[arg(long)]
+    pub save_dir: Option<PathBuf>,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -150,6 +170,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             std::io::stdout().write_all(map.as_bytes())?;
             Ok(0)
         }
+        Some(Command::Play(args)) => play(args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
                 .write_all(fabula::generate::story(args.scenes).as_bytes())
@@ -383,6 +404,35 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
         write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
     }
     Ok(loaded.story)
+}
+
+fn play(args: PlayArgs) -> Result<u8> {
+    let story = match &args.story {
+        Some(path) => compile_or_report(&entry_of(path)?)?,
+        None => {
+            let loaded = fabula::bundled::load();
+            let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
+            for diagnostic in &loaded.diagnostics {
+                anstream::eprintln!("{}\n", render::human(diagnostic, &loaded.sources, styled));
+            }
+            loaded.story
+        }
+    };
+    let Some(story) = story else {
+        return Ok(1);
+    };
+    let options = fabula::repl::PlayOptions {
+        seed: args.seed,
+        transcript: args.transcript,
+        save_dir: args.save_dir,
+        color: match args.color {
+            ColorChoice::Auto => fabula::repl::ColorMode::Auto,
+            ColorChoice::Always => fabula::repl::ColorMode::Always,
+            ColorChoice::Never => fabula::repl::ColorMode::Never,
+        },
+    };
+    fabula::repl::play(std::sync::Arc::new(story), &options)?;
+    Ok(0)
 }
 
 fn compile(args: &CompileArgs) -> Result<u8> {

@@ -15,4 +15,7 @@ pub mod generate;
 pub mod graph;
 pub mod map;
 pub mod render;
+pub mod repl;
+pub mod runtime;
+pub mod slots;
 pub mod syntax;

@@ -1,0 +1,438 @@
+//! The interactive player: presentation and commands over a
+//! [`Session`]; the rules of play stay in [`crate::runtime`].
+//!
+//! On a terminal it uses rustyline (editing, completion, history) and wraps
+//! text to the terminal's width; with piped input it reads plain lines,
+//! echoes them after the prompt and never writes escape codes unless told
+//! to, so `printf '1\n2\n' | fabula play story.fab` gives a clean transcript.
+
+mod input;
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::graph::Story;
+use crate::runtime::{ChooseError, Event, Session, Status, ending_line, savefile};
+use crate::slots::{self, SlotError, Slots};
+use input::{COMMANDS, Input, LineSource, Plain, Terminal};
+
+/// When to colour the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorMode {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// How to play.
+#[derive(Debug, Clone, Default)]
+pub struct PlayOptions {
+    /// The random seed; from the clock when `None`.
+    pub seed: Option<u64>,
+    /// Write the transcript here when the game ends.
+    pub transcript: Option<PathBuf>,
+    /// Keep save slots here instead of the user's data folder.
+    pub save_dir: Option<PathBuf>,
+    pub color: ColorMode,
+}
+
+/// What stops the player. Story runtime errors are not among them: they are
+/// shown, and the player can undo, restart, load or quit.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplError {
+    #[error("cannot write to the terminal: {0}")]
+    Output(#[from] io::Error),
+    #[error("cannot read input: {0}")]
+    Input(#[from] rustyline::error::ReadlineError),
+    #[error("cannot write the transcript to `{path}`: {source}")]
+    Transcript { path: PathBuf, source: io::Error },
+}
+
+/// The default slot for `save` with no name.
+const QUICK_SLOT: &str = "quicksave";
+
+/// Plays a story on standard input and output until the player quits or
+/// the input ends.
+pub fn play(story: Arc<Story>, options: &PlayOptions) -> Result<(), ReplError> {
+    let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
+    let styled = match options.color {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    };
+    let mut source: Box<dyn LineSource> = if interactive {
+        let history = slots::data_dir().map(|dir| dir.join("fabula").join("history.txt"));
+        Box::new(Terminal::new(history)?)
+    } else {
+        Box::new(Plain {
+            reader: io::stdin().lock(),
+        })
+    };
+    let width = if interactive { terminal_width() } else { None };
+    let mut player = Player {
+        session: Session::start(Arc::clone(&story), seed(options)),
+        slots: Slots::for_story(&story.title, options.save_dir.as_deref()),
+        options: options.clone(),
+        out: io::stdout().lock(),
+        styled,
+        width,
+        earlier_games: String::new(),
+    };
+    let result = player.run(source.as_mut());
+    source.finish();
+    let transcript = player.write_transcript();
+    result.and(transcript)
+}
+
+fn seed(options: &PlayOptions) -> u64 {
+    options.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos() as u64)
+    })
+}
+
+/// The terminal's width, asked of `stty` (a dependency-free query), or
+/// `$COLUMNS`.
+fn terminal_width() -> Option<usize> {
+    let from_stty = std::process::Command::new("stty")
+        .arg("size")
+        .stdin(std::process::Stdio::inherit())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .and_then(|output| {
+            let text = String::from_utf8(output.stdout).ok()?;
+            text.split_whitespace().nth(1)?.parse().ok()
+        });
+    from_stty
+        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .filter(|&width: &usize| width >= 20)
+}
+
+/// What to do after a line.
+enum Flow {
+    Continue,
+    Quit,
+}
+
+struct Player<W> {
+    session: Session,
+    slots: Result<Slots, SlotError>,
+    options: PlayOptions,
+    out: W,
+    styled: bool,
+    width: Option<usize>,
+    /// Transcripts of games ended by `restart` or replaced by `load`.
+    earlier_games: String,
+}
+
+impl<W: Write> Player<W> {
+    fn run(&mut self, source: &mut dyn LineSource) -> Result<(), ReplError> {
+        self.title()?;
+        self.show_position()?;
+        loop {
+            let prompt = "> ";
+            let line = match source.read(prompt)? {
+                Input::Line(line) => line,
+                Input::Interrupted => continue,
+                Input::End => return Ok(()),
+            };
+            if !source.echoes() {
+                writeln!(self.out, "{prompt}{line}")?;
+            }
+            writeln!(self.out)?;
+            if let Flow::Quit = self.handle(line.trim())? {
+                return Ok(());
+            }
+            self.out.flush()?;
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.styled {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn wrap(&self, text: &str, indent: &str) -> String {
+        match self.width {
+            Some(width) => {
+                let options = textwrap::Options::new(width).subsequent_indent(indent);
+                textwrap::fill(text, options)
+            }
+            None => text.to_string(),
+        }
+    }
+
+    fn title(&mut self) -> io::Result<()> {
+        let story = Arc::clone(self.session.story());
+        let title = self.paint(Style::new().bold(), &story.title);
+        writeln!(self.out, "{title}")?;
+        if let Some(author) = &story.author {
+            writeln!(self.out, "by {author}")?;
+        }
+        writeln!(self.out)
+    }
+
+    /// Shows the text not yet shown and what the player can do now.
+    fn show_position(&mut self) -> io::Result<()> {
+        let events = self.session.take_new().to_vec();
+        for event in events {
+            match event {
+                Event::Scene {
+                    title: Some(title),
+                    is_ending: false,
+                    ..
+                } => {
+                    let heading = self.paint(Style::new().bold(), &self.wrap(&title, ""));
+                    writeln!(self.out, "{heading}\n")?;
+                }
+                Event::Paragraph { text, .. } => {
+                    writeln!(self.out, "{}\n", self.wrap(&text, ""))?;
+                }
+                Event::Scene { .. } | Event::Chose { .. } => {}
+            }
+        }
+        match self.session.status().clone() {
+            Status::Choosing(choices) => {
+                for choice in &choices {
+                    let line = match &choice.reason {
+                        None => format!("{}. {}", choice.index + 1, choice.text),
+                        Some(reason) => format!("{}. {} ({reason})", choice.index + 1, choice.text),
+                    };
+                    let line = self.wrap(&line, "   ");
+                    let line = if choice.enabled {
+                        line
+                    } else {
+                        self.paint(Style::new().dimmed(), &line)
+                    };
+                    writeln!(self.out, "{line}")?;
+                }
+            }
+            Status::Ended(ending) => {
+                let line = self.paint(Style::new().bold(), &ending_line(&ending));
+                writeln!(self.out, "{line}\n")?;
+                writeln!(self.out, "1. Restart\n2. Load the latest save\n3. Quit")?;
+            }
+            Status::Failed(error) => {
+                let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
+                writeln!(self.out, "{label} {error}\n")?;
+                writeln!(
+                    self.out,
+                    "The story cannot go on from here: type `undo`, `restart`, `load` or `quit`."
+                )?;
+            }
+        }
+        writeln!(self.out)
+    }
+
+    fn message(&mut self, text: &str) -> io::Result<()> {
+        writeln!(self.out, "{}\n", self.wrap(text, ""))
+    }
+
+    fn handle(&mut self, line: &str) -> Result<Flow, ReplError> {
+        let (command, argument) = match line.split_once(char::is_whitespace) {
+            Some((command, rest)) => (command, Some(rest.trim()).filter(|rest| !rest.is_empty())),
+            None => (line, None),
+        };
+        if let Ok(number) = command.parse::<usize>() {
+            return self.number(number);
+        }
+        match command.to_ascii_lowercase().as_str() {
+            "" => self.show_position()?,
+            "help" | "?" => {
+                let mut text = String::from("Type a choice's number to choose it, or a command:\n");
+                for (name, about) in COMMANDS {
+                    text.push_str(&format!("  {name:<8} {about}\n"));
+                }
+                writeln!(self.out, "{text}")?;
+            }
+            "save" => self.save(argument.unwrap_or(QUICK_SLOT))?,
+            "load" => self.load(argument)?,
+            "saves" => self.list_saves()?,
+            "undo" => match self.session.undo() {
+                Ok(()) => {
+                    self.message("Undone.")?;
+                    self.show_position()?;
+                }
+                Err(error) => self.message(&capitalise(&error.to_string()))?,
+            },
+            "restart" => self.restart()?,
+            "history" => {
+                let transcript = self.session.transcript_text();
+                writeln!(self.out, "{}", self.wrap(transcript.trim_end(), ""))?;
+                writeln!(self.out)?;
+            }
+            "about" => {
+                let about = self.session.story().about.clone();
+                if about.is_empty() {
+                    self.message("This story has no notes.")?;
+                }
+                for paragraph in about {
+                    self.message(&paragraph)?;
+                }
+            }
+            "quit" | "exit" => return Ok(Flow::Quit),
+            _ => self.message(&format!(
+                "`{line}` is not a command. Type a choice's number, or `help` for the commands."
+            ))?,
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// A number: a choice, or an item of the ending's menu.
+    fn number(&mut self, number: usize) -> Result<Flow, ReplError> {
+        if let Status::Ended(_) = self.session.status() {
+            match number {
+                1 => self.restart()?,
+                2 => self.load(None)?,
+                3 => return Ok(Flow::Quit),
+                _ => self.message("Type 1 to restart, 2 to load the latest save or 3 to quit.")?,
+            }
+            return Ok(Flow::Continue);
+        }
+        let count = self.session.choices().len();
+        let index = number.checked_sub(1).unwrap_or(usize::MAX);
+        match self.session.choose(index) {
+            Ok(()) => self.show_position()?,
+            Err(ChooseError::Disabled(reason)) => self.message(&reason)?,
+            Err(ChooseError::NoSuchChoice(_)) => self.message(&format!(
+                "There is no choice {number}; type a number from 1 to {count}."
+            ))?,
+            Err(ChooseError::NotAtChoices) => self.message(
+                "There is nothing to choose now: type `undo`, `restart`, `load` or `quit`.",
+            )?,
+            Err(error) => self.message(&capitalise(&error.to_string()))?,
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn restart(&mut self) -> io::Result<()> {
+        self.finish_game();
+        self.session.restart(seed(&self.options));
+        self.message("Starting again.")?;
+        self.show_position()
+    }
+
+    /// Keeps the current game's transcript before it is replaced.
+    fn finish_game(&mut self) {
+        self.earlier_games.push_str(&self.session.transcript_text());
+        self.earlier_games.push_str("\n* * *\n\n");
+    }
+
+    fn slots(&self) -> Result<&Slots, String> {
+        self.slots
+            .as_ref()
+            .map_err(|error| capitalise(&error.to_string()))
+    }
+
+    fn save(&mut self, slot: &str) -> io::Result<()> {
+        let result = self.slots().and_then(|slots| {
+            let text = self
+                .session
+                .save()
+                .map_err(|error| capitalise(&error.to_string()))?;
+            slots
+                .write(slot, &text)
+                .map_err(|error| capitalise(&error.to_string()))
+        });
+        match result {
+            Ok(_) => self.message(&format!("Saved in slot `{slot}`.")),
+            Err(error) => self.message(&error),
+        }
+    }
+
+    fn load(&mut self, slot: Option<&str>) -> io::Result<()> {
+        let story = Arc::clone(self.session.story());
+        let result = self.slots().and_then(|slots| {
+            let slot = match slot {
+                Some(slot) => slot.to_string(),
+                None => slots
+                    .latest()
+                    .map_err(|error| capitalise(&error.to_string()))?
+                    .ok_or_else(|| "There are no saves yet.".to_string())?,
+            };
+            let text = slots
+                .read(&slot)
+                .map_err(|error| capitalise(&error.to_string()))?;
+            let (session, notice) = Session::load(story, &text)
+                .map_err(|error| format!("Cannot load slot `{slot}`: {error}."))?;
+            Ok((slot, session, notice))
+        });
+        match result {
+            Ok((slot, session, notice)) => {
+                self.finish_game();
+                self.session = session;
+                self.message(&format!("Loaded slot `{slot}`."))?;
+                if let Some(notice) = notice {
+                    self.message(&format!("Note: {notice}."))?;
+                }
+                self.show_position()
+            }
+            Err(error) => self.message(&error),
+        }
+    }
+
+    fn list_saves(&mut self) -> io::Result<()> {
+        let story = Arc::clone(self.session.story());
+        let listing = self
+            .slots()
+            .and_then(|slots| slots.list().map_err(|error| capitalise(&error.to_string())));
+        let list = match listing {
+            Ok(list) => list,
+            Err(error) => return self.message(&error),
+        };
+        if list.is_empty() {
+            return self.message("There are no saves yet.");
+        }
+        let mut text = String::new();
+        for slot in list {
+            let place = std::fs::read_to_string(&slot.path)
+                .ok()
+                .and_then(|text| savefile::parse(&story, &text).ok())
+                .map_or_else(
+                    || "(unreadable)".to_string(),
+                    |save| {
+                        story
+                            .scene_by_name(&save.scene)
+                            .and_then(|id| story.scene(id).title.clone())
+                            .unwrap_or(save.scene)
+                    },
+                );
+            let time = slot.modified.map(slots::format_time).unwrap_or_default();
+            text.push_str(&format!("  {:<12} {place} — {time}\n", slot.name));
+        }
+        writeln!(self.out, "{text}")
+    }
+
+    fn write_transcript(&mut self) -> Result<(), ReplError> {
+        let Some(path) = &self.options.transcript else {
+            return Ok(());
+        };
+        let text = format!("{}{}", self.earlier_games, self.session.transcript_text());
+        std::fs::write(path, text).map_err(|source| ReplError::Transcript {
+            path: path.clone(),
+            source,
+        })
+    }
+}
+
+/// Error messages start in lowercase; sentences shown alone do not.
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,293 @@
+//! Expressions: postfix [`Instr`] code run over a reusable value stack.
+
+use std::sync::Arc;
+
+use crate::ast::{BinaryOp, UnaryOp};
+use crate::graph::{Expr, Instr, Story, Type, Value};
+
+use super::{Fault, State};
+
+/// The next number from a splitmix64 generator whose whole state is `rng`.
+/// Small, fast and fully determined by the saved `u64`.
+pub(crate) fn next_random(rng: &mut u64) -> u64 {
+    *rng = rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *rng;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// A uniform number in `0..bound` (Lemire's multiply-shift; `bound > 0`).
+pub(crate) fn random_below(rng: &mut u64, bound: u64) -> u64 {
+    ((next_random(rng) as u128 * bound as u128) >> 64) as u64
+}
+
+/// A uniform int in `lo..=hi`.
+fn random_between(rng: &mut u64, lo: i64, hi: i64) -> Result<i64, Fault> {
+    if lo > hi {
+        return Err(Fault::RandomRange { lo, hi });
+    }
+    // The width fits in u64 because hi >= lo; only the full i64 range overflows it.
+    let width = hi.wrapping_sub(lo) as u64;
+    let offset = match width.checked_add(1) {
+        Some(bound) => random_below(rng, bound),
+        None => next_random(rng),
+    };
+    Ok(lo.wrapping_add(offset as i64))
+}
+
+/// The bit of enum variant `index` in a set.
+pub(crate) fn bit(index: u32) -> Result<u64, Fault> {
+    1u64.checked_shl(index)
+        .ok_or(Fault::Malformed("enum value out of a set's range"))
+}
+
+/// Evaluates `expr` against `state`, drawing random numbers from `rng`.
+/// `stack` is scratch space, empty on entry and on a successful exit.
+pub(crate) fn evaluate(
+    state: &State,
+    rng: &mut u64,
+    stack: &mut Vec<Value>,
+    expr: &Expr,
+) -> Result<Value, Fault> {
+    stack.clear();
+    let code = &expr.code;
+    let mut pc = 0;
+    while let Some(instr) = code.get(pc) {
+        match instr {
+            Instr::Push(value) => stack.push(value.clone()),
+            Instr::Load(var) => {
+                let value = state
+                    .vars
+                    .get(var.index())
+                    .ok_or(Fault::Malformed("unknown variable"))?;
+                stack.push(value.clone());
+            }
+            Instr::Turns => stack.push(Value::Int(i64::from(state.turns))),
+            Instr::Visits(scene) => {
+                let visits = state
+                    .visits
+                    .get(scene.index())
+                    .ok_or(Fault::Malformed("unknown scene in visits()"))?;
+                stack.push(Value::Int(i64::from(*visits)));
+            }
+            Instr::Random => {
+                let hi = pop_int(stack)?;
+                let lo = pop_int(stack)?;
+                stack.push(Value::Int(random_between(rng, lo, hi)?));
+            }
+            Instr::Count => match stack.pop() {
+                Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
+                _ => return Err(Fault::Malformed("count() of a non-set")),
+            },
+            Instr::Min | Instr::Max => {
+                let right = pop_int(stack)?;
+                let left = pop_int(stack)?;
+                let value = if matches!(instr, Instr::Min) {
+                    left.min(right)
+                } else {
+                    left.max(right)
+                };
+                stack.push(Value::Int(value));
+            }
+            Instr::MakeSet(count) => {
+                let mut bits = 0;
+                for _ in 0..*count {
+                    match stack.pop() {
+                        Some(Value::Enum(index)) => bits |= bit(index)?,
+                        _ => return Err(Fault::Malformed("a set element that is not an enum")),
+                    }
+                }
+                stack.push(Value::Set(bits));
+            }
+            Instr::Unary(op) => {
+                let value = match (op, stack.pop()) {
+                    (UnaryOp::Neg, Some(Value::Int(number))) => {
+                        Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
+                    }
+                    (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
+                    _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
+                };
+                stack.push(value);
+            }
+            Instr::Binary(op) => {
+                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
+                    return Err(Fault::Malformed("expression stack underflow"));
+                };
+                stack.push(binary(*op, left, right)?);
+            }
+            Instr::AndThen(skip) | Instr::OrElse(skip) => {
+                let short_on = matches!(instr, Instr::OrElse(_));
+                match stack.last() {
+                    Some(Value::Bool(flag)) if *flag == short_on => pc += *skip as usize,
+                    Some(Value::Bool(_)) => {
+                        stack.pop();
+                    }
+                    _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
+                }
+            }
+        }
+        pc += 1;
+    }
+    match (stack.pop(), stack.is_empty()) {
+        (Some(value), true) => Ok(value),
+        _ => Err(Fault::Malformed(
+            "an expression that leaves no single value",
+        )),
+    }
+}
+
+/// Evaluates a condition.
+pub(crate) fn evaluate_bool(
+    state: &State,
+    rng: &mut u64,
+    stack: &mut Vec<Value>,
+    expr: &Expr,
+) -> Result<bool, Fault> {
+    match evaluate(state, rng, stack, expr)? {
+        Value::Bool(flag) => Ok(flag),
+        _ => Err(Fault::Malformed("a condition that is not a bool")),
+    }
+}
+
+fn pop_int(stack: &mut Vec<Value>) -> Result<i64, Fault> {
+    match stack.pop() {
+        Some(Value::Int(number)) => Ok(number),
+        _ => Err(Fault::Malformed("expected an int on the expression stack")),
+    }
+}
+
+/// `left op right`, also used by `+=` and `-=`.
+pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Fault> {
+    use BinaryOp::*;
+    Ok(match (op, left, right) {
+        (Add, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_add(b).ok_or(Fault::Overflow)?),
+        (Sub, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_sub(b).ok_or(Fault::Overflow)?),
+        (Mul, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_mul(b).ok_or(Fault::Overflow)?),
+        (Div | Rem, Value::Int(_), Value::Int(0)) => return Err(Fault::DivisionByZero),
+        (Div, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_div(b).ok_or(Fault::Overflow)?),
+        (Rem, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_rem(b).ok_or(Fault::Overflow)?),
+        (Add, Value::Text(a), Value::Text(b)) => {
+            let mut joined = String::with_capacity(a.len() + b.len());
+            joined.push_str(&a);
+            joined.push_str(&b);
+            Value::Text(Arc::from(joined))
+        }
+        (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
+        (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
+        (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | bit(b)?),
+        (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !bit(b)?),
+        (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
+        (Le, Value::Int(a), Value::Int(b)) => Value::Bool(a <= b),
+        (Gt, Value::Int(a), Value::Int(b)) => Value::Bool(a > b),
+        (Ge, Value::Int(a), Value::Int(b)) => Value::Bool(a >= b),
+        (In, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? != 0),
+        (NotIn, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? == 0),
+        (Eq | Ne, left, right) => {
+            if std::mem::discriminant(&left) != std::mem::discriminant(&right) {
+                return Err(Fault::Malformed("comparing values of different types"));
+            }
+            Value::Bool((left == right) == (op == Eq))
+        }
+        _ => return Err(Fault::Malformed("an operator on the wrong types")),
+    })
+}
+
+/// Appends a value as a player reads it: ints and text as they are, enum
+/// values by name, sets as `a, b`. Unlike [`Story::display_value`] it never
+/// panics on a malformed story.
+pub(crate) fn display(
+    story: &Story,
+    value: &Value,
+    ty: Type,
+    out: &mut String,
+) -> Result<(), Fault> {
+    use std::fmt::Write as _;
+    let variants = |id: crate::graph::EnumId| {
+        story
+            .enums
+            .get(id.index())
+            .map(|found| &found.variants)
+            .ok_or(Fault::Malformed("unknown enum"))
+    };
+    match (value, ty) {
+        (Value::Int(number), _) => {
+            let _ = write!(out, "{number}");
+        }
+        (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
+        (Value::Text(text), _) => out.push_str(text),
+        (Value::Enum(variant), Type::Enum(id)) => {
+            let name = variants(id)?
+                .get(*variant as usize)
+                .ok_or(Fault::Malformed("unknown enum value"))?;
+            out.push_str(name);
+        }
+        (Value::Set(bits), Type::Set(id)) => {
+            let mut first = true;
+            for (index, name) in variants(id)?.iter().enumerate().take(64) {
+                if bits & (1 << index) != 0 {
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    first = false;
+                }
+            }
+        }
+        _ => return Err(Fault::Malformed("a value that does not match its type")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_between_stays_in_range_and_covers_it() {
+        let mut rng = 7;
+        let mut seen = [false; 3];
+        for _ in 0..200 {
+            let value = random_between(&mut rng, -1, 1).unwrap();
+            seen[(value + 1) as usize] = true;
+        }
+        assert_eq!(seen, [true; 3]);
+        assert_eq!(random_between(&mut rng, 5, 5).unwrap(), 5);
+        assert!(random_between(&mut rng, i64::MIN, i64::MAX).is_ok());
+        assert!(matches!(
+            random_between(&mut rng, 2, 1),
+            Err(Fault::RandomRange { lo: 2, hi: 1 })
+        ));
+    }
+
+    #[test]
+    fn arithmetic_is_checked() {
+        use BinaryOp::*;
+        let int = Value::Int;
+        assert!(matches!(
+            binary(Add, int(i64::MAX), int(1)),
+            Err(Fault::Overflow)
+        ));
+        assert!(matches!(
+            binary(Div, int(1), int(0)),
+            Err(Fault::DivisionByZero)
+        ));
+        assert!(matches!(
+            binary(Rem, int(1), int(0)),
+            Err(Fault::DivisionByZero)
+        ));
+        assert!(matches!(
+            binary(Div, int(i64::MIN), int(-1)),
+            Err(Fault::Overflow)
+        ));
+        assert_eq!(binary(Rem, int(7), int(3)).unwrap(), int(1));
+        assert_eq!(
+            binary(Add, Value::Set(0b01), Value::Enum(1)).unwrap(),
+            Value::Set(0b11)
+        );
+        assert!(matches!(
+            binary(Add, Value::Set(0), Value::Enum(64)),
+            Err(Fault::Malformed(_))
+        ));
+    }
+}

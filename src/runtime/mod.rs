@@ -1,0 +1,649 @@
+//! Playing a compiled story: the game [`State`], the [`Machine`] that runs
+//! scenes up to the next choice or ending, and the friendly [`Session`] on
+//! top. No I/O happens here.
+//!
+//! The core loop is text-free when the [`Output`] does not want text, so the
+//! explorer can step through millions of choices a second; every state
+//! change (alternatives counters, random draws) happens the same way with or
+//! without text, so a transcript never changes what a state means.
+//!
+//! Guards and choice texts are evaluated *purely*: with a copy of the random
+//! generator, so offering choices never changes the state and a `random()`
+//! in a guard gives the same answer every time the same state is shown.
+
+mod eval;
+pub mod savefile;
+mod session;
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Span;
+use crate::graph::{AltKind, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
+use eval::{display, evaluate, evaluate_bool, random_below};
+pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
+
+/// How many diverts, backward jumps and automatic fallbacks a single run may
+/// take without reaching a choice or an ending before it is called a loop.
+pub const STEP_LIMIT: u32 = 10_000;
+
+/// Everything that changes while a story is played. Compact, so the explorer
+/// can hash and deduplicate millions of them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct State {
+    pub scene: SceneId,
+    /// The op the story is at; at a pause, the choice block or the ending's end.
+    pub pc: u32,
+    /// Indexed by [`crate::graph::VarId`].
+    pub vars: Vec<Value>,
+    /// Indexed by [`SceneId`]: how many times each scene was entered.
+    pub visits: Vec<u32>,
+    /// Once-only choices taken, a bitset over [`crate::graph::ChoiceId`].
+    pub taken: Vec<u64>,
+    /// Alternatives counters, indexed by [`crate::graph::SeqId`].
+    pub seqs: Vec<u32>,
+    /// How many choices the player has made.
+    pub turns: u32,
+    /// The random generator's whole state.
+    pub rng: u64,
+}
+
+impl State {
+    /// The state at the start of a story: at `story.start`, visited once.
+    pub fn new(story: &Story, seed: u64) -> State {
+        let mut visits = vec![0; story.scenes.len()];
+        if let Some(count) = visits.get_mut(story.start.index()) {
+            *count = 1;
+        }
+        State {
+            scene: story.start,
+            pc: 0,
+            vars: story.vars.iter().map(|var| var.initial.clone()).collect(),
+            visits,
+            taken: vec![0; (story.choice_count as usize).div_ceil(64)],
+            seqs: vec![0; story.seq_count as usize],
+            turns: 0,
+            rng: seed,
+        }
+    }
+
+    /// Whether a once-only choice with this id has been taken.
+    pub fn is_taken(&self, id: crate::graph::ChoiceId) -> bool {
+        self.taken
+            .get(id.index() / 64)
+            .is_some_and(|word| word & (1 << (id.index() % 64)) != 0)
+    }
+
+    fn mark_taken(&mut self, id: crate::graph::ChoiceId) -> Result<(), Fault> {
+        let word = self
+            .taken
+            .get_mut(id.index() / 64)
+            .ok_or(Fault::Malformed("a choice id beyond the story's count"))?;
+        *word |= 1 << (id.index() % 64);
+        Ok(())
+    }
+}
+
+/// Where the story stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pause<'m> {
+    /// Choices are offered: the shown ones, in the block's order. At least
+    /// one is enabled.
+    Choices(&'m [Offer]),
+    /// The story reached this ending.
+    Ending(SceneId),
+}
+
+/// A choice shown to the player.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Offer {
+    /// The choice's index in its block ([`Op::Choices`]), what
+    /// [`Machine::choose`] takes.
+    pub choice: u32,
+    /// False for a `[requires …]` choice whose guard is false.
+    pub enabled: bool,
+}
+
+/// Where the runtime sends what the player reads.
+pub trait Output {
+    /// Whether paragraph text is wanted. When false the runtime builds no
+    /// strings, but changes the state exactly as it would otherwise.
+    fn wants_text(&self) -> bool {
+        true
+    }
+    /// A paragraph of text, trimmed and never empty.
+    fn paragraph(&mut self, text: &str, tags: &[Tag]) {
+        let _ = (text, tags);
+    }
+    /// The story diverted into `scene`.
+    fn enter(&mut self, scene: SceneId) {
+        let _ = scene;
+    }
+}
+
+/// An [`Output`] that wants nothing: for exploring and benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Discard;
+
+impl Output for Discard {
+    fn wants_text(&self) -> bool {
+        false
+    }
+}
+
+/// What went wrong while running, before it is located.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fault {
+    Overflow,
+    DivisionByZero,
+    RandomRange { lo: i64, hi: i64 },
+    Malformed(&'static str),
+}
+
+/// The kinds of runtime error. Each stops the story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuntimeErrorKind {
+    /// A scene that is not an ending ran out of lines:
+    /// `== a` / `Text.` with nothing after it.
+    DeadEnd,
+    /// Integer arithmetic overflowed: `~ x = 9223372036854775807 + 1`.
+    Overflow,
+    /// `~ x = 1 / zero` or `1 % zero`.
+    DivisionByZero,
+    /// `random(lo, hi)` with `lo > hi`.
+    RandomRange { lo: i64, hi: i64 },
+    /// A choice block where nothing is enabled and no fallback holds:
+    /// `* [requires false] Go` alone.
+    NoChoiceAvailable,
+    /// More than [`STEP_LIMIT`] diverts without a choice or an ending:
+    /// `== a` / `-> b`, `== b` / `-> a`.
+    Loop,
+    /// The compiled story is inconsistent (e.g. a hand-edited RON graph
+    /// with an op index out of range).
+    Malformed(&'static str),
+}
+
+/// A runtime error, located in the story.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError {
+    pub kind: RuntimeErrorKind,
+    /// The scene the story was in.
+    pub scene: String,
+    pub span: Option<Span>,
+    /// `path:line:col`, when the story's sources were at hand.
+    pub location: Option<String>,
+}
+
+impl RuntimeError {
+    fn new(story: &Story, scene: SceneId, span: Option<Span>, kind: RuntimeErrorKind) -> Self {
+        RuntimeError {
+            kind,
+            scene: story
+                .scenes
+                .get(scene.index())
+                .map_or_else(|| format!("#{}", scene.0), |found| found.name.clone()),
+            location: span.and_then(|span| story.locate(span)),
+            span,
+        }
+    }
+
+    fn fault(story: &Story, scene: SceneId, span: Option<Span>, fault: Fault) -> Self {
+        let kind = match fault {
+            Fault::Overflow => RuntimeErrorKind::Overflow,
+            Fault::DivisionByZero => RuntimeErrorKind::DivisionByZero,
+            Fault::RandomRange { lo, hi } => RuntimeErrorKind::RandomRange { lo, hi },
+            Fault::Malformed(what) => RuntimeErrorKind::Malformed(what),
+        };
+        RuntimeError::new(story, scene, span, kind)
+    }
+}
+
+impl fmt::Display for RuntimeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RuntimeErrorKind::DeadEnd => f.write_str("dead end: the scene ran out of lines"),
+            RuntimeErrorKind::Overflow => f.write_str("integer overflow"),
+            RuntimeErrorKind::DivisionByZero => f.write_str("division by zero"),
+            RuntimeErrorKind::RandomRange { lo, hi } => {
+                write!(f, "random({lo}, {hi}): the low bound is above the high one")
+            }
+            RuntimeErrorKind::NoChoiceAvailable => {
+                f.write_str("no choice available: every choice is hidden, taken or disabled")
+            }
+            RuntimeErrorKind::Loop => write!(
+                f,
+                "the story went round {STEP_LIMIT} diverts without reaching a choice or an ending"
+            ),
+            RuntimeErrorKind::Malformed(what) => write!(f, "malformed story: {what}"),
+        }
+    }
+}
+
+impl fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(location) = &self.location {
+            write!(f, "{location}: ")?;
+        }
+        write!(f, "{} (in scene `{}`)", self.kind, self.scene)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// Why a choice was refused. The state is unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChooseError {
+    /// The story is not at a choice block (it ended, or failed).
+    NotAtChoices,
+    /// There is no choice with that number.
+    NoSuchChoice(usize),
+    /// The choice is hidden, already taken or a fallback.
+    NotOffered,
+    /// A `[requires …]` choice whose guard is false, with its reason.
+    Disabled(String),
+    /// Evaluating the choice's guard failed.
+    Runtime(RuntimeError),
+}
+
+impl fmt::Display for ChooseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChooseError::NotAtChoices => f.write_str("there are no choices to make now"),
+            ChooseError::NoSuchChoice(index) => write!(f, "there is no choice {index}"),
+            ChooseError::NotOffered => f.write_str("that choice is not on offer"),
+            ChooseError::Disabled(reason) => f.write_str(reason),
+            ChooseError::Runtime(error) => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ChooseError {}
+
+/// Runs stories. Holds only scratch buffers, reused between calls so the
+/// hot path does not allocate; one machine can play any number of states.
+#[derive(Debug, Default)]
+pub struct Machine {
+    stack: Vec<Value>,
+    offers: Vec<Offer>,
+    text: String,
+}
+
+impl Machine {
+    pub fn new() -> Machine {
+        Machine::default()
+    }
+
+    /// Runs from the state's position to the next choice block that offers
+    /// something, or to an ending. At a pause it returns at once, so calling
+    /// it again is harmless.
+    pub fn run(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        out: &mut impl Output,
+    ) -> Result<Pause<'_>, RuntimeError> {
+        let mut steps = 0u32;
+        let mut last_span: Option<Span> = None;
+        loop {
+            let scene_id = state.scene;
+            let locate = |span: Option<Span>, fault: Fault| {
+                RuntimeError::fault(story, scene_id, span, fault)
+            };
+            let Some(scene) = story.scenes.get(scene_id.index()) else {
+                return Err(locate(None, Fault::Malformed("unknown scene")));
+            };
+            let Some(op) = scene.ops.get(state.pc as usize) else {
+                return Err(locate(
+                    Some(scene.span),
+                    Fault::Malformed("op index out of range"),
+                ));
+            };
+            match op {
+                Op::Text { text, tags, span } => {
+                    if out.wants_text() {
+                        let mut buffer = std::mem::take(&mut self.text);
+                        buffer.clear();
+                        let rendered = self.render(story, state, text, Some(&mut buffer));
+                        rendered.map_err(|fault| locate(Some(*span), fault))?;
+                        collapse_spaces(&mut buffer);
+                        let trimmed = buffer.trim();
+                        if !trimmed.is_empty() {
+                            out.paragraph(trimmed, tags);
+                        }
+                        self.text = buffer;
+                    } else {
+                        self.render(story, state, text, None)
+                            .map_err(|fault| locate(Some(*span), fault))?;
+                    }
+                    state.pc += 1;
+                }
+                Op::Assign {
+                    var,
+                    op,
+                    value,
+                    span,
+                } => {
+                    self.assign(state, *var, *op, value)
+                        .map_err(|fault| locate(Some(*span), fault))?;
+                    state.pc += 1;
+                }
+                Op::JumpUnless { condition, target } => {
+                    let mut rng = state.rng;
+                    let holds = evaluate_bool(state, &mut rng, &mut self.stack, condition)
+                        .map_err(|fault| locate(Some(condition.span), fault))?;
+                    state.rng = rng;
+                    if holds {
+                        state.pc += 1;
+                    } else {
+                        jump(story, state, *target, &mut steps, last_span)?;
+                    }
+                }
+                Op::Jump { target } => jump(story, state, *target, &mut steps, last_span)?,
+                Op::Choices { choices, span } => {
+                    self.offers.clear();
+                    let mut fallback = None;
+                    for (index, choice) in choices.iter().enumerate() {
+                        if !choice.sticky && state.is_taken(choice.id) {
+                            continue;
+                        }
+                        let shown = match &choice.guard {
+                            Guard::Always => true,
+                            Guard::Hidden(condition) | Guard::Requires { condition, .. } => self
+                                .pure_condition(state, condition)
+                                .map_err(|fault| locate(Some(condition.span), fault))?,
+                        };
+                        if choice.is_fallback() {
+                            if shown && fallback.is_none() {
+                                fallback = Some(choice);
+                            }
+                            continue;
+                        }
+                        match (&choice.guard, shown) {
+                            (_, true) => self.offers.push(Offer {
+                                choice: index as u32,
+                                enabled: true,
+                            }),
+                            (Guard::Requires { .. }, false) => self.offers.push(Offer {
+                                choice: index as u32,
+                                enabled: false,
+                            }),
+                            _ => {}
+                        }
+                    }
+                    if self.offers.iter().any(|offer| offer.enabled) {
+                        return Ok(Pause::Choices(&self.offers));
+                    }
+                    let Some(fallback) = fallback else {
+                        return Err(RuntimeError::new(
+                            story,
+                            scene_id,
+                            Some(*span),
+                            RuntimeErrorKind::NoChoiceAvailable,
+                        ));
+                    };
+                    state
+                        .mark_taken(fallback.id)
+                        .map_err(|fault| locate(Some(fallback.span), fault))?;
+                    last_span = Some(fallback.span);
+                    count_step(story, state, &mut steps, last_span)?;
+                    state.pc = fallback.target;
+                }
+                Op::Divert { target, span } => {
+                    last_span = Some(*span);
+                    count_step(story, state, &mut steps, last_span)?;
+                    let Some(visits) = state.visits.get_mut(target.index()) else {
+                        return Err(locate(
+                            Some(*span),
+                            Fault::Malformed("unknown divert target"),
+                        ));
+                    };
+                    *visits = visits.saturating_add(1);
+                    state.scene = *target;
+                    state.pc = 0;
+                    out.enter(*target);
+                }
+                Op::End { span } => {
+                    if scene.is_ending {
+                        return Ok(Pause::Ending(scene_id));
+                    }
+                    return Err(RuntimeError::new(
+                        story,
+                        scene_id,
+                        Some(*span),
+                        RuntimeErrorKind::DeadEnd,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Takes choice `choice` (its index in the block, as in [`Offer::choice`])
+    /// of the block the state is paused at: marks it taken, counts a turn
+    /// and moves to its body. Refused, leaving the state unchanged, when the
+    /// choice is not on offer or disabled.
+    pub fn choose(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        choice: usize,
+    ) -> Result<(), ChooseError> {
+        let Some(Op::Choices { choices, .. }) = story
+            .scenes
+            .get(state.scene.index())
+            .and_then(|scene| scene.ops.get(state.pc as usize))
+        else {
+            return Err(ChooseError::NotAtChoices);
+        };
+        let picked = choices
+            .get(choice)
+            .ok_or(ChooseError::NoSuchChoice(choice))?;
+        if picked.is_fallback() || (!picked.sticky && state.is_taken(picked.id)) {
+            return Err(ChooseError::NotOffered);
+        }
+        let runtime = |fault, span| {
+            ChooseError::Runtime(RuntimeError::fault(story, state.scene, Some(span), fault))
+        };
+        match &picked.guard {
+            Guard::Always => {}
+            Guard::Hidden(condition) => {
+                if !self
+                    .pure_condition(state, condition)
+                    .map_err(|fault| runtime(fault, condition.span))?
+                {
+                    return Err(ChooseError::NotOffered);
+                }
+            }
+            Guard::Requires { condition, reason } => {
+                if !self
+                    .pure_condition(state, condition)
+                    .map_err(|fault| runtime(fault, condition.span))?
+                {
+                    return Err(ChooseError::Disabled(reason.clone()));
+                }
+            }
+        }
+        let scene = state.scene;
+        state.mark_taken(picked.id).map_err(|fault| {
+            ChooseError::Runtime(RuntimeError::fault(story, scene, Some(picked.span), fault))
+        })?;
+        state.turns = state.turns.saturating_add(1);
+        state.pc = picked.target;
+        Ok(())
+    }
+
+    /// A choice's text as shown, evaluated purely. Empty for a fallback.
+    pub fn choice_text(
+        &mut self,
+        story: &Story,
+        state: &State,
+        choice: usize,
+    ) -> Result<String, RuntimeError> {
+        let Some(Op::Choices { choices, span }) = story
+            .scenes
+            .get(state.scene.index())
+            .and_then(|scene| scene.ops.get(state.pc as usize))
+        else {
+            return Err(RuntimeError::fault(
+                story,
+                state.scene,
+                None,
+                Fault::Malformed("not at a choice block"),
+            ));
+        };
+        let Some(parts) = choices.get(choice).and_then(|found| found.text.as_ref()) else {
+            return Ok(String::new());
+        };
+        let mut scratch = state.clone();
+        let mut text = String::new();
+        self.render(story, &mut scratch, parts, Some(&mut text))
+            .map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
+        collapse_spaces(&mut text);
+        Ok(text.trim().to_string())
+    }
+
+    fn pure_condition(
+        &mut self,
+        state: &State,
+        condition: &crate::graph::Expr,
+    ) -> Result<bool, Fault> {
+        let mut rng = state.rng;
+        evaluate_bool(state, &mut rng, &mut self.stack, condition)
+    }
+
+    fn assign(
+        &mut self,
+        state: &mut State,
+        var: crate::graph::VarId,
+        op: AssignOp,
+        expr: &crate::graph::Expr,
+    ) -> Result<(), Fault> {
+        let mut rng = state.rng;
+        let value = evaluate(state, &mut rng, &mut self.stack, expr)?;
+        state.rng = rng;
+        let slot = state
+            .vars
+            .get_mut(var.index())
+            .ok_or(Fault::Malformed("unknown variable"))?;
+        let new = match op {
+            AssignOp::Set => value,
+            AssignOp::Add => eval::binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
+            AssignOp::Sub => eval::binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
+        };
+        if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
+            return Err(Fault::Malformed("assigning a value of another type"));
+        }
+        *slot = new;
+        Ok(())
+    }
+
+    /// Renders parts into `out`, or only performs their effects (counters,
+    /// random draws, errors) when `out` is `None`.
+    fn render(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        parts: &[Part],
+        mut out: Option<&mut String>,
+    ) -> Result<(), Fault> {
+        for part in parts {
+            match part {
+                Part::Literal(literal) => {
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push_str(literal);
+                    }
+                }
+                Part::Value(expr) => {
+                    let mut rng = state.rng;
+                    let value = evaluate(state, &mut rng, &mut self.stack, expr)?;
+                    state.rng = rng;
+                    if let Some(out) = out.as_deref_mut() {
+                        display(story, &value, expr.ty, out)?;
+                    }
+                }
+                Part::Conditional {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let mut rng = state.rng;
+                    let holds = evaluate_bool(state, &mut rng, &mut self.stack, condition)?;
+                    state.rng = rng;
+                    let branch = if holds { then } else { otherwise };
+                    self.render(story, state, branch, out.as_deref_mut())?;
+                }
+                Part::Alternatives { kind, seq, options } => {
+                    let count = *state
+                        .seqs
+                        .get(seq.index())
+                        .ok_or(Fault::Malformed("unknown alternatives counter"))?;
+                    let n = options.len();
+                    let pick = match kind {
+                        _ if n == 0 => None,
+                        AltKind::Sequence => Some((count as usize).min(n - 1)),
+                        AltKind::Cycle => Some(count as usize % n),
+                        AltKind::Once => Some(count as usize).filter(|&index| index < n),
+                        AltKind::Shuffle => Some(random_below(&mut state.rng, n as u64) as usize),
+                    };
+                    if let Some(counter) = state.seqs.get_mut(seq.index()) {
+                        *counter = counter.saturating_add(1);
+                    }
+                    if let Some(option) = pick.and_then(|index| options.get(index)) {
+                        self.render(story, state, option, out.as_deref_mut())?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns runs of spaces into one, so markup that renders nothing (an
+/// exhausted `{!…}`, a false `{c: …}`) leaves no double space behind.
+fn collapse_spaces(text: &mut String) {
+    if text.contains("  ") {
+        let mut previous = '\0';
+        text.retain(|c| {
+            let keep = !(c == ' ' && previous == ' ');
+            previous = c;
+            keep
+        });
+    }
+}
+
+/// Moves the pc to `target`, counting a backward jump as a step (forward
+/// jumps cannot loop).
+fn jump(
+    story: &Story,
+    state: &mut State,
+    target: u32,
+    steps: &mut u32,
+    last_span: Option<Span>,
+) -> Result<(), RuntimeError> {
+    if target <= state.pc {
+        count_step(story, state, steps, last_span)?;
+    }
+    state.pc = target;
+    Ok(())
+}
+
+fn count_step(
+    story: &Story,
+    state: &State,
+    steps: &mut u32,
+    span: Option<Span>,
+) -> Result<(), RuntimeError> {
+    *steps += 1;
+    if *steps > STEP_LIMIT {
+        return Err(RuntimeError::new(
+            story,
+            state.scene,
+            span,
+            RuntimeErrorKind::Loop,
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,398 @@
+//! [`Session`]: a game for embedding, with text, numbered choices, endings,
+//! a transcript, undo and saves.
+//!
+//! Undo replays the game from its seed and choice history instead of keeping
+//! a snapshot per turn: the runtime is deterministic, a replay costs
+//! microseconds per choice, and the history alone is small enough to save,
+//! so undo (and the transcript) survive a save and a load.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use crate::graph::{Guard, Op, SceneId, Story, Tag};
+
+use super::savefile::{self, SaveError};
+use super::{ChooseError, Machine, Output, Pause, RuntimeError, State};
+
+/// Something that happened in the game, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The story entered a scene (at the start and at every divert).
+    Scene {
+        scene: SceneId,
+        title: Option<String>,
+        is_ending: bool,
+    },
+    /// A paragraph of text.
+    Paragraph { text: String, tags: Vec<Tag> },
+    /// The player chose this.
+    Chose { text: String },
+}
+
+/// A choice as shown to the player.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceView {
+    /// Its position in [`Status::Choosing`], what [`Session::choose`] takes.
+    pub index: usize,
+    pub text: String,
+    pub enabled: bool,
+    /// Why a disabled choice is disabled.
+    pub reason: Option<String>,
+    pub tags: Vec<Tag>,
+    /// Its index in the story's choice block.
+    pub choice: u32,
+}
+
+/// The ending a game reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ending {
+    pub scene: SceneId,
+    pub name: String,
+    pub title: Option<String>,
+    /// 1-based position among [`Story::endings`].
+    pub number: usize,
+    /// How many endings the story has.
+    pub of: usize,
+}
+
+/// Where a game stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Waiting for a choice; at least one is enabled.
+    Choosing(Vec<ChoiceView>),
+    Ended(Ending),
+    /// Stopped on a runtime error; undo, restart or load to go on.
+    Failed(RuntimeError),
+}
+
+/// Why undo did nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UndoError {
+    #[error("there is nothing to undo")]
+    AtStart,
+    /// Replaying the history failed: only after loading a save of an edited story.
+    #[error("cannot undo: replaying the game's history failed ({0})")]
+    Replay(String),
+}
+
+/// A game of one story.
+#[derive(Debug)]
+pub struct Session {
+    story: Arc<Story>,
+    machine: Machine,
+    state: State,
+    seed: u64,
+    history: Vec<u32>,
+    transcript: Vec<Event>,
+    /// Where the events not yet returned by [`Session::take_new`] start.
+    unread: usize,
+    status: Status,
+}
+
+/// Collects a run's text into the transcript.
+struct Recorder<'a> {
+    story: &'a Story,
+    events: &'a mut Vec<Event>,
+}
+
+impl Output for Recorder<'_> {
+    fn paragraph(&mut self, text: &str, tags: &[Tag]) {
+        self.events.push(Event::Paragraph {
+            text: text.to_string(),
+            tags: tags.to_vec(),
+        });
+    }
+
+    fn enter(&mut self, scene: SceneId) {
+        self.events.push(scene_event(self.story, scene));
+    }
+}
+
+fn scene_event(story: &Story, scene: SceneId) -> Event {
+    let found = story.scenes.get(scene.index());
+    Event::Scene {
+        scene,
+        title: found.and_then(|found| found.title.clone()),
+        is_ending: found.is_some_and(|found| found.is_ending),
+    }
+}
+
+impl Session {
+    /// Starts a game and runs it to the first choice (or ending, or error).
+    pub fn start(story: Arc<Story>, seed: u64) -> Session {
+        let state = State::new(&story, seed);
+        let transcript = vec![scene_event(&story, story.start)];
+        let mut session = Session {
+            story,
+            machine: Machine::new(),
+            state,
+            seed,
+            history: Vec::new(),
+            transcript,
+            unread: 0,
+            status: Status::Failed(RuntimeError {
+                kind: super::RuntimeErrorKind::Malformed("not started"),
+                scene: String::new(),
+                span: None,
+                location: None,
+            }),
+        };
+        session.advance();
+        session
+    }
+
+    /// Runs to the next pause and works out the status.
+    fn advance(&mut self) {
+        let story = Arc::clone(&self.story);
+        let mut recorder = Recorder {
+            story: &story,
+            events: &mut self.transcript,
+        };
+        let offers = match self.machine.run(&story, &mut self.state, &mut recorder) {
+            Ok(Pause::Choices(offers)) => offers.to_vec(),
+            Ok(Pause::Ending(scene)) => {
+                let number = story
+                    .endings()
+                    .position(|id| id == scene)
+                    .map_or(0, |n| n + 1);
+                let found = story.scenes.get(scene.index());
+                self.status = Status::Ended(Ending {
+                    scene,
+                    name: found.map(|s| s.name.clone()).unwrap_or_default(),
+                    title: found.and_then(|s| s.title.clone()),
+                    number,
+                    of: story.endings().count(),
+                });
+                return;
+            }
+            Err(error) => {
+                self.status = Status::Failed(error);
+                return;
+            }
+        };
+        let Some(Op::Choices { choices, .. }) = story
+            .scenes
+            .get(self.state.scene.index())
+            .and_then(|scene| scene.ops.get(self.state.pc as usize))
+        else {
+            return;
+        };
+        let mut views = Vec::with_capacity(offers.len());
+        for (index, offer) in offers.iter().enumerate() {
+            let text = match self
+                .machine
+                .choice_text(&story, &self.state, offer.choice as usize)
+            {
+                Ok(text) => text,
+                Err(error) => {
+                    self.status = Status::Failed(error);
+                    return;
+                }
+            };
+            let choice = &choices[offer.choice as usize];
+            let reason = match (&choice.guard, offer.enabled) {
+                (Guard::Requires { reason, .. }, false) => Some(reason.clone()),
+                _ => None,
+            };
+            views.push(ChoiceView {
+                index,
+                text,
+                enabled: offer.enabled,
+                reason,
+                tags: choice.tags.clone(),
+                choice: offer.choice,
+            });
+        }
+        self.status = Status::Choosing(views);
+    }
+
+    pub fn story(&self) -> &Arc<Story> {
+        &self.story
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The choices on offer, empty unless [`Status::Choosing`].
+    pub fn choices(&self) -> &[ChoiceView] {
+        match &self.status {
+            Status::Choosing(choices) => choices,
+            _ => &[],
+        }
+    }
+
+    pub fn ending(&self) -> Option<&Ending> {
+        match &self.status {
+            Status::Ended(ending) => Some(ending),
+            _ => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&RuntimeError> {
+        match &self.status {
+            Status::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The events since the last call: the text to show now.
+    pub fn take_new(&mut self) -> &[Event] {
+        let start = self.unread.min(self.transcript.len());
+        self.unread = self.transcript.len();
+        &self.transcript[start..]
+    }
+
+    /// Everything that happened since the start.
+    pub fn transcript(&self) -> &[Event] {
+        &self.transcript
+    }
+
+    /// The transcript as plain text: scene titles, paragraphs and `> choice`
+    /// lines, separated by blank lines.
+    pub fn transcript_text(&self) -> String {
+        let mut text = String::new();
+        for event in &self.transcript {
+            match event {
+                Event::Scene {
+                    title: Some(title),
+                    is_ending: false,
+                    ..
+                } => {
+                    let _ = writeln!(text, "{title}\n");
+                }
+                Event::Scene { .. } => {}
+                Event::Paragraph { text: line, .. } => {
+                    let _ = writeln!(text, "{line}\n");
+                }
+                Event::Chose { text: choice } => {
+                    let _ = writeln!(text, "> {choice}\n");
+                }
+            }
+        }
+        if let Status::Ended(ending) = &self.status {
+            let _ = writeln!(text, "{}", ending_line(ending));
+        }
+        text
+    }
+
+    /// Takes the choice at `index` of [`Session::choices`] and runs on.
+    /// A disabled choice is refused with its reason; nothing changes.
+    pub fn choose(&mut self, index: usize) -> Result<(), ChooseError> {
+        let Status::Choosing(choices) = &self.status else {
+            return Err(ChooseError::NotAtChoices);
+        };
+        let view = choices.get(index).ok_or(ChooseError::NoSuchChoice(index))?;
+        if let Some(reason) = &view.reason {
+            return Err(ChooseError::Disabled(reason.clone()));
+        }
+        let (choice, text) = (view.choice, view.text.clone());
+        self.machine
+            .choose(&self.story, &mut self.state, choice as usize)?;
+        self.history.push(choice);
+        self.transcript.push(Event::Chose { text });
+        self.unread = self.transcript.len();
+        self.advance();
+        Ok(())
+    }
+
+    /// Replays a game from its seed through `history`.
+    fn replay(story: Arc<Story>, seed: u64, history: &[u32]) -> Result<Session, String> {
+        let mut session = Session::start(story, seed);
+        for &choice in history {
+            let index = session
+                .choices()
+                .iter()
+                .position(|view| view.choice == choice)
+                .ok_or_else(|| format!("choice {choice} is not on offer"))?;
+            session.choose(index).map_err(|error| error.to_string())?;
+        }
+        Ok(session)
+    }
+
+    /// Takes back the last choice, back to the start if repeated.
+    pub fn undo(&mut self) -> Result<(), UndoError> {
+        let Some((_, earlier)) = self.history.split_last() else {
+            return Err(UndoError::AtStart);
+        };
+        let mut replayed = Session::replay(Arc::clone(&self.story), self.seed, earlier)
+            .map_err(UndoError::Replay)?;
+        replayed.unread = last_choice_end(&replayed.transcript);
+        *self = replayed;
+        Ok(())
+    }
+
+    /// Starts again from the beginning with a new seed.
+    pub fn restart(&mut self, seed: u64) {
+        *self = Session::start(Arc::clone(&self.story), seed);
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The choices made so far, as indices into each choice block.
+    pub fn history(&self) -> &[u32] {
+        &self.history
+    }
+
+    /// The game as a RON save.
+    pub fn save(&self) -> Result<String, SaveError> {
+        if let Status::Failed(error) = &self.status {
+            return Err(SaveError::NotSaveable(format!(
+                "the game stopped on an error ({error}); undo or restart first"
+            )));
+        }
+        let save = savefile::to_save(&self.story, &self.state, self.seed, &self.history);
+        Ok(savefile::to_ron(&save))
+    }
+
+    /// Loads a RON save of this story. Returns the game and, when the story
+    /// changed since the save but the save still fits, a notice saying so.
+    pub fn load(story: Arc<Story>, text: &str) -> Result<(Session, Option<String>), SaveError> {
+        let save = savefile::parse(&story, text)?;
+        let (state, notice) = savefile::restore(&story, &save)?;
+        // The transcript comes from replaying the history; it is only
+        // trusted when the replay lands on exactly the saved state.
+        if let Ok(mut replayed) = Session::replay(Arc::clone(&story), save.seed, &save.history)
+            && replayed.state == state
+        {
+            replayed.unread = last_choice_end(&replayed.transcript);
+            return Ok((replayed, notice));
+        }
+        let mut session = Session {
+            transcript: vec![scene_event(&story, state.scene)],
+            story,
+            machine: Machine::new(),
+            state,
+            seed: save.seed,
+            history: save.history,
+            unread: 0,
+            status: Status::Choosing(Vec::new()),
+        };
+        session.advance();
+        Ok((session, notice))
+    }
+}
+
+/// Where the text after the last choice starts: what to show again after an
+/// undo or a load.
+fn last_choice_end(transcript: &[Event]) -> usize {
+    transcript
+        .iter()
+        .rposition(|event| matches!(event, Event::Chose { .. }))
+        .map_or(0, |index| index + 1)
+}
+
+/// `THE END: Title (ending 2 of 3)`.
+pub fn ending_line(ending: &Ending) -> String {
+    let title = ending.title.as_deref().unwrap_or(&ending.name);
+    format!(
+        "THE END: {title} (ending {} of {})",
+        ending.number, ending.of
+    )
+}

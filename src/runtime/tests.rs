@@ -1,0 +1,516 @@
+//! Unit tests of the machine and the session over small stories compiled
+//! from text.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::*;
+use crate::graph::compile;
+
+/// Compiles a one-file story, failing the test on any error.
+fn story(text: &str) -> Arc<Story> {
+    let text = text.to_string();
+    let mut read = |_: &Path| Ok(text.clone().into_bytes());
+    let loaded = compile(Path::new("test.fab"), &mut read).unwrap();
+    let errors: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity() == crate::diagnostic::Severity::Error)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    Arc::new(loaded.story.unwrap())
+}
+
+/// Plays `choices` (0-based indices into the shown choices) and returns
+/// the transcript text.
+fn play(story: &Arc<Story>, seed: u64, choices: &[usize]) -> Session {
+    let mut session = Session::start(Arc::clone(story), seed);
+    for &choice in choices {
+        session.choose(choice).unwrap();
+    }
+    session
+}
+
+const CALL: &str = "\
+title: The Telephone Call
+author: Fabula examples
+
+var rudeness = 0
+
+== gorki: Gorki, December 1922
+Lenin lies paralysed in the upstairs room.
+* Telephone Krupskaya
+    ~ rudeness += 1
+    You do not choose your words.
+    -> letter
+* Wait for the doctors
+    -> letter
+
+== letter: The Letter
+{rudeness > 0: Krupskaya has written to Kamenev.|The house is quiet.}
+-> ending quiet
+
+== ending quiet: A Quiet Winter
+Snow covers the park.
+";
+
+#[test]
+fn plays_to_an_ending() {
+    let story = story(CALL);
+    let mut session = Session::start(Arc::clone(&story), 1);
+    let texts: Vec<_> = session.choices().iter().map(|c| c.text.clone()).collect();
+    assert_eq!(texts, ["Telephone Krupskaya", "Wait for the doctors"]);
+    session.choose(0).unwrap();
+    let ending = session.ending().unwrap();
+    assert_eq!(
+        (ending.name.as_str(), ending.number, ending.of),
+        ("quiet", 1, 1)
+    );
+    assert_eq!(
+        session.transcript_text(),
+        "Gorki, December 1922\n\nLenin lies paralysed in the upstairs room.\n\n\
+         > Telephone Krupskaya\n\nYou do not choose your words.\n\nThe Letter\n\n\
+         Krupskaya has written to Kamenev.\n\nSnow covers the park.\n\n\
+         THE END: A Quiet Winter (ending 1 of 1)\n"
+    );
+    assert_eq!(session.state().turns, 1);
+    assert_eq!(session.state().visits, [1, 1, 1]);
+}
+
+#[test]
+fn alternatives_follow_their_kinds() {
+    let story = story(
+        "title: Alt
+== a
+{a|b|c} {&x|y} {!once|twice} {~h|t}
++ Again -> a
+* Stop -> ending done
+== ending done
+Done.
+",
+    );
+    let session = play(&story, 3, &[0, 0, 0]);
+    let lines: Vec<String> = session
+        .transcript()
+        .iter()
+        .filter_map(|event| match event {
+            Event::Paragraph { text, .. } if text != "Done." => Some(text.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(lines.len(), 4);
+    let fixed: Vec<String> = lines
+        .iter()
+        .map(|line| {
+            line.rsplit_once(' ')
+                .map_or(line.as_str(), |(head, _)| head)
+                .to_string()
+        })
+        .collect();
+    assert_eq!(fixed, ["a x once", "b y twice", "c x", "c y"]);
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.ends_with('h') || line.ends_with('t'))
+    );
+}
+
+#[test]
+fn same_seed_and_choices_give_the_same_transcript() {
+    let story = story(
+        "title: Dice
+var roll = 0
+== a
+~ roll = random(1, 1000)
+You roll {roll}. {~Heads|Tails}.
++ Again -> a
+* Stop -> ending done
+== ending done
+Done.
+",
+    );
+    let first = play(&story, 42, &[0, 0, 0, 1]);
+    let second = play(&story, 42, &[0, 0, 0, 1]);
+    let other = play(&story, 43, &[0, 0, 0, 1]);
+    assert_eq!(first.transcript_text(), second.transcript_text());
+    assert_eq!(first.state(), second.state());
+    assert_ne!(first.transcript_text(), other.transcript_text());
+}
+
+#[test]
+fn once_only_choices_go_and_sticky_ones_stay() {
+    let story = story(
+        "title: Once
+== a
+* First
++ Sticky
+* {false} Hidden
+* Leave -> ending done
+-> a
+== ending done
+Done.
+",
+    );
+    let mut session = Session::start(Arc::clone(&story), 0);
+    let texts = |session: &Session| -> Vec<String> {
+        session.choices().iter().map(|c| c.text.clone()).collect()
+    };
+    assert_eq!(texts(&session), ["First", "Sticky", "Leave"]);
+    session.choose(0).unwrap();
+    assert_eq!(texts(&session), ["Sticky", "Leave"]);
+    session.choose(0).unwrap();
+    assert_eq!(texts(&session), ["Sticky", "Leave"]);
+    assert_eq!(session.state().turns, 2);
+}
+
+#[test]
+fn a_disabled_choice_is_refused_with_its_reason() {
+    let story = story(
+        "title: Locked
+var keys = 0
+== a
+* [requires keys > 0: \"The door is locked.\"] Open the door -> ending done
+* [requires keys > 5] Pick the lock -> ending done
++ Search
+    ~ keys += 1
+-> a
+== ending done
+Done.
+",
+    );
+    let mut session = Session::start(Arc::clone(&story), 0);
+    let views = session.choices().to_vec();
+    assert!(!views[0].enabled);
+    assert_eq!(views[0].reason.as_deref(), Some("The door is locked."));
+    assert_eq!(views[1].reason.as_deref(), Some("requires keys > 5"));
+    let before = session.state().clone();
+    assert_eq!(
+        session.choose(0),
+        Err(ChooseError::Disabled("The door is locked.".into()))
+    );
+    assert_eq!(session.state(), &before);
+    session.choose(2).unwrap();
+    assert!(session.choices()[0].enabled);
+    session.choose(0).unwrap();
+    assert!(session.ending().is_some());
+}
+
+#[test]
+fn a_fallback_is_taken_when_nothing_is_enabled_and_is_not_a_turn() {
+    let story = story(
+        "title: Fallback
+var tries = 0
+== a
+~ tries += 1
+* {tries < 2} Try -> a
+* [requires false: \"Never.\"] Cheat -> a
+* ->
+    Out of tries.
+    -> ending done
+== ending done
+Done.
+",
+    );
+    let mut session = Session::start(Arc::clone(&story), 0);
+    assert_eq!(session.choices().len(), 2);
+    session.choose(0).unwrap();
+    assert!(session.ending().is_some());
+    assert_eq!(session.state().turns, 1);
+    assert!(session.transcript_text().contains("Out of tries."));
+}
+
+fn error_of(story: &Story, state: &mut State) -> RuntimeError {
+    let mut machine = Machine::new();
+    machine.run(story, state, &mut Discard).unwrap_err()
+}
+
+fn fails_with(text: &str, kind: RuntimeErrorKind) -> RuntimeError {
+    let story = story(text);
+    let session = Session::start(Arc::clone(&story), 0);
+    let error = session.error().cloned().expect("a runtime error");
+    assert_eq!(error.kind, kind);
+    error
+}
+
+#[test]
+fn division_by_zero_is_located() {
+    let error = fails_with(
+        "title: Div
+var zero = 0
+var x = 1
+== a
+~ x = 1 / zero
+-> ending done
+== ending done
+Done.
+",
+        RuntimeErrorKind::DivisionByZero,
+    );
+    assert_eq!(error.location.as_deref(), Some("test.fab:5:1"));
+    assert_eq!(
+        error.to_string(),
+        "test.fab:5:1: division by zero (in scene `a`)"
+    );
+}
+
+#[test]
+fn remainder_by_zero_overflow_and_random_range_are_errors() {
+    let template = |line: &str| {
+        format!(
+            "title: E\nvar zero = 0\nvar big = 9223372036854775807\nvar x = 1\n== a\n{line}\n-> ending done\n== ending done\nDone.\n"
+        )
+    };
+    fails_with(
+        &template("~ x = 1 % zero"),
+        RuntimeErrorKind::DivisionByZero,
+    );
+    fails_with(&template("~ big += 1"), RuntimeErrorKind::Overflow);
+    fails_with(&template("~ x = -big - 2"), RuntimeErrorKind::Overflow);
+    fails_with(&template("Big: {big * 2}"), RuntimeErrorKind::Overflow);
+    fails_with(
+        &template("~ x = random(x + 1, x)"),
+        RuntimeErrorKind::RandomRange { lo: 2, hi: 1 },
+    );
+}
+
+#[test]
+fn no_choice_available_is_a_soft_lock_error() {
+    let error = fails_with(
+        "title: Lock
+var open = false
+== a
+* [requires open] Go -> ending done
+== ending done
+Done.
+",
+        RuntimeErrorKind::NoChoiceAvailable,
+    );
+    assert_eq!(error.location.as_deref(), Some("test.fab:4:1"));
+}
+
+#[test]
+fn a_divert_loop_is_stopped() {
+    let story = story(
+        "title: Loop
+== a
+* Loop -> b
+* End -> ending done
+== b
+-> c
+== c
+-> b
+== ending done
+Done.
+",
+    );
+    let mut session = Session::start(Arc::clone(&story), 0);
+    session.choose(0).unwrap();
+    assert_eq!(session.error().unwrap().kind, RuntimeErrorKind::Loop);
+}
+
+#[test]
+fn a_dead_end_is_an_error() {
+    // The checker rejects certain dead ends, so make one by hand: an
+    // ending that is no longer an ending runs out of lines.
+    let mut edited = (*story(CALL)).clone();
+    edited.scenes[2].is_ending = false;
+    let edited = Arc::new(edited);
+    let session = play(&edited, 0, &[1]);
+    let error = session.error().unwrap();
+    assert_eq!(error.kind, RuntimeErrorKind::DeadEnd);
+    assert_eq!(error.scene, "quiet");
+}
+
+#[test]
+fn malformed_stories_are_errors_not_panics() {
+    let story = story(CALL);
+    let mut state = State::new(&story, 0);
+    state.pc = 999;
+    assert!(matches!(
+        error_of(&story, &mut state).kind,
+        RuntimeErrorKind::Malformed(_)
+    ));
+    let mut state = State::new(&story, 0);
+    state.scene = SceneId(77);
+    assert!(matches!(
+        error_of(&story, &mut state).kind,
+        RuntimeErrorKind::Malformed(_)
+    ));
+    let mut state = State::new(&story, 0);
+    state.vars.clear();
+    let mut machine = Machine::new();
+    machine.run(&story, &mut state, &mut Discard).unwrap();
+    machine.choose(&story, &mut state, 0).unwrap();
+    assert!(matches!(
+        error_of(&story, &mut state).kind,
+        RuntimeErrorKind::Malformed(_)
+    ));
+    // A graph read from RON with ids pointing nowhere.
+    let mut broken = (*story).clone();
+    if let Op::Divert { target, .. } = &mut broken.scenes[0].ops[3] {
+        *target = SceneId(1000);
+    }
+    broken.choice_count = 0;
+    let ron = ron::to_string(&broken).unwrap();
+    let broken: Story = ron::from_str(&ron).unwrap();
+    let mut state = State::new(&broken, 0);
+    let mut machine = Machine::new();
+    machine.run(&broken, &mut state, &mut Discard).unwrap();
+    assert!(matches!(
+        machine.choose(&broken, &mut state, 0),
+        Err(ChooseError::Runtime(_))
+    ));
+    let mut empty = broken.clone();
+    empty.scenes.clear();
+    let session = Session::start(Arc::new(empty), 0);
+    assert!(session.error().is_some());
+}
+
+#[test]
+fn choosing_is_refused_off_a_choice_block() {
+    let story = story(CALL);
+    let mut session = play(&story, 0, &[1]);
+    assert_eq!(session.choose(0), Err(ChooseError::NotAtChoices));
+    let mut session2 = Session::start(Arc::clone(&story), 0);
+    assert_eq!(session2.choose(5), Err(ChooseError::NoSuchChoice(5)));
+    session.restart(9);
+    assert_eq!(session.choices().len(), 2);
+}
+
+#[test]
+fn running_at_a_pause_changes_nothing() {
+    let story = story(
+        "title: Pure
+var x = 0
+== a
+* {random(1, 2) == 1} Maybe -> a
+* Leave: {random(1, 100)} -> ending done
+== ending done
+Done.
+",
+    );
+    let mut machine = Machine::new();
+    let mut state = State::new(&story, 5);
+    let first: Vec<Offer> = match machine.run(&story, &mut state, &mut Discard).unwrap() {
+        Pause::Choices(offers) => offers.to_vec(),
+        Pause::Ending(_) => panic!("ended"),
+    };
+    let snapshot = state.clone();
+    let text = machine.choice_text(&story, &state, 1).unwrap();
+    for _ in 0..5 {
+        match machine.run(&story, &mut state, &mut Discard).unwrap() {
+            Pause::Choices(offers) => assert_eq!(offers, first.as_slice()),
+            Pause::Ending(_) => panic!("ended"),
+        }
+        assert_eq!(machine.choice_text(&story, &state, 1).unwrap(), text);
+    }
+    assert_eq!(state, snapshot);
+}
+
+#[test]
+fn undo_goes_back_to_the_start() {
+    let story = story(CALL);
+    let mut session = Session::start(Arc::clone(&story), 7);
+    let start = session.state().clone();
+    let opening = session.take_new().to_vec();
+    session.choose(1).unwrap();
+    assert!(session.ending().is_some());
+    session.undo().unwrap();
+    assert_eq!(session.state(), &start);
+    assert_eq!(session.take_new(), opening.as_slice());
+    assert_eq!(session.undo(), Err(UndoError::AtStart));
+}
+
+#[test]
+fn save_and_load_round_trip() {
+    let story = story(
+        "title: Round
+enum Person { zinoviev, kamenev }
+var allies: set of Person = {zinoviev}
+var line: Person = kamenev
+var name = \"Koba\"
+var n = 0
+== a
+{a|b} {~x|y}
+~ n += random(1, 6)
+* Recruit
+    ~ allies += kamenev
+    -> a
++ Wait -> a
+* Stop -> ending done
+== ending done
+Done.
+",
+    );
+    let session = play(&story, 11, &[1, 0, 0]);
+    let text = session.save().unwrap();
+    assert!(text.contains("allies"), "{text}");
+    assert!(text.contains("\"kamenev\""), "{text}");
+    let (loaded, notice) = Session::load(Arc::clone(&story), &text).unwrap();
+    assert_eq!(notice, None);
+    assert_eq!(loaded.state(), session.state());
+    assert_eq!(loaded.history(), session.history());
+    assert_eq!(loaded.transcript_text(), session.transcript_text());
+    assert_eq!(
+        loaded.save().unwrap(),
+        text,
+        "a save is byte-for-byte stable"
+    );
+    let mut loaded = loaded;
+    loaded.undo().unwrap();
+    assert_eq!(loaded.history(), &session.history()[..2]);
+}
+
+#[test]
+fn corrupt_and_foreign_saves_are_refused() {
+    let story = story(CALL);
+    let text = play(&story, 1, &[]).save().unwrap();
+    let cut = &text[..text.len() / 2];
+    match Session::load(Arc::clone(&story), cut) {
+        Err(savefile::SaveError::Corrupt { line, .. }) => assert!(line > 1),
+        other => panic!("{other:?}"),
+    }
+    let foreign = text.replace("The Telephone Call", "Another Story");
+    assert_eq!(
+        Session::load(Arc::clone(&story), &foreign)
+            .unwrap_err()
+            .to_string(),
+        "the save is from the story `Another Story`, not `The Telephone Call`"
+    );
+    let future = text.replace("format: 1", "format: 2");
+    assert!(matches!(
+        Session::load(Arc::clone(&story), &future),
+        Err(savefile::SaveError::Version { found: 2 })
+    ));
+}
+
+#[test]
+fn a_save_of_an_edited_story_loads_with_a_notice_when_it_still_fits() {
+    let original = story(CALL);
+    let text = play(&original, 1, &[]).save().unwrap();
+    let edited = story(&CALL.replace("Snow covers the park.", "Snow covers the garden."));
+    let (loaded, notice) = Session::load(Arc::clone(&edited), &text).unwrap();
+    assert!(notice.unwrap().contains("changed"));
+    assert_eq!(loaded.choices().len(), 2);
+
+    let renamed = story(&CALL.replace("rudeness", "temper"));
+    let error = Session::load(renamed, &text).unwrap_err().to_string();
+    assert!(
+        error.contains("variable `rudeness` no longer exists"),
+        "{error}"
+    );
+    let moved = story(&CALL.replace("gorki", "kremlin"));
+    let error = Session::load(moved, &text).unwrap_err().to_string();
+    assert!(error.contains("scene `gorki` no longer exists"), "{error}");
+}
+
+#[test]
+fn a_failed_game_cannot_be_saved() {
+    let mut edited = (*story(CALL)).clone();
+    edited.scenes[2].is_ending = false;
+    let session = play(&Arc::new(edited), 0, &[1]);
+    assert!(matches!(
+        session.save(),
+        Err(savefile::SaveError::NotSaveable(_))
+    ));
+}

@@ -1,0 +1,252 @@
+//! Save slots on disk: one RON file per slot in a story's folder under the
+//! user's data folder, written atomically so a failed save never damages
+//! the slot it was replacing.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// Why a slot could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum SlotError {
+    /// `save ../x`: slot names are letters, digits, `-` and `_`.
+    #[error("`{0}` is not a slot name (use letters, digits, `-` and `_`)")]
+    BadName(String),
+    /// No data folder: neither `$XDG_DATA_HOME` nor `$HOME` is set.
+    #[error("cannot find a folder for saves: set HOME or XDG_DATA_HOME, or pass --save-dir")]
+    NoDataDir,
+    #[error("there is no save in slot `{0}`")]
+    Missing(String),
+    #[error("cannot {action} `{path}`: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The user's data folder, by the XDG rules: `$XDG_DATA_HOME` when it is an
+/// absolute path, else `~/.local/share`; `%APPDATA%` on Windows.
+pub fn data_dir() -> Option<PathBuf> {
+    let absolute = |name: &str| {
+        std::env::var_os(name)
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    if cfg!(windows) {
+        return absolute("APPDATA");
+    }
+    absolute("XDG_DATA_HOME").or_else(|| absolute("HOME").map(|home| home.join(".local/share")))
+}
+
+/// A folder name for a story: its title in lowercase ASCII letters and
+/// digits joined by `-` (`The Rise of Stalin` → `the-rise-of-stalin`).
+pub fn slug(title: &str) -> String {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "story".to_string()
+    } else {
+        slug.to_string()
+    }
+}
+
+/// One slot as listed.
+#[derive(Debug, Clone)]
+pub struct SlotInfo {
+    pub name: String,
+    pub path: PathBuf,
+    pub modified: Option<SystemTime>,
+}
+
+/// The save slots of one story.
+#[derive(Debug, Clone)]
+pub struct Slots {
+    dir: PathBuf,
+}
+
+impl Slots {
+    /// The slots in `dir` itself.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Slots {
+        Slots { dir: dir.into() }
+    }
+
+    /// A story's slots: `save_dir` when given, else
+    /// `<data dir>/fabula/saves/<story slug>/`.
+    pub fn for_story(title: &str, save_dir: Option<&Path>) -> Result<Slots, SlotError> {
+        match save_dir {
+            Some(dir) => Ok(Slots::in_dir(dir)),
+            None => {
+                let data = data_dir().ok_or(SlotError::NoDataDir)?;
+                Ok(Slots::in_dir(
+                    data.join("fabula").join("saves").join(slug(title)),
+                ))
+            }
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file of a slot, after checking its name.
+    pub fn path(&self, slot: &str) -> Result<PathBuf, SlotError> {
+        let valid = !slot.is_empty()
+            && slot.len() <= 64
+            && slot
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        if !valid {
+            return Err(SlotError::BadName(slot.to_string()));
+        }
+        Ok(self.dir.join(format!("{slot}.ron")))
+    }
+
+    /// Writes a slot atomically: a temporary file in the same folder,
+    /// flushed to disk, then renamed over the slot. On any failure the old
+    /// slot is untouched and the temporary file removed.
+    pub fn write(&self, slot: &str, text: &str) -> Result<PathBuf, SlotError> {
+        let path = self.path(slot)?;
+        let io = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| SlotError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
+        let temporary = self
+            .dir
+            .join(format!(".{slot}.ron.tmp{}", std::process::id()));
+        let written = (|| {
+            let mut file = std::fs::File::create(&temporary)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)?;
+            // Make the rename itself durable where the platform allows.
+            if let Ok(folder) = std::fs::File::open(&self.dir) {
+                let _ = folder.sync_all();
+            }
+            Ok(())
+        })();
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        written.map_err(io("write", &path))?;
+        Ok(path)
+    }
+
+    /// Reads a slot's text.
+    pub fn read(&self, slot: &str) -> Result<String, SlotError> {
+        let path = self.path(slot)?;
+        std::fs::read_to_string(&path).map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                SlotError::Missing(slot.to_string())
+            } else {
+                SlotError::Io {
+                    action: "read",
+                    path,
+                    source,
+                }
+            }
+        })
+    }
+
+    /// Every slot, newest first. A missing folder has no slots.
+    pub fn list(&self) -> Result<Vec<SlotInfo>, SlotError> {
+        let entries = match std::fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => {
+                return Err(SlotError::Io {
+                    action: "read",
+                    path: self.dir.clone(),
+                    source,
+                });
+            }
+        };
+        let mut slots = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Some(name) = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .and_then(|name| name.strip_suffix(".ron"))
+            else {
+                continue;
+            };
+            if name.starts_with('.') || self.path(name).is_err() {
+                continue;
+            }
+            let modified = entry.metadata().and_then(|meta| meta.modified()).ok();
+            slots.push(SlotInfo {
+                name: name.to_string(),
+                path,
+                modified,
+            });
+        }
+        slots.sort_by(|a, b| b.modified.cmp(&a.modified).then(a.name.cmp(&b.name)));
+        Ok(slots)
+    }
+
+    /// The most recently written slot.
+    pub fn latest(&self) -> Result<Option<String>, SlotError> {
+        Ok(self.list()?.into_iter().next().map(|slot| slot.name))
+    }
+}
+
+/// `2026-11-27 03:08 UTC`: a time for a slot listing, without a date crate.
+pub fn format_time(time: SystemTime) -> String {
+    let seconds = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    let (days, rest) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn slugs_and_names() {
+        assert_eq!(slug("The Rise of Stalin"), "the-rise-of-stalin");
+        assert_eq!(slug("  Ünïcode!! 2 "), "n-code-2");
+        assert_eq!(slug("???"), "story");
+        let slots = Slots::in_dir("/tmp/x");
+        assert!(slots.path("../etc").is_err());
+        assert!(slots.path("").is_err());
+        assert!(slots.path("quick_1-a").is_ok());
+    }
+
+    #[test]
+    fn times_are_civil_utc() {
+        assert_eq!(format_time(SystemTime::UNIX_EPOCH), "1970-01-01 00:00 UTC");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_709_210_096);
+        assert_eq!(format_time(time), "2024-02-29 12:34 UTC");
+    }
+}

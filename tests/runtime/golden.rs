@@ -1,0 +1,64 @@
+//! Golden transcripts: every `tests/play/NAME.fab` is played by the real
+//! binary with `NAME.input` piped in, and its standard output must equal
+//! `NAME.transcript` byte for byte. A story without both files fails.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+#[test]
+fn play_transcripts_match() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
+    let mut stories: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
+        .collect();
+    stories.sort();
+    assert!(
+        stories.len() >= 4,
+        "expected the golden stories in {folder:?}"
+    );
+    let mut failures = Vec::new();
+    for story in &stories {
+        let name = story.file_stem().unwrap().to_string_lossy().to_string();
+        let (Ok(input), Ok(expected)) = (
+            std::fs::read_to_string(story.with_extension("input")),
+            std::fs::read_to_string(story.with_extension("transcript")),
+        ) else {
+            failures.push(format!("{name}: missing {name}.input or {name}.transcript"));
+            continue;
+        };
+        let saves = super::scratch(&format!("golden-{name}"));
+        let output = Command::cargo_bin("fabula")
+            .unwrap()
+            .current_dir(&folder)
+            .args([
+                "play",
+                &format!("{name}.fab"),
+                "--seed",
+                "1",
+                "--color",
+                "never",
+            ])
+            .arg("--save-dir")
+            .arg(&saves)
+            .env("NO_COLOR", "1")
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let actual = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() {
+            failures.push(format!(
+                "{name}: exit {:?}\n{}",
+                output.status.code(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        } else if actual != expected {
+            failures.push(format!(
+                "{name}: transcript differs\n--- expected\n{expected}\n--- actual\n{actual}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

@@ -1,0 +1,85 @@
+//! The player on a real pseudo-terminal: wrapped text, choosing, undo,
+//! save and load, tab completion, Ctrl-C and Ctrl-D. rexpect makes its own
+//! pty, so this runs under CI with no controlling terminal.
+
+use std::path::Path;
+
+const STORY: &str = "\
+title: The Telephone Call
+author: Fabula examples
+var rudeness = 0
+== gorki: Gorki
+Lenin lies paralysed in the upstairs room while the doctors argue in the corridor below.
+* Telephone Krupskaya
+    ~ rudeness += 1
+    You do not choose your words.
+    -> letter
+* Wait for the doctors
+    -> letter
+== letter: The Letter
+{rudeness > 0: Krupskaya has written to Kamenev.|The house is quiet.}
+-> ending quiet
+== ending quiet: A Quiet Winter
+Snow covers the park.
+";
+
+#[cfg(unix)]
+#[test]
+fn plays_on_a_pseudo_terminal() {
+    let dir = super::scratch("terminal");
+    let story = dir.join("call.fab");
+    std::fs::write(&story, STORY).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin("fabula");
+    let mut command = std::process::Command::new(binary);
+    command
+        .args(["play", "--seed", "1", "--color", "never", "--save-dir"])
+        .arg(dir.join("saves"))
+        .arg(&story)
+        .env("HOME", &dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("TERM", "xterm")
+        .env("COLUMNS", "40")
+        .env_remove("NO_COLOR");
+    let mut pty = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+    pty.exp_string("The Telephone Call").unwrap();
+    // Wrapped to 40 columns (from stty or COLUMNS), the long line breaks.
+    pty.exp_string("Lenin lies paralysed in the upstairs")
+        .unwrap();
+    pty.exp_string("1. Telephone Krupskaya").unwrap();
+    pty.exp_string("2. Wait for the doctors").unwrap();
+    pty.send_line("1").unwrap();
+    pty.exp_string("You do not choose your words.").unwrap();
+    pty.exp_string("THE END: A Quiet Winter (ending 1 of 1)")
+        .unwrap();
+    pty.send_line("undo").unwrap();
+    pty.exp_string("Undone.").unwrap();
+    pty.exp_string("2. Wait for the doctors").unwrap();
+    pty.send_line("save slot1").unwrap();
+    pty.exp_string("Saved in slot `slot1`.").unwrap();
+    pty.send_line("2").unwrap();
+    pty.exp_string("The house is quiet.").unwrap();
+    pty.send_line("load slot1").unwrap();
+    pty.exp_string("Loaded slot `slot1`.").unwrap();
+    pty.exp_string("1. Telephone Krupskaya").unwrap();
+    // Ctrl-C drops a half-typed line and keeps playing.
+    pty.send("gibberish").unwrap();
+    pty.send_control('c').unwrap();
+    // Tab completes `hel` to `help`.
+    pty.send("hel\t").unwrap();
+    pty.send_line("").unwrap();
+    pty.exp_string("Type a choice's number to choose it")
+        .unwrap();
+    pty.send_line("frobnicate").unwrap();
+    pty.exp_string("is not a command").unwrap();
+    // Ctrl-D quits cleanly.
+    pty.send_control('d').unwrap();
+    pty.exp_eof().unwrap();
+    let status = pty.process().wait().unwrap();
+    let status = format!("{status:?}");
+    assert!(
+        status.starts_with("Exited(") && status.ends_with(", 0)"),
+        "{status}"
+    );
+    assert!(Path::new(&dir.join("saves/slot1.ron")).exists());
+    assert!(dir.join("data/fabula/history.txt").exists());
+}
