@@ -37,6 +37,32 @@ pub enum Command {
     Gen(GenArgs),
     /// Play a story (the bundled one when none is given).
     Play(PlayArgs),
+    /// Prove a story: search every reachable state for unreachable endings,
+    /// soft-locks and runtime errors.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExploreArgs {
+    /// The story: an entry file, or a folder holding one story.
+    pub story: PathBuf,
+    /// Stop after this many states (the result is then incomplete).
+    #[arg(long)]
+    pub max_states: Option<usize>,
+    /// Do not look deeper than this many choices (the result is then incomplete).
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Succeed even if some endings are never reached.
+    #[arg(long)]
+    pub allow_unreached_endings: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -171,6 +197,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Some(Command::Play(args)) => play(args),
+        Some(Command::Explore(args)) => explore(&args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
                 .write_all(fabula::generate::story(args.scenes).as_bytes())
@@ -404,6 +431,47 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
         write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
     }
     Ok(loaded.story)
+}
+
+fn explore(args: &ExploreArgs) -> Result<u8> {
+    let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
+        return Ok(1);
+    };
+    let limits = fabula::explore::Limits {
+        max_states: args.max_states,
+        max_depth: args.max_depth,
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        if std::io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} exploring: {pos} states ({per_sec})")
+            .expect("a valid template"),
+    );
+    let report = fabula::explore::explore(&story, limits, &mut |states| {
+        bar.set_position(states as u64)
+    });
+    bar.finish_and_clear();
+    let path = args.story.display().to_string();
+    let text = match args.format {
+        ReportFormat::Human => {
+            fabula::explore::human(&report, &story, &path, args.allow_unreached_endings)
+        }
+        ReportFormat::Json => {
+            fabula::explore::json(&report, &story, &path, args.allow_unreached_endings) + "\n"
+        }
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(if report.proved(args.allow_unreached_endings) {
+        0
+    } else {
+        1
+    })
 }
 
 fn play(args: PlayArgs) -> Result<u8> {

@@ -9,6 +9,7 @@
 mod check;
 mod cli;
 mod docs;
+mod explore;
 mod rendered;
 mod robustness;
 

@@ -59,6 +59,9 @@ impl Problem {
 pub enum Cutoff {
     MaxStates(usize),
     MaxDepth(u32),
+    /// The story calls `random()`, and the search follows only the values
+    /// one fixed generator gives instead of branching over every value.
+    Random,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +260,9 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
         index += 1;
     }
     progress(store.len());
+    if bounds.uses_random && cutoff.is_none() {
+        cutoff = Some(Cutoff::Random);
+    }
 
     let unreached_scenes = (0..story.scenes.len())
         .filter(|&scene| !tracker.entered[scene])
@@ -291,7 +297,12 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
 }
 
 /// Runs from just after a choice (or the start) to the next pause.
-fn settle(machine: &mut Machine, story: &Story, state: &mut State, tracker: &mut Tracker) -> Outcome {
+fn settle(
+    machine: &mut Machine,
+    story: &Story,
+    state: &mut State,
+    tracker: &mut Tracker,
+) -> Outcome {
     match machine.run(story, state, tracker) {
         Ok(Pause::Choices(_)) => Outcome::Paused(state.clone()),
         Ok(Pause::Ending(scene)) => Outcome::Ended(scene),

@@ -101,7 +101,10 @@ impl<'s> Encoder<'s> {
             }
         }
         for (scene, _) in &self.visit_slots {
-            varint(out, u64::from(state.visits.get(*scene).copied().unwrap_or(0)));
+            varint(
+                out,
+                u64::from(state.visits.get(*scene).copied().unwrap_or(0)),
+            );
         }
         let mut byte = 0u8;
         for (index, choice) in self.relevant_choices.iter().enumerate() {
