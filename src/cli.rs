@@ -177,12 +177,14 @@ pub struct GenArgs {
 /// Runs a parsed command line and returns the process's exit code.
 pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
-        None => {
-            eprintln!(
-                "fabula: the player is not built yet; try `fabula check stories/`. See `fabula --help`."
-            );
-            Ok(0)
-        }
+        // No command: play the bundled story, so `cargo run --release` is a game.
+        None => play(PlayArgs {
+            story: None,
+            seed: None,
+            transcript: None,
+            save_dir: None,
+            color: ColorChoice::Auto,
+        }),
         Some(Command::Check(args)) => check(&args),
         Some(Command::Compile(args)) => compile(&args),
         Some(Command::Graph(args)) => {
