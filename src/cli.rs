@@ -169,9 +169,13 @@ pub struct CompileArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {
-    /// How many scenes.
+    /// How many scenes (the checker and player benchmark's shape).
     #[arg(long, default_value_t = 10_000)]
     pub scenes: usize,
+    /// Instead: a chain of this many independent flags, whose state space
+    /// has 2^N - 1 choice points (the explorer's benchmark).
+    #[arg(long, conflicts_with = "scenes")]
+    pub flags: Option<usize>,
 }
 
 /// Runs a parsed command line and returns the process's exit code.
@@ -202,7 +206,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Explore(args)) => explore(&args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
-                .write_all(fabula::generate::story(args.scenes).as_bytes())
+                .write_all(
+                    match args.flags {
+                        Some(flags) => fabula::generate::flags(flags),
+                        None => fabula::generate::story(args.scenes),
+                    }
+                    .as_bytes(),
+                )
                 .context("writing the story")?;
             Ok(0)
         }

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::bounds::{Bounds, bounds};
-use super::store::{Encoder, Store};
+use super::store::{Encoder, Store, copy_state};
 use crate::graph::{ChoiceId, Op, SceneId, Story};
 use crate::runtime::{Machine, Output, Pause, RuntimeError, RuntimeErrorKind, State};
 
@@ -116,9 +116,9 @@ impl Output for Tracker {
     }
 }
 
-/// What happened after one choice.
+/// What happened after one choice (the state itself stays with the caller).
 enum Outcome {
-    Paused(State),
+    Paused,
     Ended(SceneId),
     Failed(RuntimeError),
 }
@@ -152,6 +152,7 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
     let mut transitions = 0u64;
 
     let mut record = |outcome: Outcome,
+                      state: &mut State,
                       store: &mut Store,
                       parent: Option<(usize, u32)>,
                       saturated: &mut bool,
@@ -165,10 +166,10 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
             None => Vec::new(),
         };
         match outcome {
-            Outcome::Paused(mut state) => {
-                *saturated |= encoder.normalise(&mut state);
+            Outcome::Paused => {
+                *saturated |= encoder.normalise(state);
                 let full = limits.max_states.is_some_and(|limit| store.len() >= limit);
-                if !store.insert(&encoder, &state, parent, !full) {
+                if !store.insert(&encoder, state, parent, !full) {
                     // New, but the store is full: the search is incomplete.
                     if let Some(limit) = limits.max_states {
                         *cutoff = Some(Cutoff::MaxStates(limit));
@@ -201,17 +202,25 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
 
     let mut start = State::new(story, 0);
     let first = settle(&mut machine, story, &mut start, &mut tracker);
-    record(first, &mut store, None, &mut saturated, &mut cutoff);
+    record(
+        first,
+        &mut start,
+        &mut store,
+        None,
+        &mut saturated,
+        &mut cutoff,
+    );
 
     let mut offers = Vec::new();
+    let mut paused = encoder.blank();
+    let mut next = encoder.blank();
     let mut index = 0usize;
     while index < store.len() {
         if index % 65_536 == 0 {
             progress(store.len());
         }
         let depth = store.depth(index);
-        let state = encoder.decode(store.get(index));
-        let mut paused = state.clone();
+        encoder.decode_into(store.get(index), &mut paused);
         offers.clear();
         match machine.run(story, &mut paused, &mut tracker) {
             Ok(Pause::Choices(found)) => offers.extend_from_slice(found),
@@ -229,7 +238,7 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
             if !offer.enabled {
                 continue;
             }
-            let mut next = paused.clone();
+            copy_state(&mut next, &paused);
             let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
                 Ok(()) => {
                     if let Some(Op::Choices { choices, .. }) = story
@@ -251,6 +260,7 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
             let number = shown as u32 + 1;
             record(
                 outcome,
+                &mut next,
                 &mut store,
                 Some((index, number)),
                 &mut saturated,
@@ -304,7 +314,7 @@ fn settle(
     tracker: &mut Tracker,
 ) -> Outcome {
     match machine.run(story, state, tracker) {
-        Ok(Pause::Choices(_)) => Outcome::Paused(state.clone()),
+        Ok(Pause::Choices(_)) => Outcome::Paused,
         Ok(Pause::Ending(scene)) => Outcome::Ended(scene),
         Err(error) => Outcome::Failed(error),
     }
