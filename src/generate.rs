@@ -54,33 +54,6 @@ pub fn story(scenes: usize) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flag_stories_have_the_state_space_they_promise() {
-        let text = flags(6);
-        let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
-        let loaded = crate::graph::compile(std::path::Path::new("flags.fab"), &mut read).unwrap();
-        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-        let story = loaded.story.unwrap();
-        let report =
-            crate::explore::explore(&story, crate::explore::Limits::default(), &mut |_| {});
-        assert_eq!(report.states, (1 << 6) - 1);
-        assert!(report.proved(false));
-    }
-
-    #[test]
-    fn generated_stories_check_clean() {
-        let text = story(50);
-        let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
-        let loaded = crate::graph::compile(std::path::Path::new("gen.fab"), &mut read).unwrap();
-        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
-        assert_eq!(loaded.story.unwrap().scenes.len(), 53);
-    }
-}
-
 /// A story with `flags` independent yes/no decisions across a chain of
 /// scenes, for the explorer's benchmark: its reachable choice points number
 /// exactly `2^flags - 1` (scene `k` is reached with every combination of the
@@ -111,4 +84,31 @@ pub fn flags(flags: usize) -> String {
         all.join(" and ")
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flag_stories_have_the_state_space_they_promise() {
+        let text = flags(6);
+        let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
+        let loaded = crate::graph::compile(std::path::Path::new("flags.fab"), &mut read).unwrap();
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let story = loaded.story.unwrap();
+        let report =
+            crate::explore::explore(&story, crate::explore::Limits::default(), &mut |_| {});
+        assert_eq!(report.states, (1 << 6) - 1);
+        assert!(report.proved(false));
+    }
+
+    #[test]
+    fn generated_stories_check_clean() {
+        let text = story(50);
+        let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
+        let loaded = crate::graph::compile(std::path::Path::new("gen.fab"), &mut read).unwrap();
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        assert_eq!(loaded.story.unwrap().scenes.len(), 53);
+    }
 }
