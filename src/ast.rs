@@ -28,6 +28,62 @@ pub struct File {
     pub includes: Vec<Include>,
     pub decls: Vec<Decl>,
     pub scenes: Vec<Scene>,
+    pub tests: Vec<TestBlock>,
+}
+
+/// `test "name" from scene:` and its indented steps: a playthrough the
+/// author expects, run by `fabula test`.
+#[derive(Debug, Clone)]
+pub struct TestBlock {
+    pub name: String,
+    /// The scene to start from; the story's start when absent.
+    pub from: Option<Ident>,
+    pub steps: Vec<TestStep>,
+    /// The `test` line.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct TestStep {
+    pub kind: TestStepKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum TestStepKind {
+    /// `choose 2` (1-based, as shown) or `choose "fragment"`.
+    Choose(ChoiceRef),
+    /// `set name = expr`
+    Set { target: Ident, value: Expr },
+    /// `expect text "fragment"` / `expect no text "fragment"`: in the text
+    /// since the last choice.
+    ExpectText { fragment: String, present: bool },
+    /// `expect choice "fragment"` / `expect no choice "fragment"` /
+    /// `expect disabled "fragment"`.
+    ExpectChoice {
+        fragment: String,
+        state: ChoiceExpectation,
+    },
+    /// `expect ending id`
+    ExpectEnding(Ident),
+    /// `expect <condition>`
+    Expect(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ChoiceRef {
+    Number(u32),
+    Text(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum ChoiceExpectation {
+    /// Offered and selectable.
+    Enabled,
+    /// Shown but disabled.
+    Disabled,
+    /// Not shown at all.
+    Absent,
 }
 
 /// `title: The Rise of Stalin`, `author: …`, `start: gorki`, `about: …`.

@@ -31,10 +31,38 @@ pub enum Command {
     Check(CheckArgs),
     /// Compile a story and write its narrative graph.
     Compile(CompileArgs),
+    /// Draw the story map (scenes, choices, endings) as Graphviz or Mermaid.
+    Graph(GraphArgs),
     /// Write a generated story (for benchmarks) to standard output.
     Gen(GenArgs),
     /// Play a story (the bundled one when none is given).
     Play(PlayArgs),
+    /// Prove a story: search every reachable state for unreachable endings,
+    /// soft-locks and runtime errors.
+    Explore(ExploreArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExploreArgs {
+    /// The story: an entry file, or a folder holding one story.
+    pub story: PathBuf,
+    /// Stop after this many states (the result is then incomplete).
+    #[arg(long)]
+    pub max_states: Option<usize>,
+    /// Do not look deeper than this many choices (the result is then incomplete).
+    #[arg(long)]
+    pub max_depth: Option<u32>,
+    /// Succeed even if some endings are never reached.
+    #[arg(long)]
+    pub allow_unreached_endings: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -53,6 +81,22 @@ pub struct PlayArgs {
     /// When to colour the output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MapFormat {
+    /// Graphviz (`dot -Tsvg map.dot > map.svg`).
+    Dot,
+    /// A Mermaid flowchart.
+    Mermaid,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The story: an entry file, or a folder holding one story.
+    pub story: PathBuf,
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: MapFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -75,12 +119,16 @@ pub enum ColorChoice {
 impl ColorChoice {
     /// Whether to style output going to a stream, honouring NO_COLOR.
     pub fn styled(self, is_terminal: bool) -> bool {
+        self.styled_with(is_terminal, std::env::var_os("NO_COLOR"))
+    }
+
+    /// [`ColorChoice::styled`] with the value of NO_COLOR given, so a test
+    /// can try it without a terminal or changing the environment.
+    fn styled_with(self, is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-            }
+            ColorChoice::Auto => is_terminal && no_color.is_none_or(|value| value.is_empty()),
         }
     }
 }
@@ -137,7 +185,19 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Check(args)) => check(&args),
         Some(Command::Compile(args)) => compile(&args),
+        Some(Command::Graph(args)) => {
+            let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
+                return Ok(1);
+            };
+            let map = match args.format {
+                MapFormat::Dot => fabula::map::dot(&story),
+                MapFormat::Mermaid => fabula::map::mermaid(&story),
+            };
+            std::io::stdout().write_all(map.as_bytes())?;
+            Ok(0)
+        }
         Some(Command::Play(args)) => play(args),
+        Some(Command::Explore(args)) => explore(&args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
                 .write_all(fabula::generate::story(args.scenes).as_bytes())
@@ -217,12 +277,29 @@ impl Report {
         }
         match self.format {
             Format::Human => {
-                anstream::eprintln!("{}\n", render::human(diagnostic, sources, self.styled));
+                write_stderr(
+                    &render::human(diagnostic, sources, self.styled),
+                    self.styled,
+                );
             }
             Format::Json => println!("{}", render::json(diagnostic, sources)),
             Format::Github => println!("{}", render::github(diagnostic, sources)),
         }
     }
+}
+
+/// Writes a rendered diagnostic and a blank line to standard error. Whether
+/// to style was decided by `--color`, so anstream must not decide again:
+/// its own detection strips the escapes `--color always` asked for whenever
+/// standard error is not a terminal.
+fn write_stderr(rendered: &str, styled: bool) {
+    let choice = if styled {
+        anstream::ColorChoice::Always
+    } else {
+        anstream::ColorChoice::Never
+    };
+    let mut stderr = anstream::AutoStream::new(std::io::stderr().lock(), choice);
+    let _ = writeln!(stderr, "{rendered}\n");
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
@@ -292,18 +369,57 @@ fn check(args: &CheckArgs) -> Result<u8> {
             render::json_summary(report.errors, report.warnings, files.len())
         ),
         Format::Github | Format::Human => {
-            let plural =
-                |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+            let count = |n: usize, one: &str, many: &str| {
+                format!("{n} {}", if n == 1 { one } else { many })
+            };
             eprintln!(
                 "checked {} in {}: {}, {}",
-                plural(stories, "story"),
-                plural(files.len(), "file"),
-                plural(report.errors, "error"),
-                plural(report.warnings, "warning"),
+                count(stories, "story", "stories"),
+                count(files.len(), "file", "files"),
+                count(report.errors, "error", "errors"),
+                count(report.warnings, "warning", "warnings"),
             );
         }
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// The entry file of a story given as a file or as a folder holding
+/// exactly one story.
+fn entry_of(path: &Path) -> Result<PathBuf> {
+    if std::fs::metadata(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?
+        .is_file()
+    {
+        return Ok(path.to_path_buf());
+    }
+    let mut files = BTreeSet::new();
+    discover(path, &mut files)?;
+    let mut entries = Vec::new();
+    for file in files {
+        let text =
+            std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        if is_entry(&text) {
+            entries.push(file);
+        }
+    }
+    match entries.len() {
+        1 => Ok(entries.remove(0)),
+        0 => bail!(
+            "`{}` holds no story (no `.fab` file with a `title:` header)",
+            path.display()
+        ),
+        _ => bail!(
+            "`{}` holds {} stories ({}); name one entry file",
+            path.display(),
+            entries.len(),
+            entries
+                .iter()
+                .map(|e| e.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Compiles a story or prints its diagnostics; `None` when it has errors.
@@ -312,14 +428,55 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
         graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
     for diagnostic in &loaded.diagnostics {
-        anstream::eprintln!("{}\n", render::human(diagnostic, &loaded.sources, styled));
+        write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
     }
     Ok(loaded.story)
 }
 
+fn explore(args: &ExploreArgs) -> Result<u8> {
+    let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
+        return Ok(1);
+    };
+    let limits = fabula::explore::Limits {
+        max_states: args.max_states,
+        max_depth: args.max_depth,
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        if std::io::stderr().is_terminal() {
+            indicatif::ProgressDrawTarget::stderr()
+        } else {
+            indicatif::ProgressDrawTarget::hidden()
+        },
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} exploring: {pos} states ({per_sec})")
+            .expect("a valid template"),
+    );
+    let report = fabula::explore::explore(&story, limits, &mut |states| {
+        bar.set_position(states as u64)
+    });
+    bar.finish_and_clear();
+    let path = args.story.display().to_string();
+    let text = match args.format {
+        ReportFormat::Human => {
+            fabula::explore::human(&report, &story, &path, args.allow_unreached_endings)
+        }
+        ReportFormat::Json => {
+            fabula::explore::json(&report, &story, &path, args.allow_unreached_endings) + "\n"
+        }
+    };
+    std::io::stdout().write_all(text.as_bytes())?;
+    Ok(if report.proved(args.allow_unreached_endings) {
+        0
+    } else {
+        1
+    })
+}
+
 fn play(args: PlayArgs) -> Result<u8> {
     let story = match &args.story {
-        Some(path) => compile_or_report(path)?,
+        Some(path) => compile_or_report(&entry_of(path)?)?,
         None => {
             let loaded = fabula::bundled::load();
             let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
@@ -347,7 +504,7 @@ fn play(args: PlayArgs) -> Result<u8> {
 }
 
 fn compile(args: &CompileArgs) -> Result<u8> {
-    let Some(story) = compile_or_report(&args.story)? else {
+    let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
         return Ok(1);
     };
     let text = match args.emit {
@@ -386,4 +543,21 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&temporary);
     }
     result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_turns_off_auto_colour_on_a_terminal() {
+        let auto = ColorChoice::Auto;
+        assert!(auto.styled_with(true, None));
+        assert!(auto.styled_with(true, Some("".into())));
+        assert!(!auto.styled_with(true, Some("1".into())));
+        assert!(!auto.styled_with(false, None));
+        // An explicit choice on the command line wins over NO_COLOR.
+        assert!(ColorChoice::Always.styled_with(false, Some("1".into())));
+        assert!(!ColorChoice::Never.styled_with(true, None));
+    }
 }

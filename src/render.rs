@@ -167,10 +167,25 @@ pub fn json(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     serde_json::to_string(&record).expect("diagnostics serialise")
 }
 
-/// The closing JSON line.
+#[derive(Serialize)]
+struct JsonSummary {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    errors: usize,
+    warnings: usize,
+    files: usize,
+}
+
+/// The closing JSON line. A struct rather than `json!`, whose map sorts its
+/// keys: like every other line, it starts with `"type"`.
 pub fn json_summary(errors: usize, warnings: usize, files: usize) -> String {
-    serde_json::json!({"type": "summary", "errors": errors, "warnings": warnings, "files": files})
-        .to_string()
+    let summary = JsonSummary {
+        kind: "summary",
+        errors,
+        warnings,
+        files,
+    };
+    serde_json::to_string(&summary).expect("a summary serialises")
 }
 
 /// A GitHub Actions workflow command (`::error file=…,line=…::message`).

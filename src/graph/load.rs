@@ -3,16 +3,8 @@
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
 
-use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
-use crate::syntax::parse_file;
-
-/// A parsed file of the story, in load order (the entry file first).
-#[derive(Debug)]
-pub struct LoadedFile {
-    pub id: FileId,
-    pub tree: ast::File,
-}
+use crate::syntax::{Outline, outline};
 
 /// Lexically normalises a path: drops `.` and resolves `..` against the
 /// components before it, without touching the file system (so in-memory
@@ -35,7 +27,7 @@ pub fn normalize(path: &Path) -> PathBuf {
     result
 }
 
-/// Reads and parses the entry file and every file it includes, depth first.
+/// Reads and outlines the entry file and every file it includes, depth first.
 /// Includes are resolved relative to the including file and must stay inside
 /// the entry file's folder; a file included twice is loaded once; a cycle is
 /// an error.
@@ -44,7 +36,7 @@ pub fn load(
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Result<Vec<LoadedFile>, std::io::Error> {
+) -> Result<Vec<Outline>, std::io::Error> {
     let entry = normalize(entry);
     let root = entry.parent().map(Path::to_path_buf).unwrap_or_default();
     let bytes = read(&entry)?;
@@ -56,12 +48,12 @@ pub fn load(
     let mut queue = vec![(entry, bytes, Vec::<(PathBuf, Span)>::new())];
     while let Some((path, bytes, chain)) = queue.pop() {
         let id = FileId(sources.len() as u32);
-        let (text, tree, found) = parse_file(id, &bytes);
+        let (text, mut file) = outline(id, bytes);
         sources.add(path.clone(), text);
-        diagnostics.extend(found);
+        diagnostics.append(&mut file.diagnostics);
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut children = Vec::new();
-        for include in &tree.includes {
+        for include in &file.prologue.includes {
             let target = normalize(&folder.join(&include.path));
             if !target.starts_with(&root) || target.components().any(|c| c == Component::ParentDir)
             {
@@ -85,7 +77,13 @@ pub fn load(
                     format!("`{}` includes itself through a cycle", target.display()),
                 )
                 .with_help("remove one of the includes in the cycle");
-                for (_, span) in &chain {
+                // Only the includes on the cycle itself, not the ones that
+                // led into it from outside.
+                let cycle_start = chain
+                    .iter()
+                    .position(|(ancestor, _)| *ancestor == target)
+                    .unwrap_or(chain.len());
+                for (_, span) in &chain[cycle_start..] {
                     diagnostic = diagnostic.with_label(*span, "included from here");
                 }
                 diagnostics.push(diagnostic);
@@ -112,7 +110,7 @@ pub fn load(
         }
         // Depth first, in the order written.
         queue.extend(children.into_iter().rev());
-        files.push(LoadedFile { id, tree });
+        files.push(file);
     }
     Ok(files)
 }

@@ -1,18 +1,24 @@
 //! AST → narrative graph: declarations, name resolution, type checking, and
 //! compiling each scene's blocks into a flat program of [`Op`]s.
+//!
+//! Files arrive outlined (prologue parsed, scenes located). Declarations and
+//! scene names are collected first; then each scene is parsed, lowered and
+//! its syntax tree dropped, so the whole tree never exists at once. Big
+//! stories lower their scenes on two threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::load::{LoadedFile, load};
+use super::load::load;
 use super::{
     Choice, ChoiceId, Enum, EnumId, Expr, Guard, Instr, Op, Part, Scene, SceneId, SeqId, Story,
-    Type, Value, Var, VarId,
+    Test, TestStep, TestStepKind, Type, Value, Var, VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
 use crate::diagnostic::{Code, Diagnostic, FileId, Severity, SourceMap, Span};
+use crate::syntax::Outline;
 
 /// The result of loading and compiling one story.
 #[derive(Debug)]
@@ -48,13 +54,25 @@ pub fn compile(
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let mut lowering = Lowering::new(&mut diagnostics);
-    let mut story = lowering.story(&files, &sources);
+    let (mut story, diverts_resolved) = build(&files, &sources, &mut diagnostics);
+    drop(files);
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
     if let Some(story) = &story {
+        let mark = diagnostics.len();
         check::graph_passes(story, &mut diagnostics);
+        if !diverts_resolved {
+            // A divert to an unknown scene was meant for some scene, so
+            // which scenes are reachable is unknown: reporting every scene
+            // behind one typo as unreachable would bury the typo.
+            let found = diagnostics.split_off(mark);
+            diagnostics.extend(
+                found
+                    .into_iter()
+                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305)),
+            );
+        }
     }
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
@@ -81,149 +99,37 @@ enum Symbol {
     EnumType(EnumId),
 }
 
-struct Lowering<'d> {
-    diagnostics: &'d mut Vec<Diagnostic>,
+/// Everything declared in a story: read-only while scenes are lowered.
+#[derive(Debug, Default)]
+struct Names {
     /// Every declared name, with where it was declared.
     symbols: HashMap<String, (Symbol, Span)>,
+    /// Names whose declaration was wrong (and reported): using one is not
+    /// reported again as undeclared.
+    broken: HashSet<String>,
     vars: Vec<Var>,
-    /// Whether each variable is read anywhere.
-    var_reads: Vec<bool>,
     enums: Vec<Enum>,
     scene_ids: HashMap<String, SceneId>,
-    choice_count: u32,
-    seq_count: u32,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     fallback_scene: SceneId,
 }
 
-impl<'d> Lowering<'d> {
-    fn new(diagnostics: &'d mut Vec<Diagnostic>) -> Self {
-        Lowering {
-            diagnostics,
-            symbols: HashMap::new(),
-            vars: Vec::new(),
-            var_reads: Vec::new(),
-            enums: Vec::new(),
-            scene_ids: HashMap::new(),
-            choice_count: 0,
-            seq_count: 0,
-            fallback_scene: SceneId(0),
-        }
-    }
-
-    fn report(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
-    }
-
-    fn story(&mut self, files: &[LoadedFile], sources: &SourceMap) -> Option<Story> {
-        let entry = files.first()?;
-        let mut title = None;
-        let mut author = None;
-        let mut start = None;
-        let mut about = Vec::new();
-        for (index, file) in files.iter().enumerate() {
-            for header in &file.tree.headers {
-                if index > 0 {
-                    self.report(
-                        Diagnostic::new(
-                            Code::E0007,
-                            header.span,
-                            "a header in an included file",
-                        )
-                        .with_help("headers belong in the story's entry file; remove this one, or make this file an entry file that is not included"),
-                    );
-                    continue;
-                }
-                match header.key {
-                    HeaderKey::Title => title = Some(header.value.clone()),
-                    HeaderKey::Author => author = Some(header.value.clone()),
-                    HeaderKey::Start => start = Some(header),
-                    HeaderKey::About => about.push(header.value.clone()),
-                }
-            }
-        }
-        let title = title.unwrap_or_else(|| {
-            sources
-                .get(entry.id)
-                .path
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-
-        self.declare_enums(files);
-        self.declare_values(files);
-        let scenes = self.declare_scenes(files);
-
-        let start = match start {
-            Some(header) => match self.scene_ids.get(&header.value) {
-                Some(id) => Some(*id),
-                None => {
-                    let help = self.suggest_scene(&header.value);
-                    self.report(
-                        Diagnostic::new(
-                            Code::E0302,
-                            header.value_span,
-                            format!("`start:` names `{}`, which is not a scene", header.value),
-                        )
-                        .with_help(help),
-                    );
-                    None
-                }
-            },
-            None => match entry.tree.scenes.first() {
-                Some(first) => self.scene_ids.get(&first.name.name).copied(),
-                None => {
-                    let at = Span::new(entry.id, 0, 0);
-                    self.report(
-                        Diagnostic::new(Code::E0302, at, "the story has no scene to start from")
-                            .with_help("add a scene (`== name`) to the entry file, or name one with `start:`"),
-                    );
-                    None
-                }
-            },
-        };
-
-        self.fallback_scene = start.unwrap_or(SceneId(0));
-        let compiled: Vec<Scene> = scenes.iter().map(|scene| self.scene(scene)).collect();
-
-        for (index, var) in self.vars.iter().enumerate() {
-            if !self.var_reads[index] {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::W0002,
-                        var.span,
-                        format!("variable `{}` is never read", var.name),
-                    )
-                    .with_help("use it in a condition or text, or remove it"),
-                );
-            }
-        }
-        Some(Story {
-            title,
-            author,
-            about,
-            start: start?,
-            scenes: compiled,
-            vars: std::mem::take(&mut self.vars),
-            enums: std::mem::take(&mut self.enums),
-            choice_count: self.choice_count,
-            seq_count: self.seq_count,
-            sources: Arc::default(),
-        })
-    }
-
-    fn declare(&mut self, name: &ast::Ident, symbol: Symbol) -> bool {
+impl Names {
+    fn declare(
+        &mut self,
+        name: &ast::Ident,
+        symbol: Symbol,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
         if let Some((_, first)) = self.symbols.get(&name.name) {
-            let first = *first;
-            self.report(
+            diagnostics.push(
                 Diagnostic::new(
                     Code::E0102,
                     name.span,
                     format!("`{}` is declared twice", name.name),
                 )
-                .with_label(first, "first declared here")
+                .with_label(*first, "first declared here")
                 .with_help("names of variables, constants, enums and enum values share one namespace; rename one"),
             );
             return false;
@@ -232,16 +138,20 @@ impl<'d> Lowering<'d> {
         true
     }
 
-    fn declare_enums(&mut self, files: &[LoadedFile]) {
-        for decl in files.iter().flat_map(|file| &file.tree.decls) {
+    fn declare_enums(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
             if let ast::Decl::Enum { name, variants, .. } = decl {
                 let id = EnumId(self.enums.len() as u32);
-                if !self.declare(name, Symbol::EnumType(id)) {
+                if !self.declare(name, Symbol::EnumType(id), diagnostics) {
                     continue;
                 }
                 let mut names = Vec::new();
                 for variant in variants {
-                    if self.declare(variant, Symbol::Variant(id, names.len() as u32)) {
+                    if self.declare(
+                        variant,
+                        Symbol::Variant(id, names.len() as u32),
+                        diagnostics,
+                    ) {
                         names.push(variant.name.clone());
                     }
                 }
@@ -255,43 +165,480 @@ impl<'d> Lowering<'d> {
 
     /// Constants, then variables, in order: a constant may use the constants
     /// above it; a variable's initial value may use any constant.
-    fn declare_values(&mut self, files: &[LoadedFile]) {
-        for decl in files.iter().flat_map(|file| &file.tree.decls) {
-            if let ast::Decl::Const { name, value, .. } = decl
-                && let Some((constant, ty)) = self.constant(value, None)
-            {
-                self.declare(name, Symbol::Const(constant, ty));
+    fn declare_values(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
+            if let ast::Decl::Const { name, value, .. } = decl {
+                let mut lowering = Lowering::new(self);
+                let constant = lowering.constant(value, None);
+                diagnostics.append(&mut lowering.diagnostics);
+                match constant {
+                    Some((constant, ty)) => {
+                        self.declare(name, Symbol::Const(constant, ty), diagnostics);
+                    }
+                    None => {
+                        self.broken.insert(name.name.clone());
+                    }
+                }
             }
         }
-        for decl in files.iter().flat_map(|file| &file.tree.decls) {
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
             if let ast::Decl::Var {
                 name, ty, value, ..
             } = decl
             {
+                let mut lowering = Lowering::new(self);
                 let declared = match ty {
-                    Some(ty) => match self.type_expr(ty) {
+                    Some(ty) => match lowering.type_expr(ty) {
                         Some(ty) => Some(ty),
-                        None => continue,
+                        None => {
+                            diagnostics.append(&mut lowering.diagnostics);
+                            self.broken.insert(name.name.clone());
+                            continue;
+                        }
                     },
                     None => None,
                 };
-                let Some((initial, ty)) = self.constant(value, declared) else {
+                let value = lowering.constant(value, declared);
+                diagnostics.append(&mut lowering.diagnostics);
+                let Some((initial, ty)) = value else {
+                    self.broken.insert(name.name.clone());
                     continue;
                 };
                 let id = VarId(self.vars.len() as u32);
-                if self.declare(name, Symbol::Var(id)) {
+                if self.declare(name, Symbol::Var(id), diagnostics) {
                     self.vars.push(Var {
                         name: name.name.clone(),
                         ty,
                         initial,
                         span: name.span,
                     });
-                    self.var_reads.push(false);
                 }
             }
         }
     }
 
+    /// Gives every scene with a valid, first-of-its-name header an id, in
+    /// order. Returns, per file and scene, the id it got.
+    fn declare_scenes(
+        &mut self,
+        files: &[Outline],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<Vec<Option<SceneId>>> {
+        let mut first_spans: HashMap<String, Span> = HashMap::new();
+        let mut ids = Vec::with_capacity(files.len());
+        for file in files {
+            let mut file_ids = Vec::with_capacity(file.scenes.len());
+            for scene in &file.scenes {
+                let Some((name, _, _)) = &scene.header else {
+                    file_ids.push(None);
+                    continue;
+                };
+                if let Some(first) = first_spans.get(&name.name) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0101,
+                            name.span,
+                            format!("scene `{}` is declared twice", name.name),
+                        )
+                        .with_label(*first, "first declared here")
+                        .with_help("rename one of the scenes"),
+                    );
+                    file_ids.push(None);
+                    continue;
+                }
+                first_spans.insert(name.name.clone(), name.span);
+                let id = SceneId(self.scene_ids.len() as u32);
+                self.scene_ids.insert(name.name.clone(), id);
+                file_ids.push(Some(id));
+            }
+            ids.push(file_ids);
+        }
+        ids
+    }
+
+    fn suggest_scene(&self, name: &str) -> String {
+        match did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => "declare the scene with `== name`".into(),
+        }
+    }
+}
+
+/// Stories with more scene lines than this lower their scenes on two threads.
+const PARALLEL_LINES: usize = 20_000;
+
+/// One scene to parse and, when it got an id, lower.
+type WorkItem = (usize, usize, Option<SceneId>);
+
+/// What lowering a run of scenes produced.
+struct LoweredScenes {
+    scenes: Vec<Scene>,
+    diagnostics: Vec<Diagnostic>,
+    var_reads: Vec<bool>,
+    choice_count: u32,
+    seq_count: u32,
+    unknown_divert: bool,
+}
+
+fn lower_scenes(
+    names: &Names,
+    files: &[Outline],
+    sources: &SourceMap,
+    items: &[WorkItem],
+) -> LoweredScenes {
+    let mut lowering = Lowering::new(names);
+    let mut scenes = Vec::with_capacity(items.len());
+    for &(file, index, id) in items {
+        let outline = &files[file];
+        let (tree, found) = outline.parse_scene(&sources.get(outline.file).text, index);
+        lowering.diagnostics.extend(found);
+        if let (Some(tree), Some(_)) = (tree, id) {
+            scenes.push(lowering.scene(&tree));
+        }
+    }
+    LoweredScenes {
+        scenes,
+        diagnostics: lowering.diagnostics,
+        var_reads: lowering.var_reads,
+        choice_count: lowering.choice_count,
+        seq_count: lowering.seq_count,
+        unknown_divert: lowering.unknown_divert,
+    }
+}
+
+/// Shifts a later run's choice and sequence ids past an earlier run's.
+fn renumber(scenes: &mut [Scene], choices: u32, seqs: u32) {
+    fn parts(text: &mut [Part], seqs: u32) {
+        for part in text {
+            match part {
+                Part::Literal(_) | Part::Value(_) => {}
+                Part::Conditional {
+                    then, otherwise, ..
+                } => {
+                    parts(then, seqs);
+                    parts(otherwise, seqs);
+                }
+                Part::Alternatives { seq, options, .. } => {
+                    seq.0 += seqs;
+                    for option in options {
+                        parts(option, seqs);
+                    }
+                }
+            }
+        }
+    }
+    for scene in scenes {
+        for op in &mut scene.ops {
+            match op {
+                Op::Text { text, .. } => parts(text, seqs),
+                Op::Choices { choices: block, .. } => {
+                    for choice in block {
+                        choice.id.0 += choices;
+                        if let Some(text) = &mut choice.text {
+                            parts(text, seqs);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Builds the story; also says whether every divert named a scene.
+fn build(
+    files: &[Outline],
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Option<Story>, bool) {
+    let Some(entry) = files.first() else {
+        return (None, true);
+    };
+    let mut title = None;
+    let mut author = None;
+    let mut start = None;
+    let mut about = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        for header in &file.prologue.headers {
+            if index > 0 {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0007, header.span, "a header in an included file")
+                        .with_help("headers belong in the story's entry file; remove this one, or make this file an entry file that is not included"),
+                );
+                continue;
+            }
+            match header.key {
+                HeaderKey::Title => title = Some(header.value.clone()),
+                HeaderKey::Author => author = Some(header.value.clone()),
+                HeaderKey::Start => start = Some(header),
+                HeaderKey::About => about.push(header.value.clone()),
+            }
+        }
+    }
+    let title = title.unwrap_or_else(|| {
+        sources
+            .get(entry.file)
+            .path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+
+    let mut names = Names::default();
+    names.declare_enums(files, diagnostics);
+    names.declare_values(files, diagnostics);
+    let ids = names.declare_scenes(files, diagnostics);
+
+    let start = match start {
+        Some(header) => match names.scene_ids.get(&header.value) {
+            Some(id) => Some(*id),
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0302,
+                        header.value_span,
+                        format!("`start:` names `{}`, which is not a scene", header.value),
+                    )
+                    .with_help(names.suggest_scene(&header.value)),
+                );
+                None
+            }
+        },
+        None => match ids.first().and_then(|first| first.first()) {
+            Some(id) => *id,
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0302,
+                        Span::new(entry.file, 0, 0),
+                        "the story has no scene to start from",
+                    )
+                    .with_help(
+                        "add a scene (`== name`) to the entry file, or name one with `start:`",
+                    ),
+                );
+                None
+            }
+        },
+    };
+    names.fallback_scene = start.unwrap_or(SceneId(0));
+
+    let items: Vec<WorkItem> = ids
+        .iter()
+        .enumerate()
+        .flat_map(|(file, scenes)| {
+            scenes
+                .iter()
+                .enumerate()
+                .map(move |(index, id)| (file, index, *id))
+        })
+        .collect();
+    let total_lines: usize = files
+        .iter()
+        .flat_map(|f| &f.scenes)
+        .map(|s| s.line_count)
+        .sum();
+    let runs = if total_lines >= PARALLEL_LINES && items.len() >= 2 {
+        let (first, second) = items.split_at(items.len() / 2);
+        let names = &names;
+        std::thread::scope(|scope| {
+            let later = scope.spawn(move || lower_scenes(names, files, sources, second));
+            let earlier = lower_scenes(names, files, sources, first);
+            match later.join() {
+                Ok(later) => vec![earlier, later],
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    } else {
+        vec![lower_scenes(&names, files, sources, &items)]
+    };
+
+    let mut scenes = Vec::with_capacity(names.scene_ids.len());
+    let mut var_reads = vec![false; names.vars.len()];
+    let (mut choice_count, mut seq_count) = (0, 0);
+    let mut diverts_resolved = true;
+    for mut run in runs {
+        diverts_resolved &= !run.unknown_divert;
+        renumber(&mut run.scenes, choice_count, seq_count);
+        choice_count += run.choice_count;
+        seq_count += run.seq_count;
+        scenes.append(&mut run.scenes);
+        diagnostics.append(&mut run.diagnostics);
+        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
+            *read |= run_read;
+        }
+    }
+    let tests = lower_tests(&names, files, sources, &scenes, diagnostics);
+    for (var, read) in names.vars.iter().zip(&var_reads) {
+        if !read {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::W0002,
+                    var.span,
+                    format!("variable `{}` is never read", var.name),
+                )
+                .with_help("use it in a condition or text, or remove it"),
+            );
+        }
+    }
+    let story = start.map(|start| Story {
+        title,
+        author,
+        about,
+        start,
+        scenes,
+        vars: names.vars,
+        enums: names.enums,
+        choice_count,
+        seq_count,
+        tests,
+        sources: Arc::default(),
+    });
+    (story, diverts_resolved)
+}
+
+/// Parses and lowers every file's test blocks. Reads of variables in tests
+/// do not count as uses (a variable only a test reads is still unused).
+fn lower_tests(
+    names: &Names,
+    files: &[Outline],
+    sources: &SourceMap,
+    scenes: &[Scene],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<Test> {
+    let mut lowering = Lowering::new(names);
+    let mut tests = Vec::new();
+    for outline in files {
+        let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
+        diagnostics.extend(found);
+        for block in blocks {
+            if let Some(test) = lowering.test(&block, scenes) {
+                tests.push(test);
+            }
+        }
+    }
+    diagnostics.append(&mut lowering.diagnostics);
+    tests
+}
+
+struct Lowering<'n> {
+    names: &'n Names,
+    diagnostics: Vec<Diagnostic>,
+    /// Whether some divert names no scene (see `compile`).
+    unknown_divert: bool,
+    /// Whether each variable is read anywhere.
+    var_reads: Vec<bool>,
+    choice_count: u32,
+    seq_count: u32,
+}
+
+impl<'n> Lowering<'n> {
+    fn new(names: &'n Names) -> Self {
+        Lowering {
+            names,
+            diagnostics: Vec::new(),
+            unknown_divert: false,
+            var_reads: vec![false; names.vars.len()],
+            choice_count: 0,
+            seq_count: 0,
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn test(&mut self, block: &ast::TestBlock, scenes: &[Scene]) -> Option<Test> {
+        // An unknown `from` scene is reported, and the steps are still
+        // checked, so one run reports their errors too.
+        let start = match &block.from {
+            Some(from) => self.scene_ref(from),
+            None => Some(self.names.fallback_scene),
+        };
+        let mut steps = Vec::with_capacity(block.steps.len());
+        let mut ok = true;
+        for step in &block.steps {
+            let kind = match &step.kind {
+                ast::TestStepKind::Choose(choice) => Some(TestStepKind::Choose(choice.clone())),
+                ast::TestStepKind::Set { target, value } => {
+                    match self.assign(target, AssignOp::Set, value, step.span) {
+                        Some(Op::Assign { var, value, .. }) => {
+                            Some(TestStepKind::Set { var, value })
+                        }
+                        _ => None,
+                    }
+                }
+                ast::TestStepKind::ExpectText { fragment, present } => {
+                    Some(TestStepKind::ExpectText {
+                        fragment: fragment.clone(),
+                        present: *present,
+                    })
+                }
+                ast::TestStepKind::ExpectChoice { fragment, state } => {
+                    Some(TestStepKind::ExpectChoice {
+                        fragment: fragment.clone(),
+                        state: *state,
+                    })
+                }
+                ast::TestStepKind::ExpectEnding(ending) => {
+                    let id = self.scene_ref(ending);
+                    match id {
+                        Some(id) if scenes.get(id.index()).is_some_and(|scene| scene.is_ending) => {
+                            Some(TestStepKind::ExpectEnding(id))
+                        }
+                        Some(_) => {
+                            self.report(
+                                Diagnostic::new(
+                                    Code::E0306,
+                                    ending.span,
+                                    format!("`{}` is a scene, not an ending", ending.name),
+                                )
+                                .with_help("`expect ending` names an `== ending` scene"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                ast::TestStepKind::Expect(condition) => {
+                    self.condition(condition).map(TestStepKind::Expect)
+                }
+            };
+            match kind {
+                Some(kind) => steps.push(TestStep {
+                    kind,
+                    span: step.span,
+                }),
+                None => ok = false,
+            }
+        }
+        let start = start?;
+        ok.then(|| Test {
+            name: block.name.clone(),
+            start,
+            steps,
+            span: block.span,
+        })
+    }
+
+    /// A scene named in a test, reported when unknown.
+    fn scene_ref(&mut self, name: &ast::Ident) -> Option<SceneId> {
+        let id = self.names.scene_ids.get(&name.name).copied();
+        if id.is_none() {
+            let help = self.suggest_scene(&name.name);
+            self.report(
+                Diagnostic::new(
+                    Code::E0104,
+                    name.span,
+                    format!("unknown scene `{}`", name.name),
+                )
+                .with_help(help),
+            );
+        }
+        id
+    }
+
+    /// Resolves a written type, reporting unknown names.
     fn type_expr(&mut self, ty: &ast::TypeExpr) -> Option<Type> {
         let (ident, is_set) = match ty {
             ast::TypeExpr::Named(ident) => (ident, false),
@@ -301,11 +648,11 @@ impl<'d> Lowering<'d> {
             "int" if !is_set => return Some(Type::Int),
             "bool" if !is_set => return Some(Type::Bool),
             "text" if !is_set => return Some(Type::Text),
-            name => match self.symbols.get(name) {
+            name => match self.names.symbols.get(name) {
                 Some((Symbol::EnumType(id), _)) => *id,
                 _ => {
                     let mut candidates: Vec<&str> =
-                        self.enums.iter().map(|e| e.name.as_str()).collect();
+                        self.names.enums.iter().map(|e| e.name.as_str()).collect();
                     if !is_set {
                         candidates.extend(["int", "bool", "text"]);
                     }
@@ -322,7 +669,7 @@ impl<'d> Lowering<'d> {
             },
         };
         if is_set {
-            if self.enums[base.index()].variants.len() > 64 {
+            if self.names.enums[base.index()].variants.len() > 64 {
                 self.report(
                     Diagnostic::new(
                         Code::E0206,
@@ -373,35 +720,8 @@ impl<'d> Lowering<'d> {
         }
     }
 
-    fn declare_scenes<'f>(&mut self, files: &'f [LoadedFile]) -> Vec<&'f ast::Scene> {
-        let mut scenes: Vec<&ast::Scene> = Vec::new();
-        let mut first_spans: HashMap<&str, Span> = HashMap::new();
-        for scene in files.iter().flat_map(|file| &file.tree.scenes) {
-            if let Some(first) = first_spans.get(scene.name.name.as_str()) {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        Code::E0101,
-                        scene.name.span,
-                        format!("scene `{}` is declared twice", scene.name.name),
-                    )
-                    .with_label(*first, "first declared here")
-                    .with_help("rename one of the scenes"),
-                );
-                continue;
-            }
-            first_spans.insert(&scene.name.name, scene.name.span);
-            self.scene_ids
-                .insert(scene.name.name.clone(), SceneId(scenes.len() as u32));
-            scenes.push(scene);
-        }
-        scenes
-    }
-
     fn suggest_scene(&self, name: &str) -> String {
-        match did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => "declare the scene with `== name`".into(),
-        }
+        self.names.suggest_scene(name)
     }
 
     fn type_name(&self, ty: Type) -> String {
@@ -409,8 +729,8 @@ impl<'d> Lowering<'d> {
             Type::Int => "int".into(),
             Type::Bool => "bool".into(),
             Type::Text => "text".into(),
-            Type::Enum(id) => format!("`{}`", self.enums[id.index()].name),
-            Type::Set(id) => format!("set of `{}`", self.enums[id.index()].name),
+            Type::Enum(id) => format!("`{}`", self.names.enums[id.index()].name),
+            Type::Set(id) => format!("set of `{}`", self.names.enums[id.index()].name),
         }
     }
 
@@ -616,9 +936,10 @@ impl<'d> Lowering<'d> {
     }
 
     fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
-        match self.scene_ids.get(&divert.target.name) {
+        match self.names.scene_ids.get(&divert.target.name) {
             Some(id) => Some(*id),
             None => {
+                self.unknown_divert = true;
                 let help = self.suggest_scene(&divert.target.name);
                 self.report(
                     Diagnostic::new(
@@ -628,7 +949,7 @@ impl<'d> Lowering<'d> {
                     )
                     .with_help(help),
                 );
-                Some(self.fallback_scene)
+                Some(self.names.fallback_scene)
             }
         }
     }
@@ -640,7 +961,7 @@ impl<'d> Lowering<'d> {
         value: &ast::Expr,
         span: Span,
     ) -> Option<Op> {
-        let var = match self.symbols.get(&target.name).cloned() {
+        let var = match self.names.symbols.get(&target.name).cloned() {
             Some((Symbol::Var(id), _)) => id,
             Some((Symbol::Const(..), declared)) => {
                 self.report(
@@ -669,11 +990,13 @@ impl<'d> Lowering<'d> {
                 return None;
             }
             None => {
-                self.report(self.undeclared(target));
+                if !self.names.broken.contains(&target.name) {
+                    self.report(self.undeclared(target));
+                }
                 return None;
             }
         };
-        let var_ty = self.vars[var.index()].ty;
+        let var_ty = self.names.vars[var.index()].ty;
         let expected = match (op, var_ty) {
             (AssignOp::Set, ty) => Some(ty),
             (_, Type::Set(_)) => None,
@@ -703,7 +1026,7 @@ impl<'d> Lowering<'d> {
             );
             self.report(
                 Diagnostic::new(Code::E0201, value.span, message).with_label(
-                    self.vars[var.index()].span,
+                    self.names.vars[var.index()].span,
                     format!("`{}` is declared here", target.name),
                 ),
             );
@@ -718,8 +1041,8 @@ impl<'d> Lowering<'d> {
     }
 
     fn undeclared(&self, name: &ast::Ident) -> Diagnostic {
-        let candidates = self.symbols.keys().map(String::as_str);
-        let help = if self.scene_ids.contains_key(&name.name) {
+        let candidates = self.names.symbols.keys().map(String::as_str);
+        let help = if self.names.scene_ids.contains_key(&name.name) {
             format!(
                 "`{0}` is a scene; use `visits({0})` for how often it was entered",
                 name.name
@@ -850,7 +1173,7 @@ impl<'d> Lowering<'d> {
                 code.push(Instr::Turns);
                 Some(Type::Int)
             }
-            ExprKind::Name(name) => match self.symbols.get(name).cloned() {
+            ExprKind::Name(name) => match self.names.symbols.get(name).cloned() {
                 Some((Symbol::Const(value, ty), _)) => {
                     code.push(Instr::Push(value));
                     Some(ty)
@@ -858,7 +1181,7 @@ impl<'d> Lowering<'d> {
                 Some((Symbol::Var(id), _)) => {
                     self.var_reads[id.index()] = true;
                     code.push(Instr::Load(id));
-                    Some(self.vars[id.index()].ty)
+                    Some(self.names.vars[id.index()].ty)
                 }
                 Some((Symbol::Variant(id, index), _)) => {
                     code.push(Instr::Push(Value::Enum(index)));
@@ -880,7 +1203,9 @@ impl<'d> Lowering<'d> {
                         name: name.clone(),
                         span: expr.span,
                     };
-                    self.report(self.undeclared(&ident));
+                    if !self.names.broken.contains(name) {
+                        self.report(self.undeclared(&ident));
+                    }
                     None
                 }
             },
@@ -899,7 +1224,7 @@ impl<'d> Lowering<'d> {
                             let message = match element_type {
                                 Some(id) => format!(
                                     "a set of `{}` cannot hold a value of type {}",
-                                    self.enums[id.index()].name,
+                                    self.names.enums[id.index()].name,
                                     self.type_name(other)
                                 ),
                                 None => format!(
@@ -927,13 +1252,13 @@ impl<'d> Lowering<'d> {
                     );
                     return None;
                 };
-                if self.enums[id.index()].variants.len() > 64 {
+                if self.names.enums[id.index()].variants.len() > 64 {
                     self.report(Diagnostic::new(
                         Code::E0206,
                         expr.span,
                         format!(
                             "enum `{}` has more than 64 values, too many for a set",
-                            self.enums[id.index()].name
+                            self.names.enums[id.index()].name
                         ),
                     ));
                     return None;
@@ -1073,7 +1398,7 @@ impl<'d> Lowering<'d> {
                 );
                 return None;
             };
-            let Some(id) = self.scene_ids.get(name).copied() else {
+            let Some(id) = self.names.scene_ids.get(name).copied() else {
                 let help = self.suggest_scene(name);
                 self.report(
                     Diagnostic::new(Code::E0104, args[0].span, format!("unknown scene `{name}`"))

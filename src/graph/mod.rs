@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::ast::{AltKind, AssignOp, BinaryOp, Tag, UnaryOp};
+pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
 pub use load::normalize;
 pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
@@ -22,7 +22,7 @@ pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub struct $name(pub u32);
 
         impl $name {
@@ -70,6 +70,8 @@ pub struct Story {
     pub choice_count: u32,
     /// How many [`SeqId`]s exist.
     pub seq_count: u32,
+    /// The author's playthrough tests (`test "name":` blocks).
+    pub tests: Vec<Test>,
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
@@ -243,6 +245,41 @@ pub enum Instr {
     /// If the top is true, skip the next `n` instructions (leaving true);
     /// else pop it.
     OrElse(u32),
+}
+
+/// A playthrough test: start at a scene, then run the steps in order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Test {
+    pub name: String,
+    pub start: SceneId,
+    pub steps: Vec<TestStep>,
+    /// The `test` line.
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestStep {
+    pub kind: TestStepKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum TestStepKind {
+    /// Choose a shown choice by its 1-based number or a unique text fragment.
+    Choose(ChoiceRef),
+    /// Set a variable (before the run starts, or between choices).
+    Set { var: VarId, value: Expr },
+    /// The text since the last choice contains (or does not contain) this.
+    ExpectText { fragment: String, present: bool },
+    /// A choice whose text contains this is enabled, disabled or absent.
+    ExpectChoice {
+        fragment: String,
+        state: ChoiceExpectation,
+    },
+    /// The story has ended at this ending.
+    ExpectEnding(SceneId),
+    /// A condition over the variables holds now.
+    Expect(Expr),
 }
 
 /// A guarded edge between scenes, derived from the scenes' programs.

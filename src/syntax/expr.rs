@@ -244,6 +244,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
             operands.push(Operand { expr, depth: 1 });
             rest = after;
         } else if first == b'"' {
+            // Called for its error too: an unterminated string is E0006.
             let (after, (text, span)) = string_literal(rest)?;
             operands.push(Operand {
                 expr: Expr {

@@ -12,7 +12,8 @@ use super::expr::{expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
-    AssignOp, Choice, Decl, Divert, Expr, Guard, Header, HeaderKey, Ident, Include, Tag, TypeExpr,
+    AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
+    Ident, Include, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -307,4 +308,92 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
             source,
         },
     ))
+}
+
+/// `test-header := "test" string ("from" identifier)? ":"`
+pub fn test_header(input: Input) -> IResult<Input, (String, Option<Ident>), PError> {
+    let (rest, (name, _)) = preceded((keyword("test"), space0), string_literal).parse(input)?;
+    let (rest, from) = opt(preceded((space1, keyword("from"), space1), identifier)).parse(rest)?;
+    let (rest, _) = (space0, char(':'))
+        .parse(rest)
+        .map_err(|error| error.map(|e: PError| e.expecting("`:` or `from scene:`")))?;
+    Ok((rest, (name, from)))
+}
+
+/// `test-step := "choose" (integer | string)
+///             | "set" identifier "=" expression
+///             | "expect" ("no")? "text" string
+///             | "expect" ("no" | "disabled")? "choice" string
+///             | "expect" "ending" identifier
+///             | "expect" expression`
+pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
+    if let Ok((rest, _)) = (keyword("choose"), space1).parse(input) {
+        if let Ok((after, (text, _))) = string_literal(rest) {
+            return Ok((after, TestStepKind::Choose(ChoiceRef::Text(text))));
+        }
+        let (after, digits) = nom::character::complete::digit1(rest)
+            .map_err(|error| error.map(|e: PError| e.expecting("a choice number or \"text\"")))?;
+        let number = digits
+            .fragment()
+            .parse::<u32>()
+            .map_err(|_| nom::Err::Failure(PError::at(rest, "a choice number")))?;
+        return Ok((after, TestStepKind::Choose(ChoiceRef::Number(number))));
+    }
+    if let Ok((rest, _)) = (keyword("set"), space1).parse(input) {
+        let (rest, target) = identifier(rest)?;
+        let (rest, value) = preceded(delimited(space0, char('='), space0), expression)
+            .parse(rest)
+            .map_err(|error| error.map(|e: PError| e.expecting("`=` and a value")))?;
+        return Ok((rest, TestStepKind::Set { target, value }));
+    }
+    let (rest, _) = (keyword("expect"), space1).parse(input)?;
+    let words = |first: &'static str, second: &'static str| {
+        (keyword(first), space1, keyword(second), space1)
+    };
+    if let Ok((after, (fragment, _))) = preceded(words("no", "text"), string_literal).parse(rest) {
+        return Ok((
+            after,
+            TestStepKind::ExpectText {
+                fragment,
+                present: false,
+            },
+        ));
+    }
+    if let Ok((after, (fragment, _))) =
+        preceded((keyword("text"), space1), string_literal).parse(rest)
+    {
+        return Ok((
+            after,
+            TestStepKind::ExpectText {
+                fragment,
+                present: true,
+            },
+        ));
+    }
+    for (first, state) in [
+        ("no", ChoiceExpectation::Absent),
+        ("disabled", ChoiceExpectation::Disabled),
+    ] {
+        if let Ok((after, (fragment, _))) =
+            preceded(words(first, "choice"), string_literal).parse(rest)
+        {
+            return Ok((after, TestStepKind::ExpectChoice { fragment, state }));
+        }
+    }
+    if let Ok((after, (fragment, _))) =
+        preceded((keyword("choice"), space1), string_literal).parse(rest)
+    {
+        return Ok((
+            after,
+            TestStepKind::ExpectChoice {
+                fragment,
+                state: ChoiceExpectation::Enabled,
+            },
+        ));
+    }
+    if let Ok((after, ending)) = preceded((keyword("ending"), space1), identifier).parse(rest) {
+        return Ok((after, TestStepKind::ExpectEnding(ending)));
+    }
+    let (after, condition) = expression(rest)?;
+    Ok((after, TestStepKind::Expect(condition)))
 }

@@ -151,7 +151,16 @@ enum Kind {
     Header,
     Include,
     Declaration,
+    Test,
     Text,
+}
+
+impl Kind {
+    /// Whether a line of this kind starts a new top-level chunk (a scene or
+    /// a test), ending whatever came before it.
+    fn starts_chunk(self) -> bool {
+        matches!(self, Kind::Scene | Kind::Test)
+    }
 }
 
 fn classify(content: &str) -> Kind {
@@ -162,6 +171,11 @@ fn classify(content: &str) -> Kind {
     };
     if content.starts_with("==") {
         Kind::Scene
+    } else if starts_word("test")
+        && content.ends_with(':')
+        && content[4..].trim_start().starts_with('"')
+    {
+        Kind::Test
     } else if content.starts_with(['*', '+']) {
         Kind::Choice
     } else if content.starts_with("->") {
@@ -193,56 +207,201 @@ fn classify(content: &str) -> Kind {
     }
 }
 
-/// Parses one file's bytes. Always returns a tree (possibly partial) and
-/// every problem found.
-pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
-    let (text, mut diagnostics) = decode(file, bytes);
-    let blanked = source::blank_comments(file, &text, &mut diagnostics);
-    let lines = source::lines(file, &blanked, &mut diagnostics);
-    let (tree, found) = match split_point(&lines) {
-        // Big files are parsed in two halves on two threads, split at a
-        // scene header (scenes parse independently of each other).
-        Some(split) => std::thread::scope(|scope| {
-            let (first, second) = lines.split_at(split);
-            let second = scope.spawn(move || parse_lines(file, second));
-            let (mut tree, mut found) = parse_lines(file, first);
-            let (rest, more) = match second.join() {
-                Ok(result) => result,
-                Err(panic) => std::panic::resume_unwind(panic),
-            };
-            tree.scenes.extend(rest.scenes);
-            found.extend(more);
-            (tree, found)
-        }),
-        None => parse_lines(file, &lines),
-    };
-    diagnostics.extend(found);
-    diagnostics.sort_by_key(|d| (d.span.start, d.code));
-    (text, tree, diagnostics)
+/// One line of a file, by position (see [`Line`] for the borrowed form).
+#[derive(Debug, Clone, Copy)]
+struct LineRecord {
+    offset: u32,
+    len: u32,
+    indent: u32,
 }
 
-/// Files with more lines than this are parsed on two threads.
-const PARALLEL_LINES: usize = 20_000;
+/// A file after its first, cheap pass: decoded, comments removed, split into
+/// lines, its prologue (headers, includes, declarations) parsed, and its
+/// scenes found by their header lines but not yet parsed. Scenes are parsed
+/// one at a time with [`Outline::parse_scene`], so a story's whole syntax
+/// tree never needs to exist at once.
+#[derive(Debug)]
+pub struct Outline {
+    pub file: FileId,
+    /// Headers, includes and declarations; `scenes` is empty.
+    pub prologue: File,
+    pub scenes: Vec<SceneOutline>,
+    /// The test blocks, by their lines.
+    tests: Vec<std::ops::Range<usize>>,
+    /// Problems found so far: encoding, comments, indentation, prologue.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The comment-free text, when it differs from the file's text.
+    blanked: Option<String>,
+    lines: Vec<LineRecord>,
+}
 
-/// A scene header near the middle of a big file, if there is one.
-fn split_point(lines: &[Line]) -> Option<usize> {
-    if lines.len() < PARALLEL_LINES {
-        return None;
+/// A scene found by the first pass.
+#[derive(Debug)]
+pub struct SceneOutline {
+    /// The header's id, whether it is an ending, and its title; `None` when
+    /// the header line does not parse (parsing the scene reports why).
+    pub header: Option<(ast::Ident, bool, Option<String>)>,
+    /// The header line.
+    pub span: Span,
+    /// How many lines the scene has, header included.
+    pub line_count: usize,
+    lines: std::ops::Range<usize>,
+}
+
+impl Outline {
+    fn line<'t>(&self, text: &'t str, record: LineRecord) -> Line<'t> {
+        let start = record.offset as usize;
+        Line {
+            content: &text[start..start + record.len as usize],
+            offset: start,
+            indent: record.indent as usize,
+        }
     }
-    let middle = lines.len() / 2;
-    (middle..lines.len())
-        .find(|&index| lines[index].indent == 0 && lines[index].content.starts_with("=="))
+
+    fn text<'t>(&'t self, original: &'t str) -> &'t str {
+        self.blanked.as_deref().unwrap_or(original)
+    }
+
+    /// Parses scene `index`. `text` is the file's text, as in the source map.
+    pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let records = &self.lines[self.scenes[index].lines.clone()];
+        let lines: Vec<Line> = records.iter().map(|r| self.line(text, *r)).collect();
+        let mut parser = FileParser {
+            file: self.file,
+            lines: &lines,
+            position: 0,
+            diagnostics: Vec::new(),
+        };
+        let mut tree = parser.file();
+        (tree.scenes.pop(), parser.diagnostics)
+    }
+
+    /// Parses every test block in the file.
+    pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let mut tests = Vec::new();
+        let mut diagnostics = Vec::new();
+        for range in &self.tests {
+            let lines: Vec<Line> = self.lines[range.clone()]
+                .iter()
+                .map(|r| self.line(text, *r))
+                .collect();
+            let mut parser = FileParser {
+                file: self.file,
+                lines: &lines,
+                position: 0,
+                diagnostics: Vec::new(),
+            };
+            let tree = parser.file();
+            tests.extend(tree.tests);
+            diagnostics.extend(parser.diagnostics);
+        }
+        (tests, diagnostics)
+    }
 }
 
-fn parse_lines(file: FileId, lines: &[Line]) -> (File, Vec<Diagnostic>) {
+/// The first pass over a file: see [`Outline`]. Returns the decoded text
+/// (for the source map) and the outline.
+pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
+    let (text, mut diagnostics) = decode_owned(file, bytes);
+    let blanked = match source::blank_comments(file, &text, &mut diagnostics) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(blanked) => Some(blanked),
+    };
+    let comment_free = blanked.as_deref().unwrap_or(&text);
+    let lines = source::lines(file, comment_free, &mut diagnostics);
+    let first_scene = lines
+        .iter()
+        .position(|line| classify(line.content).starts_chunk())
+        .unwrap_or(lines.len());
     let mut parser = FileParser {
         file,
-        lines,
+        lines: &lines[..first_scene],
         position: 0,
         diagnostics: Vec::new(),
     };
-    let tree = parser.file();
-    (tree, parser.diagnostics)
+    let prologue = parser.file();
+    diagnostics.extend(parser.diagnostics);
+    let mut scenes = Vec::new();
+    let mut tests = Vec::new();
+    let mut start = first_scene;
+    while start < lines.len() {
+        let end = (start + 1..lines.len())
+            .find(|&index| classify(lines[index].content).starts_chunk())
+            .unwrap_or(lines.len());
+        let line = &lines[start];
+        if classify(line.content) == Kind::Test {
+            tests.push(start..end);
+            start = end;
+            continue;
+        }
+        let input = Input::new_extra(
+            line.content,
+            Origin {
+                file,
+                base: line.offset,
+            },
+        );
+        scenes.push(SceneOutline {
+            header: line::whole_line(input, line::scene_header).ok(),
+            span: line.span(file),
+            line_count: end - start,
+            lines: start..end,
+        });
+        start = end;
+    }
+    let lines = lines
+        .iter()
+        .map(|line| LineRecord {
+            offset: line.offset as u32,
+            len: line.content.len() as u32,
+            indent: line.indent as u32,
+        })
+        .collect();
+    let outline = Outline {
+        file,
+        prologue,
+        scenes,
+        tests,
+        diagnostics,
+        blanked,
+        lines,
+    };
+    (text, outline)
+}
+
+/// Decodes bytes it owns, without copying them when they are valid UTF-8.
+fn decode_owned(file: FileId, bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
+    let has_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if !has_bom {
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, Vec::new()),
+            Err(error) => return decode(file, error.as_bytes()),
+        }
+    }
+    decode(file, &bytes)
+}
+
+/// Parses one file's bytes whole. Always returns a tree (possibly partial)
+/// and every problem found.
+pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
+    let (text, outline) = outline(file, bytes.to_vec());
+    let mut tree = File {
+        scenes: Vec::with_capacity(outline.scenes.len()),
+        ..outline.prologue.clone()
+    };
+    let mut diagnostics = outline.diagnostics.clone();
+    for index in 0..outline.scenes.len() {
+        let (scene, found) = outline.parse_scene(&text, index);
+        tree.scenes.extend(scene);
+        diagnostics.extend(found);
+    }
+    let (tests, found) = outline.parse_tests(&text);
+    tree.tests = tests;
+    diagnostics.extend(found);
+    diagnostics.sort_by_key(|d| (d.span.start, d.code));
+    (text, tree, diagnostics)
 }
 
 struct FileParser<'a> {
@@ -281,30 +440,26 @@ impl<'a> FileParser<'a> {
     /// `prologue := (header | include | declaration)*`
     fn file(&mut self) -> File {
         let mut tree = File::default();
-        let mut seen_scene = false;
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind == Kind::Scene {
-                seen_scene = true;
                 if let Some(scene) = self.scene() {
                     tree.scenes.push(scene);
                 }
                 continue;
             }
+            if kind == Kind::Test {
+                if let Some(test) = self.test() {
+                    tree.tests.push(test);
+                }
+                continue;
+            }
             self.position += 1;
             let input = self.input(&line);
-            let misplaced = |what: &str| {
-                Diagnostic::new(
-                    Code::E0007,
-                    line.span(self.file),
-                    format!("{what} after the first scene"),
-                )
-                .with_help("move it above the first `==` scene line")
-            };
+            // Once the first scene starts, scenes take every line up to the
+            // next scene header (misplaced prologue lines included), so
+            // this loop only sees the prologue and scene headers.
             match kind {
-                Kind::Header if seen_scene => self.report(misplaced("a header")),
-                Kind::Include if seen_scene => self.report(misplaced("an include")),
-                Kind::Declaration if seen_scene => self.report(misplaced("a declaration")),
                 Kind::Header => match line::whole_line(input, line::header) {
                     Ok(header) => tree.headers.push(header),
                     Err(error) => self.error(&line, error, "in a header"),
@@ -317,10 +472,6 @@ impl<'a> FileParser<'a> {
                     Ok(decl) => tree.decls.push(decl),
                     Err(error) => self.error(&line, error, "in a declaration"),
                 },
-                _ if seen_scene => {
-                    // Only reachable for lines a scene refused (indented
-                    // content below a bad header); already reported.
-                }
                 _ => self.report(
                     Diagnostic::new(
                         Code::E0007,
@@ -376,6 +527,59 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// `test := test-header NEWLINE (INDENT test-step NEWLINE)*`
+    fn test(&mut self) -> Option<ast::TestBlock> {
+        let line = self.peek()?;
+        self.position += 1;
+        let header = line::whole_line(self.input(&line), line::test_header);
+        if line.indent > 0 {
+            self.report(
+                Diagnostic::new(
+                    Code::E0004,
+                    line.span(self.file),
+                    "a test must not be indented",
+                )
+                .with_help("start `test` at the beginning of the line"),
+            );
+        }
+        let mut steps = Vec::new();
+        while let Some(step) = self.peek() {
+            if step.indent <= line.indent || classify(step.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            match line::whole_line(self.input(&step), line::test_step) {
+                Ok(kind) => steps.push(ast::TestStep {
+                    kind,
+                    span: step.span(self.file),
+                }),
+                Err(error) => self.error(&step, error, "in a test step"),
+            }
+        }
+        while let Some(stray) = self.peek() {
+            if classify(stray.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            self.report(
+                Diagnostic::new(Code::E0007, stray.span(self.file), "a line after a test that belongs to no scene")
+                    .with_help("a test ends at the next unindented line; indent test steps, and start scenes with `==`"),
+            );
+        }
+        match header {
+            Ok((name, from)) => Some(ast::TestBlock {
+                name,
+                from,
+                steps,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a test header");
+                None
+            }
+        }
+    }
+
     fn tag(&mut self, line: &Line<'a>) -> Option<Tag> {
         match line::whole_line(self.input(line), line::tag_line) {
             Ok(tag) => Some(tag),
@@ -393,7 +597,7 @@ impl<'a> FileParser<'a> {
         let mut pending_tags: Vec<Tag> = Vec::new();
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
-            if kind == Kind::Scene || line.indent < indent {
+            if kind.starts_chunk() || line.indent < indent {
                 break;
             }
             if line.indent > indent {
@@ -408,9 +612,25 @@ impl<'a> FileParser<'a> {
                 self.skip_deeper_than(indent);
                 continue;
             }
-            if indent == 0 && matches!(kind, Kind::Header | Kind::Include | Kind::Declaration) {
-                // The file loop reports these; a scene ends here.
-                break;
+            let prologue = match kind {
+                Kind::Header => Some("a header"),
+                Kind::Include => Some("an include"),
+                Kind::Declaration => Some("a declaration"),
+                _ => None,
+            };
+            if let Some(what) = prologue {
+                // Reported and skipped: the scene goes on, so the lines
+                // after it are still parsed and checked.
+                self.position += 1;
+                self.report(
+                    Diagnostic::new(
+                        Code::E0007,
+                        line.span(self.file),
+                        format!("{what} after the first scene"),
+                    )
+                    .with_help("move it above the first `==` scene line"),
+                );
+                continue;
             }
             self.position += 1;
             let span = line.span(self.file);
@@ -486,7 +706,7 @@ impl<'a> FileParser<'a> {
                         });
                     }
                 }
-                Kind::Scene | Kind::Header | Kind::Include | Kind::Declaration => {
+                Kind::Scene | Kind::Test | Kind::Header | Kind::Include | Kind::Declaration => {
                     unreachable!("handled before the match")
                 }
             }
@@ -504,7 +724,7 @@ impl<'a> FileParser<'a> {
 
     fn skip_deeper_than(&mut self, indent: usize) {
         while let Some(line) = self.peek() {
-            if line.indent <= indent || classify(line.content) == Kind::Scene {
+            if line.indent <= indent || classify(line.content).starts_chunk() {
                 break;
             }
             self.position += 1;
@@ -516,7 +736,7 @@ impl<'a> FileParser<'a> {
         let Some(next) = self.peek() else {
             return Block::new();
         };
-        if next.indent <= indent || classify(next.content) == Kind::Scene {
+        if next.indent <= indent || classify(next.content).starts_chunk() {
             return Block::new();
         }
         if depth >= MAX_DEPTH {

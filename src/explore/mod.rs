@@ -1,0 +1,11 @@
+//! Proving a story: exhaustive search of its state space over the
+//! runtime's own semantics, and how to report what it found.
+
+mod bounds;
+mod report;
+mod search;
+mod store;
+
+pub use bounds::{Bounds, bounds};
+pub use report::{human, json};
+pub use search::{Cutoff, EndingReport, Limits, Problem, Report, Witness, explore};

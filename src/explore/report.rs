@@ -1,0 +1,279 @@
+//! Writing an exploration report for people and for machines.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+
+use super::search::{Cutoff, Report, Witness};
+use crate::graph::{Op, Story};
+
+fn numbers(witness: &Witness) -> String {
+    if witness.is_empty() {
+        return "(no choices)".into();
+    }
+    witness
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The shell command that replays a witness in the player.
+pub fn reproduce(witness: &Witness, story_path: &str) -> String {
+    let lines: String = witness.iter().map(|n| format!("{n}\\n")).collect();
+    format!("printf '{lines}' | fabula play {story_path}")
+}
+
+fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+fn scene_label(story: &Story, scene: crate::graph::SceneId) -> String {
+    let found = story.scene(scene);
+    match &found.title {
+        Some(title) => format!("{} ({title})", found.name),
+        None => found.name.clone(),
+    }
+}
+
+/// The report as text. `story_path` is how the story was named on the
+/// command line, for the commands that reproduce a problem.
+pub fn human(
+    report: &Report,
+    story: &Story,
+    story_path: &str,
+    allow_unreached_endings: bool,
+) -> String {
+    let mut out = String::new();
+    let seconds = report.elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        (report.states as f64 / seconds) as u64
+    } else {
+        0
+    };
+    let _ = writeln!(
+        out,
+        "explored `{}`: {} states, {} transitions, depth {}, in {:.2} s ({} states/s), {:.1} MB of state store",
+        story.title,
+        thousands(report.states as u64),
+        thousands(report.transitions),
+        report.depth,
+        seconds,
+        thousands(rate),
+        report.memory as f64 / 1e6
+    );
+    if report.saturated {
+        let mut bounds: Vec<String> = report
+            .bounds
+            .visits
+            .iter()
+            .enumerate()
+            .filter_map(|(scene, bound)| match bound {
+                Some(bound) if *bound > 0 => {
+                    Some(format!("visits({}) at {bound}", story.scenes[scene].name))
+                }
+                _ => None,
+            })
+            .collect();
+        if let Some(turns) = report.bounds.turns.filter(|turns| *turns > 0) {
+            bounds.push(format!("turns at {turns}"));
+        }
+        let _ = writeln!(
+            out,
+            "abstraction used: counters saturated one above the largest constant they are compared with ({}); every guard keeps its value",
+            bounds.join(", ")
+        );
+    }
+    let unbounded = report.bounds.unbounded(story);
+    if !unbounded.is_empty() {
+        let _ = writeln!(
+            out,
+            "kept exact (used other than in comparisons with constants): {}",
+            unbounded.join(", ")
+        );
+    }
+
+    let reached = report
+        .endings
+        .iter()
+        .filter(|e| e.witness.is_some())
+        .count();
+    let _ = writeln!(
+        out,
+        "\nendings: {reached} of {} reached",
+        report.endings.len()
+    );
+    for ending in &report.endings {
+        match &ending.witness {
+            Some(witness) => {
+                let _ = writeln!(
+                    out,
+                    "  reached  {}: {} arrivals; shortest ({} choices): {}",
+                    scene_label(story, ending.scene),
+                    thousands(ending.arrivals),
+                    witness.len(),
+                    numbers(witness)
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  NEVER    {}", scene_label(story, ending.scene));
+            }
+        }
+    }
+
+    for (title, soft) in [("soft-locks", true), ("runtime errors", false)] {
+        let problems: Vec<_> = report
+            .problems
+            .iter()
+            .filter(|p| p.is_soft_lock() == soft)
+            .collect();
+        if problems.is_empty() {
+            let _ = writeln!(out, "\n{title}: none");
+            continue;
+        }
+        let _ = writeln!(out, "\n{title}: {}", problems.len());
+        for problem in problems {
+            let _ = writeln!(out, "  {}", problem.error);
+            let _ = writeln!(
+                out,
+                "    hit {} time{}; shortest ({} choices): {}",
+                thousands(problem.occurrences),
+                if problem.occurrences == 1 { "" } else { "s" },
+                problem.witness.len(),
+                numbers(&problem.witness)
+            );
+            let _ = writeln!(
+                out,
+                "    reproduce: {}",
+                reproduce(&problem.witness, story_path)
+            );
+        }
+    }
+
+    if !report.unreached_scenes.is_empty() || !report.unreached_choices.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nnever reached in any reachable state: {} scenes, {} choices",
+            report.unreached_scenes.len(),
+            report.unreached_choices.len()
+        );
+        for scene in &report.unreached_scenes {
+            let location = story.locate(story.scene(*scene).span).unwrap_or_default();
+            let _ = writeln!(out, "  scene  {} {location}", scene_label(story, *scene));
+        }
+        for (scene, choice) in &report.unreached_choices {
+            let span = story.scene(*scene).ops.iter().find_map(|op| match op {
+                Op::Choices { choices, .. } => {
+                    choices.iter().find(|c| c.id == *choice).map(|c| c.span)
+                }
+                _ => None,
+            });
+            let location = span.and_then(|span| story.locate(span)).unwrap_or_default();
+            let text = span
+                .and_then(|span| {
+                    let file = story.sources.get(span.file);
+                    file.text.get(span.range()).map(str::to_string)
+                })
+                .unwrap_or_default();
+            let _ = writeln!(out, "  choice {location}  {}", text.trim());
+        }
+    }
+
+    let verdict = match report.cutoff {
+        Some(Cutoff::MaxStates(limit)) => format!(
+            "INCOMPLETE: stopped at --max-states {limit}; nothing is proved (raise the limit)"
+        ),
+        Some(Cutoff::MaxDepth(depth)) => format!(
+            "INCOMPLETE: stopped at --max-depth {depth}; nothing is proved (raise the limit)"
+        ),
+        Some(Cutoff::Random) => "INCOMPLETE: the story calls random(); the explorer follows one fixed sequence of random values instead of branching over every value, so nothing is proved".into(),
+        None if report.proved(allow_unreached_endings) => {
+            if reached == report.endings.len() {
+                "PROVED: every ending is reachable and no playthrough gets stuck".into()
+            } else {
+                "PROVED (unreached endings allowed): no playthrough gets stuck".into()
+            }
+        }
+        None => "FAILED: see above".into(),
+    };
+    let _ = writeln!(out, "\n{verdict}");
+    out
+}
+
+/// The report as one JSON object.
+pub fn json(
+    report: &Report,
+    story: &Story,
+    story_path: &str,
+    allow_unreached_endings: bool,
+) -> String {
+    let endings: Vec<_> = report
+        .endings
+        .iter()
+        .map(|ending| {
+            let scene = story.scene(ending.scene);
+            json!({
+                "id": scene.name,
+                "title": scene.title,
+                "reached": ending.witness.is_some(),
+                "arrivals": ending.arrivals,
+                "witness": ending.witness,
+            })
+        })
+        .collect();
+    let problems: Vec<_> = report
+        .problems
+        .iter()
+        .map(|problem| {
+            json!({
+                "kind": if problem.is_soft_lock() { "soft-lock" } else { "runtime-error" },
+                "message": problem.error.kind.to_string(),
+                "scene": problem.error.scene,
+                "location": problem.error.location,
+                "occurrences": problem.occurrences,
+                "witness": problem.witness,
+                "reproduce": reproduce(&problem.witness, story_path),
+            })
+        })
+        .collect();
+    let unreached_scenes: Vec<_> = report
+        .unreached_scenes
+        .iter()
+        .map(|scene| story.scene(*scene).name.clone())
+        .collect();
+    let unreached_choices: Vec<_> = report
+        .unreached_choices
+        .iter()
+        .map(|(scene, choice)| json!({"scene": story.scene(*scene).name, "choice": choice.0}))
+        .collect();
+    json!({
+        "story": story.title,
+        "proved": report.proved(allow_unreached_endings),
+        "complete": report.complete(),
+        "cutoff": report.cutoff.map(|cutoff| match cutoff {
+            Cutoff::MaxStates(limit) => json!({"max_states": limit}),
+            Cutoff::MaxDepth(limit) => json!({"max_depth": limit}),
+            Cutoff::Random => json!({"random": true}),
+        }),
+        "states": report.states,
+        "transitions": report.transitions,
+        "depth": report.depth,
+        "seconds": report.elapsed.as_secs_f64(),
+        "memory_bytes": report.memory,
+        "abstraction_used": report.saturated,
+        "unbounded_counters": report.bounds.unbounded(story),
+        "endings": endings,
+        "problems": problems,
+        "unreached_scenes": unreached_scenes,
+        "unreached_choices": unreached_choices,
+    })
+    .to_string()
+}

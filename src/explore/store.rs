@@ -1,0 +1,430 @@
+//! The explorer's state store: states normalised, encoded compactly,
+//! deduplicated in an open-addressing table, each with its parent and the
+//! choice that led to it (so any state's shortest path can be rebuilt).
+
+use super::bounds::Bounds;
+use crate::graph::{ChoiceId, SceneId, Story, Type, Value};
+use crate::runtime::State;
+
+/// Normalises and encodes states of one story.
+#[derive(Debug)]
+pub struct Encoder<'s> {
+    story: &'s Story,
+    bounds: Bounds,
+    /// Scenes whose visit count is stored (read somewhere), with its bound.
+    visit_slots: Vec<(usize, Option<u32>)>,
+    /// Once-only choices whose taken bit can matter: those in scenes that
+    /// can be entered again (on a cycle of diverts).
+    relevant_choices: Vec<ChoiceId>,
+    /// The same, as a mask over the state's bitset words.
+    relevant_mask: Vec<u64>,
+}
+
+impl<'s> Encoder<'s> {
+    pub fn new(story: &'s Story, bounds: &Bounds) -> Encoder<'s> {
+        let visit_slots = bounds
+            .visits
+            .iter()
+            .enumerate()
+            .filter(|(_, bound)| **bound != Some(0))
+            .map(|(scene, bound)| (scene, *bound))
+            .collect();
+        let cyclic = cyclic_scenes(story);
+        let mut relevant_choices = Vec::new();
+        let mut relevant_mask = vec![0u64; (story.choice_count as usize).div_ceil(64)];
+        for (index, scene) in story.scenes.iter().enumerate() {
+            if !cyclic[index] {
+                continue;
+            }
+            for op in &scene.ops {
+                if let crate::graph::Op::Choices { choices, .. } = op {
+                    for choice in choices.iter().filter(|c| !c.sticky) {
+                        relevant_choices.push(choice.id);
+                        if let Some(word) = relevant_mask.get_mut(choice.id.index() / 64) {
+                            *word |= 1 << (choice.id.index() % 64);
+                        }
+                    }
+                }
+            }
+        }
+        Encoder {
+            story,
+            bounds: bounds.clone(),
+            visit_slots,
+            relevant_choices,
+            relevant_mask,
+        }
+    }
+
+    /// Applies the abstraction in place. Returns whether a counter was cut
+    /// down to a bound above zero (the abstraction was needed).
+    pub fn normalise(&self, state: &mut State) -> bool {
+        let mut saturated = false;
+        for (visits, bound) in state.visits.iter_mut().zip(&self.bounds.visits) {
+            if let Some(bound) = *bound
+                && *visits > bound
+            {
+                saturated |= bound > 0;
+                *visits = bound;
+            }
+        }
+        if let Some(bound) = self.bounds.turns
+            && state.turns > bound
+        {
+            saturated |= bound > 0;
+            state.turns = bound;
+        }
+        // Alternatives counters and the generator only change text:
+        // `random()` in conditions is branched over, not drawn.
+        state.seqs.iter_mut().for_each(|count| *count = 0);
+        state.rng = 0;
+        for (word, mask) in state.taken.iter_mut().zip(&self.relevant_mask) {
+            *word &= mask;
+        }
+        saturated
+    }
+
+    /// Appends a normalised state's encoding to `out`.
+    pub fn encode(&self, state: &State, out: &mut Vec<u8>) {
+        varint(out, u64::from(state.scene.0));
+        varint(out, u64::from(state.pc));
+        for value in &state.vars {
+            match value {
+                Value::Int(number) => varint(out, zigzag(*number)),
+                Value::Bool(flag) => out.push(u8::from(*flag)),
+                Value::Enum(variant) => varint(out, u64::from(*variant)),
+                Value::Set(bits) => varint(out, *bits),
+                Value::Text(text) => {
+                    varint(out, text.len() as u64);
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+        for (scene, _) in &self.visit_slots {
+            varint(
+                out,
+                u64::from(state.visits.get(*scene).copied().unwrap_or(0)),
+            );
+        }
+        let mut byte = 0u8;
+        for (index, choice) in self.relevant_choices.iter().enumerate() {
+            if state.is_taken(*choice) {
+                byte |= 1 << (index % 8);
+            }
+            if index % 8 == 7 {
+                out.push(byte);
+                byte = 0;
+            }
+        }
+        if self.relevant_choices.len() % 8 != 0 {
+            out.push(byte);
+        }
+        if self.bounds.turns != Some(0) {
+            varint(out, u64::from(state.turns));
+        }
+    }
+
+    /// Rebuilds a state from its encoding.
+    pub fn decode(&self, mut bytes: &[u8]) -> State {
+        let mut state = State::new(self.story, 0);
+        state.visits.iter_mut().for_each(|count| *count = 0);
+        state.scene = SceneId(read_varint(&mut bytes) as u32);
+        state.pc = read_varint(&mut bytes) as u32;
+        for (value, var) in state.vars.iter_mut().zip(&self.story.vars) {
+            *value = match var.ty {
+                Type::Int => Value::Int(unzigzag(read_varint(&mut bytes))),
+                Type::Bool => {
+                    let (flag, rest) = bytes.split_first().unwrap_or((&0, &[]));
+                    bytes = rest;
+                    Value::Bool(*flag != 0)
+                }
+                Type::Enum(_) => Value::Enum(read_varint(&mut bytes) as u32),
+                Type::Set(_) => Value::Set(read_varint(&mut bytes)),
+                Type::Text => {
+                    let len = (read_varint(&mut bytes) as usize).min(bytes.len());
+                    let (text, rest) = bytes.split_at(len);
+                    bytes = rest;
+                    Value::Text(String::from_utf8_lossy(text).into())
+                }
+            };
+        }
+        for (scene, _) in &self.visit_slots {
+            let count = read_varint(&mut bytes) as u32;
+            if let Some(slot) = state.visits.get_mut(*scene) {
+                *slot = count;
+            }
+        }
+        for chunk_start in (0..self.relevant_choices.len()).step_by(8) {
+            let (byte, rest) = bytes.split_first().unwrap_or((&0, &[]));
+            bytes = rest;
+            for bit in 0..8 {
+                if byte & (1 << bit) != 0
+                    && let Some(choice) = self.relevant_choices.get(chunk_start + bit)
+                    && let Some(word) = state.taken.get_mut(choice.index() / 64)
+                {
+                    *word |= 1 << (choice.index() % 64);
+                }
+            }
+        }
+        if self.bounds.turns != Some(0) {
+            state.turns = read_varint(&mut bytes) as u32;
+        }
+        state
+    }
+}
+
+fn zigzag(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+fn unzigzag(value: u64) -> i64 {
+    ((value >> 1) as i64) ^ -((value & 1) as i64)
+}
+
+fn varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+fn read_varint(bytes: &mut &[u8]) -> u64 {
+    let mut value = 0u64;
+    let mut shift = 0;
+    while let Some((&byte, rest)) = bytes.split_first() {
+        *bytes = rest;
+        if shift < 64 {
+            value |= u64::from(byte & 0x7f) << shift;
+        }
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    value
+}
+
+/// Scenes on a cycle of diverts (including a divert to themselves), by
+/// Tarjan's algorithm with an explicit stack.
+fn cyclic_scenes(story: &Story) -> Vec<bool> {
+    let count = story.scenes.len();
+    let mut successors: Vec<Vec<usize>> = vec![Vec::new(); count];
+    let mut cyclic = vec![false; count];
+    for edge in story.edges() {
+        successors[edge.from.index()].push(edge.to.index());
+        if edge.from == edge.to {
+            cyclic[edge.from.index()] = true;
+        }
+    }
+    const UNSEEN: usize = usize::MAX;
+    let mut index_of = vec![UNSEEN; count];
+    let mut low = vec![0; count];
+    let mut on_stack = vec![false; count];
+    let mut stack = Vec::new();
+    let mut next_index = 0;
+    for root in 0..count {
+        if index_of[root] != UNSEEN {
+            continue;
+        }
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut child)) = work.last_mut() {
+            if *child == 0 && index_of[node] == UNSEEN {
+                index_of[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&next) = successors[node].get(*child) {
+                *child += 1;
+                if index_of[next] == UNSEEN {
+                    work.push((next, 0));
+                } else if on_stack[next] {
+                    low[node] = low[node].min(index_of[next]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index_of[node] {
+                let mut members = Vec::new();
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    members.push(member);
+                    if member == node {
+                        break;
+                    }
+                }
+                if members.len() > 1 {
+                    for member in members {
+                        cyclic[member] = true;
+                    }
+                }
+            }
+        }
+    }
+    cyclic
+}
+
+/// Every state found so far, in breadth-first order.
+#[derive(Debug, Default)]
+pub struct Store {
+    bytes: Vec<u8>,
+    /// End offset of each state's encoding in `bytes`.
+    ends: Vec<u32>,
+    /// Parent state's index (`u32::MAX` for the first state).
+    parents: Vec<u32>,
+    /// The number (1-based, as shown) of the choice taken from the parent.
+    via: Vec<u16>,
+    /// Index of the first state of each depth.
+    levels: Vec<usize>,
+    /// Open addressing: 0 is empty, else a state's index plus one.
+    table: Vec<u32>,
+    scratch: Vec<u8>,
+}
+
+impl Store {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn get(&self, index: usize) -> &[u8] {
+        let start = if index == 0 {
+            0
+        } else {
+            self.ends[index - 1] as usize
+        };
+        &self.bytes[start..self.ends[index] as usize]
+    }
+
+    /// The depth (choices from the start) of state `index`.
+    pub fn depth(&self, index: usize) -> u32 {
+        (self.levels.partition_point(|&first| first <= index).max(1) - 1) as u32
+    }
+
+    pub fn max_depth(&self) -> u32 {
+        self.levels.len().saturating_sub(1) as u32
+    }
+
+    /// The shortest choice sequence to state `index`.
+    pub fn path(&self, mut index: usize) -> Vec<u32> {
+        let mut path = Vec::new();
+        while let Some(&parent) = self.parents.get(index) {
+            if parent == u32::MAX {
+                break;
+            }
+            path.push(u32::from(self.via[index]));
+            index = parent as usize;
+        }
+        path.reverse();
+        path
+    }
+
+    /// Bytes held.
+    pub fn memory(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * 4
+            + self.parents.capacity() * 4
+            + self.via.capacity() * 2
+            + self.levels.capacity() * std::mem::size_of::<usize>()
+            + self.table.capacity() * 4
+    }
+
+    /// Adds a normalised state unless it is already there. A new state is
+    /// only added when `allow_new`; returns false when one was refused.
+    pub fn insert(
+        &mut self,
+        encoder: &Encoder,
+        state: &State,
+        parent: Option<(usize, u32)>,
+        allow_new: bool,
+    ) -> bool {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        encoder.encode(state, &mut scratch);
+        let found = self.find(&scratch);
+        let result = match found {
+            Ok(_) => true,
+            Err(_) if !allow_new => false,
+            Err(slot) => {
+                let index = self.ends.len();
+                self.bytes.extend_from_slice(&scratch);
+                self.ends.push(self.bytes.len() as u32);
+                let depth = match parent {
+                    Some((parent, number)) => {
+                        self.parents.push(parent as u32);
+                        self.via.push(number.min(u32::from(u16::MAX)) as u16);
+                        self.depth(parent) + 1
+                    }
+                    None => {
+                        self.parents.push(u32::MAX);
+                        self.via.push(0);
+                        0
+                    }
+                };
+                if self.levels.len() <= depth as usize {
+                    self.levels.push(index);
+                }
+                self.table[slot] = index as u32 + 1;
+                if self.ends.len() * 2 > self.table.len() {
+                    self.grow();
+                }
+                true
+            }
+        };
+        self.scratch = scratch;
+        result
+    }
+
+    /// `Ok(index)` of an equal state, or `Err(slot)` where it would go.
+    fn find(&mut self, encoded: &[u8]) -> Result<usize, usize> {
+        if self.table.is_empty() {
+            self.table = vec![0; 1024];
+        }
+        let mask = self.table.len() - 1;
+        let mut slot = hash(encoded) as usize & mask;
+        loop {
+            match self.table[slot] {
+                0 => return Err(slot),
+                entry => {
+                    let index = entry as usize - 1;
+                    if self.get(index) == encoded {
+                        return Ok(index);
+                    }
+                }
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = self.table.len() * 2;
+        let mut table = vec![0u32; size];
+        for index in 0..self.ends.len() {
+            let mut slot = hash(self.get(index)) as usize & (size - 1);
+            while table[slot] != 0 {
+                slot = (slot + 1) & (size - 1);
+            }
+            table[slot] = index as u32 + 1;
+        }
+        self.table = table;
+    }
+}
+
+/// A fast non-cryptographic hash of a state's bytes.
+fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        h = (h.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    let mut tail = [0u8; 8];
+    tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h.rotate_left(5) ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^ (h >> 29)
+}

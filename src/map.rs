@@ -1,0 +1,328 @@
+//! The story map: the narrative graph drawn as Graphviz `dot` or Mermaid.
+//!
+//! Scenes are nodes labelled with their titles; endings are drawn
+//! distinctly; scenes no divert chain from the start reaches are marked.
+//! Each choice is an edge labelled with its (shortened) text and guard,
+//! from its scene to every scene its body can divert to; diverts outside
+//! any choice are unlabelled edges.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::graph::{Guard, Op, Part, SceneId, Story};
+
+/// An edge of the map.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct MapEdge {
+    pub from: SceneId,
+    pub to: SceneId,
+    /// The choice's text and guard, or empty for a plain divert.
+    pub label: String,
+    /// Whether the edge is a choice guarded by a condition.
+    pub guarded: bool,
+}
+
+/// Every edge of the map, deduplicated and in a stable order.
+pub fn edges(story: &Story) -> Vec<MapEdge> {
+    let mut edges = BTreeSet::new();
+    for (index, scene) in story.scenes.iter().enumerate() {
+        let from = SceneId(index as u32);
+        let mut in_choice = vec![false; scene.ops.len()];
+        for op in &scene.ops {
+            let Op::Choices { choices, .. } = op else {
+                continue;
+            };
+            for choice in choices {
+                let (label, guarded) = choice_label(story, choice);
+                for (pc, to) in diverts_from(&scene.ops, choice.target as usize) {
+                    in_choice[pc] = true;
+                    edges.insert(MapEdge {
+                        from,
+                        to,
+                        label: label.clone(),
+                        guarded,
+                    });
+                }
+            }
+        }
+        for (pc, op) in scene.ops.iter().enumerate() {
+            if let Op::Divert { target, .. } = op
+                && !in_choice[pc]
+            {
+                edges.insert(MapEdge {
+                    from,
+                    to: *target,
+                    label: String::new(),
+                    guarded: false,
+                });
+            }
+        }
+    }
+    edges.into_iter().collect()
+}
+
+/// The diverts reachable from `start` inside one scene's program without
+/// passing another choice point: following jumps and both sides of every
+/// condition. Returns each divert's position and target.
+fn diverts_from(ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
+    let mut seen = vec![false; ops.len()];
+    let mut stack = vec![start];
+    let mut found = Vec::new();
+    while let Some(pc) = stack.pop() {
+        if pc >= ops.len() || seen[pc] {
+            continue;
+        }
+        seen[pc] = true;
+        match &ops[pc] {
+            Op::Divert { target, .. } => found.push((pc, *target)),
+            Op::Jump { target } => stack.push(*target as usize),
+            Op::JumpUnless { target, .. } => {
+                stack.push(*target as usize);
+                stack.push(pc + 1);
+            }
+            Op::Choices { .. } | Op::End { .. } => {}
+            Op::Text { .. } | Op::Assign { .. } => stack.push(pc + 1),
+        }
+    }
+    found
+}
+
+fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) {
+    let mut text = match &choice.text {
+        Some(parts) => shorten(&plain(story, parts), 32),
+        None => "(fallback)".to_string(),
+    };
+    let guarded = match &choice.guard {
+        Guard::Always => false,
+        Guard::Hidden(condition) | Guard::Requires { condition, .. } => {
+            let _ = write!(
+                text,
+                " [{}]",
+                shorten(&source_of(story, condition.span), 32)
+            );
+            true
+        }
+    };
+    (text, guarded)
+}
+
+/// A text's parts as a reader of the source would recognise them.
+fn plain(story: &Story, parts: &[Part]) -> String {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.push_str(text),
+            Part::Value(expr) => {
+                let _ = write!(out, "{{{}}}", source_of(story, expr.span));
+            }
+            Part::Conditional { then, .. } => out.push_str(&plain(story, then)),
+            Part::Alternatives { options, .. } => {
+                if let Some(first) = options.first() {
+                    out.push_str(&plain(story, first));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn source_of(story: &Story, span: crate::diagnostic::Span) -> String {
+    if span.file.0 as usize >= story.sources.len() {
+        return "…".into();
+    }
+    let text = &story.sources.get(span.file).text;
+    text.get(span.range()).unwrap_or("…").trim().to_string()
+}
+
+fn shorten(text: &str, limit: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= limit {
+        return text.to_string();
+    }
+    let mut short: String = text.chars().take(limit - 1).collect();
+    short.push('…');
+    short
+}
+
+/// Which scenes a chain of diverts from the start reaches.
+pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
+    let mut reached = vec![false; story.scenes.len()];
+    let mut stack = vec![story.start];
+    while let Some(scene) = stack.pop() {
+        if std::mem::replace(&mut reached[scene.index()], true) {
+            continue;
+        }
+        stack.extend(edges.iter().filter(|e| e.from == scene).map(|e| e.to));
+    }
+    reached
+}
+
+fn node_label(story: &Story, id: SceneId) -> String {
+    let scene = story.scene(id);
+    match &scene.title {
+        Some(title) => format!("{}\n{}", title, scene.name),
+        None => scene.name.clone(),
+    }
+}
+
+/// Graphviz `dot`.
+pub fn dot(story: &Story) -> String {
+    let edges = edges(story);
+    let reached = reachable(story, &edges);
+    let quote = |text: &str| {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n");
+        format!("\"{escaped}\"")
+    };
+    let mut out = String::new();
+    let _ = writeln!(out, "digraph story {{");
+    let _ = writeln!(out, "    label={};", quote(&story.title));
+    let _ = writeln!(out, "    rankdir=LR;");
+    let _ = writeln!(
+        out,
+        "    node [shape=box, style=rounded, fontname=\"Helvetica\"];"
+    );
+    let _ = writeln!(out, "    edge [fontname=\"Helvetica\", fontsize=10];");
+    for (index, scene) in story.scenes.iter().enumerate() {
+        let id = SceneId(index as u32);
+        let mut attributes = vec![format!("label={}", quote(&node_label(story, id)))];
+        if scene.is_ending {
+            attributes.push("shape=doubleoctagon".into());
+        }
+        if id == story.start {
+            attributes.push("penwidth=2".into());
+        }
+        if !reached[index] {
+            attributes.push("style=\"rounded,dashed\"".into());
+            attributes.push("color=red".into());
+            attributes.push("xlabel=\"unreachable\"".into());
+        }
+        let _ = writeln!(
+            out,
+            "    {} [{}];",
+            quote(&scene.name),
+            attributes.join(", ")
+        );
+    }
+    for edge in &edges {
+        let mut attributes = Vec::new();
+        if !edge.label.is_empty() {
+            attributes.push(format!("label={}", quote(&edge.label)));
+        }
+        if edge.guarded {
+            attributes.push("style=dashed".into());
+        }
+        let _ = writeln!(
+            out,
+            "    {} -> {}{};",
+            quote(&story.scene(edge.from).name),
+            quote(&story.scene(edge.to).name),
+            if attributes.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", attributes.join(", "))
+            }
+        );
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Mermaid `flowchart`.
+pub fn mermaid(story: &Story) -> String {
+    let edges = edges(story);
+    let reached = reachable(story, &edges);
+    // Mermaid labels are quoted strings; quotes become entities.
+    let label = |text: &str| text.replace('"', "#quot;").replace('\n', "<br/>");
+    let mut out = String::from("flowchart LR\n");
+    for (index, scene) in story.scenes.iter().enumerate() {
+        let text = label(&node_label(story, SceneId(index as u32)));
+        let node = if scene.is_ending {
+            format!("    n{index}{{{{\"{text}\"}}}}")
+        } else {
+            format!("    n{index}[\"{text}\"]")
+        };
+        let _ = writeln!(out, "{node}");
+    }
+    for edge in &edges {
+        let arrow = if edge.guarded { "-.->" } else { "-->" };
+        if edge.label.is_empty() {
+            let _ = writeln!(out, "    n{} {arrow} n{}", edge.from.0, edge.to.0);
+        } else {
+            let _ = writeln!(
+                out,
+                "    n{} {arrow}|\"{}\"| n{}",
+                edge.from.0,
+                label(&edge.label),
+                edge.to.0
+            );
+        }
+    }
+    let _ = writeln!(out, "    classDef ending stroke-width:3px");
+    let _ = writeln!(
+        out,
+        "    classDef unreachable stroke:#c00,stroke-dasharray:4"
+    );
+    let endings: Vec<String> = story.endings().map(|id| format!("n{}", id.0)).collect();
+    if !endings.is_empty() {
+        let _ = writeln!(out, "    class {} ending", endings.join(","));
+    }
+    let unreached: Vec<String> = (0..story.scenes.len())
+        .filter(|&index| !reached[index])
+        .map(|index| format!("n{index}"))
+        .collect();
+    if !unreached.is_empty() {
+        let _ = writeln!(out, "    class {} unreachable", unreached.join(","));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn story(text: &str) -> Story {
+        let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
+        let loaded = crate::graph::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
+        loaded.story.expect("story compiles")
+    }
+
+    #[test]
+    fn choices_become_labelled_edges() {
+        let story = story(
+            "title: T\nvar a = 1\n== one: One\n* Go left -> two\n+ {a > 2} Go right\n    -> ending end\n== two\n-> ending end\n== ending end: The End\nDone.\n",
+        );
+        let found = edges(&story);
+        let labels: Vec<(&str, &str, &str, bool)> = found
+            .iter()
+            .map(|e| {
+                (
+                    story.scene(e.from).name.as_str(),
+                    story.scene(e.to).name.as_str(),
+                    e.label.as_str(),
+                    e.guarded,
+                )
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                ("one", "two", "Go left", false),
+                ("one", "end", "Go right [a > 2]", true),
+                ("two", "end", "", false),
+            ]
+        );
+        let dot = dot(&story);
+        assert!(
+            dot.contains("\"end\" [label=\"The End\\nend\", shape=doubleoctagon]"),
+            "{dot}"
+        );
+        let mermaid = mermaid(&story);
+        assert!(
+            mermaid.contains("n0 -.->|\"Go right [a > 2]\"| n2"),
+            "{mermaid}"
+        );
+    }
+}

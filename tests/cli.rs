@@ -1,0 +1,409 @@
+//! The `fabula` binary, run for real: `check` in every format, its exit
+//! codes, colour, folders and orphan files; `compile --emit ron`.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// `fabula` with the environment that changes its output removed.
+fn fabula() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fabula"));
+    command
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
+fn stderr_of(command: &mut Command) -> String {
+    String::from_utf8(command.output().unwrap().stderr).unwrap()
+}
+
+// Regression: the summary said "checked 2 storys".
+#[test]
+fn bug_summary_said_storys() {
+    let stderr = stderr_of(fabula().args([
+        "check",
+        "tests/check/clean.fab",
+        "tests/check/w0002_unused_variable.fab",
+    ]));
+    assert!(
+        stderr.contains("checked 2 stories in 2 files: 0 errors, 1 warning"),
+        "{stderr}"
+    );
+}
+
+// Regression: the JSON summary line's keys came out sorted
+// (`{"errors":…,"files":…,"type":"summary",…}`), unlike every other line,
+// which starts with "type".
+#[test]
+fn bug_json_summary_keys_were_sorted() {
+    let output = fabula()
+        .args(["check", "--format", "json", "tests/check/clean.fab"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "{\"type\":\"summary\",\"errors\":0,\"warnings\":0,\"files\":1}\n"
+    );
+}
+
+const ESCAPE: &str = "\x1b[";
+
+// Regression: `--color always` printed no colour when standard error was not
+// a terminal (piped to a pager or a file, as here): anstream's own detection
+// stripped the escapes the renderer had been asked to write.
+#[test]
+fn bug_color_always_was_stripped_when_piped() {
+    let stderr = stderr_of(fabula().args([
+        "check",
+        "--color",
+        "always",
+        "tests/check/e0104_unknown_divert.fab",
+    ]));
+    assert!(stderr.contains(ESCAPE), "{stderr}");
+}
+
+#[test]
+fn color_never_and_no_color_print_no_escapes() {
+    let never = stderr_of(fabula().args([
+        "check",
+        "--color",
+        "never",
+        "tests/check/e0104_unknown_divert.fab",
+    ]));
+    assert!(
+        never.contains("error[E0104]") && !never.contains(ESCAPE),
+        "{never}"
+    );
+    // NO_COLOR with the default `--color auto`; even CLICOLOR_FORCE, which
+    // anstream would honour, must not bring colour back.
+    let no_color = stderr_of(
+        fabula()
+            .env("NO_COLOR", "1")
+            .env("CLICOLOR_FORCE", "1")
+            .args(["check", "tests/check/e0104_unknown_divert.fab"]),
+    );
+    assert!(
+        no_color.contains("error[E0104]") && !no_color.contains(ESCAPE),
+        "{no_color}"
+    );
+}
+/// The lines `fabula check --format json ARGS` prints, parsed.
+fn json_lines(args: &[&str]) -> Vec<serde_json::Value> {
+    let output = fabula()
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
+        .collect()
+}
+
+/// A fresh scratch folder for one test, under Cargo's target directory.
+fn scratch(name: &str) -> PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}
+
+#[test]
+fn human_format_writes_to_stderr() {
+    let output = fabula()
+        .args(["check", "tests/check/e0104_unknown_divert.fab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.starts_with(
+            "error[E0104]: unknown divert target `leter`\n --> tests/check/e0104_unknown_divert.fab:4:8\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("= help: did you mean `letter`?"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("checked 1 story in 1 file: 1 error, 0 warnings\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_format_has_one_object_per_line_then_a_summary() {
+    let lines = json_lines(&[
+        "tests/check/e0201_type_mismatch.fab",
+        "tests/check/w0002_unused_variable.fab",
+    ]);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let keys: Vec<&str> = lines[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected_keys = [
+        "type",
+        "code",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "labels",
+        "help",
+    ];
+    expected_keys.sort();
+    assert_eq!(keys, expected_keys);
+    let error = &lines[0];
+    assert_eq!(error["type"], "diagnostic");
+    assert_eq!(error["code"], "E0201");
+    assert_eq!(error["severity"], "error");
+    assert_eq!(
+        error["message"],
+        "cannot apply `=` to `apparatus` (int) with a value of type bool"
+    );
+    assert_eq!(error["file"], "tests/check/e0201_type_mismatch.fab");
+    assert_eq!((&error["line"], &error["column"]), (&4.into(), &15.into()));
+    assert_eq!(
+        (&error["end_line"], &error["end_column"]),
+        (&4.into(), &19.into())
+    );
+    assert_eq!(error["help"], serde_json::Value::Null);
+    let label = &error["labels"][0];
+    assert_eq!(label["file"], "tests/check/e0201_type_mismatch.fab");
+    assert_eq!((&label["line"], &label["column"]), (&2.into(), &5.into()));
+    assert_eq!(label["message"], "`apparatus` is declared here");
+    let warning = &lines[1];
+    assert_eq!(warning["code"], "W0002");
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(
+        warning["help"],
+        "use it in a condition or text, or remove it"
+    );
+    assert_eq!(
+        lines[2],
+        serde_json::json!({"type": "summary", "errors": 1, "warnings": 1, "files": 2})
+    );
+}
+
+#[test]
+fn github_format_writes_workflow_commands() {
+    let output = fabula()
+        .args([
+            "check",
+            "--format",
+            "github",
+            "tests/check/e0104_unknown_divert.fab",
+            "tests/check/w0002_unused_variable.fab",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "::error file=tests/check/e0104_unknown_divert.fab,line=4,col=8,endLine=4,endColumn=13,title=E0104::unknown divert target `leter`%0Ahelp: did you mean `letter`?",
+            "::warning file=tests/check/w0002_unused_variable.fab,line=2,col=5,endLine=2,endColumn=14,title=W0002::variable `forgotten` is never read%0Ahelp: use it in a condition or text, or remove it",
+        ]
+    );
+}
+
+#[test]
+fn github_format_escapes_properties_and_data() {
+    let folder = scratch("github_escaping");
+    // `,` and `:` end a property; `%` must be escaped everywhere.
+    let story = folder.join("a,b:c.fab");
+    std::fs::write(
+        &story,
+        "title: T\n== start\n-> ending done\n== ending done\n100%\n{1 +}\n",
+    )
+    .unwrap();
+    let output = fabula()
+        .args(["check", "--format", "github"])
+        .arg(&story)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let file = story
+        .display()
+        .to_string()
+        .replace(',', "%2C")
+        .replace(':', "%3A");
+    assert!(
+        stdout.starts_with(&format!("::error file={file},line=6,")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("a,b:c"), "{stdout}");
+}
+
+#[test]
+fn github_actions_selects_the_github_format() {
+    let output = fabula()
+        .env("GITHUB_ACTIONS", "true")
+        .args(["check", "tests/check/e0104_unknown_divert.fab"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("::error file="), "{stdout}");
+    // An explicit format wins.
+    let lines = {
+        let output = fabula()
+            .env("GITHUB_ACTIONS", "true")
+            .args(["check", "--format", "json", "tests/check/clean.fab"])
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(lines.starts_with("{\"type\":\"summary\""), "{lines}");
+}
+
+#[test]
+fn exit_codes() {
+    let code = |args: &[&str]| fabula().args(args).output().unwrap().status.code();
+    assert_eq!(code(&["check", "tests/check/clean.fab"]), Some(0), "clean");
+    assert_eq!(
+        code(&["check", "tests/check/w0002_unused_variable.fab"]),
+        Some(0),
+        "warnings only"
+    );
+    assert_eq!(
+        code(&["check", "tests/check/e0104_unknown_divert.fab"]),
+        Some(1),
+        "errors"
+    );
+    assert_eq!(
+        code(&[
+            "check",
+            "--deny-warnings",
+            "tests/check/w0002_unused_variable.fab"
+        ]),
+        Some(1),
+        "warnings denied"
+    );
+    assert_eq!(
+        code(&["check", "--deny-warnings", "tests/check/clean.fab"]),
+        Some(0),
+        "clean, warnings denied"
+    );
+    assert_eq!(
+        code(&["check", "tests/check/no_such_story.fab"]),
+        Some(2),
+        "missing path"
+    );
+    assert_eq!(code(&["check"]), Some(2), "no path");
+    assert_eq!(
+        code(&["check", "--format", "xml", "tests/check/clean.fab"]),
+        Some(2),
+        "unknown format"
+    );
+    assert_eq!(code(&["frobnicate"]), Some(2), "unknown command");
+}
+
+#[test]
+fn folders_are_searched_and_orphan_files_warned_about() {
+    let folder = scratch("folders");
+    std::fs::create_dir_all(folder.join("deep/deeper")).unwrap();
+    std::fs::write(
+        folder.join("deep/deeper/main.fab"),
+        "title: Deep\ninclude \"act2.fab\"\n== start\n-> act2\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("deep/deeper/act2.fab"),
+        "== act2\n-> ending done\n== ending done\nDone.\n",
+    )
+    .unwrap();
+    std::fs::write(folder.join("deep/stray.fab"), "== stray\n-> stray\n").unwrap();
+    std::fs::write(folder.join("notes.txt"), "not a story").unwrap();
+    let lines = json_lines(&[folder.to_str().unwrap()]);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["code"], "W0005");
+    assert_eq!(
+        lines[0]["file"],
+        folder.join("deep/stray.fab").display().to_string()
+    );
+    assert_eq!(lines[0]["line"], 1);
+    assert_eq!(
+        lines[1],
+        serde_json::json!({"type": "summary", "errors": 0, "warnings": 1, "files": 3})
+    );
+    // A file named on the command line is checked as a story, not an orphan.
+    let lines = json_lines(&[folder.join("deep/stray.fab").to_str().unwrap()]);
+    assert!(
+        lines.iter().all(|line| line["code"] != "W0005"),
+        "{lines:?}"
+    );
+}
+
+/// Every story in `tests/check/` through the binary at once: what it reports
+/// must be exactly what the markers ask for, W0005 (which only the binary
+/// reports) included.
+#[test]
+fn whole_story_folder() {
+    let mut expected = Vec::new();
+    for fixture in crate::check::fixtures() {
+        for file in &fixture.files {
+            expected.extend(crate::check::expectations(file));
+        }
+    }
+    let found = json_lines(&[crate::check::FOLDER])
+        .into_iter()
+        .filter(|line| line["type"] == "diagnostic")
+        .map(|line| {
+            let code = fabula::diagnostic::Code::ALL
+                .iter()
+                .copied()
+                .find(|code| code.as_str() == line["code"])
+                .unwrap();
+            let file = PathBuf::from(line["file"].as_str().unwrap());
+            let number = line["line"].as_u64().unwrap() as usize;
+            ((file, number, code), line["message"].to_string())
+        })
+        .collect();
+    let differences = crate::check::compare(expected, found);
+    assert!(
+        differences.is_empty(),
+        "`fabula check tests/check` disagrees with the markers:\n{differences}"
+    );
+}
+
+#[test]
+fn compile_emits_ron_that_reads_back() {
+    let folder = scratch("compile");
+    let output_path = folder.join("graph.ron");
+    fabula()
+        .args(["compile", "--emit", "ron", "tests/check/clean.fab", "-o"])
+        .arg(&output_path)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&output_path).unwrap();
+    let story: fabula::graph::Story = ron::from_str(&text).unwrap();
+    assert_eq!(story.title, "Clean");
+    assert_eq!(story.scenes.len(), 2);
+    assert_eq!(story.vars[0].name, "apparatus");
+    assert_eq!(story.scene(story.start).name, "start");
+    // To standard output without `-o`; a story with errors writes nothing.
+    let output = fabula()
+        .args(["compile", "tests/check/clean.fab"])
+        .output()
+        .unwrap();
+    ron::from_str::<fabula::graph::Story>(std::str::from_utf8(&output.stdout).unwrap()).unwrap();
+    let output = fabula()
+        .args(["compile", "tests/check/e0104_unknown_divert.fab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+}

@@ -1,0 +1,142 @@
+//! `tests/explore/`: stories whose state spaces are known, with the
+//! explorer's expected findings on a `// explore:` line, checked exactly.
+//!
+//! Keys: `states`, `transitions` (counts), `reached` and `unreached`
+//! (comma-separated ending ids), `soft_locks` and `errors` (counts),
+//! `abstraction` and `proved` (yes/no), `witness.ENDING` (the shortest
+//! choice numbers to that ending).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use fabula::explore::{Limits, explore};
+
+fn expectations(text: &str) -> BTreeMap<String, String> {
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix("// explore:"))
+        .expect("a `// explore:` line");
+    line.split_whitespace()
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').expect("key=value");
+            (key.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+fn names(list: &str) -> Vec<String> {
+    list.split(',')
+        .filter(|name| !name.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn known_state_spaces() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore");
+    let mut stories: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
+        .collect();
+    stories.sort();
+    assert!(stories.len() >= 5);
+    for path in stories {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let expected = expectations(&text);
+        let loaded = fabula::graph::compile_files(&path).unwrap();
+        let story = loaded
+            .story
+            .unwrap_or_else(|| panic!("{}: {:#?}", path.display(), loaded.diagnostics));
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let name = |id| story.scene(id).name.clone();
+        let mut found = BTreeMap::new();
+        found.insert("states".to_string(), report.states.to_string());
+        found.insert("transitions".to_string(), report.transitions.to_string());
+        let reached: Vec<String> = report
+            .endings
+            .iter()
+            .filter(|e| e.witness.is_some())
+            .map(|e| name(e.scene))
+            .collect();
+        let unreached: Vec<String> = report
+            .endings
+            .iter()
+            .filter(|e| e.witness.is_none())
+            .map(|e| name(e.scene))
+            .collect();
+        found.insert("reached".to_string(), reached.join(","));
+        found.insert("unreached".to_string(), unreached.join(","));
+        let soft = report.problems.iter().filter(|p| p.is_soft_lock()).count();
+        found.insert("soft_locks".to_string(), soft.to_string());
+        found.insert(
+            "errors".to_string(),
+            (report.problems.len() - soft).to_string(),
+        );
+        let yes_no = |flag: bool| if flag { "yes" } else { "no" }.to_string();
+        found.insert("abstraction".to_string(), yes_no(report.saturated));
+        found.insert("proved".to_string(), yes_no(report.proved(false)));
+        for ending in &report.endings {
+            if let Some(witness) = &ending.witness {
+                let numbers: Vec<String> = witness.iter().map(u32::to_string).collect();
+                found.insert(format!("witness.{}", name(ending.scene)), numbers.join(","));
+            }
+        }
+        for (key, value) in &expected {
+            let actual = found.get(key).map(String::as_str).unwrap_or("<none>");
+            let (value, actual) = if key == "reached" || key == "unreached" {
+                (names(value).join(","), names(actual).join(","))
+            } else {
+                (value.clone(), actual.to_string())
+            };
+            assert_eq!(actual, value, "{}: `{key}`", path.display());
+        }
+    }
+}
+
+/// Limits make the result incomplete, never a proof.
+#[test]
+fn limits_are_reported_as_incomplete() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore/flags.fab");
+    let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+    let capped = explore(
+        &story,
+        Limits {
+            max_states: Some(3),
+            max_depth: None,
+        },
+        &mut |_| {},
+    );
+    assert_eq!(capped.states, 3);
+    assert!(!capped.complete());
+    assert!(!capped.proved(true));
+    let shallow = explore(
+        &story,
+        Limits {
+            max_states: None,
+            max_depth: Some(1),
+        },
+        &mut |_| {},
+    );
+    assert!(!shallow.complete());
+    assert!(!shallow.proved(true));
+}
+
+/// The bundled story is proved: every ending reachable, nothing stuck.
+#[test]
+fn the_bundled_story_is_proved() {
+    let loaded = fabula::bundled::load();
+    let story = loaded.story.expect("the bundled story compiles");
+    let report = explore(&story, Limits::default(), &mut |_| {});
+    assert!(report.complete(), "incomplete: {:?}", report.cutoff);
+    if let Some(problem) = report.problems.first() {
+        panic!("{} (witness {:?})", problem.error, problem.witness);
+    }
+    for ending in &report.endings {
+        assert!(
+            ending.witness.is_some(),
+            "ending `{}` is never reached",
+            story.scene(ending.scene).name
+        );
+    }
+}

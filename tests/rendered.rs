@@ -1,0 +1,108 @@
+//! Snapshots of the human-readable diagnostics, as authors read them.
+//!
+//! Each renders every diagnostic of one story from `tests/check/` (plain,
+//! no colour). The `.snap` files in `tests/snapshots/` are committed; run
+//! `INSTA_UPDATE=always cargo test` to rewrite them after a deliberate
+//! change, and read the diff. With `CI=true` a mismatch fails.
+
+use std::path::Path;
+
+use fabula::diagnostic::Code;
+use fabula::graph::compile_files;
+use fabula::render::human;
+
+/// Every diagnostic of the story at `entry`, rendered, one after another.
+fn rendered(entry: &str) -> String {
+    let loaded = compile_files(Path::new(entry)).unwrap();
+    assert!(!loaded.diagnostics.is_empty(), "{entry} checks clean");
+    loaded
+        .diagnostics
+        .iter()
+        .map(|diagnostic| human(diagnostic, &loaded.sources, false))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+// Regression: the E0402 cycle error labelled every include on the way to the
+// cycle (main.fab's `include "a.fab"`) as part of it, not just the cycle's own.
+#[test]
+fn bug_include_cycle_labelled_includes_outside_the_cycle() {
+    let loaded = compile_files(Path::new("tests/check/include_cycle/main.fab")).unwrap();
+    let cycle = loaded
+        .diagnostics
+        .iter()
+        .find(|diagnostic| diagnostic.code == Code::E0402)
+        .expect("an include cycle");
+    let labelled: Vec<_> = cycle
+        .labels
+        .iter()
+        .map(|label| loaded.sources.get(label.span.file).path.clone())
+        .collect();
+    assert_eq!(
+        labelled,
+        [Path::new("tests/check/include_cycle/a.fab")],
+        "only a.fab's include of b.fab is on the cycle"
+    );
+}
+
+#[test]
+fn syntax_error() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_syntax_error.fab"));
+}
+
+#[test]
+fn unknown_divert_with_did_you_mean() {
+    insta::assert_snapshot!(rendered("tests/check/e0104_unknown_divert.fab"));
+}
+
+#[test]
+fn type_mismatch_with_secondary_label() {
+    insta::assert_snapshot!(rendered("tests/check/e0201_type_mismatch.fab"));
+}
+
+#[test]
+fn assignment_to_constant() {
+    insta::assert_snapshot!(rendered("tests/check/e0202_assignment_to_constant.fab"));
+}
+
+#[test]
+fn label_in_another_file() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/duplicate_scene_across_files/main.fab"
+    ));
+}
+
+#[test]
+fn warning_unreachable_line() {
+    insta::assert_snapshot!(rendered("tests/check/w0003_unreachable_line.fab"));
+}
+
+#[test]
+fn dead_end() {
+    insta::assert_snapshot!(rendered("tests/check/e0301_dead_end.fab"));
+}
+
+#[test]
+fn unreachable_scene() {
+    insta::assert_snapshot!(rendered("tests/check/e0304_unreachable_scene.fab"));
+}
+
+#[test]
+fn include_cycle() {
+    insta::assert_snapshot!(rendered("tests/check/include_cycle/main.fab"));
+}
+
+#[test]
+fn invalid_utf8() {
+    insta::assert_snapshot!(rendered("tests/check/e0001_invalid_utf8.fab"));
+}
+
+#[test]
+fn tabs_mixed_with_spaces() {
+    insta::assert_snapshot!(rendered("tests/check/e0003_tabs_mixed_with_spaces.fab"));
+}
+
+#[test]
+fn unterminated_markup() {
+    insta::assert_snapshot!(rendered("tests/check/e0006_unterminated_markup.fab"));
+}

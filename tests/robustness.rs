@@ -1,0 +1,322 @@
+//! The checker never panics and never overflows its stack: arbitrary bytes
+//! and mangled stories end in diagnostics or a story, and absurdly deep
+//! nesting is a located E0005 error.
+
+use std::path::Path;
+
+use proptest::prelude::*;
+use proptest::sample::Index;
+
+use fabula::diagnostic::{Code, Severity};
+use fabula::graph::{LoadedStory, compile};
+use fabula::render;
+
+/// Compiles `bytes` as the one-file story `story.fab`, from memory; any
+/// include names a missing file.
+fn check_bytes(bytes: &[u8]) -> LoadedStory {
+    let mut read = |path: &Path| {
+        if path == Path::new("story.fab") {
+            Ok(bytes.to_vec())
+        } else {
+            Err(std::io::ErrorKind::NotFound.into())
+        }
+    };
+    compile(Path::new("story.fab"), &mut read).expect("the entry file is in memory")
+}
+
+/// What holds for every input: a story exactly when there is no error,
+/// every span inside its file, and every diagnostic renders.
+fn assert_sound(loaded: &LoadedStory) {
+    let errors = loaded
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity() == Severity::Error)
+        .count();
+    assert_eq!(
+        loaded.story.is_some(),
+        errors == 0,
+        "{:?}",
+        loaded.diagnostics
+    );
+    for diagnostic in &loaded.diagnostics {
+        let spans =
+            std::iter::once(diagnostic.span).chain(diagnostic.labels.iter().map(|l| l.span));
+        for span in spans {
+            let text = &loaded.sources.get(span.file).text;
+            assert!(
+                span.start <= span.end && span.end as usize <= text.len(),
+                "{diagnostic:?} has a span outside its file of {} bytes",
+                text.len()
+            );
+        }
+        render::human(diagnostic, &loaded.sources, false);
+        render::json(diagnostic, &loaded.sources);
+        render::github(diagnostic, &loaded.sources);
+    }
+}
+
+/// Runs `work` on a thread with a 2 MiB stack, the size test threads and
+/// many programs' main threads get, so deep recursion shows as an overflow.
+fn on_small_stack<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(work)
+        .unwrap()
+        .join()
+        .expect("no panic and no stack overflow")
+}
+
+fn codes(loaded: &LoadedStory) -> Vec<Code> {
+    loaded.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Valid stories to mangle.
+const SEEDS: &[&str] = &[
+    include_str!("check/clean.fab"),
+    "title: The Telephone Call
+author: Fabula examples
+const QUORUM = 6
+var rudeness = 0
+var apparatus = 2
+enum Person { trotsky, zinoviev, kamenev }
+var allies: set of Person = {zinoviev}
+
+== gorki: Gorki, December 1922
+# year: 1922
+Lenin lies paralysed in the upstairs room. {&Snow falls.|Rain again.}
+* Telephone Krupskaya
+    ~ rudeness += 1
+    ~ allies += kamenev
+    You do not choose your words.
+    -> letter
++ {apparatus > 1} Study the file
+    if apparatus > QUORUM and trotsky in allies:
+        The file is thick.
+    elif not (rudeness == 0):
+        The file is thin.
+    else:
+        There is no file.
+* [requires count(allies) > 2: \"Too few friends.\"] Call a plenum -> letter
+* ->
+    -> ending quiet
+
+== letter: The Letter
+{rudeness > 0: Krupskaya has written to Kamenev.|The house is quiet.}
+-> ending quiet
+
+== ending quiet: A Quiet Winter
+Snow covers the park. {visits(letter)} {min(turns, 3)} {random(1, 6)}
+",
+];
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    DeleteLine(Index),
+    DuplicateLine(Index),
+    SwapLines(Index, Index),
+    Insert(Index, Index, char),
+    Truncate(Index),
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let special = prop::sample::select(vec![
+        '{', '}', '[', ']', '(', ')', '*', '+', '-', '>', '~', '#', ':', '"', '\t', ' ', '|', '\\',
+        '/', '=', '!', '&', ',', '\n', '\r', 'é', '\u{feff}',
+    ]);
+    prop_oneof![
+        any::<Index>().prop_map(Mutation::DeleteLine),
+        any::<Index>().prop_map(Mutation::DuplicateLine),
+        (any::<Index>(), any::<Index>()).prop_map(|(a, b)| Mutation::SwapLines(a, b)),
+        (any::<Index>(), any::<Index>(), special)
+            .prop_map(|(line, at, c)| Mutation::Insert(line, at, c)),
+        any::<Index>().prop_map(Mutation::Truncate),
+    ]
+}
+
+fn mutate(story: &str, mutations: &[Mutation]) -> String {
+    let mut lines: Vec<String> = story.split('\n').map(str::to_owned).collect();
+    for mutation in mutations {
+        if lines.is_empty() {
+            lines.push(String::new());
+        }
+        match mutation {
+            Mutation::DeleteLine(line) => {
+                lines.remove(line.index(lines.len()));
+            }
+            Mutation::DuplicateLine(line) => {
+                let line = line.index(lines.len());
+                lines.insert(line, lines[line].clone());
+            }
+            Mutation::SwapLines(a, b) => {
+                let (a, b) = (a.index(lines.len()), b.index(lines.len()));
+                lines.swap(a, b);
+            }
+            Mutation::Insert(line, at, c) => {
+                let count = lines.len();
+                let line = &mut lines[line.index(count)];
+                let boundaries: Vec<usize> = line
+                    .char_indices()
+                    .map(|(index, _)| index)
+                    .chain([line.len()])
+                    .collect();
+                line.insert(boundaries[at.index(boundaries.len())], *c);
+            }
+            Mutation::Truncate(at) => {
+                let mut text = lines.join("\n");
+                let mut cut = at.index(text.len() + 1);
+                while !text.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                text.truncate(cut);
+                lines = text.split('\n').map(str::to_owned).collect();
+            }
+        }
+    }
+    lines.join("\n")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        assert_sound(&check_bytes(&bytes));
+    }
+
+    #[test]
+    fn mangled_stories_never_panic(
+        seed in prop::sample::select(SEEDS),
+        mutations in prop::collection::vec(mutation(), 1..8),
+    ) {
+        assert_sound(&check_bytes(mutate(seed, &mutations).as_bytes()));
+    }
+}
+
+#[test]
+fn the_seeds_check_clean() {
+    for seed in SEEDS {
+        let loaded = check_bytes(seed.as_bytes());
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    }
+}
+
+/// A story whose start scene holds `line`, then ends.
+fn story_with(line: &str) -> String {
+    format!(
+        "title: Deep\nvar x = 1\n== start\n{line}\n{{x}}\n-> ending done\n== ending done\nDone.\n"
+    )
+}
+
+fn assert_too_deep(story: String) {
+    let loaded = on_small_stack(move || check_bytes(story.as_bytes()));
+    assert_sound(&loaded);
+    assert!(
+        codes(&loaded).contains(&Code::E0005),
+        "{:?}",
+        codes(&loaded)
+    );
+}
+
+#[test]
+fn hundred_thousand_parentheses() {
+    let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    assert_too_deep(story_with(&format!("~ x = {deep}")));
+}
+
+#[test]
+fn hundred_thousand_unclosed_parentheses_and_sets() {
+    assert_too_deep(story_with(&format!("~ x = {}", "(".repeat(100_000))));
+    assert_too_deep(story_with(&format!("~ x = count({}", "{".repeat(100_000))));
+}
+
+#[test]
+fn hundred_thousand_term_sum() {
+    let long = format!("1{}", " + 1".repeat(100_000));
+    assert_too_deep(story_with(&format!("~ x = {long}")));
+}
+
+#[test]
+fn hundred_thousand_nots() {
+    let nots = format!("{}true", "not ".repeat(100_000));
+    assert_too_deep(story_with(&format!("if {nots}:\n    Yes.")));
+}
+
+#[test]
+fn ten_thousand_nested_markup_braces() {
+    let deep = format!("{}x{}", "{&".repeat(10_000), "}".repeat(10_000));
+    assert_too_deep(story_with(&deep));
+}
+
+/// 100,000 nested blocks would need 5 GB of indentation (one more space per
+/// level); 5,000 (12 MB) is far past the limit of 256 and would overflow a
+/// 2 MiB stack if each level recursed (block, body and conditional frames
+/// take well over 400 bytes a level in a debug build).
+const BLOCK_LEVELS: usize = 5_000;
+
+#[test]
+fn five_thousand_nested_if_blocks() {
+    let levels = BLOCK_LEVELS;
+    let mut story = String::from("title: Deep\n== start\n");
+    for level in 0..levels {
+        story.push_str(&" ".repeat(level));
+        story.push_str("if true:\n");
+    }
+    story.push_str(&" ".repeat(levels));
+    story.push_str("Deep.\n-> ending done\n== ending done\nDone.\n");
+    assert_too_deep(story);
+}
+
+#[test]
+fn five_thousand_nested_choices() {
+    let levels = BLOCK_LEVELS;
+    let mut story = String::from("title: Deep\n== start\n");
+    for level in 0..levels {
+        story.push_str(&" ".repeat(level));
+        story.push_str("* Deeper\n");
+    }
+    story.push_str(&" ".repeat(levels));
+    story.push_str("-> ending done\n== ending done\nDone.\n");
+    assert_too_deep(story);
+}
+
+const PLAIN: &str = "title: Line endings\nvar x = 1\n== start\n* Go\n    {x}\n    -> ending done\n== ending done\nDone.\n";
+
+#[test]
+fn crlf_story_checks_clean() {
+    let loaded = check_bytes(PLAIN.replace('\n', "\r\n").as_bytes());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert!(loaded.story.is_some());
+}
+
+#[test]
+fn byte_order_mark_story_checks_clean() {
+    let with_bom = format!("\u{feff}{PLAIN}");
+    let loaded = check_bytes(with_bom.as_bytes());
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let both = with_bom.replace('\n', "\r\n");
+    assert!(check_bytes(both.as_bytes()).diagnostics.is_empty());
+}
+
+#[test]
+fn tabs_mixed_with_spaces_is_e0003() {
+    let mixed = PLAIN.replace("    -> ending", "\t-> ending");
+    let loaded = check_bytes(mixed.as_bytes());
+    assert!(
+        codes(&loaded).contains(&Code::E0003),
+        "{:?}",
+        codes(&loaded)
+    );
+    let (line, _) = loaded
+        .sources
+        .get(loaded.diagnostics[0].span.file)
+        .line_col(
+            loaded
+                .diagnostics
+                .iter()
+                .find(|d| d.code == Code::E0003)
+                .unwrap()
+                .span
+                .start as usize,
+        );
+    assert_eq!(line, 6);
+}
