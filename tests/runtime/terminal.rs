@@ -43,7 +43,7 @@ fn plays_on_a_pseudo_terminal() {
     let mut pty = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
     // Input is sent only once the prompt is up, so no keystroke races the
     // terminal's switch into raw mode.
-    let mut expect = |pty: &mut rexpect::session::PtySession, texts: &[&str]| {
+    let expect = |pty: &mut rexpect::session::PtySession, texts: &[&str]| {
         for text in texts {
             pty.exp_string(text).unwrap();
         }
