@@ -2,8 +2,9 @@
 //!
 //! The pipeline runs one way: [`syntax`] parses story files into an
 //! [`ast`]; [`graph`] loads a story's files, resolves every name and compiles
-//! scenes into the narrative graph; [`check`] runs whole-graph passes; the
-//! runtime plays the graph. Every stage reports problems as
+//! scenes into the narrative graph; [`check`] runs whole-graph passes;
+//! [`runtime`] plays the graph (no I/O), [`slots`] keeps saves on disk and
+//! [`repl`] is the interactive player. Every stage reports problems as
 //! [`diagnostic::Diagnostic`]s with stable codes.
 
 pub mod ast;
