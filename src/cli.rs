@@ -55,6 +55,9 @@ pub struct ExploreArgs {
     /// Succeed even if some endings are never reached.
     #[arg(long)]
     pub allow_unreached_endings: bool,
+    /// Threads to search on [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: ReportFormat,
 }
@@ -465,7 +468,10 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
         indicatif::ProgressStyle::with_template("{spinner} exploring: {pos} states ({per_sec})")
             .expect("a valid template"),
     );
-    let report = fabula::explore::explore(&story, limits, &mut |states| {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let report = fabula::explore::explore_with_threads(&story, limits, threads, &mut |states| {
         bar.set_position(states as u64)
     });
     bar.finish_and_clear();

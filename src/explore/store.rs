@@ -304,7 +304,6 @@ pub struct Store {
     levels: Vec<usize>,
     /// Open addressing: 0 is empty, else a state's index plus one.
     table: Vec<u32>,
-    scratch: Vec<u8>,
 }
 
 impl Store {
@@ -354,25 +353,21 @@ impl Store {
             + self.table.capacity() * 4
     }
 
-    /// Adds a normalised state unless it is already there. A new state is
+    /// Adds an encoded state unless it is already there. A new state is
     /// only added when `allow_new`; returns false when one was refused.
-    pub fn insert(
+    pub fn insert_encoded(
         &mut self,
-        encoder: &Encoder,
-        state: &State,
+        encoded: &[u8],
         parent: Option<(usize, u32)>,
         allow_new: bool,
     ) -> bool {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        encoder.encode(state, &mut scratch);
-        let found = self.find(&scratch);
-        let result = match found {
+        let found = self.find(encoded);
+        match found {
             Ok(_) => true,
             Err(_) if !allow_new => false,
             Err(slot) => {
                 let index = self.ends.len();
-                self.bytes.extend_from_slice(&scratch);
+                self.bytes.extend_from_slice(encoded);
                 self.ends.push(self.bytes.len() as u32);
                 let depth = match parent {
                     Some((parent, number)) => {
@@ -395,9 +390,7 @@ impl Store {
                 }
                 true
             }
-        };
-        self.scratch = scratch;
-        result
+        }
     }
 
     /// `Ok(index)` of an equal state, or `Err(slot)` where it would go.
