@@ -194,7 +194,7 @@ pub fn human(
         Some(Cutoff::MaxDepth(depth)) => format!(
             "INCOMPLETE: stopped at --max-depth {depth}; nothing is proved (raise the limit)"
         ),
-        Some(Cutoff::Random) => "INCOMPLETE: the story calls random(); the explorer follows one fixed sequence of random values instead of branching over every value, so nothing is proved".into(),
+        Some(Cutoff::Random) => "INCOMPLETE: a random() range had more than 4,096 values, or one choice more than 65,536 combinations of random values, so not every value was branched over; nothing is proved".into(),
         None if report.proved(allow_unreached_endings) => {
             if reached == report.endings.len() {
                 "PROVED: every ending is reachable and no playthrough gets stuck".into()

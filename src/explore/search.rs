@@ -59,8 +59,9 @@ impl Problem {
 pub enum Cutoff {
     MaxStates(usize),
     MaxDepth(u32),
-    /// The story calls `random()`, and the search follows only the values
-    /// one fixed generator gives instead of branching over every value.
+    /// A `random(lo, hi)` had more than 4,096 values, or one choice led to
+    /// more than 65,536 combinations of random values: those were not all
+    /// branched over.
     Random,
 }
 
@@ -150,6 +151,38 @@ struct Expansion {
     transitions: u64,
     /// Some state here still had choices when the depth limit stopped it.
     cut_by_depth: bool,
+    /// Some transition drew from a range, or made combinations, too many to
+    /// branch over.
+    random_cut: bool,
+}
+
+/// At most this many runs per choice, one per combination of random values.
+const RANDOM_BRANCHES: usize = 65_536;
+/// A `random(lo, hi)` with more values than this is not branched over.
+const RANDOM_RANGE: i64 = 4_096;
+
+/// Queues the sibling scripts of a run: for every draw the run made beyond
+/// its script, every other value of that draw's range (earlier unscripted
+/// draws at their low ends, as this run had them). Together the queued
+/// scripts cover each combination of values exactly once. Returns true when
+/// a range was too wide to branch over.
+fn branch(script: &[i64], draws: &[(i64, i64)], queue: &mut Vec<Vec<i64>>) -> bool {
+    let mut too_wide = false;
+    for position in script.len()..draws.len() {
+        let (lo, hi) = draws[position];
+        if hi.saturating_sub(lo) >= RANDOM_RANGE {
+            too_wide = true;
+            continue;
+        }
+        for value in (lo + 1..=hi).rev() {
+            let mut sibling = Vec::with_capacity(position + 1);
+            sibling.extend_from_slice(script);
+            sibling.extend(draws[script.len()..position].iter().map(|(low, _)| *low));
+            sibling.push(value);
+            queue.push(sibling);
+        }
+    }
+    too_wide
 }
 
 enum Event {
@@ -179,7 +212,9 @@ fn expand(
         saturated: false,
         transitions: 0,
         cut_by_depth: false,
+        random_cut: false,
     };
+    let uses_random = encoder.uses_random();
     let mut offers = Vec::new();
     let mut paused = encoder.blank();
     let mut next = encoder.blank();
@@ -199,43 +234,60 @@ fn expand(
             if !offer.enabled {
                 continue;
             }
-            copy_state(&mut next, &paused);
-            let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
-                Ok(()) => {
-                    if let Some(Op::Choices { choices, .. }) = story
-                        .scenes
-                        .get(paused.scene.index())
-                        .and_then(|scene| scene.ops.get(paused.pc as usize))
-                        && let Some(choice) = choices.get(offer.choice as usize)
-                        && let Some(seen) = found.chosen.get_mut(choice.id.index())
-                    {
-                        *seen = true;
-                    }
-                    settle(&mut machine, story, &mut next, &mut tracker)
-                }
-                Err(crate::runtime::ChooseError::Runtime(error)) => Outcome::Failed(error),
-                // Offered and enabled choices are always accepted.
-                Err(_) => continue,
-            };
-            found.transitions += 1;
             let number = shown as u32 + 1;
-            match outcome {
-                Outcome::Paused => {
-                    found.saturated |= encoder.normalise(&mut next);
-                    encoder.encode(&next, &mut found.bytes);
-                    found
-                        .successors
-                        .push((found.bytes.len() as u32, index as u32, number));
+            // One run per combination of the values `random()` can return
+            // on the way (just one run when the story draws nothing).
+            let mut scripts: Vec<Vec<i64>> = vec![Vec::new()];
+            let mut runs = 0usize;
+            while let Some(script) = scripts.pop() {
+                runs += 1;
+                if runs > RANDOM_BRANCHES {
+                    found.random_cut = true;
+                    break;
                 }
-                Outcome::Ended(scene) => {
-                    found
-                        .events
-                        .push((index as u32, number, Event::Ended(scene)));
+                if uses_random {
+                    machine.script_random(&script);
                 }
-                Outcome::Failed(error) => {
-                    found
-                        .events
-                        .push((index as u32, number, Event::Failed(error)));
+                copy_state(&mut next, &paused);
+                let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
+                    Ok(()) => {
+                        if let Some(Op::Choices { choices, .. }) = story
+                            .scenes
+                            .get(paused.scene.index())
+                            .and_then(|scene| scene.ops.get(paused.pc as usize))
+                            && let Some(choice) = choices.get(offer.choice as usize)
+                            && let Some(seen) = found.chosen.get_mut(choice.id.index())
+                        {
+                            *seen = true;
+                        }
+                        settle(&mut machine, story, &mut next, &mut tracker)
+                    }
+                    Err(crate::runtime::ChooseError::Runtime(error)) => Outcome::Failed(error),
+                    // Offered and enabled choices are always accepted.
+                    Err(_) => break,
+                };
+                if uses_random {
+                    found.random_cut |= branch(&script, machine.random_draws(), &mut scripts);
+                }
+                found.transitions += 1;
+                match outcome {
+                    Outcome::Paused => {
+                        found.saturated |= encoder.normalise(&mut next);
+                        encoder.encode(&next, &mut found.bytes);
+                        found
+                            .successors
+                            .push((found.bytes.len() as u32, index as u32, number));
+                    }
+                    Outcome::Ended(scene) => {
+                        found
+                            .events
+                            .push((index as u32, number, Event::Ended(scene)));
+                    }
+                    Outcome::Failed(error) => {
+                        found
+                            .events
+                            .push((index as u32, number, Event::Failed(error)));
+                    }
                 }
             }
         }
@@ -304,16 +356,32 @@ pub fn explore_with_threads(
     let mut tracker = Tracker {
         entered: vec![false; story.scenes.len()],
     };
-    let mut start = State::new(story, 0);
-    match settle(&mut machine, story, &mut start, &mut tracker) {
-        Outcome::Paused => {
-            saturated |= encoder.normalise(&mut start);
-            let mut bytes = Vec::new();
-            encoder.encode(&start, &mut bytes);
-            store.insert_encoded(&bytes, None, true);
+    let mut scripts: Vec<Vec<i64>> = vec![Vec::new()];
+    let mut runs = 0usize;
+    while let Some(script) = scripts.pop() {
+        runs += 1;
+        if runs > RANDOM_BRANCHES {
+            cutoff.get_or_insert(Cutoff::Random);
+            break;
         }
-        Outcome::Ended(scene) => note(Event::Ended(scene), Vec::new()),
-        Outcome::Failed(error) => note(Event::Failed(error), Vec::new()),
+        if encoder.uses_random() {
+            machine.script_random(&script);
+        }
+        let mut start = State::new(story, 0);
+        let outcome = settle(&mut machine, story, &mut start, &mut tracker);
+        if encoder.uses_random() && branch(&script, machine.random_draws(), &mut scripts) {
+            cutoff.get_or_insert(Cutoff::Random);
+        }
+        match outcome {
+            Outcome::Paused => {
+                saturated |= encoder.normalise(&mut start);
+                let mut bytes = Vec::new();
+                encoder.encode(&start, &mut bytes);
+                store.insert_encoded(&bytes, None, true);
+            }
+            Outcome::Ended(scene) => note(Event::Ended(scene), Vec::new()),
+            Outcome::Failed(error) => note(Event::Failed(error), Vec::new()),
+        }
     }
     for (seen, now) in entered.iter_mut().zip(&tracker.entered) {
         *seen |= now;
@@ -366,6 +434,9 @@ pub fn explore_with_threads(
             if expansion.cut_by_depth {
                 cutoff.get_or_insert(Cutoff::MaxDepth(depth));
             }
+            if expansion.random_cut {
+                cutoff.get_or_insert(Cutoff::Random);
+            }
             for (seen, now) in entered.iter_mut().zip(&expansion.entered) {
                 *seen |= now;
             }
@@ -395,9 +466,6 @@ pub fn explore_with_threads(
             break;
         }
         level_start = level_end;
-    }
-    if bounds.uses_random && cutoff.is_none() {
-        cutoff = Some(Cutoff::Random);
     }
 
     let unreached_scenes = (0..story.scenes.len())

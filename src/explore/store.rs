@@ -124,6 +124,11 @@ impl<'s> Encoder<'s> {
         }
     }
 
+    /// Whether the story calls `random()` anywhere.
+    pub fn uses_random(&self) -> bool {
+        self.bounds.uses_random
+    }
+
     /// A state to decode into (its vectors are reused).
     pub fn blank(&self) -> State {
         State::new(self.story, 0)

@@ -42,14 +42,39 @@ pub(crate) fn bit(index: u32) -> Result<u64, Fault> {
         .ok_or(Fault::Malformed("enum value out of a set's range"))
 }
 
-/// Evaluates `expr` against `state`, drawing random numbers from `rng`.
-/// `stack` is scratch space, empty on entry and on a successful exit.
+/// Scripted values for `random()`, so the explorer can branch over every
+/// value instead of drawing one: each draw takes the next scripted value
+/// (clamped into its range), or the range's low end once the script runs
+/// out, and records its range.
+#[derive(Debug, Clone, Default)]
+pub struct RandomScript {
+    pub values: Vec<i64>,
+    /// The `(lo, hi)` of each draw made, in order.
+    pub draws: Vec<(i64, i64)>,
+}
+
+impl RandomScript {
+    fn draw(&mut self, lo: i64, hi: i64) -> i64 {
+        let value = self
+            .values
+            .get(self.draws.len())
+            .map_or(lo, |value| (*value).clamp(lo, hi));
+        self.draws.push((lo, hi));
+        value
+    }
+}
+
+/// Evaluates `expr` against `state`, drawing random numbers from `rng`, or
+/// from `script` when there is one. `stack` is scratch space, empty on
+/// entry and on a successful exit.
 pub(crate) fn evaluate(
     state: &State,
     rng: &mut u64,
+    script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
     expr: &Expr,
 ) -> Result<Value, Fault> {
+    let mut script = script;
     stack.clear();
     let code = &expr.code;
     let mut pc = 0;
@@ -74,7 +99,12 @@ pub(crate) fn evaluate(
             Instr::Random => {
                 let hi = pop_int(stack)?;
                 let lo = pop_int(stack)?;
-                stack.push(Value::Int(random_between(rng, lo, hi)?));
+                let value = match script.as_deref_mut() {
+                    Some(_) if lo > hi => return Err(Fault::RandomRange { lo, hi }),
+                    Some(script) => script.draw(lo, hi),
+                    None => random_between(rng, lo, hi)?,
+                };
+                stack.push(Value::Int(value));
             }
             Instr::Count => match stack.pop() {
                 Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
@@ -141,10 +171,11 @@ pub(crate) fn evaluate(
 pub(crate) fn evaluate_bool(
     state: &State,
     rng: &mut u64,
+    script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
     expr: &Expr,
 ) -> Result<bool, Fault> {
-    match evaluate(state, rng, stack, expr)? {
+    match evaluate(state, rng, script, stack, expr)? {
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
     }

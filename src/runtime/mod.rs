@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{AltKind, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
+pub use eval::RandomScript;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
@@ -267,11 +268,31 @@ pub struct Machine {
     stack: Vec<Value>,
     offers: Vec<Offer>,
     text: String,
+    /// When set, `random()` outside guards and choice texts takes scripted
+    /// values instead of drawing (see [`Machine::script_random`]).
+    script: Option<RandomScript>,
 }
 
 impl Machine {
     pub fn new() -> Machine {
         Machine::default()
+    }
+
+    /// From now on, `random()` in lines, logic and conditions returns
+    /// `values` in order (each clamped into its range; the low end once they
+    /// run out) instead of drawing from the generator, and records each
+    /// draw's range. Guards and choice texts stay pure. For the explorer,
+    /// which branches over every value.
+    pub fn script_random(&mut self, values: &[i64]) {
+        let script = self.script.get_or_insert_with(RandomScript::default);
+        script.values.clear();
+        script.values.extend_from_slice(values);
+        script.draws.clear();
+    }
+
+    /// The ranges of the scripted draws made since [`Machine::script_random`].
+    pub fn random_draws(&self) -> &[(i64, i64)] {
+        self.script.as_ref().map_or(&[], |script| &script.draws)
     }
 
     /// Runs from the state's position to the next choice block that offers
@@ -330,8 +351,14 @@ impl Machine {
                 }
                 Op::JumpUnless { condition, target } => {
                     let mut rng = state.rng;
-                    let holds = evaluate_bool(state, &mut rng, &mut self.stack, condition)
-                        .map_err(|fault| locate(Some(condition.span), fault))?;
+                    let holds = evaluate_bool(
+                        state,
+                        &mut rng,
+                        self.script.as_mut(),
+                        &mut self.stack,
+                        condition,
+                    )
+                    .map_err(|fault| locate(Some(condition.span), fault))?;
                     state.rng = rng;
                     if holds {
                         state.pc += 1;
@@ -496,8 +523,11 @@ impl Machine {
         };
         let mut scratch = state.clone();
         let mut text = String::new();
-        self.render(story, &mut scratch, parts, Some(&mut text))
-            .map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
+        // Pure: a choice's text never consumes scripted random values.
+        let script = self.script.take();
+        let rendered = self.render(story, &mut scratch, parts, Some(&mut text));
+        self.script = script;
+        rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
         collapse_spaces(&mut text);
         Ok(text.trim().to_string())
     }
@@ -508,7 +538,7 @@ impl Machine {
         condition: &crate::graph::Expr,
     ) -> Result<bool, Fault> {
         let mut rng = state.rng;
-        evaluate_bool(state, &mut rng, &mut self.stack, condition)
+        evaluate_bool(state, &mut rng, None, &mut self.stack, condition)
     }
 
     fn assign(
@@ -519,7 +549,7 @@ impl Machine {
         expr: &crate::graph::Expr,
     ) -> Result<(), Fault> {
         let mut rng = state.rng;
-        let value = evaluate(state, &mut rng, &mut self.stack, expr)?;
+        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
         state.rng = rng;
         let slot = state
             .vars
@@ -555,7 +585,8 @@ impl Machine {
                 }
                 Part::Value(expr) => {
                     let mut rng = state.rng;
-                    let value = evaluate(state, &mut rng, &mut self.stack, expr)?;
+                    let value =
+                        evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
                     state.rng = rng;
                     if let Some(out) = out.as_deref_mut() {
                         display(story, &value, expr.ty, out)?;
@@ -567,7 +598,13 @@ impl Machine {
                     otherwise,
                 } => {
                     let mut rng = state.rng;
-                    let holds = evaluate_bool(state, &mut rng, &mut self.stack, condition)?;
+                    let holds = evaluate_bool(
+                        state,
+                        &mut rng,
+                        self.script.as_mut(),
+                        &mut self.stack,
+                        condition,
+                    )?;
                     state.rng = rng;
                     let branch = if holds { then } else { otherwise };
                     self.render(story, state, branch, out.as_deref_mut())?;
