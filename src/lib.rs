@@ -18,4 +18,5 @@ pub mod render;
 pub mod repl;
 pub mod runtime;
 pub mod slots;
+pub mod storytest;
 pub mod syntax;
