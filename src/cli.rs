@@ -544,10 +544,10 @@ fn test(args: &TestArgs) -> Result<u8> {
                 writeln!(out, "{}", storytest::human_test(outcome))?;
             }
             if outcomes.iter().any(|outcome| outcome.failure.is_some()) {
-                writeln!(out, "\nfailures:\n")?;
+                writeln!(out, "\nfailures:")?;
                 for outcome in &outcomes {
                     if outcome.failure.is_some() {
-                        writeln!(out, "{}", storytest::human_failure(outcome))?;
+                        write!(out, "\n{}", storytest::human_failure(outcome))?;
                     }
                 }
             }
