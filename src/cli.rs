@@ -75,6 +75,9 @@ pub struct ExploreArgs {
     /// Succeed even if some endings are never reached.
     #[arg(long)]
     pub allow_unreached_endings: bool,
+    /// Threads to search on [default: one per core].
+    #[arg(long)]
+    pub threads: Option<usize>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: ReportFormat,
 }
@@ -189,9 +192,13 @@ pub struct CompileArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {
-    /// How many scenes.
+    /// How many scenes (the checker and player benchmark's shape).
     #[arg(long, default_value_t = 10_000)]
     pub scenes: usize,
+    /// Instead: a chain of this many independent flags, whose state space
+    /// has 2^N - 1 choice points (the explorer's benchmark).
+    #[arg(long, conflicts_with = "scenes")]
+    pub flags: Option<usize>,
 }
 
 /// Runs a parsed command line and returns the process's exit code.
@@ -223,7 +230,13 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Test(args)) => test(&args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
-                .write_all(fabula::generate::story(args.scenes).as_bytes())
+                .write_all(
+                    match args.flags {
+                        Some(flags) => fabula::generate::flags(flags),
+                        None => fabula::generate::story(args.scenes),
+                    }
+                    .as_bytes(),
+                )
                 .context("writing the story")?;
             Ok(0)
         }
@@ -483,7 +496,10 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
         indicatif::ProgressStyle::with_template("{spinner} exploring: {pos} states ({per_sec})")
             .expect("a valid template"),
     );
-    let report = fabula::explore::explore(&story, limits, &mut |states| {
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let report = fabula::explore::explore_with_threads(&story, limits, threads, &mut |states| {
         bar.set_position(states as u64)
     });
     bar.finish_and_clear();

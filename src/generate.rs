@@ -54,9 +54,54 @@ pub fn story(scenes: usize) -> String {
     out
 }
 
+/// A story with `flags` independent yes/no decisions across a chain of
+/// scenes, for the explorer's benchmark: its reachable choice points number
+/// exactly `2^flags - 1` (scene `k` is reached with every combination of the
+/// `k` flags before it) and every path ends in one of two endings.
+pub fn flags(flags: usize) -> String {
+    let flags = flags.clamp(1, 40);
+    let mut out = String::from("title: Flags\nauthor: fabula gen\n\n");
+    for index in 0..flags {
+        let _ = writeln!(out, "var f{index} = false");
+    }
+    for index in 0..flags {
+        let next = if index + 1 == flags {
+            "last".to_string()
+        } else {
+            format!("s{}", index + 1)
+        };
+        let _ = writeln!(out, "\n== s{index}: Decision {index}");
+        let _ = writeln!(
+            out,
+            "* Raise flag {index}\n    ~ f{index} = true\n    -> {next}"
+        );
+        let _ = writeln!(out, "* Leave flag {index} down -> {next}");
+    }
+    let all: Vec<String> = (0..flags).map(|index| format!("f{index}")).collect();
+    let _ = writeln!(
+        out,
+        "\n== last\nif {}:\n    -> ending all\n-> ending some\n\n== ending all: All Raised\nEvery flag flies.\n\n== ending some: Some Raised\nSome flags fly.",
+        all.join(" and ")
+    );
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flag_stories_have_the_state_space_they_promise() {
+        let text = flags(6);
+        let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
+        let loaded = crate::graph::compile(std::path::Path::new("flags.fab"), &mut read).unwrap();
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let story = loaded.story.unwrap();
+        let report =
+            crate::explore::explore(&story, crate::explore::Limits::default(), &mut |_| {});
+        assert_eq!(report.states, (1 << 6) - 1);
+        assert!(report.proved(false));
+    }
 
     #[test]
     fn generated_stories_check_clean() {

@@ -2,9 +2,45 @@
 //!
 //! The pipeline runs one way: [`syntax`] parses story files into an
 //! [`ast`]; [`graph`] loads a story's files, resolves every name and compiles
-//! scenes into the narrative graph; [`check`] runs whole-graph passes; the
-//! runtime plays the graph. Every stage reports problems as
-//! [`diagnostic::Diagnostic`]s with stable codes.
+//! scenes into the narrative graph; [`check`] runs whole-graph passes;
+//! [`runtime`] plays the graph (no I/O), [`slots`] keeps saves on disk and
+//! [`repl`] is the interactive player. Every stage reports problems as
+//! [`diagnostic::Diagnostic`]s with stable codes; [`explore`] proves a story
+//! by searching every reachable state.
+//!
+//! Compiling and playing a story from memory:
+//!
+//! ```
+//! use std::path::Path;
+//! use std::sync::Arc;
+//! use fabula::runtime::{Session, Status};
+//!
+//! let text = "title: Gorki
+//! var rudeness = 0
+//! == gorki: Gorki, 1922
+//! Lenin lies paralysed.
+//! * Telephone Krupskaya
+//!     ~ rudeness += 1
+//!     -> letter
+//! * Wait -> letter
+//! == letter
+//! {rudeness > 0: Krupskaya writes to Kamenev.|The house is quiet.}
+//! -> ending winter
+//! == ending winter: Winter
+//! Snow.
+//! ";
+//! let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
+//! let loaded = fabula::graph::compile(Path::new("gorki.fab"), &mut read)?;
+//! let story = Arc::new(loaded.story.expect("no errors"));
+//!
+//! let mut game = Session::start(story, 42);
+//! assert_eq!(game.choices()[0].text, "Telephone Krupskaya");
+//! game.choose(0)?;
+//! assert!(game.transcript_text().contains("Krupskaya writes to Kamenev."));
+//! let Status::Ended(ending) = game.status() else { panic!("the story ends") };
+//! assert_eq!((ending.name.as_str(), ending.number, ending.of), ("winter", 1, 1));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod ast;
 pub mod bundled;

@@ -140,3 +140,23 @@ fn the_bundled_story_is_proved() {
         );
     }
 }
+
+/// The report does not depend on the number of threads: levels are
+/// expanded in parallel but merged in order.
+#[test]
+fn threads_do_not_change_the_report() {
+    let text = fabula::generate::flags(13);
+    let mut read = |_: &Path| Ok(text.clone().into_bytes());
+    let story = fabula::graph::compile(Path::new("flags.fab"), &mut read)
+        .unwrap()
+        .story
+        .unwrap();
+    let one = fabula::explore::explore_with_threads(&story, Limits::default(), 1, &mut |_| {});
+    let two = fabula::explore::explore_with_threads(&story, Limits::default(), 2, &mut |_| {});
+    assert_eq!(one.states, (1 << 13) - 1);
+    assert_eq!((one.states, one.transitions), (two.states, two.transitions));
+    let witnesses = |report: &fabula::explore::Report| -> Vec<_> {
+        report.endings.iter().map(|e| e.witness.clone()).collect()
+    };
+    assert_eq!(witnesses(&one), witnesses(&two));
+}

@@ -8,4 +8,6 @@ mod store;
 
 pub use bounds::{Bounds, bounds};
 pub use report::{human, json};
-pub use search::{Cutoff, EndingReport, Limits, Problem, Report, Witness, explore};
+pub use search::{
+    Cutoff, EndingReport, Limits, Problem, Report, Witness, explore, explore_with_threads,
+};

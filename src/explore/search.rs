@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::bounds::{Bounds, bounds};
-use super::store::{Encoder, Store};
+use super::store::{Encoder, Store, copy_state};
 use crate::graph::{ChoiceId, Op, SceneId, Story};
 use crate::runtime::{Machine, Output, Pause, RuntimeError, RuntimeErrorKind, State};
 
@@ -116,24 +116,148 @@ impl Output for Tracker {
     }
 }
 
-/// What happened after one choice.
+/// What happened after one choice (the state itself stays with the caller).
 enum Outcome {
-    Paused(State),
+    Paused,
     Ended(SceneId),
     Failed(RuntimeError),
 }
 
-/// Explores every reachable state of `story` (within `limits`).
-/// `progress` is called now and then with the number of states so far.
+/// Explores every reachable state of `story` (within `limits`) on as many
+/// threads as the machine has cores. `progress` is called after each
+/// breadth-first level with the number of states so far.
 pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -> Report {
-    let started = Instant::now();
-    let bounds = bounds(story);
-    let encoder = Encoder::new(story, &bounds);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    explore_with_threads(story, limits, threads, progress)
+}
+
+/// Levels smaller than this are expanded on one thread: spawning costs more
+/// than it saves.
+const PARALLEL_LEVEL: usize = 4_096;
+
+/// What expanding a run of states found, in the order a one-thread search
+/// would have found it.
+struct Expansion {
+    /// Encoded successor states, back to back.
+    bytes: Vec<u8>,
+    /// Per successor: end offset in `bytes`, parent index, choice number.
+    successors: Vec<(u32, u32, u32)>,
+    /// Endings and failures, with the parent and choice number.
+    events: Vec<(u32, u32, Event)>,
+    entered: Vec<bool>,
+    chosen: Vec<bool>,
+    saturated: bool,
+    transitions: u64,
+    /// Some state here still had choices when the depth limit stopped it.
+    cut_by_depth: bool,
+}
+
+enum Event {
+    Ended(SceneId),
+    Failed(RuntimeError),
+}
+
+/// Expands states `range` of `store`: every enabled choice of each, run to
+/// the next pause, the successor normalised and encoded.
+fn expand(
+    story: &Story,
+    encoder: &Encoder,
+    store: &Store,
+    range: std::ops::Range<usize>,
+    at_depth_limit: bool,
+) -> Expansion {
     let mut machine = Machine::new();
     let mut tracker = Tracker {
         entered: vec![false; story.scenes.len()],
     };
-    if let Some(seen) = tracker.entered.get_mut(story.start.index()) {
+    let mut found = Expansion {
+        bytes: Vec::new(),
+        successors: Vec::new(),
+        events: Vec::new(),
+        entered: Vec::new(),
+        chosen: vec![false; story.choice_count as usize],
+        saturated: false,
+        transitions: 0,
+        cut_by_depth: false,
+    };
+    let mut offers = Vec::new();
+    let mut paused = encoder.blank();
+    let mut next = encoder.blank();
+    for index in range {
+        encoder.decode_into(store.get(index), &mut paused);
+        offers.clear();
+        match machine.run(story, &mut paused, &mut tracker) {
+            Ok(Pause::Choices(shown)) => offers.extend_from_slice(shown),
+            // A stored state is always at an offering choice block.
+            Ok(Pause::Ending(_)) | Err(_) => {}
+        }
+        if at_depth_limit {
+            found.cut_by_depth |= offers.iter().any(|offer| offer.enabled);
+            continue;
+        }
+        for (shown, offer) in offers.iter().enumerate() {
+            if !offer.enabled {
+                continue;
+            }
+            copy_state(&mut next, &paused);
+            let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
+                Ok(()) => {
+                    if let Some(Op::Choices { choices, .. }) = story
+                        .scenes
+                        .get(paused.scene.index())
+                        .and_then(|scene| scene.ops.get(paused.pc as usize))
+                        && let Some(choice) = choices.get(offer.choice as usize)
+                        && let Some(seen) = found.chosen.get_mut(choice.id.index())
+                    {
+                        *seen = true;
+                    }
+                    settle(&mut machine, story, &mut next, &mut tracker)
+                }
+                Err(crate::runtime::ChooseError::Runtime(error)) => Outcome::Failed(error),
+                // Offered and enabled choices are always accepted.
+                Err(_) => continue,
+            };
+            found.transitions += 1;
+            let number = shown as u32 + 1;
+            match outcome {
+                Outcome::Paused => {
+                    found.saturated |= encoder.normalise(&mut next);
+                    encoder.encode(&next, &mut found.bytes);
+                    found
+                        .successors
+                        .push((found.bytes.len() as u32, index as u32, number));
+                }
+                Outcome::Ended(scene) => {
+                    found
+                        .events
+                        .push((index as u32, number, Event::Ended(scene)));
+                }
+                Outcome::Failed(error) => {
+                    found
+                        .events
+                        .push((index as u32, number, Event::Failed(error)));
+                }
+            }
+        }
+    }
+    found.entered = tracker.entered;
+    found
+}
+
+/// [`explore`] on a given number of threads (1 for a one-core search).
+/// The report is the same whatever the number: levels are expanded in
+/// parallel but merged in order.
+pub fn explore_with_threads(
+    story: &Story,
+    limits: Limits,
+    threads: usize,
+    progress: &mut dyn FnMut(usize),
+) -> Report {
+    let started = Instant::now();
+    let bounds = bounds(story);
+    let encoder = Encoder::new(story, &bounds);
+    let mut entered = vec![false; story.scenes.len()];
+    if let Some(seen) = entered.get_mut(story.start.index()) {
         *seen = true;
     }
     let mut store = Store::default();
@@ -151,121 +275,133 @@ pub fn explore(story: &Story, limits: Limits, progress: &mut dyn FnMut(usize)) -
     let mut cutoff = None;
     let mut transitions = 0u64;
 
-    let mut record = |outcome: Outcome,
-                      store: &mut Store,
-                      parent: Option<(usize, u32)>,
-                      saturated: &mut bool,
-                      cutoff: &mut Option<Cutoff>| {
-        let witness = |store: &Store| match parent {
-            Some((index, number)) => {
-                let mut path = store.path(index);
-                path.push(number);
-                path
-            }
-            None => Vec::new(),
-        };
-        match outcome {
-            Outcome::Paused(mut state) => {
-                *saturated |= encoder.normalise(&mut state);
-                let full = limits.max_states.is_some_and(|limit| store.len() >= limit);
-                if !store.insert(&encoder, &state, parent, !full) {
-                    // New, but the store is full: the search is incomplete.
-                    if let Some(limit) = limits.max_states {
-                        *cutoff = Some(Cutoff::MaxStates(limit));
-                    }
+    let mut note = |event: Event, witness: Witness| match event {
+        Event::Ended(scene) => {
+            if let Some(ending) = endings.iter_mut().find(|e| e.scene == scene) {
+                ending.arrivals += 1;
+                if ending.witness.is_none() {
+                    ending.witness = Some(witness);
                 }
             }
-            Outcome::Ended(scene) => {
-                if let Some(ending) = endings.iter_mut().find(|e| e.scene == scene) {
-                    ending.arrivals += 1;
-                    if ending.witness.is_none() {
-                        ending.witness = Some(witness(store));
-                    }
-                }
-            }
-            Outcome::Failed(error) => {
-                match problems
-                    .iter_mut()
-                    .find(|p| p.error.kind == error.kind && p.error.span == error.span)
-                {
-                    Some(problem) => problem.occurrences += 1,
-                    None => problems.push(Problem {
-                        witness: witness(store),
-                        error,
-                        occurrences: 1,
-                    }),
-                }
+        }
+        Event::Failed(error) => {
+            match problems
+                .iter_mut()
+                .find(|p| p.error.kind == error.kind && p.error.span == error.span)
+            {
+                Some(problem) => problem.occurrences += 1,
+                None => problems.push(Problem {
+                    witness,
+                    error,
+                    occurrences: 1,
+                }),
             }
         }
     };
 
+    // The start, run to its first pause.
+    let mut machine = Machine::new();
+    let mut tracker = Tracker {
+        entered: vec![false; story.scenes.len()],
+    };
     let mut start = State::new(story, 0);
-    let first = settle(&mut machine, story, &mut start, &mut tracker);
-    record(first, &mut store, None, &mut saturated, &mut cutoff);
+    match settle(&mut machine, story, &mut start, &mut tracker) {
+        Outcome::Paused => {
+            saturated |= encoder.normalise(&mut start);
+            let mut bytes = Vec::new();
+            encoder.encode(&start, &mut bytes);
+            store.insert_encoded(&bytes, None, true);
+        }
+        Outcome::Ended(scene) => note(Event::Ended(scene), Vec::new()),
+        Outcome::Failed(error) => note(Event::Failed(error), Vec::new()),
+    }
+    for (seen, now) in entered.iter_mut().zip(&tracker.entered) {
+        *seen |= now;
+    }
 
-    let mut offers = Vec::new();
-    let mut index = 0usize;
-    while index < store.len() {
-        if index % 65_536 == 0 {
-            progress(store.len());
-        }
-        let depth = store.depth(index);
-        let state = encoder.decode(store.get(index));
-        let mut paused = state.clone();
-        offers.clear();
-        match machine.run(story, &mut paused, &mut tracker) {
-            Ok(Pause::Choices(found)) => offers.extend_from_slice(found),
-            // A stored state is always at an offering choice block.
-            Ok(Pause::Ending(_)) | Err(_) => {}
-        }
-        if limits.max_depth.is_some_and(|max| depth >= max) {
-            if offers.iter().any(|offer| offer.enabled) {
+    let mut level_start = 0;
+    while level_start < store.len() {
+        let level_end = store.len();
+        let depth = store.depth(level_start);
+        let at_depth_limit = limits.max_depth.is_some_and(|max| depth >= max);
+        let size = level_end - level_start;
+        let workers = if size >= PARALLEL_LEVEL {
+            threads.max(1)
+        } else {
+            1
+        };
+        let expansions: Vec<Expansion> = if workers == 1 {
+            vec![expand(
+                story,
+                &encoder,
+                &store,
+                level_start..level_end,
+                at_depth_limit,
+            )]
+        } else {
+            let chunk = size.div_ceil(workers);
+            let store = &store;
+            let encoder = &encoder;
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (level_start..level_end)
+                    .step_by(chunk)
+                    .map(|from| {
+                        let to = (from + chunk).min(level_end);
+                        scope.spawn(move || expand(story, encoder, store, from..to, at_depth_limit))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| match handle.join() {
+                        Ok(expansion) => expansion,
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    })
+                    .collect()
+            })
+        };
+        // Merge in order, so the result does not depend on the threads.
+        for expansion in expansions {
+            transitions += expansion.transitions;
+            saturated |= expansion.saturated;
+            if expansion.cut_by_depth {
                 cutoff.get_or_insert(Cutoff::MaxDepth(depth));
             }
-            index += 1;
-            continue;
-        }
-        for (shown, offer) in offers.iter().enumerate() {
-            if !offer.enabled {
-                continue;
+            for (seen, now) in entered.iter_mut().zip(&expansion.entered) {
+                *seen |= now;
             }
-            let mut next = paused.clone();
-            let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
-                Ok(()) => {
-                    if let Some(Op::Choices { choices, .. }) = story
-                        .scenes
-                        .get(paused.scene.index())
-                        .and_then(|scene| scene.ops.get(paused.pc as usize))
-                        && let Some(choice) = choices.get(offer.choice as usize)
-                        && let Some(seen) = chosen.get_mut(choice.id.index())
-                    {
-                        *seen = true;
-                    }
-                    settle(&mut machine, story, &mut next, &mut tracker)
+            for (seen, now) in chosen.iter_mut().zip(&expansion.chosen) {
+                *seen |= now;
+            }
+            let mut from = 0usize;
+            for &(end, parent, number) in &expansion.successors {
+                let bytes = &expansion.bytes[from..end as usize];
+                from = end as usize;
+                let full = limits.max_states.is_some_and(|limit| store.len() >= limit);
+                if !store.insert_encoded(bytes, Some((parent as usize, number)), !full)
+                    && let Some(limit) = limits.max_states
+                {
+                    // New, but the store is full: the search is incomplete.
+                    cutoff = Some(Cutoff::MaxStates(limit));
                 }
-                Err(crate::runtime::ChooseError::Runtime(error)) => Outcome::Failed(error),
-                // Offered and enabled choices are always accepted.
-                Err(_) => continue,
-            };
-            transitions += 1;
-            let number = shown as u32 + 1;
-            record(
-                outcome,
-                &mut store,
-                Some((index, number)),
-                &mut saturated,
-                &mut cutoff,
-            );
+            }
+            for (parent, number, event) in expansion.events {
+                let mut witness = store.path(parent as usize);
+                witness.push(number);
+                note(event, witness);
+            }
         }
-        index += 1;
+        progress(store.len());
+        if at_depth_limit {
+            break;
+        }
+        level_start = level_end;
     }
-    progress(store.len());
     if bounds.uses_random && cutoff.is_none() {
         cutoff = Some(Cutoff::Random);
     }
 
     let unreached_scenes = (0..story.scenes.len())
-        .filter(|&scene| !tracker.entered[scene])
+        .filter(|&scene| !entered[scene])
         .map(|scene| SceneId(scene as u32))
         .collect();
     let mut unreached_choices = Vec::new();
@@ -304,7 +440,7 @@ fn settle(
     tracker: &mut Tracker,
 ) -> Outcome {
     match machine.run(story, state, tracker) {
-        Ok(Pause::Choices(_)) => Outcome::Paused(state.clone()),
+        Ok(Pause::Choices(_)) => Outcome::Paused,
         Ok(Pause::Ending(scene)) => Outcome::Ended(scene),
         Err(error) => Outcome::Failed(error),
     }

@@ -124,10 +124,19 @@ impl<'s> Encoder<'s> {
         }
     }
 
-    /// Rebuilds a state from its encoding.
-    pub fn decode(&self, mut bytes: &[u8]) -> State {
-        let mut state = State::new(self.story, 0);
+    /// A state to decode into (its vectors are reused).
+    pub fn blank(&self) -> State {
+        State::new(self.story, 0)
+    }
+
+    /// Rebuilds a state from its encoding into `state` (made by
+    /// [`Encoder::blank`]), reusing its vectors.
+    pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
         state.visits.iter_mut().for_each(|count| *count = 0);
+        state.taken.iter_mut().for_each(|word| *word = 0);
+        state.seqs.iter_mut().for_each(|count| *count = 0);
+        state.rng = 0;
+        state.turns = 0;
         state.scene = SceneId(read_varint(&mut bytes) as u32);
         state.pc = read_varint(&mut bytes) as u32;
         for (value, var) in state.vars.iter_mut().zip(&self.story.vars) {
@@ -169,7 +178,6 @@ impl<'s> Encoder<'s> {
         if self.bounds.turns != Some(0) {
             state.turns = read_varint(&mut bytes) as u32;
         }
-        state
     }
 }
 
@@ -269,6 +277,19 @@ fn cyclic_scenes(story: &Story) -> Vec<bool> {
     cyclic
 }
 
+/// Copies `source` into `target` reusing `target`'s vectors (the derived
+/// `Clone::clone_from` would allocate anew).
+pub fn copy_state(target: &mut State, source: &State) {
+    target.scene = source.scene;
+    target.pc = source.pc;
+    target.vars.clone_from(&source.vars);
+    target.visits.clone_from(&source.visits);
+    target.taken.clone_from(&source.taken);
+    target.seqs.clone_from(&source.seqs);
+    target.turns = source.turns;
+    target.rng = source.rng;
+}
+
 /// Every state found so far, in breadth-first order.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -283,7 +304,6 @@ pub struct Store {
     levels: Vec<usize>,
     /// Open addressing: 0 is empty, else a state's index plus one.
     table: Vec<u32>,
-    scratch: Vec<u8>,
 }
 
 impl Store {
@@ -333,25 +353,21 @@ impl Store {
             + self.table.capacity() * 4
     }
 
-    /// Adds a normalised state unless it is already there. A new state is
+    /// Adds an encoded state unless it is already there. A new state is
     /// only added when `allow_new`; returns false when one was refused.
-    pub fn insert(
+    pub fn insert_encoded(
         &mut self,
-        encoder: &Encoder,
-        state: &State,
+        encoded: &[u8],
         parent: Option<(usize, u32)>,
         allow_new: bool,
     ) -> bool {
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.clear();
-        encoder.encode(state, &mut scratch);
-        let found = self.find(&scratch);
-        let result = match found {
+        let found = self.find(encoded);
+        match found {
             Ok(_) => true,
             Err(_) if !allow_new => false,
             Err(slot) => {
                 let index = self.ends.len();
-                self.bytes.extend_from_slice(&scratch);
+                self.bytes.extend_from_slice(encoded);
                 self.ends.push(self.bytes.len() as u32);
                 let depth = match parent {
                     Some((parent, number)) => {
@@ -374,9 +390,7 @@ impl Store {
                 }
                 true
             }
-        };
-        self.scratch = scratch;
-        result
+        }
     }
 
     /// `Ok(index)` of an equal state, or `Err(slot)` where it would go.

@@ -55,8 +55,11 @@ pub fn load(
         let mut children = Vec::new();
         for include in &file.prologue.includes {
             let target = normalize(&folder.join(&include.path));
-            if !target.starts_with(&root) || target.components().any(|c| c == Component::ParentDir)
-            {
+            // Inside the root means below it: `root/../x` normalises to `x`.
+            let inside = target
+                .strip_prefix(&root)
+                .is_ok_and(|below| !below.components().any(|c| c == Component::ParentDir));
+            if !inside {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::E0403,
@@ -133,6 +136,41 @@ fn describe(error: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Regression: an entry named through `..` (`fabula check ../main.fab`)
+    /// had every include reported as outside the story's folder.
+    #[test]
+    fn an_entry_named_through_a_parent_folder_can_include() {
+        let mut files = std::collections::HashMap::new();
+        files.insert(
+            PathBuf::from("../main.fab"),
+            b"title: T\ninclude \"act/one.fab\"\n== a\n-> b\n".to_vec(),
+        );
+        files.insert(
+            PathBuf::from("../act/one.fab"),
+            b"== b\n-> ending c\n== ending c\nDone.\n".to_vec(),
+        );
+        let mut read = |path: &Path| {
+            files
+                .get(path)
+                .cloned()
+                .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+        };
+        let loaded = crate::graph::compile(Path::new("../main.fab"), &mut read).unwrap();
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let mut outside = |path: &Path| -> std::io::Result<Vec<u8>> {
+            if path == Path::new("../main.fab") {
+                Ok(
+                    b"title: T\ninclude \"../x.fab\"\n== a\n-> ending c\n== ending c\nDone.\n"
+                        .to_vec(),
+                )
+            } else {
+                Ok(Vec::new())
+            }
+        };
+        let loaded = crate::graph::compile(Path::new("../main.fab"), &mut outside).unwrap();
+        assert_eq!(loaded.diagnostics[0].code, Code::E0403);
+    }
 
     #[test]
     fn normalizes_lexically() {

@@ -62,3 +62,24 @@ fn play_transcripts_match() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn the_transcript_option_writes_the_story_so_far() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
+    let out = super::scratch("transcript-option").join("call.txt");
+    Command::cargo_bin("fabula")
+        .unwrap()
+        .current_dir(&folder)
+        .args(["play", "call.fab", "--seed", "1", "--transcript"])
+        .arg(&out)
+        .write_stdin("1\n")
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "Gorki, December 1922\n\nLenin lies paralysed in the upstairs room.\n\n\
+         > Telephone Krupskaya\n\nYou do not choose your words.\n\nThe Letter\n\n\
+         Krupskaya has written to Kamenev.\n\nSnow covers the park.\n\n\
+         THE END: A Quiet Winter (ending 1 of 1)\n"
+    );
+}

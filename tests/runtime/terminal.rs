@@ -41,36 +41,61 @@ fn plays_on_a_pseudo_terminal() {
         .env("COLUMNS", "40")
         .env_remove("NO_COLOR");
     let mut pty = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
-    pty.exp_string("The Telephone Call").unwrap();
-    // Wrapped to 40 columns (from stty or COLUMNS), the long line breaks.
-    pty.exp_string("Lenin lies paralysed in the upstairs")
-        .unwrap();
-    pty.exp_string("1. Telephone Krupskaya").unwrap();
-    pty.exp_string("2. Wait for the doctors").unwrap();
+    // Input is sent only once the prompt is up, so no keystroke races the
+    // terminal's switch into raw mode.
+    let expect = |pty: &mut rexpect::session::PtySession, texts: &[&str]| {
+        for text in texts {
+            pty.exp_string(text).unwrap();
+        }
+        pty.exp_string("> ").unwrap();
+        // rustyline asks the terminal for the cursor position and reads the
+        // answer for up to 100 ms; keys sent inside that window are eaten.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    expect(
+        &mut pty,
+        &[
+            "The Telephone Call",
+            // Wrapped to 40 columns (from stty or COLUMNS), the long line breaks.
+            "Lenin lies paralysed in the upstairs",
+            "1. Telephone Krupskaya",
+            "2. Wait for the doctors",
+        ],
+    );
     pty.send_line("1").unwrap();
-    pty.exp_string("You do not choose your words.").unwrap();
-    pty.exp_string("THE END: A Quiet Winter (ending 1 of 1)")
-        .unwrap();
+    expect(
+        &mut pty,
+        &[
+            "You do not choose your words.",
+            "THE END: A Quiet Winter (ending 1 of 1)",
+        ],
+    );
     pty.send_line("undo").unwrap();
-    pty.exp_string("Undone.").unwrap();
-    pty.exp_string("2. Wait for the doctors").unwrap();
+    expect(&mut pty, &["Undone.", "2. Wait for the doctors"]);
     pty.send_line("save slot1").unwrap();
-    pty.exp_string("Saved in slot `slot1`.").unwrap();
+    expect(&mut pty, &["Saved in slot `slot1`."]);
     pty.send_line("2").unwrap();
-    pty.exp_string("The house is quiet.").unwrap();
+    expect(&mut pty, &["The house is quiet."]);
     pty.send_line("load slot1").unwrap();
-    pty.exp_string("Loaded slot `slot1`.").unwrap();
-    pty.exp_string("1. Telephone Krupskaya").unwrap();
+    expect(
+        &mut pty,
+        &["Loaded slot `slot1`.", "1. Telephone Krupskaya"],
+    );
     // Ctrl-C drops a half-typed line and keeps playing.
     pty.send("gibberish").unwrap();
+    pty.flush().unwrap();
+    pty.exp_string("gibberish").unwrap();
     pty.send_control('c').unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
     // Tab completes `hel` to `help`.
     pty.send("hel\t").unwrap();
+    pty.flush().unwrap();
+    pty.exp_string("help").unwrap();
     pty.send_line("").unwrap();
-    pty.exp_string("Type a choice's number to choose it")
-        .unwrap();
+    expect(&mut pty, &["Type a choice's number to choose it"]);
     pty.send_line("frobnicate").unwrap();
-    pty.exp_string("is not a command").unwrap();
+    expect(&mut pty, &["is not a command"]);
     // Ctrl-D quits cleanly.
     pty.send_control('d').unwrap();
     pty.exp_eof().unwrap();
