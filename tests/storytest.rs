@@ -162,7 +162,7 @@ fn exit_codes() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("test result: FAILED. 1 passed; 14 failed"),
+        stdout.contains("test result: FAILED. 1 passed; 15 failed"),
         "{stdout}"
     );
     // A runtime error found by random play fails the run.
@@ -223,7 +223,7 @@ fn json_format_is_one_object_per_line() {
             .filter(|line| line["type"] == kind)
             .collect::<Vec<_>>()
     };
-    assert_eq!(of_type("test").len(), 15);
+    assert_eq!(of_type("test").len(), 16);
     let failed = of_type("test")
         .into_iter()
         .find(|line| line["name"] == "a condition that does not hold")
@@ -244,7 +244,7 @@ fn json_format_is_one_object_per_line() {
     let summary = lines.last().unwrap();
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["passed"], 1);
-    assert_eq!(summary["failed"], 14);
+    assert_eq!(summary["failed"], 15);
     assert_eq!(summary["playthroughs"], 40);
 }
 

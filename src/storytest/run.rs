@@ -101,6 +101,24 @@ pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutc
             break;
         }
     }
+    // A test of only `set` steps still runs the story to its first pause,
+    // so a runtime error on the way fails it.
+    let only_sets = test
+        .steps
+        .iter()
+        .all(|step| matches!(step.kind, TestStepKind::Set { .. }));
+    if failure.is_none()
+        && only_sets
+        && let Err((expected, actual)) = run.now()
+    {
+        failure = Some(Failure {
+            step: "(the run to the first pause)".to_string(),
+            location: locate(story, test.span),
+            expected,
+            actual,
+            transcript: std::mem::take(&mut run.transcript),
+        });
+    }
     TestOutcome {
         name: test.name.clone(),
         location: locate(story, test.span),
