@@ -89,7 +89,11 @@ fn percent(count: u64, total: u64) -> f64 {
 /// The random-play report: ending histogram, coverage, failures.
 pub fn human_random(story: &Story, report: &RandomReport, story_path: &str) -> String {
     let mut out = String::new();
-    let last = super::playthrough_seed(report.seed, report.runs.saturating_sub(1));
+    if report.runs == 0 {
+        let _ = writeln!(out, "random play of {story_path}: no playthroughs");
+        return out;
+    }
+    let last = super::playthrough_seed(report.seed, report.runs - 1);
     let _ = writeln!(
         out,
         "random play of {story_path}: {} playthroughs, seeds {}..={last}",
