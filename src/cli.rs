@@ -40,6 +40,26 @@ pub enum Command {
     /// Prove a story: search every reachable state for unreachable endings,
     /// soft-locks and runtime errors.
     Explore(ExploreArgs),
+    /// Run stories' own tests; with --random, random playthroughs too.
+    Test(TestArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Story files or folders (every story found, as `check` finds them).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Also play N random playthroughs of each story.
+    #[arg(long, value_name = "N")]
+    pub random: Option<u64>,
+    /// The random playthroughs' seed: playthrough i uses seed S + i.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Write line coverage of the tests and playthroughs: `--coverage lcov FILE`.
+    #[arg(long, num_args = 2, value_names = ["FORMAT", "FILE"])]
+    pub coverage: Option<Vec<String>>,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -207,6 +227,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         }
         Some(Command::Play(args)) => play(args),
         Some(Command::Explore(args)) => explore(&args),
+        Some(Command::Test(args)) => test(&args),
         Some(Command::Gen(args)) => {
             std::io::stdout()
                 .write_all(
@@ -267,6 +288,25 @@ fn is_entry(text: &[u8]) -> bool {
     false
 }
 
+/// Every `.fab` file under `paths`, and the stories' entry files among
+/// them: those with a `title:` header, and any file named explicitly.
+fn find_stories(paths: &[PathBuf]) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> {
+    let mut files = BTreeSet::new();
+    for path in paths {
+        discover(path, &mut files)?;
+    }
+    let explicit: HashSet<PathBuf> = paths.iter().map(|path| normalize(path)).collect();
+    let mut entries = Vec::new();
+    for file in &files {
+        let text =
+            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        if is_entry(&text) || explicit.contains(file) {
+            entries.push(file.clone());
+        }
+    }
+    Ok((files, entries))
+}
+
 struct Report {
     format: Format,
     styled: bool,
@@ -325,19 +365,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
             Format::Human
         }
     });
-    let mut files = BTreeSet::new();
-    for path in &args.paths {
-        discover(path, &mut files)?;
-    }
-    let explicit: HashSet<PathBuf> = args.paths.iter().map(|path| normalize(path)).collect();
-    let mut entries = Vec::new();
-    for file in &files {
-        let text =
-            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
-        if is_entry(&text) || explicit.contains(file) {
-            entries.push(file.clone());
-        }
-    }
+    let (files, entries) = find_stories(&args.paths)?;
     let mut report = Report {
         format,
         styled: args.color.styled(std::io::stderr().is_terminal()),
@@ -490,6 +518,100 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
     } else {
         1
     })
+}
+
+/// `fabula test`: every story's tests, then random play when asked.
+/// Exit 1 when a story does not compile, a test fails or a playthrough
+/// fails.
+fn test(args: &TestArgs) -> Result<u8> {
+    use fabula::storytest;
+    let lcov_path = match args.coverage.as_deref() {
+        None => None,
+        Some([format, path]) if format == "lcov" => Some(PathBuf::from(path)),
+        Some([format, _]) => bail!("unknown coverage format `{format}` (expected `lcov`)"),
+        Some(_) => bail!("--coverage takes a format and a file: `--coverage lcov FILE`"),
+    };
+    let json = args.format == ReportFormat::Json;
+    let (_, entries) = find_stories(&args.paths)?;
+    if entries.is_empty() {
+        bail!("no story found (no `.fab` file with a `title:` header)");
+    }
+    let mut out = std::io::stdout().lock();
+    let mut lcov = storytest::Lcov::default();
+    let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
+    let (mut playthroughs, mut failed_playthroughs) = (0u64, 0u64);
+    for entry in &entries {
+        let Some(story) = compile_or_report(entry)? else {
+            broken += 1;
+            continue;
+        };
+        let path = entry.display().to_string();
+        let mut coverage = storytest::Coverage::new(&story);
+        let outcomes = storytest::run_tests(&story, &mut coverage);
+        if json {
+            for outcome in &outcomes {
+                writeln!(out, "{}", storytest::json_test(&path, outcome))?;
+            }
+        } else {
+            let count = outcomes.len();
+            let plural = if count == 1 { "" } else { "s" };
+            writeln!(out, "\nrunning {count} test{plural} from {path}")?;
+            for outcome in &outcomes {
+                writeln!(out, "{}", storytest::human_test(outcome))?;
+            }
+            if outcomes.iter().any(|outcome| outcome.failure.is_some()) {
+                writeln!(out, "\nfailures:")?;
+                for outcome in &outcomes {
+                    if outcome.failure.is_some() {
+                        write!(out, "\n{}", storytest::human_failure(outcome))?;
+                    }
+                }
+            }
+        }
+        let failures = outcomes.iter().filter(|o| o.failure.is_some()).count();
+        failed += failures;
+        passed += outcomes.len() - failures;
+        if let Some(runs) = args.random {
+            let report = storytest::random_play(&story, runs, args.seed);
+            playthroughs += report.runs;
+            failed_playthroughs += report.failed_runs;
+            coverage.merge(&report.coverage);
+            if json {
+                writeln!(out, "{}", storytest::json_random(&story, &report, &path))?;
+            } else {
+                writeln!(out)?;
+                write!(out, "{}", storytest::human_random(&story, &report, &path))?;
+            }
+        }
+        lcov.add(&story, &coverage);
+    }
+    if let Some(path) = &lcov_path {
+        write_atomically(path, lcov.render().as_bytes())?;
+    }
+    let ok = failed == 0 && failed_playthroughs == 0 && broken == 0;
+    if json {
+        writeln!(
+            out,
+            "{}",
+            storytest::json_summary(passed, failed, playthroughs, failed_playthroughs)
+        )?;
+    } else {
+        let mut line = format!(
+            "\ntest result: {}. {passed} passed; {failed} failed",
+            if ok { "ok" } else { "FAILED" }
+        );
+        if args.random.is_some() {
+            line.push_str(&format!(
+                "; {failed_playthroughs} of {playthroughs} playthroughs failed"
+            ));
+        }
+        if broken > 0 {
+            let plural = if broken == 1 { "y" } else { "ies" };
+            line.push_str(&format!("; {broken} stor{plural} did not compile"));
+        }
+        writeln!(out, "{line}")?;
+    }
+    Ok(if ok { 0 } else { 1 })
 }
 
 fn play(args: PlayArgs) -> Result<u8> {

@@ -54,4 +54,5 @@ pub mod render;
 pub mod repl;
 pub mod runtime;
 pub mod slots;
+pub mod storytest;
 pub mod syntax;

@@ -2,7 +2,8 @@
 //! parses, and every example that is a whole story (no includes) compiles
 //! without errors; `docs/DIAGNOSTICS.md` has a section for every code, whose
 //! example story reports exactly that code, rendered as the page shows; and
-//! every code has a test story in `tests/check/`.
+//! every code has a test story in `tests/check/`. Examples with `test`
+//! blocks pass their tests.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -53,7 +54,22 @@ fn check_examples(doc: &str) {
             errors.is_empty(),
             "{doc}:{line}: example has errors: {errors:#?}"
         );
+        // An example's own `test` blocks pass.
+        let story = loaded.story.expect("a story without errors compiles");
+        let mut coverage = fabula::storytest::Coverage::new(&story);
+        for outcome in fabula::storytest::run_tests(&story, &mut coverage) {
+            assert!(
+                outcome.failure.is_none(),
+                "{doc}:{line}: example test fails:\n{}",
+                fabula::storytest::human_failure(&outcome)
+            );
+        }
     }
+}
+
+#[test]
+fn testing_guide_examples() {
+    check_examples("docs/TESTING.md");
 }
 
 #[test]

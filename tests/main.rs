@@ -5,6 +5,7 @@
 //! - [`cli`]: the `fabula` binary: formats, exit codes, colour, folders.
 //! - [`robustness`]: property tests and deep-nesting regressions.
 //! - [`docs`]: `docs/DIAGNOSTICS.md` and `docs/LANGUAGE.md` stay true.
+//! - [`storytest`]: `fabula test`: story tests, random play, coverage.
 
 mod check;
 mod cli;
@@ -12,6 +13,7 @@ mod docs;
 mod explore;
 mod rendered;
 mod robustness;
+mod storytest;
 
 /// `Cargo.toml` turns off test auto-discovery so the suite links once; a
 /// new `tests/*.rs` file must therefore be declared here or it never runs.

@@ -121,6 +121,13 @@ pub trait Output {
     fn enter(&mut self, scene: SceneId) {
         let _ = scene;
     }
+    /// A line of the story ran: a text line, a logic line, a condition, a
+    /// divert, or a fallback choice taken automatically. For line coverage
+    /// (`fabula test --coverage`); the default ignores it, so the hot path
+    /// of an [`Output`] that does not care costs nothing.
+    fn executed(&mut self, span: Span) {
+        let _ = span;
+    }
 }
 
 /// An [`Output`] that wants nothing: for exploring and benchmarks.
@@ -322,6 +329,7 @@ impl Machine {
             };
             match op {
                 Op::Text { text, tags, span } => {
+                    out.executed(*span);
                     if out.wants_text() {
                         let mut buffer = std::mem::take(&mut self.text);
                         buffer.clear();
@@ -345,11 +353,13 @@ impl Machine {
                     value,
                     span,
                 } => {
+                    out.executed(*span);
                     self.assign(state, *var, *op, value)
                         .map_err(|fault| locate(Some(*span), fault))?;
                     state.pc += 1;
                 }
                 Op::JumpUnless { condition, target } => {
+                    out.executed(condition.span);
                     let mut rng = state.rng;
                     let holds = evaluate_bool(
                         state,
@@ -412,11 +422,13 @@ impl Machine {
                     state
                         .mark_taken(fallback.id)
                         .map_err(|fault| locate(Some(fallback.span), fault))?;
+                    out.executed(fallback.span);
                     last_span = Some(fallback.span);
                     count_step(story, state, &mut steps, last_span)?;
                     state.pc = fallback.target;
                 }
                 Op::Divert { target, span } => {
+                    out.executed(*span);
                     last_span = Some(*span);
                     count_step(story, state, &mut steps, last_span)?;
                     let Some(visits) = state.visits.get_mut(target.index()) else {
@@ -530,6 +542,20 @@ impl Machine {
         rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
         collapse_spaces(&mut text);
         Ok(text.trim().to_string())
+    }
+
+    /// Evaluates an expression against a state, purely: random draws use a
+    /// copy of the generator, so the state is never changed. For story
+    /// tests' `expect <condition>` and `set name = expr`.
+    pub fn evaluate(
+        &mut self,
+        story: &Story,
+        state: &State,
+        expr: &crate::graph::Expr,
+    ) -> Result<Value, RuntimeError> {
+        let mut rng = state.rng;
+        evaluate(state, &mut rng, &mut self.stack, expr)
+            .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
     fn pure_condition(

@@ -514,3 +514,47 @@ fn a_failed_game_cannot_be_saved() {
         Err(savefile::SaveError::NotSaveable(_))
     ));
 }
+
+/// [`Output::executed`] reports every text, logic, condition and divert line
+/// that runs, and nothing on a branch not taken.
+#[test]
+fn executed_reports_the_lines_that_ran() {
+    struct Lines(Vec<usize>, Arc<Story>);
+    impl Output for Lines {
+        fn wants_text(&self) -> bool {
+            false
+        }
+        fn executed(&mut self, span: Span) {
+            let file = self.1.sources.get(span.file);
+            self.0.push(file.line_col(span.start as usize).0);
+        }
+    }
+    let story = story(
+        "title: Lines\nvar n = 1\n== a\nFirst.\n~ n += 1\nif n > 5:\n    Never.\n-> b\n== b\n* Go -> ending done\n== ending done\nDone.\n",
+    );
+    let mut lines = Lines(Vec::new(), Arc::clone(&story));
+    let mut state = State::new(&story, 0);
+    let mut machine = Machine::new();
+    let paused = machine.run(&story, &mut state, &mut lines).unwrap();
+    assert!(matches!(paused, Pause::Choices(_)));
+    assert_eq!(lines.0, vec![4, 5, 6, 8]);
+}
+
+/// [`Machine::evaluate`] reads the state without changing it, even when
+/// the expression draws a random number.
+#[test]
+fn evaluate_is_pure() {
+    let story = story(
+        "title: Pure\nvar n = 2\n== a\n{n}\n* Go -> ending done\n== ending done\nDone.\n\ntest \"t\":\n    expect random(1, 6) + n > 2\n",
+    );
+    let state = State::new(&story, 9);
+    let before = state.clone();
+    let crate::graph::TestStepKind::Expect(expr) = &story.tests[0].steps[0].kind else {
+        panic!("an expect step");
+    };
+    let mut machine = Machine::new();
+    let first = machine.evaluate(&story, &state, expr).unwrap();
+    assert_eq!(first, Value::Bool(true));
+    assert_eq!(machine.evaluate(&story, &state, expr).unwrap(), first);
+    assert_eq!(state, before);
+}
