@@ -554,7 +554,7 @@ impl Machine {
         expr: &crate::graph::Expr,
     ) -> Result<Value, RuntimeError> {
         let mut rng = state.rng;
-        evaluate(state, &mut rng, &mut self.stack, expr)
+        evaluate(state, &mut rng, None, &mut self.stack, expr)
             .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
