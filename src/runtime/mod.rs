@@ -360,16 +360,9 @@ impl Machine {
                 }
                 Op::JumpUnless { condition, target } => {
                     out.executed(condition.span);
-                    let mut rng = state.rng;
-                    let holds = evaluate_bool(
-                        state,
-                        &mut rng,
-                        self.script.as_mut(),
-                        &mut self.stack,
-                        condition,
-                    )
-                    .map_err(|fault| locate(Some(condition.span), fault))?;
-                    state.rng = rng;
+                    let holds = self
+                        .live_condition(state, condition)
+                        .map_err(|fault| locate(Some(condition.span), fault))?;
                     if holds {
                         state.pc += 1;
                     } else {
@@ -558,6 +551,26 @@ impl Machine {
             .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
+    /// Evaluates for real, in a line, logic or a condition: `random()`
+    /// advances the state's generator (or takes a scripted value).
+    fn live_value(&mut self, state: &mut State, expr: &crate::graph::Expr) -> Result<Value, Fault> {
+        let mut rng = state.rng;
+        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr);
+        state.rng = rng;
+        value
+    }
+
+    fn live_condition(
+        &mut self,
+        state: &mut State,
+        condition: &crate::graph::Expr,
+    ) -> Result<bool, Fault> {
+        match self.live_value(state, condition)? {
+            Value::Bool(flag) => Ok(flag),
+            _ => Err(Fault::Malformed("a condition that is not a bool")),
+        }
+    }
+
     fn pure_condition(
         &mut self,
         state: &State,
@@ -574,9 +587,7 @@ impl Machine {
         op: AssignOp,
         expr: &crate::graph::Expr,
     ) -> Result<(), Fault> {
-        let mut rng = state.rng;
-        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
-        state.rng = rng;
+        let value = self.live_value(state, expr)?;
         let slot = state
             .vars
             .get_mut(var.index())
@@ -610,10 +621,7 @@ impl Machine {
                     }
                 }
                 Part::Value(expr) => {
-                    let mut rng = state.rng;
-                    let value =
-                        evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
-                    state.rng = rng;
+                    let value = self.live_value(state, expr)?;
                     if let Some(out) = out.as_deref_mut() {
                         display(story, &value, expr.ty, out)?;
                     }
@@ -623,15 +631,7 @@ impl Machine {
                     then,
                     otherwise,
                 } => {
-                    let mut rng = state.rng;
-                    let holds = evaluate_bool(
-                        state,
-                        &mut rng,
-                        self.script.as_mut(),
-                        &mut self.stack,
-                        condition,
-                    )?;
-                    state.rng = rng;
+                    let holds = self.live_condition(state, condition)?;
                     let branch = if holds { then } else { otherwise };
                     self.render(story, state, branch, out.as_deref_mut())?;
                 }
