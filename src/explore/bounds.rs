@@ -31,7 +31,7 @@ pub fn bounds(story: &Story) -> Bounds {
         uses_random: false,
     };
     for expr in expressions(story) {
-        scan(&expr.code, &mut bounds);
+        scan(story.code(expr), &mut bounds);
     }
     bounds
 }
@@ -111,17 +111,13 @@ fn expressions(story: &Story) -> Vec<&Expr> {
             match part {
                 Part::Literal(_) => {}
                 Part::Value(expr) => found.push(expr),
-                Part::Conditional {
-                    condition,
-                    then,
-                    otherwise,
-                } => {
-                    found.push(condition);
-                    parts(then, found);
-                    parts(otherwise, found);
+                Part::Conditional(conditional) => {
+                    found.push(&conditional.condition);
+                    parts(&conditional.then, found);
+                    parts(&conditional.otherwise, found);
                 }
-                Part::Alternatives { options, .. } => {
-                    for option in options {
+                Part::Alternatives(alternatives) => {
+                    for option in &alternatives.options {
                         parts(option, found);
                     }
                 }

@@ -12,8 +12,9 @@ use std::sync::Arc;
 
 use super::load::load;
 use super::{
-    Choice, ChoiceId, Enum, EnumId, Expr, Guard, Instr, Op, Part, Scene, SceneId, SeqId, Story,
-    Test, TestStep, TestStepKind, Type, Value, Var, VarId,
+    Alternatives, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard, Instr, Op,
+    Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind, TextRange, Type, Value, Var,
+    VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
@@ -273,6 +274,9 @@ type WorkItem = (usize, usize, Option<SceneId>);
 /// What lowering a run of scenes produced.
 struct LoweredScenes {
     scenes: Vec<Scene>,
+    /// The run's own text and code arenas, which its scenes address.
+    text: String,
+    code: Vec<Instr>,
     diagnostics: Vec<Diagnostic>,
     var_reads: Vec<bool>,
     choice_count: u32,
@@ -298,6 +302,8 @@ fn lower_scenes(
     }
     LoweredScenes {
         scenes,
+        text: lowering.text,
+        code: lowering.code,
         diagnostics: lowering.diagnostics,
         var_reads: lowering.var_reads,
         choice_count: lowering.choice_count,
@@ -306,22 +312,36 @@ fn lower_scenes(
     }
 }
 
-/// Shifts a later run's choice and sequence ids past an earlier run's.
-fn renumber(scenes: &mut [Scene], choices: u32, seqs: u32) {
-    fn parts(text: &mut [Part], seqs: u32) {
+/// How far a later run's ids and arena ranges move when it is appended to
+/// the runs before it.
+#[derive(Clone, Copy)]
+struct Shift {
+    choices: u32,
+    seqs: u32,
+    text: u32,
+    code: u32,
+}
+
+/// Shifts a later run's choice and sequence ids and its text and code
+/// ranges past an earlier run's.
+fn renumber(scenes: &mut [Scene], shift: Shift) {
+    fn expr(expr: &mut Expr, shift: Shift) {
+        expr.code.start += shift.code;
+    }
+    fn parts(text: &mut [Part], shift: Shift) {
         for part in text {
             match part {
-                Part::Literal(_) | Part::Value(_) => {}
-                Part::Conditional {
-                    then, otherwise, ..
-                } => {
-                    parts(then, seqs);
-                    parts(otherwise, seqs);
+                Part::Literal(range) => range.start += shift.text,
+                Part::Value(value) => expr(value, shift),
+                Part::Conditional(conditional) => {
+                    expr(&mut conditional.condition, shift);
+                    parts(&mut conditional.then, shift);
+                    parts(&mut conditional.otherwise, shift);
                 }
-                Part::Alternatives { seq, options, .. } => {
-                    seq.0 += seqs;
-                    for option in options {
-                        parts(option, seqs);
+                Part::Alternatives(alternatives) => {
+                    alternatives.seq.0 += shift.seqs;
+                    for option in &mut alternatives.options {
+                        parts(option, shift);
                     }
                 }
             }
@@ -330,16 +350,26 @@ fn renumber(scenes: &mut [Scene], choices: u32, seqs: u32) {
     for scene in scenes {
         for op in &mut scene.ops {
             match op {
-                Op::Text { text, .. } => parts(text, seqs),
+                Op::Text { text, .. } => parts(text, shift),
+                Op::Assign { value, .. } => expr(value, shift),
+                Op::JumpUnless { condition, .. } => expr(condition, shift),
                 Op::Choices { choices: block, .. } => {
                     for choice in block {
-                        choice.id.0 += choices;
+                        choice.id.0 += shift.choices;
+                        match &mut choice.guard {
+                            Guard::Always => {}
+                            Guard::Hidden(condition) => expr(condition, shift),
+                            Guard::Requires { condition, reason } => {
+                                expr(condition, shift);
+                                reason.start += shift.text;
+                            }
+                        }
                         if let Some(text) = &mut choice.text {
-                            parts(text, seqs);
+                            parts(text, shift);
                         }
                     }
                 }
-                _ => {}
+                Op::Jump { .. } | Op::Divert { .. } | Op::End { .. } => {}
             }
         }
     }
@@ -454,21 +484,45 @@ fn build(
     };
 
     let mut scenes = Vec::with_capacity(names.scene_ids.len());
+    let mut text = String::new();
+    let mut code = Vec::new();
     let mut var_reads = vec![false; names.vars.len()];
     let (mut choice_count, mut seq_count) = (0, 0);
     let mut diverts_resolved = true;
     for mut run in runs {
         diverts_resolved &= !run.unknown_divert;
-        renumber(&mut run.scenes, choice_count, seq_count);
+        if scenes.is_empty() {
+            // The first run's scenes and arenas are taken as they are.
+            scenes = run.scenes;
+            text = run.text;
+            code = run.code;
+        } else {
+            let shift = Shift {
+                choices: choice_count,
+                seqs: seq_count,
+                text: text.len() as u32,
+                code: code.len() as u32,
+            };
+            renumber(&mut run.scenes, shift);
+            scenes.append(&mut run.scenes);
+            text.push_str(&run.text);
+            code.append(&mut run.code);
+        }
         choice_count += run.choice_count;
         seq_count += run.seq_count;
-        scenes.append(&mut run.scenes);
         diagnostics.append(&mut run.diagnostics);
         for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
             *read |= run_read;
         }
     }
-    let tests = lower_tests(&names, files, sources, &scenes, diagnostics);
+    let mut lowering = Lowering::new(&names);
+    lowering.text = text;
+    lowering.code = code;
+    let tests = lower_tests(&mut lowering, files, sources, &scenes);
+    diagnostics.append(&mut lowering.diagnostics);
+    let (mut text, mut code) = (lowering.text, lowering.code);
+    text.shrink_to_fit();
+    code.shrink_to_fit();
     for (var, read) in names.vars.iter().zip(&var_reads) {
         if !read {
             diagnostics.push(
@@ -492,32 +546,33 @@ fn build(
         choice_count,
         seq_count,
         tests,
+        text,
+        code,
         sources: Arc::default(),
     });
     (story, diverts_resolved)
 }
 
-/// Parses and lowers every file's test blocks. Reads of variables in tests
-/// do not count as uses (a variable only a test reads is still unused).
+/// Parses and lowers every file's test blocks with `lowering`, which holds
+/// the story's arenas. Reads of variables in tests do not count as uses (a
+/// variable only a test reads is still unused), so `lowering`'s reads are
+/// not looked at.
 fn lower_tests(
-    names: &Names,
+    lowering: &mut Lowering,
     files: &[Outline],
     sources: &SourceMap,
     scenes: &[Scene],
-    diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<Test> {
-    let mut lowering = Lowering::new(names);
     let mut tests = Vec::new();
     for outline in files {
         let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
-        diagnostics.extend(found);
+        lowering.diagnostics.extend(found);
         for block in blocks {
             if let Some(test) = lowering.test(&block, scenes) {
                 tests.push(test);
             }
         }
     }
-    diagnostics.append(&mut lowering.diagnostics);
     tests
 }
 
@@ -530,6 +585,12 @@ struct Lowering<'n> {
     var_reads: Vec<bool>,
     choice_count: u32,
     seq_count: u32,
+    /// The arenas the lowered parts and expressions address (see
+    /// [`Story::text`] and [`Story::code`]).
+    text: String,
+    code: Vec<Instr>,
+    /// Where an expression is emitted before it is known to compile.
+    scratch: Vec<Instr>,
 }
 
 impl<'n> Lowering<'n> {
@@ -541,6 +602,37 @@ impl<'n> Lowering<'n> {
             var_reads: vec![false; names.vars.len()],
             choice_count: 0,
             seq_count: 0,
+            text: String::new(),
+            code: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends a literal to the text arena.
+    fn intern(&mut self, literal: &str) -> TextRange {
+        let start = self.text.len() as u32;
+        self.text.push_str(literal);
+        TextRange {
+            start,
+            len: literal.len() as u32,
+        }
+    }
+
+    /// The code of an expression lowered here.
+    fn code_of(&self, expr: &Expr) -> &[Instr] {
+        let start = expr.code.start as usize;
+        &self.code[start..start + expr.code.len as usize]
+    }
+
+    /// An expression standing in for one that failed to compile, so the
+    /// program keeps its shape; a story with errors is never run.
+    fn placeholder(&mut self, ty: Type) -> Expr {
+        let start = self.code.len() as u32;
+        self.code.push(Instr::Push(Value::Bool(false)));
+        Expr {
+            code: CodeRange { start, len: 1 },
+            ty,
+            span: Span::new(FileId(0), 0, 0),
         }
     }
 
@@ -703,7 +795,9 @@ impl<'n> Lowering<'n> {
             self.report(Diagnostic::new(Code::E0201, expr.span, message));
             return None;
         }
-        match evaluate_constant(&compiled.code) {
+        let value = evaluate_constant(self.code_of(&compiled));
+        self.code.truncate(compiled.code.start as usize);
+        match value {
             Ok(value) => Some((value, compiled.ty)),
             Err(ConstError::NotConstant) => {
                 self.report(
@@ -773,7 +867,7 @@ impl<'n> Lowering<'n> {
                     let text = self.text(text, true);
                     builder.ops.push(Op::Text {
                         text,
-                        tags: tags.clone(),
+                        tags: tags.as_slice().into(),
                         span: stmt.span,
                     });
                 }
@@ -819,7 +913,7 @@ impl<'n> Lowering<'n> {
             let condition = self.condition(condition);
             let jump = builder.ops.len();
             builder.ops.push(Op::JumpUnless {
-                condition: condition.unwrap_or_else(|| placeholder(Type::Bool)),
+                condition: condition.unwrap_or_else(|| self.placeholder(Type::Bool)),
                 target: 0,
             });
             self.block(body, builder);
@@ -842,7 +936,7 @@ impl<'n> Lowering<'n> {
     fn choices(&mut self, choices: &[ast::Choice], span: Span, builder: &mut SceneBuilder) {
         let block_index = builder.ops.len();
         builder.ops.push(Op::Choices {
-            choices: Vec::new(),
+            choices: Box::default(),
             span,
         });
         let mut compiled = Vec::new();
@@ -852,10 +946,8 @@ impl<'n> Lowering<'n> {
                 ast::Guard::Always => Guard::Always,
                 ast::Guard::Hidden(condition) => {
                     self.warn_if_false(condition);
-                    Guard::Hidden(
-                        self.condition(condition)
-                            .unwrap_or_else(|| placeholder(Type::Bool)),
-                    )
+                    let condition = self.condition(condition);
+                    Guard::Hidden(condition.unwrap_or_else(|| self.placeholder(Type::Bool)))
                 }
                 ast::Guard::Requires {
                     condition,
@@ -863,14 +955,13 @@ impl<'n> Lowering<'n> {
                     source,
                 } => {
                     self.warn_if_false(condition);
-                    Guard::Requires {
-                        condition: self
-                            .condition(condition)
-                            .unwrap_or_else(|| placeholder(Type::Bool)),
-                        reason: reason
-                            .clone()
-                            .unwrap_or_else(|| format!("requires {source}")),
-                    }
+                    let condition = self.condition(condition);
+                    let condition = condition.unwrap_or_else(|| self.placeholder(Type::Bool));
+                    let reason = match reason {
+                        Some(reason) => self.intern(reason),
+                        None => self.intern(&format!("requires {source}")),
+                    };
+                    Guard::Requires { condition, reason }
                 }
             };
             let text = choice.text.as_ref().map(|text| self.text(text, false));
@@ -896,7 +987,7 @@ impl<'n> Lowering<'n> {
                 guard,
                 text,
                 target,
-                tags: choice.tags.clone(),
+                tags: choice.tags.as_slice().into(),
                 span: choice.span,
             });
         }
@@ -905,7 +996,7 @@ impl<'n> Lowering<'n> {
             builder.ops[exit] = Op::Jump { target: end };
         }
         builder.ops[block_index] = Op::Choices {
-            choices: compiled,
+            choices: compiled.into_boxed_slice(),
             span,
         };
     }
@@ -914,7 +1005,10 @@ impl<'n> Lowering<'n> {
         let Some(expr) = self.expr_quiet(condition) else {
             return;
         };
-        if let Ok(Value::Bool(false)) = evaluate_constant(&expr.code) {
+        let value = evaluate_constant(self.code_of(&expr));
+        // The expression was only looked at: it leaves nothing in the arena.
+        self.code.truncate(expr.code.start as usize);
+        if let Ok(Value::Bool(false)) = value {
             self.report(
                 Diagnostic::new(Code::W0004, condition.span, "this guard is always false")
                     .with_help(
@@ -1074,11 +1168,11 @@ impl<'n> Lowering<'n> {
         Some(compiled)
     }
 
-    fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Vec<Part> {
-        let mut parts = Vec::new();
+    fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Box<[Part]> {
+        let mut parts = Vec::with_capacity(text.len());
         for segment in text {
             match segment {
-                ast::Segment::Literal(literal) => parts.push(Part::Literal(literal.clone())),
+                ast::Segment::Literal(literal) => parts.push(Part::Literal(self.intern(literal))),
                 ast::Segment::Interpolate(expr) => {
                     if let Some(expr) = self.expr(expr, None) {
                         parts.push(Part::Value(expr));
@@ -1093,11 +1187,11 @@ impl<'n> Lowering<'n> {
                     let then = self.text(then, allow_alternatives);
                     let otherwise = self.text(otherwise, allow_alternatives);
                     if let Some(condition) = condition {
-                        parts.push(Part::Conditional {
+                        parts.push(Part::Conditional(Box::new(Conditional {
                             condition,
                             then,
                             otherwise,
-                        });
+                        })));
                     }
                 }
                 ast::Segment::Alternatives {
@@ -1118,27 +1212,32 @@ impl<'n> Lowering<'n> {
                         .iter()
                         .map(|option| self.text(option, true))
                         .collect();
-                    parts.push(Part::Alternatives {
+                    parts.push(Part::Alternatives(Box::new(Alternatives {
                         kind: *kind,
                         seq,
                         options,
-                    });
+                    })));
                 }
             }
         }
-        parts.shrink_to_fit();
-        parts
+        parts.into_boxed_slice()
     }
 
     /// Type-checks and compiles an expression. `expected` only resolves the
     /// type of an empty set literal; callers compare types themselves.
     fn expr(&mut self, expr: &ast::Expr, expected: Option<Type>) -> Option<Expr> {
-        let mut code = Vec::new();
-        let ty = self.emit(expr, expected, &mut code)?;
-        code.shrink_to_fit();
+        let mut code = std::mem::take(&mut self.scratch);
+        code.clear();
+        let ty = self.emit(expr, expected, &mut code);
+        let start = self.code.len() as u32;
+        if ty.is_some() {
+            self.code.extend_from_slice(&code);
+        }
+        let len = code.len() as u32;
+        self.scratch = code;
         Some(Expr {
-            code,
-            ty,
+            code: CodeRange { start, len },
+            ty: ty?,
             span: expr.span,
         })
     }
@@ -1450,16 +1549,6 @@ fn ending_continues(span: Span, what: &str) -> Diagnostic {
     Diagnostic::new(Code::E0303, span, format!("{what} inside an ending")).with_help(
         "an ending ends the story; make this scene a plain scene (`== name`) to continue",
     )
-}
-
-/// An expression standing in for one that failed to compile, so the
-/// program keeps its shape; a story with errors is never run.
-fn placeholder(ty: Type) -> Expr {
-    Expr {
-        code: vec![Instr::Push(Value::Bool(false))],
-        ty,
-        span: Span::new(FileId(0), 0, 0),
-    }
 }
 
 /// The span of a block's last divert, if it certainly diverts at its end.

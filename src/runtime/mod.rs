@@ -20,7 +20,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::graph::{AltKind, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
+use crate::graph::{AltKind, Alternatives, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
 pub use eval::RandomScript;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
@@ -354,7 +354,7 @@ impl Machine {
                     span,
                 } => {
                     out.executed(*span);
-                    self.assign(state, *var, *op, value)
+                    self.assign(story, state, *var, *op, value)
                         .map_err(|fault| locate(Some(*span), fault))?;
                     state.pc += 1;
                 }
@@ -366,7 +366,7 @@ impl Machine {
                         &mut rng,
                         self.script.as_mut(),
                         &mut self.stack,
-                        condition,
+                        story.code(condition),
                     )
                     .map_err(|fault| locate(Some(condition.span), fault))?;
                     state.rng = rng;
@@ -387,7 +387,7 @@ impl Machine {
                         let shown = match &choice.guard {
                             Guard::Always => true,
                             Guard::Hidden(condition) | Guard::Requires { condition, .. } => self
-                                .pure_condition(state, condition)
+                                .pure_condition(story, state, condition)
                                 .map_err(|fault| locate(Some(condition.span), fault))?,
                         };
                         if choice.is_fallback() {
@@ -487,7 +487,7 @@ impl Machine {
             Guard::Always => {}
             Guard::Hidden(condition) => {
                 if !self
-                    .pure_condition(state, condition)
+                    .pure_condition(story, state, condition)
                     .map_err(|fault| runtime(fault, condition.span))?
                 {
                     return Err(ChooseError::NotOffered);
@@ -495,10 +495,10 @@ impl Machine {
             }
             Guard::Requires { condition, reason } => {
                 if !self
-                    .pure_condition(state, condition)
+                    .pure_condition(story, state, condition)
                     .map_err(|fault| runtime(fault, condition.span))?
                 {
-                    return Err(ChooseError::Disabled(reason.clone()));
+                    return Err(ChooseError::Disabled(story.text(*reason).to_string()));
                 }
             }
         }
@@ -554,28 +554,37 @@ impl Machine {
         expr: &crate::graph::Expr,
     ) -> Result<Value, RuntimeError> {
         let mut rng = state.rng;
-        evaluate(state, &mut rng, None, &mut self.stack, expr)
+        evaluate(state, &mut rng, None, &mut self.stack, story.code(expr))
             .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
     fn pure_condition(
         &mut self,
+        story: &Story,
         state: &State,
         condition: &crate::graph::Expr,
     ) -> Result<bool, Fault> {
         let mut rng = state.rng;
-        evaluate_bool(state, &mut rng, None, &mut self.stack, condition)
+        evaluate_bool(
+            state,
+            &mut rng,
+            None,
+            &mut self.stack,
+            story.code(condition),
+        )
     }
 
     fn assign(
         &mut self,
+        story: &Story,
         state: &mut State,
         var: crate::graph::VarId,
         op: AssignOp,
         expr: &crate::graph::Expr,
     ) -> Result<(), Fault> {
         let mut rng = state.rng;
-        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
+        let code = story.code(expr);
+        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, code)?;
         state.rng = rng;
         let slot = state
             .vars
@@ -606,36 +615,38 @@ impl Machine {
             match part {
                 Part::Literal(literal) => {
                     if let Some(out) = out.as_deref_mut() {
-                        out.push_str(literal);
+                        out.push_str(story.text(*literal));
                     }
                 }
                 Part::Value(expr) => {
                     let mut rng = state.rng;
+                    let code = story.code(expr);
                     let value =
-                        evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr)?;
+                        evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, code)?;
                     state.rng = rng;
                     if let Some(out) = out.as_deref_mut() {
                         display(story, &value, expr.ty, out)?;
                     }
                 }
-                Part::Conditional {
-                    condition,
-                    then,
-                    otherwise,
-                } => {
+                Part::Conditional(conditional) => {
                     let mut rng = state.rng;
                     let holds = evaluate_bool(
                         state,
                         &mut rng,
                         self.script.as_mut(),
                         &mut self.stack,
-                        condition,
+                        story.code(&conditional.condition),
                     )?;
                     state.rng = rng;
-                    let branch = if holds { then } else { otherwise };
+                    let branch = if holds {
+                        &conditional.then
+                    } else {
+                        &conditional.otherwise
+                    };
                     self.render(story, state, branch, out.as_deref_mut())?;
                 }
-                Part::Alternatives { kind, seq, options } => {
+                Part::Alternatives(alternatives) => {
+                    let Alternatives { kind, seq, options } = &**alternatives;
                     let count = *state
                         .seqs
                         .get(seq.index())
