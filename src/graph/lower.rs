@@ -504,8 +504,13 @@ fn build(
                 code: code.len() as u32,
             };
             renumber(&mut run.scenes, shift);
+            // Exact reservations: doubling would copy the arenas into
+            // buffers twice their size.
+            scenes.reserve_exact(run.scenes.len());
             scenes.append(&mut run.scenes);
+            text.reserve_exact(run.text.len());
             text.push_str(&run.text);
+            code.reserve_exact(run.code.len());
             code.append(&mut run.code);
         }
         choice_count += run.choice_count;
