@@ -55,8 +55,7 @@ pub fn compile(
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let (mut story, diverts_resolved) = build(&files, &sources, &mut diagnostics);
-    drop(files);
+    let (mut story, diverts_resolved) = build(files, &sources, &mut diagnostics);
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
@@ -111,6 +110,8 @@ struct Names {
     vars: Vec<Var>,
     enums: Vec<Enum>,
     scene_ids: HashMap<String, SceneId>,
+    /// Per scene: whether it is an ending.
+    endings: Vec<bool>,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     fallback_scene: SceneId,
@@ -230,7 +231,7 @@ impl Names {
         for file in files {
             let mut file_ids = Vec::with_capacity(file.scenes.len());
             for scene in &file.scenes {
-                let Some((name, _, _)) = &scene.header else {
+                let Some((name, is_ending, _)) = &scene.header else {
                     file_ids.push(None);
                     continue;
                 };
@@ -250,6 +251,7 @@ impl Names {
                 first_spans.insert(name.name.clone(), name.span);
                 let id = SceneId(self.scene_ids.len() as u32);
                 self.scene_ids.insert(name.name.clone(), id);
+                self.endings.push(*is_ending);
                 file_ids.push(Some(id));
             }
             ids.push(file_ids);
@@ -285,12 +287,11 @@ struct LoweredScenes {
 }
 
 fn lower_scenes(
-    names: &Names,
+    mut lowering: Lowering,
     files: &[Outline],
     sources: &SourceMap,
     items: &[WorkItem],
 ) -> LoweredScenes {
-    let mut lowering = Lowering::new(names);
     let mut scenes = Vec::with_capacity(items.len());
     for &(file, index, id) in items {
         let outline = &files[file];
@@ -376,8 +377,10 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
 }
 
 /// Builds the story; also says whether every divert named a scene.
+/// The outlines are dropped as soon as the scenes are lowered, before the
+/// lowering runs are joined.
 fn build(
-    files: &[Outline],
+    files: Vec<Outline>,
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Option<Story>, bool) {
@@ -415,9 +418,9 @@ fn build(
     });
 
     let mut names = Names::default();
-    names.declare_enums(files, diagnostics);
-    names.declare_values(files, diagnostics);
-    let ids = names.declare_scenes(files, diagnostics);
+    names.declare_enums(&files, diagnostics);
+    names.declare_values(&files, diagnostics);
+    let ids = names.declare_scenes(&files, diagnostics);
 
     let start = match start {
         Some(header) => match names.scene_ids.get(&header.value) {
@@ -468,30 +471,44 @@ fn build(
         .flat_map(|f| &f.scenes)
         .map(|s| s.line_count)
         .sum();
+    // Tests first, so the outlines can go as soon as the scenes are
+    // lowered. Their code starts the first run's arenas; their reads of
+    // variables do not count as uses (a variable only a test reads is
+    // still unused), so a lowering of their own keeps them apart.
+    let mut test_lowering = Lowering::new(&names);
+    let tests = lower_tests(&mut test_lowering, &files, sources);
+    diagnostics.append(&mut test_lowering.diagnostics);
+    let mut first_lowering = Lowering::new(&names);
+    first_lowering.text = test_lowering.text;
+    first_lowering.code = test_lowering.code;
+
     let runs = if total_lines >= PARALLEL_LINES && items.len() >= 2 {
         let (first, second) = items.split_at(items.len() / 2);
-        let names = &names;
+        let (names, files) = (&names, &files);
         std::thread::scope(|scope| {
-            let later = scope.spawn(move || lower_scenes(names, files, sources, second));
-            let earlier = lower_scenes(names, files, sources, first);
+            let later =
+                scope.spawn(move || lower_scenes(Lowering::new(names), files, sources, second));
+            let earlier = lower_scenes(first_lowering, files, sources, first);
             match later.join() {
                 Ok(later) => vec![earlier, later],
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         })
     } else {
-        vec![lower_scenes(&names, files, sources, &items)]
+        vec![lower_scenes(first_lowering, &files, sources, &items)]
     };
+    drop(files);
+    drop(std::mem::take(&mut names.scene_ids));
 
-    let mut scenes = Vec::with_capacity(names.scene_ids.len());
+    let mut scenes = Vec::new();
     let mut text = String::new();
     let mut code = Vec::new();
     let mut var_reads = vec![false; names.vars.len()];
     let (mut choice_count, mut seq_count) = (0, 0);
     let mut diverts_resolved = true;
-    for mut run in runs {
+    for (index, mut run) in runs.into_iter().enumerate() {
         diverts_resolved &= !run.unknown_divert;
-        if scenes.is_empty() {
+        if index == 0 {
             // The first run's scenes and arenas are taken as they are.
             scenes = run.scenes;
             text = run.text;
@@ -520,12 +537,6 @@ fn build(
             *read |= run_read;
         }
     }
-    let mut lowering = Lowering::new(&names);
-    lowering.text = text;
-    lowering.code = code;
-    let tests = lower_tests(&mut lowering, files, sources, &scenes);
-    diagnostics.append(&mut lowering.diagnostics);
-    let (mut text, mut code) = (lowering.text, lowering.code);
     text.shrink_to_fit();
     code.shrink_to_fit();
     for (var, read) in names.vars.iter().zip(&var_reads) {
@@ -558,22 +569,14 @@ fn build(
     (story, diverts_resolved)
 }
 
-/// Parses and lowers every file's test blocks with `lowering`, which holds
-/// the story's arenas. Reads of variables in tests do not count as uses (a
-/// variable only a test reads is still unused), so `lowering`'s reads are
-/// not looked at.
-fn lower_tests(
-    lowering: &mut Lowering,
-    files: &[Outline],
-    sources: &SourceMap,
-    scenes: &[Scene],
-) -> Vec<Test> {
+/// Parses and lowers every file's test blocks with `lowering`.
+fn lower_tests(lowering: &mut Lowering, files: &[Outline], sources: &SourceMap) -> Vec<Test> {
     let mut tests = Vec::new();
     for outline in files {
         let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
         lowering.diagnostics.extend(found);
         for block in blocks {
-            if let Some(test) = lowering.test(&block, scenes) {
+            if let Some(test) = lowering.test(&block) {
                 tests.push(test);
             }
         }
@@ -645,7 +648,7 @@ impl<'n> Lowering<'n> {
         self.diagnostics.push(diagnostic);
     }
 
-    fn test(&mut self, block: &ast::TestBlock, scenes: &[Scene]) -> Option<Test> {
+    fn test(&mut self, block: &ast::TestBlock) -> Option<Test> {
         // An unknown `from` scene is reported, and the steps are still
         // checked, so one run reports their errors too.
         let start = match &block.from {
@@ -680,7 +683,7 @@ impl<'n> Lowering<'n> {
                 ast::TestStepKind::ExpectEnding(ending) => {
                     let id = self.scene_ref(ending);
                     match id {
-                        Some(id) if scenes.get(id.index()).is_some_and(|scene| scene.is_ending) => {
+                        Some(id) if self.names.endings.get(id.index()) == Some(&true) => {
                             Some(TestStepKind::ExpectEnding(id))
                         }
                         Some(_) => {
