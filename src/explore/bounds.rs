@@ -2,7 +2,7 @@
 //! meet constants in comparisons are saturated one above the largest such
 //! constant, which preserves the value of every guard and condition.
 
-use crate::graph::{BinaryOp, Expr, Guard, Instr, Op, Part, SceneId, Story, Value};
+use crate::graph::{BinaryOp, Expr, Guard, Instr, Op, Part, SceneId, Story};
 
 /// How far each counter matters. `None` means the counter is used in a way
 /// the abstraction cannot bound (arithmetic, text, a comparison with a
@@ -70,14 +70,10 @@ fn scan(code: &[Instr], bounds: &mut Bounds) {
             code.get(index + 1),
             code.get(index + 2),
         ) {
-            (_, Some(Instr::Push(Value::Int(constant))), Some(Instr::Binary(op)))
-                if is_comparison(*op) =>
-            {
+            (_, Some(Instr::Int(constant)), Some(Instr::Binary(op))) if is_comparison(*op) => {
                 Some(*constant)
             }
-            (Some(Instr::Push(Value::Int(constant))), Some(Instr::Binary(op)), _)
-                if is_comparison(*op) =>
-            {
+            (Some(Instr::Int(constant)), Some(Instr::Binary(op)), _) if is_comparison(*op) => {
                 Some(*constant)
             }
             _ => None,

@@ -636,7 +636,7 @@ impl<'n> Lowering<'n> {
     /// program keeps its shape; a story with errors is never run.
     fn placeholder(&mut self, ty: Type) -> Expr {
         let start = self.code.len() as u32;
-        self.code.push(Instr::Push(Value::Bool(false)));
+        self.code.push(Instr::constant(Value::Bool(false)));
         Expr {
             code: CodeRange { start, len: 1 },
             ty,
@@ -1265,15 +1265,15 @@ impl<'n> Lowering<'n> {
     ) -> Option<Type> {
         match &expr.kind {
             ExprKind::Int(number) => {
-                code.push(Instr::Push(Value::Int(*number)));
+                code.push(Instr::Int(*number));
                 Some(Type::Int)
             }
             ExprKind::Bool(flag) => {
-                code.push(Instr::Push(Value::Bool(*flag)));
+                code.push(Instr::constant(Value::Bool(*flag)));
                 Some(Type::Bool)
             }
             ExprKind::Str(text) => {
-                code.push(Instr::Push(Value::Text(text.as_str().into())));
+                code.push(Instr::constant(Value::Text(text.as_str().into())));
                 Some(Type::Text)
             }
             ExprKind::Turns => {
@@ -1282,7 +1282,7 @@ impl<'n> Lowering<'n> {
             }
             ExprKind::Name(name) => match self.names.symbols.get(name).cloned() {
                 Some((Symbol::Const(value, ty), _)) => {
-                    code.push(Instr::Push(value));
+                    code.push(Instr::constant(value));
                     Some(ty)
                 }
                 Some((Symbol::Var(id), _)) => {
@@ -1291,7 +1291,7 @@ impl<'n> Lowering<'n> {
                     Some(self.names.vars[id.index()].ty)
                 }
                 Some((Symbol::Variant(id, index), _)) => {
-                    code.push(Instr::Push(Value::Enum(index)));
+                    code.push(Instr::constant(Value::Enum(index)));
                     Some(Type::Enum(id))
                 }
                 Some((Symbol::EnumType(_), _)) => {
@@ -1611,7 +1611,8 @@ fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
     let overflow = || ConstError::Arithmetic("integer overflow in a constant expression".into());
     while pc < code.len() {
         match &code[pc] {
-            Instr::Push(value) => stack.push(value.clone()),
+            Instr::Int(number) => stack.push(Value::Int(*number)),
+            Instr::Push(value) => stack.push(Value::clone(value)),
             Instr::MakeSet(count) => {
                 let mut bits = 0u64;
                 for _ in 0..*count {

@@ -255,7 +255,11 @@ pub struct Expr {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Instr {
-    Push(Value),
+    /// Push an int: the common constant, kept inline.
+    Int(i64),
+    /// Push any other constant. Boxed, so an instruction is 16 bytes, not
+    /// 32 (a text value alone is 24).
+    Push(Box<Value>),
     Load(VarId),
     Turns,
     Visits(SceneId),
@@ -277,6 +281,16 @@ pub enum Instr {
     /// If the top is true, skip the next `n` instructions (leaving true);
     /// else pop it.
     OrElse(u32),
+}
+
+impl Instr {
+    /// The instruction that pushes `value`.
+    pub fn constant(value: Value) -> Instr {
+        match value {
+            Value::Int(number) => Instr::Int(number),
+            other => Instr::Push(Box::new(other)),
+        }
+    }
 }
 
 /// A playthrough test: start at a scene, then run the steps in order.
@@ -413,5 +427,21 @@ impl Story {
             (Value::Enum(variant), _) => variant.to_string(),
             (Value::Set(bits), _) => format!("{bits:#x}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big story's graph is mostly these; docs/PERFORMANCE.md counts on
+    /// their sizes.
+    #[test]
+    fn the_common_graph_types_stay_small() {
+        assert_eq!(std::mem::size_of::<Instr>(), 16);
+        assert_eq!(std::mem::size_of::<Part>(), 32);
+        assert_eq!(std::mem::size_of::<Expr>(), 28);
+        assert_eq!(std::mem::size_of::<Op>(), 48);
+        assert_eq!(std::mem::size_of::<Choice>(), 96);
     }
 }

@@ -79,7 +79,8 @@ pub(crate) fn evaluate(
     let mut pc = 0;
     while let Some(instr) = code.get(pc) {
         match instr {
-            Instr::Push(value) => stack.push(value.clone()),
+            Instr::Int(number) => stack.push(Value::Int(*number)),
+            Instr::Push(value) => stack.push(Value::clone(value)),
             Instr::Load(var) => {
                 let value = state
                     .vars
