@@ -52,10 +52,19 @@ pub fn compile(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
 ) -> Result<LoadedStory, std::io::Error> {
+    compile_split(entry, read, PARALLEL_LINES)
+}
+
+/// [`compile`], lowering on two threads from `parallel_lines` scene lines.
+fn compile_split(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    parallel_lines: usize,
+) -> Result<LoadedStory, std::io::Error> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let (mut story, diverts_resolved) = build(files, &sources, &mut diagnostics);
+    let (mut story, diverts_resolved) = build(files, &sources, &mut diagnostics, parallel_lines);
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
@@ -383,6 +392,7 @@ fn build(
     files: Vec<Outline>,
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
+    parallel_lines: usize,
 ) -> (Option<Story>, bool) {
     let Some(entry) = files.first() else {
         return (None, true);
@@ -482,7 +492,7 @@ fn build(
     first_lowering.text = test_lowering.text;
     first_lowering.code = test_lowering.code;
 
-    let runs = if total_lines >= PARALLEL_LINES && items.len() >= 2 {
+    let runs = if total_lines >= parallel_lines && items.len() >= 2 {
         let (first, second) = items.split_at(items.len() / 2);
         let (names, files) = (&names, &files);
         std::thread::scope(|scope| {
@@ -1739,4 +1749,43 @@ fn edit_distance(a: &str, b: &str) -> usize {
         previous = current;
     }
     previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The second lowering run's choice and sequence ids and its text and
+    /// code ranges are shifted when the runs are joined: two runs must give
+    /// exactly the graph one run gives.
+    #[test]
+    fn two_lowering_runs_give_the_graph_one_run_gives() {
+        let mut text = crate::generate::story(40);
+        // Markup the generated scenes lack, in both halves: alternatives
+        // (sequence ids), a refusal reason (text), a string constant.
+        text = text.replacen(
+            "== s1: Room 1\n",
+            "== s1: Room 1\nA bell. {&Once.|Twice.} {favours > 1: Owed.}\n",
+            1,
+        );
+        text = text.replacen(
+            "== s39: Room 39\n",
+            "== s39: Room 39\n{~Dust.|Ash.|Smoke.} {\"a\" + \"b\"}\n* [requires favours > 2: \"Nobody owes you.\"] Collect -> s0\n",
+            1,
+        );
+        text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
+        let graph = |parallel_lines| {
+            let loaded = compile_split(
+                Path::new("gen.fab"),
+                &mut |_: &Path| Ok(text.clone().into_bytes()),
+                parallel_lines,
+            )
+            .unwrap();
+            assert_eq!(loaded.errors(), 0, "{:?}", loaded.diagnostics);
+            let story = loaded.story.unwrap();
+            assert!(story.seq_count >= 2);
+            ron::to_string(&story).unwrap()
+        };
+        assert_eq!(graph(0), graph(usize::MAX));
+    }
 }
