@@ -111,13 +111,13 @@ fn plain(story: &Story, parts: &[Part]) -> String {
     let mut out = String::new();
     for part in parts {
         match part {
-            Part::Literal(text) => out.push_str(text),
+            Part::Literal(text) => out.push_str(story.text(*text)),
             Part::Value(expr) => {
                 let _ = write!(out, "{{{}}}", source_of(story, expr.span));
             }
-            Part::Conditional { then, .. } => out.push_str(&plain(story, then)),
-            Part::Alternatives { options, .. } => {
-                if let Some(first) = options.first() {
+            Part::Conditional(conditional) => out.push_str(&plain(story, &conditional.then)),
+            Part::Alternatives(alternatives) => {
+                if let Some(first) = alternatives.options.first() {
                     out.push_str(&plain(story, first));
                 }
             }

@@ -2,7 +2,7 @@
 //! meet constants in comparisons are saturated one above the largest such
 //! constant, which preserves the value of every guard and condition.
 
-use crate::graph::{BinaryOp, Expr, Guard, Instr, Op, Part, SceneId, Story, Value};
+use crate::graph::{BinaryOp, Expr, Guard, Instr, Op, Part, SceneId, Story};
 
 /// How far each counter matters. `None` means the counter is used in a way
 /// the abstraction cannot bound (arithmetic, text, a comparison with a
@@ -31,7 +31,7 @@ pub fn bounds(story: &Story) -> Bounds {
         uses_random: false,
     };
     for expr in expressions(story) {
-        scan(&expr.code, &mut bounds);
+        scan(story.code(expr), &mut bounds);
     }
     bounds
 }
@@ -70,14 +70,10 @@ fn scan(code: &[Instr], bounds: &mut Bounds) {
             code.get(index + 1),
             code.get(index + 2),
         ) {
-            (_, Some(Instr::Push(Value::Int(constant))), Some(Instr::Binary(op)))
-                if is_comparison(*op) =>
-            {
+            (_, Some(Instr::Int(constant)), Some(Instr::Binary(op))) if is_comparison(*op) => {
                 Some(*constant)
             }
-            (Some(Instr::Push(Value::Int(constant))), Some(Instr::Binary(op)), _)
-                if is_comparison(*op) =>
-            {
+            (Some(Instr::Int(constant)), Some(Instr::Binary(op)), _) if is_comparison(*op) => {
                 Some(*constant)
             }
             _ => None,
@@ -111,17 +107,13 @@ fn expressions(story: &Story) -> Vec<&Expr> {
             match part {
                 Part::Literal(_) => {}
                 Part::Value(expr) => found.push(expr),
-                Part::Conditional {
-                    condition,
-                    then,
-                    otherwise,
-                } => {
-                    found.push(condition);
-                    parts(then, found);
-                    parts(otherwise, found);
+                Part::Conditional(conditional) => {
+                    found.push(&conditional.condition);
+                    parts(&conditional.then, found);
+                    parts(&conditional.otherwise, found);
                 }
-                Part::Alternatives { options, .. } => {
-                    for option in options {
+                Part::Alternatives(alternatives) => {
+                    for option in &alternatives.options {
                         parts(option, found);
                     }
                 }

@@ -72,6 +72,14 @@ pub struct Story {
     pub seq_count: u32,
     /// The author's playthrough tests (`test "name":` blocks).
     pub tests: Vec<Test>,
+    /// Every literal text and refusal reason, one after another; parts of
+    /// the graph address it with a [`TextRange`] (see [`Story::text`]). One
+    /// string instead of one allocation per literal keeps a big story's
+    /// graph small (docs/PERFORMANCE.md).
+    pub text: String,
+    /// Every expression's code, one after another; an [`Expr`] addresses
+    /// its own with a [`CodeRange`] (see [`Story::code`]).
+    pub code: Vec<Instr>,
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
@@ -130,8 +138,8 @@ pub struct Scene {
 pub enum Op {
     /// Emit a paragraph.
     Text {
-        text: Vec<Part>,
-        tags: Vec<Tag>,
+        text: Box<[Part]>,
+        tags: Box<[Tag]>,
         span: Span,
     },
     Assign {
@@ -150,7 +158,7 @@ pub enum Op {
     },
     /// Stop and offer choices; the chosen one continues at its `target`.
     Choices {
-        choices: Vec<Choice>,
+        choices: Box<[Choice]>,
         span: Span,
     },
     /// Enter a scene (counting a visit).
@@ -171,10 +179,10 @@ pub struct Choice {
     pub sticky: bool,
     pub guard: Guard,
     /// `None` for a fallback choice.
-    pub text: Option<Vec<Part>>,
+    pub text: Option<Box<[Part]>>,
     /// Where the choice's body starts.
     pub target: u32,
-    pub tags: Vec<Tag>,
+    pub tags: Box<[Tag]>,
     pub span: Span,
 }
 
@@ -192,38 +200,66 @@ pub enum Guard {
     /// Shown but refused while false, with the reason to show.
     Requires {
         condition: Expr,
-        reason: String,
+        reason: TextRange,
     },
 }
 
-/// A piece of a text line.
+/// A piece of a text line. The rare, large kinds are boxed so the common
+/// ones (literals and values) stay small.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Part {
-    Literal(String),
+    Literal(TextRange),
     Value(Expr),
-    Conditional {
-        condition: Expr,
-        then: Vec<Part>,
-        otherwise: Vec<Part>,
-    },
-    Alternatives {
-        kind: AltKind,
-        seq: SeqId,
-        options: Vec<Vec<Part>>,
-    },
+    Conditional(Box<Conditional>),
+    Alternatives(Box<Alternatives>),
 }
 
-/// A compiled expression: postfix code over a value stack.
+/// `{condition: then|otherwise}` in a text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conditional {
+    pub condition: Expr,
+    pub then: Box<[Part]>,
+    pub otherwise: Box<[Part]>,
+}
+
+/// `{a|b}`, `{&a|b}`, `{!a|b}`, `{~a|b}` in a text.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Alternatives {
+    pub kind: AltKind,
+    pub seq: SeqId,
+    pub options: Box<[Box<[Part]>]>,
+}
+
+/// A run of [`Story::text`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextRange {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// A run of [`Story::code`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRange {
+    pub start: u32,
+    pub len: u32,
+}
+
+/// A compiled expression: postfix code over a value stack, kept in
+/// [`Story::code`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expr {
-    pub code: Vec<Instr>,
+    pub code: CodeRange,
     pub ty: Type,
     pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Instr {
-    Push(Value),
+    /// Push an int: the common constant, kept inline.
+    Int(i64),
+    /// Push any other constant. Boxed, so an instruction is 16 bytes, not
+    /// 32 (a text value alone is 24).
+    Push(Box<Value>),
     Load(VarId),
     Turns,
     Visits(SceneId),
@@ -245,6 +281,16 @@ pub enum Instr {
     /// If the top is true, skip the next `n` instructions (leaving true);
     /// else pop it.
     OrElse(u32),
+}
+
+impl Instr {
+    /// The instruction that pushes `value`.
+    pub fn constant(value: Value) -> Instr {
+        match value {
+            Value::Int(number) => Instr::Int(number),
+            other => Instr::Push(Box::new(other)),
+        }
+    }
 }
 
 /// A playthrough test: start at a scene, then run the steps in order.
@@ -291,6 +337,24 @@ pub struct Edge {
 }
 
 impl Story {
+    /// A literal text or refusal reason. A range outside the text (only a
+    /// hand-made, malformed story has one) reads as empty.
+    pub fn text(&self, range: TextRange) -> &str {
+        let start = range.start as usize;
+        self.text
+            .get(start..start + range.len as usize)
+            .unwrap_or_default()
+    }
+
+    /// An expression's code. A range outside the code (only a hand-made,
+    /// malformed story has one) reads as empty, which evaluates to a fault.
+    pub fn code(&self, expr: &Expr) -> &[Instr] {
+        let start = expr.code.start as usize;
+        self.code
+            .get(start..start + expr.code.len as usize)
+            .unwrap_or_default()
+    }
+
     pub fn scene(&self, id: SceneId) -> &Scene {
         &self.scenes[id.index()]
     }
@@ -363,5 +427,21 @@ impl Story {
             (Value::Enum(variant), _) => variant.to_string(),
             (Value::Set(bits), _) => format!("{bits:#x}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big story's graph is mostly these; docs/PERFORMANCE.md counts on
+    /// their sizes.
+    #[test]
+    fn the_common_graph_types_stay_small() {
+        assert_eq!(std::mem::size_of::<Instr>(), 16);
+        assert_eq!(std::mem::size_of::<Part>(), 32);
+        assert_eq!(std::mem::size_of::<Expr>(), 28);
+        assert_eq!(std::mem::size_of::<Op>(), 48);
+        assert_eq!(std::mem::size_of::<Choice>(), 96);
     }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::ast::{BinaryOp, UnaryOp};
-use crate::graph::{Expr, Instr, Story, Type, Value};
+use crate::graph::{Instr, Story, Type, Value};
 
 use super::{Fault, State};
 
@@ -72,15 +72,15 @@ pub(crate) fn evaluate(
     rng: &mut u64,
     script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
-    expr: &Expr,
+    code: &[Instr],
 ) -> Result<Value, Fault> {
     let mut script = script;
     stack.clear();
-    let code = &expr.code;
     let mut pc = 0;
     while let Some(instr) = code.get(pc) {
         match instr {
-            Instr::Push(value) => stack.push(value.clone()),
+            Instr::Int(number) => stack.push(Value::Int(*number)),
+            Instr::Push(value) => stack.push(Value::clone(value)),
             Instr::Load(var) => {
                 let value = state
                     .vars
@@ -173,9 +173,9 @@ pub(crate) fn evaluate_bool(
     rng: &mut u64,
     script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
-    expr: &Expr,
+    code: &[Instr],
 ) -> Result<bool, Fault> {
-    match evaluate(state, rng, script, stack, expr)? {
+    match evaluate(state, rng, script, stack, code)? {
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
     }

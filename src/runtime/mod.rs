@@ -20,7 +20,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::graph::{AltKind, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
+use crate::graph::{AltKind, Alternatives, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
 pub use eval::RandomScript;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
@@ -354,14 +354,14 @@ impl Machine {
                     span,
                 } => {
                     out.executed(*span);
-                    self.assign(state, *var, *op, value)
+                    self.assign(story, state, *var, *op, value)
                         .map_err(|fault| locate(Some(*span), fault))?;
                     state.pc += 1;
                 }
                 Op::JumpUnless { condition, target } => {
                     out.executed(condition.span);
                     let holds = self
-                        .live_condition(state, condition)
+                        .live_condition(story, state, condition)
                         .map_err(|fault| locate(Some(condition.span), fault))?;
                     if holds {
                         state.pc += 1;
@@ -380,7 +380,7 @@ impl Machine {
                         let shown = match &choice.guard {
                             Guard::Always => true,
                             Guard::Hidden(condition) | Guard::Requires { condition, .. } => self
-                                .pure_condition(state, condition)
+                                .pure_condition(story, state, condition)
                                 .map_err(|fault| locate(Some(condition.span), fault))?,
                         };
                         if choice.is_fallback() {
@@ -480,7 +480,7 @@ impl Machine {
             Guard::Always => {}
             Guard::Hidden(condition) => {
                 if !self
-                    .pure_condition(state, condition)
+                    .pure_condition(story, state, condition)
                     .map_err(|fault| runtime(fault, condition.span))?
                 {
                     return Err(ChooseError::NotOffered);
@@ -488,10 +488,10 @@ impl Machine {
             }
             Guard::Requires { condition, reason } => {
                 if !self
-                    .pure_condition(state, condition)
+                    .pure_condition(story, state, condition)
                     .map_err(|fault| runtime(fault, condition.span))?
                 {
-                    return Err(ChooseError::Disabled(reason.clone()));
+                    return Err(ChooseError::Disabled(story.text(*reason).to_string()));
                 }
             }
         }
@@ -547,25 +547,32 @@ impl Machine {
         expr: &crate::graph::Expr,
     ) -> Result<Value, RuntimeError> {
         let mut rng = state.rng;
-        evaluate(state, &mut rng, None, &mut self.stack, expr)
+        evaluate(state, &mut rng, None, &mut self.stack, story.code(expr))
             .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
     /// Evaluates for real, in a line, logic or a condition: `random()`
     /// advances the state's generator (or takes a scripted value).
-    fn live_value(&mut self, state: &mut State, expr: &crate::graph::Expr) -> Result<Value, Fault> {
+    fn live_value(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        expr: &crate::graph::Expr,
+    ) -> Result<Value, Fault> {
         let mut rng = state.rng;
-        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, expr);
+        let code = story.code(expr);
+        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, code);
         state.rng = rng;
         value
     }
 
     fn live_condition(
         &mut self,
+        story: &Story,
         state: &mut State,
         condition: &crate::graph::Expr,
     ) -> Result<bool, Fault> {
-        match self.live_value(state, condition)? {
+        match self.live_value(story, state, condition)? {
             Value::Bool(flag) => Ok(flag),
             _ => Err(Fault::Malformed("a condition that is not a bool")),
         }
@@ -573,21 +580,29 @@ impl Machine {
 
     fn pure_condition(
         &mut self,
+        story: &Story,
         state: &State,
         condition: &crate::graph::Expr,
     ) -> Result<bool, Fault> {
         let mut rng = state.rng;
-        evaluate_bool(state, &mut rng, None, &mut self.stack, condition)
+        evaluate_bool(
+            state,
+            &mut rng,
+            None,
+            &mut self.stack,
+            story.code(condition),
+        )
     }
 
     fn assign(
         &mut self,
+        story: &Story,
         state: &mut State,
         var: crate::graph::VarId,
         op: AssignOp,
         expr: &crate::graph::Expr,
     ) -> Result<(), Fault> {
-        let value = self.live_value(state, expr)?;
+        let value = self.live_value(story, state, expr)?;
         let slot = state
             .vars
             .get_mut(var.index())
@@ -617,25 +632,26 @@ impl Machine {
             match part {
                 Part::Literal(literal) => {
                     if let Some(out) = out.as_deref_mut() {
-                        out.push_str(literal);
+                        out.push_str(story.text(*literal));
                     }
                 }
                 Part::Value(expr) => {
-                    let value = self.live_value(state, expr)?;
+                    let value = self.live_value(story, state, expr)?;
                     if let Some(out) = out.as_deref_mut() {
                         display(story, &value, expr.ty, out)?;
                     }
                 }
-                Part::Conditional {
-                    condition,
-                    then,
-                    otherwise,
-                } => {
-                    let holds = self.live_condition(state, condition)?;
-                    let branch = if holds { then } else { otherwise };
+                Part::Conditional(conditional) => {
+                    let holds = self.live_condition(story, state, &conditional.condition)?;
+                    let branch = if holds {
+                        &conditional.then
+                    } else {
+                        &conditional.otherwise
+                    };
                     self.render(story, state, branch, out.as_deref_mut())?;
                 }
-                Part::Alternatives { kind, seq, options } => {
+                Part::Alternatives(alternatives) => {
+                    let Alternatives { kind, seq, options } = &**alternatives;
                     let count = *state
                         .seqs
                         .get(seq.index())

@@ -119,21 +119,19 @@ impl Keys {
                 }
             }
             // Depth-first over nested markup, with an explicit stack.
-            let mut stack: Vec<&Vec<Part>> = parts.into_iter().rev().collect();
+            let mut stack: Vec<&[Part]> = parts.into_iter().rev().map(|text| &**text).collect();
             while let Some(parts) = stack.pop() {
                 for part in parts.iter().rev() {
                     match part {
-                        Part::Conditional {
-                            then, otherwise, ..
-                        } => {
-                            stack.push(otherwise);
-                            stack.push(then);
+                        Part::Conditional(conditional) => {
+                            stack.push(&conditional.otherwise);
+                            stack.push(&conditional.then);
                         }
-                        Part::Alternatives { seq, options, .. } => {
+                        Part::Alternatives(alternatives) => {
                             keys.seqs
-                                .insert(*seq, format!("{}#{seq_count}", scene.name));
+                                .insert(alternatives.seq, format!("{}#{seq_count}", scene.name));
                             seq_count += 1;
-                            stack.extend(options.iter().rev());
+                            stack.extend(alternatives.options.iter().rev().map(|option| &**option));
                         }
                         Part::Literal(_) | Part::Value(_) => {}
                     }

@@ -191,7 +191,9 @@ impl Session {
             };
             let choice = &choices[offer.choice as usize];
             let reason = match (&choice.guard, offer.enabled) {
-                (Guard::Requires { reason, .. }, false) => Some(reason.clone()),
+                (Guard::Requires { reason, .. }, false) => {
+                    Some(self.story.text(*reason).to_string())
+                }
                 _ => None,
             };
             views.push(ChoiceView {
@@ -199,7 +201,7 @@ impl Session {
                 text,
                 enabled: offer.enabled,
                 reason,
-                tags: choice.tags.clone(),
+                tags: choice.tags.to_vec(),
                 choice: offer.choice,
             });
         }

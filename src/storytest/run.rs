@@ -272,7 +272,9 @@ impl TestRun<'_> {
                 .choice_text(self.story, &self.state, offer.choice as usize)
                 .map_err(|error| runtime_failure(&error))?;
             let reason = match &choice.guard {
-                Guard::Requires { reason, .. } if !offer.enabled => Some(reason.clone()),
+                Guard::Requires { reason, .. } if !offer.enabled => {
+                    Some(self.story.text(*reason).to_string())
+                }
                 _ => None,
             };
             shown.push(Shown {
@@ -355,7 +357,7 @@ impl TestRun<'_> {
     /// `name = value` for each variable a condition reads.
     fn variables_of(&self, expr: &Expr) -> String {
         let mut seen = Vec::new();
-        for instr in &expr.code {
+        for instr in self.story.code(expr) {
             if let Instr::Load(var) = instr
                 && !seen.contains(var)
             {

@@ -323,17 +323,18 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     };
     let prologue = parser.file();
     diagnostics.extend(parser.diagnostics);
-    let mut scenes = Vec::new();
+    // Where each scene or test starts, found first so the scene table is
+    // allocated once at its size.
+    let chunk_starts: Vec<usize> = (first_scene..lines.len())
+        .filter(|&index| classify(lines[index].content).starts_chunk())
+        .collect();
+    let mut scenes = Vec::with_capacity(chunk_starts.len());
     let mut tests = Vec::new();
-    let mut start = first_scene;
-    while start < lines.len() {
-        let end = (start + 1..lines.len())
-            .find(|&index| classify(lines[index].content).starts_chunk())
-            .unwrap_or(lines.len());
+    for (chunk, &start) in chunk_starts.iter().enumerate() {
+        let end = chunk_starts.get(chunk + 1).copied().unwrap_or(lines.len());
         let line = &lines[start];
         if classify(line.content) == Kind::Test {
             tests.push(start..end);
-            start = end;
             continue;
         }
         let input = Input::new_extra(
@@ -349,7 +350,6 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
             line_count: end - start,
             lines: start..end,
         });
-        start = end;
     }
     let lines = lines
         .iter()

@@ -122,7 +122,9 @@ impl Line<'_> {
 /// tabs; whichever comes first in the file is the file's, and the other one
 /// in indentation is an error.
 pub fn lines<'a>(file: FileId, text: &'a str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
-    let mut result = Vec::new();
+    // Sized once: an upper bound (blank lines are skipped), so a big file's
+    // line table is not copied as it grows.
+    let mut result = Vec::with_capacity(text.bytes().filter(|&byte| byte == b'\n').count() + 1);
     let mut indent_char: Option<(char, usize)> = None;
     let mut offset = 0;
     for raw in text.split('\n') {
