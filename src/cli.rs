@@ -436,16 +436,7 @@ fn entry_of(path: &Path) -> Result<PathBuf> {
     {
         return Ok(path.to_path_buf());
     }
-    let mut files = BTreeSet::new();
-    discover(path, &mut files)?;
-    let mut entries = Vec::new();
-    for file in files {
-        let text =
-            std::fs::read(&file).with_context(|| format!("cannot read `{}`", file.display()))?;
-        if is_entry(&text) {
-            entries.push(file);
-        }
-    }
+    let (_, mut entries) = find_stories(&[path.to_path_buf()])?;
     match entries.len() {
         1 => Ok(entries.remove(0)),
         0 => bail!(
@@ -469,11 +460,17 @@ fn entry_of(path: &Path) -> Result<PathBuf> {
 fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
     let loaded =
         graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    Ok(report_diagnostics(loaded))
+}
+
+/// Prints a compiled story's diagnostics to standard error, rustc-style;
+/// the story, when it has no errors.
+fn report_diagnostics(loaded: LoadedStory) -> Option<fabula::graph::Story> {
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
     for diagnostic in &loaded.diagnostics {
         write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
     }
-    Ok(loaded.story)
+    loaded.story
 }
 
 fn explore(args: &ExploreArgs) -> Result<u8> {
@@ -617,14 +614,7 @@ fn test(args: &TestArgs) -> Result<u8> {
 fn play(args: PlayArgs) -> Result<u8> {
     let story = match &args.story {
         Some(path) => compile_or_report(&entry_of(path)?)?,
-        None => {
-            let loaded = fabula::bundled::load();
-            let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
-            for diagnostic in &loaded.diagnostics {
-                anstream::eprintln!("{}\n", render::human(diagnostic, &loaded.sources, styled));
-            }
-            loaded.story
-        }
+        None => report_diagnostics(fabula::bundled::load()),
     };
     let Some(story) = story else {
         return Ok(1);
