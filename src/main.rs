@@ -3,11 +3,13 @@
 
 mod cli;
 
-// mimalloc: checking a big story is allocation-bound (many small tree
-// nodes), and it makes `fabula check` about a quarter faster than glibc's
-// allocator on the generated 10,000-scene story (docs/PERFORMANCE.md).
+// jemalloc: checking a big story is allocation-bound (many small graph
+// nodes built on two threads). On the generated 10,000-scene story it is the
+// one allocator measured that meets both of check's floors, ≤ 50 ms and
+// ≤ 10× the source in peak memory: glibc's is too slow, mimalloc keeps too
+// much resident (docs/PERFORMANCE.md).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::process::ExitCode;
 
