@@ -185,6 +185,36 @@ fn branch(script: &[i64], draws: &[(i64, i64)], queue: &mut Vec<Vec<i64>>) -> bo
     too_wide
 }
 
+/// Calls `step` once per combination of the values `random()` can return
+/// while it runs (just once when the story draws nothing); `step` returns
+/// false to stop. Returns false when ranges or combinations were too many
+/// to branch over, so the runs were not exhaustive.
+fn each_random_run(
+    machine: &mut Machine,
+    uses_random: bool,
+    mut step: impl FnMut(&mut Machine) -> bool,
+) -> bool {
+    let mut scripts: Vec<Vec<i64>> = vec![Vec::new()];
+    let mut runs = 0usize;
+    let mut exhaustive = true;
+    while let Some(script) = scripts.pop() {
+        runs += 1;
+        if runs > RANDOM_BRANCHES {
+            return false;
+        }
+        if uses_random {
+            machine.script_random(&script);
+        }
+        if !step(machine) {
+            break;
+        }
+        if uses_random {
+            exhaustive &= !branch(&script, machine.random_draws(), &mut scripts);
+        }
+    }
+    exhaustive
+}
+
 enum Event {
     Ended(SceneId),
     Failed(RuntimeError),
@@ -235,19 +265,7 @@ fn expand(
                 continue;
             }
             let number = shown as u32 + 1;
-            // One run per combination of the values `random()` can return
-            // on the way (just one run when the story draws nothing).
-            let mut scripts: Vec<Vec<i64>> = vec![Vec::new()];
-            let mut runs = 0usize;
-            while let Some(script) = scripts.pop() {
-                runs += 1;
-                if runs > RANDOM_BRANCHES {
-                    found.random_cut = true;
-                    break;
-                }
-                if uses_random {
-                    machine.script_random(&script);
-                }
+            let exhaustive = each_random_run(&mut machine, uses_random, |machine| {
                 copy_state(&mut next, &paused);
                 let outcome = match machine.choose(story, &mut next, offer.choice as usize) {
                     Ok(()) => {
@@ -260,15 +278,12 @@ fn expand(
                         {
                             *seen = true;
                         }
-                        settle(&mut machine, story, &mut next, &mut tracker)
+                        settle(machine, story, &mut next, &mut tracker)
                     }
                     Err(crate::runtime::ChooseError::Runtime(error)) => Outcome::Failed(error),
                     // Offered and enabled choices are always accepted.
-                    Err(_) => break,
+                    Err(_) => return false,
                 };
-                if uses_random {
-                    found.random_cut |= branch(&script, machine.random_draws(), &mut scripts);
-                }
                 found.transitions += 1;
                 match outcome {
                     Outcome::Paused => {
@@ -289,7 +304,9 @@ fn expand(
                             .push((index as u32, number, Event::Failed(error)));
                     }
                 }
-            }
+                true
+            });
+            found.random_cut |= !exhaustive;
         }
     }
     found.entered = tracker.entered;
@@ -356,23 +373,9 @@ pub fn explore_with_threads(
     let mut tracker = Tracker {
         entered: vec![false; story.scenes.len()],
     };
-    let mut scripts: Vec<Vec<i64>> = vec![Vec::new()];
-    let mut runs = 0usize;
-    while let Some(script) = scripts.pop() {
-        runs += 1;
-        if runs > RANDOM_BRANCHES {
-            cutoff.get_or_insert(Cutoff::Random);
-            break;
-        }
-        if encoder.uses_random() {
-            machine.script_random(&script);
-        }
+    let exhaustive = each_random_run(&mut machine, encoder.uses_random(), |machine| {
         let mut start = State::new(story, 0);
-        let outcome = settle(&mut machine, story, &mut start, &mut tracker);
-        if encoder.uses_random() && branch(&script, machine.random_draws(), &mut scripts) {
-            cutoff.get_or_insert(Cutoff::Random);
-        }
-        match outcome {
+        match settle(machine, story, &mut start, &mut tracker) {
             Outcome::Paused => {
                 saturated |= encoder.normalise(&mut start);
                 let mut bytes = Vec::new();
@@ -382,6 +385,10 @@ pub fn explore_with_threads(
             Outcome::Ended(scene) => note(Event::Ended(scene), Vec::new()),
             Outcome::Failed(error) => note(Event::Failed(error), Vec::new()),
         }
+        true
+    });
+    if !exhaustive {
+        cutoff.get_or_insert(Cutoff::Random);
     }
     for (seen, now) in entered.iter_mut().zip(&tracker.entered) {
         *seen |= now;
