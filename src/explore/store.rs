@@ -116,7 +116,7 @@ impl<'s> Encoder<'s> {
                 byte = 0;
             }
         }
-        if self.relevant_choices.len() % 8 != 0 {
+        if !self.relevant_choices.len().is_multiple_of(8) {
             out.push(byte);
         }
         if self.bounds.turns != Some(0) {
