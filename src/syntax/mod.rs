@@ -717,8 +717,6 @@ impl<'a> FileParser<'a> {
                     .with_help("put a tag just above the text line or choice it describes"),
             );
         }
-        // Exact sizes: a story's tree can be tens of thousands of blocks.
-        block.shrink_to_fit();
         block
     }
 
@@ -845,7 +843,6 @@ impl<'a> FileParser<'a> {
                 }
             }
         }
-        choices.shrink_to_fit();
         choices
     }
 }

@@ -67,7 +67,6 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
                     ));
                 }
                 if !literal.is_empty() {
-                    literal.shrink_to_fit();
                     segments.push(Segment::Literal(std::mem::take(&mut literal)));
                 }
                 let (after, segment) = markup(rest, depth + 1)?;
@@ -94,10 +93,8 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
         literal.truncate(trimmed);
     }
     if !literal.is_empty() {
-        literal.shrink_to_fit();
         segments.push(Segment::Literal(literal));
     }
-    segments.shrink_to_fit();
     Ok((rest, segments))
 }
 
