@@ -272,20 +272,31 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
 }
 
 /// Whether a file is a story's entry: it has a `title:` header before its
-/// first scene. A cheap look at the text, not a parse.
-fn is_entry(text: &[u8]) -> bool {
-    let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
-    for line in text.split(|&byte| byte == b'\n') {
-        if line.starts_with(b"==") {
-            return false;
+/// first scene. A cheap look at the file's prologue, not a parse: it reads
+/// only up to the first scene (the file is read whole again if compiled).
+fn is_entry(file: &Path) -> std::io::Result<bool> {
+    use std::io::BufRead;
+    let mut reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    let mut line = Vec::new();
+    let mut first = true;
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        let text = if first {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
+        } else {
+            &line
+        };
+        first = false;
+        if text.starts_with(b"==") {
+            return Ok(false);
         }
-        if let Some(rest) = line.strip_prefix(b"title")
+        if let Some(rest) = text.strip_prefix(b"title")
             && rest.trim_ascii_start().starts_with(b":")
         {
-            return true;
+            return Ok(true);
         }
+        line.clear();
     }
-    false
+    Ok(false)
 }
 
 /// Every `.fab` file under `paths`, and the stories' entry files among
@@ -298,9 +309,8 @@ fn find_stories(paths: &[PathBuf]) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> 
     let explicit: HashSet<PathBuf> = paths.iter().map(|path| normalize(path)).collect();
     let mut entries = Vec::new();
     for file in &files {
-        let text =
-            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
-        if is_entry(&text) || explicit.contains(file) {
+        let entry = is_entry(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        if entry || explicit.contains(file) {
             entries.push(file.clone());
         }
     }
