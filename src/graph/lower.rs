@@ -962,19 +962,13 @@ impl<'n> Lowering<'n> {
         for choice in choices {
             let guard = match &choice.guard {
                 ast::Guard::Always => Guard::Always,
-                ast::Guard::Hidden(condition) => {
-                    self.warn_if_false(condition);
-                    let condition = self.condition(condition);
-                    Guard::Hidden(condition.unwrap_or_else(|| self.placeholder(Type::Bool)))
-                }
+                ast::Guard::Hidden(condition) => Guard::Hidden(self.guard(condition)),
                 ast::Guard::Requires {
                     condition,
                     reason,
                     source,
                 } => {
-                    self.warn_if_false(condition);
-                    let condition = self.condition(condition);
-                    let condition = condition.unwrap_or_else(|| self.placeholder(Type::Bool));
+                    let condition = self.guard(condition);
                     let reason = match reason {
                         Some(reason) => self.intern(reason),
                         None => self.intern(&format!("requires {source}")),
@@ -1019,14 +1013,12 @@ impl<'n> Lowering<'n> {
         };
     }
 
-    fn warn_if_false(&mut self, condition: &ast::Expr) {
-        let Some(expr) = self.expr_quiet(condition) else {
-            return;
+    /// Compiles a choice's guard, warning when it is always false.
+    fn guard(&mut self, condition: &ast::Expr) -> Expr {
+        let Some(compiled) = self.condition(condition) else {
+            return self.placeholder(Type::Bool);
         };
-        let value = evaluate_constant(self.code_of(&expr));
-        // The expression was only looked at: it leaves nothing in the arena.
-        self.code.truncate(expr.code.start as usize);
-        if let Ok(Value::Bool(false)) = value {
+        if let Ok(Value::Bool(false)) = evaluate_constant(self.code_of(&compiled)) {
             self.report(
                 Diagnostic::new(Code::W0004, condition.span, "this guard is always false")
                     .with_help(
@@ -1034,16 +1026,6 @@ impl<'n> Lowering<'n> {
                     ),
             );
         }
-    }
-
-    /// Compiles without reporting (for a second look at an expression that
-    /// is compiled, and reported, elsewhere).
-    fn expr_quiet(&mut self, expr: &ast::Expr) -> Option<Expr> {
-        let mark = self.diagnostics.len();
-        let reads = self.var_reads.clone();
-        let compiled = self.expr(expr, None);
-        self.diagnostics.truncate(mark);
-        self.var_reads = reads;
         compiled
     }
 
