@@ -485,21 +485,33 @@ impl<'a> FileParser<'a> {
         tree
     }
 
-    /// `scene := scene-header NEWLINE tag* block`
-    fn scene(&mut self) -> Option<Scene> {
+    /// Takes the header line of a top-level chunk (a scene or a test),
+    /// reporting it when indented, and parses it with `parser`.
+    fn chunk_header<T>(
+        &mut self,
+        what: &str,
+        marker: &str,
+        parser: impl FnMut(Input<'a>) -> nom::IResult<Input<'a>, T, PError>,
+    ) -> Option<(Line<'a>, Result<T, PError>)> {
         let line = self.peek()?;
         self.position += 1;
-        let header = line::whole_line(self.input(&line), line::scene_header);
+        let header = line::whole_line(self.input(&line), parser);
         if line.indent > 0 {
             self.report(
                 Diagnostic::new(
                     Code::E0004,
                     line.span(self.file),
-                    "a scene header must not be indented",
+                    format!("{what} must not be indented"),
                 )
-                .with_help("start `==` at the beginning of the line"),
+                .with_help(format!("start `{marker}` at the beginning of the line")),
             );
         }
+        Some((line, header))
+    }
+
+    /// `scene := scene-header NEWLINE tag* block`
+    fn scene(&mut self) -> Option<Scene> {
+        let (line, header) = self.chunk_header("a scene header", "==", line::scene_header)?;
         let mut tags = Vec::new();
         while let Some(next) = self.peek() {
             if classify(next.content) != Kind::Tag || next.indent != 0 {
@@ -529,19 +541,7 @@ impl<'a> FileParser<'a> {
 
     /// `test := test-header NEWLINE (INDENT test-step NEWLINE)*`
     fn test(&mut self) -> Option<ast::TestBlock> {
-        let line = self.peek()?;
-        self.position += 1;
-        let header = line::whole_line(self.input(&line), line::test_header);
-        if line.indent > 0 {
-            self.report(
-                Diagnostic::new(
-                    Code::E0004,
-                    line.span(self.file),
-                    "a test must not be indented",
-                )
-                .with_help("start `test` at the beginning of the line"),
-            );
-        }
+        let (line, header) = self.chunk_header("a test", "test", line::test_header)?;
         let mut steps = Vec::new();
         while let Some(step) = self.peek() {
             if step.indent <= line.indent || classify(step.content).starts_chunk() {
