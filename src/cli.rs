@@ -622,13 +622,6 @@ fn test(args: &TestArgs) -> Result<u8> {
 }
 
 fn play(args: PlayArgs) -> Result<u8> {
-    let story = match &args.story {
-        Some(path) => compile_or_report(&entry_of(path)?)?,
-        None => report_diagnostics(fabula::bundled::load()),
-    };
-    let Some(story) = story else {
-        return Ok(1);
-    };
     let options = fabula::repl::PlayOptions {
         seed: args.seed,
         transcript: args.transcript,
@@ -638,6 +631,33 @@ fn play(args: PlayArgs) -> Result<u8> {
             ColorChoice::Always => fabula::repl::ColorMode::Always,
             ColorChoice::Never => fabula::repl::ColorMode::Never,
         },
+    };
+    // A story from disk may be big: its opening is shown while the rest is
+    // checked (see `repl::play_opening`). The bundled one is small.
+    let loaded = match &args.story {
+        Some(path) => {
+            let entry = entry_of(path)?;
+            match graph::compile_opening(&entry, &mut |path: &Path| std::fs::read(path))
+                .with_context(|| format!("cannot read `{}`", entry.display()))?
+            {
+                graph::Early::Opening(opening) => {
+                    return Ok(match fabula::repl::play_opening(opening, &options)? {
+                        fabula::repl::Outcome::Played => 0,
+                        fabula::repl::Outcome::Refused => 1,
+                    });
+                }
+                graph::Early::Done(loaded) => *loaded,
+            }
+        }
+        None => fabula::bundled::load(),
+    };
+    let styled = args.color.styled(std::io::stderr().is_terminal());
+    let report = fabula::repl::report(&loaded, styled);
+    if !report.is_empty() {
+        write_stderr(report.trim_end(), styled);
+    }
+    let Some(story) = loaded.story else {
+        return Ok(1);
     };
     fabula::repl::play(std::sync::Arc::new(story), &options)?;
     Ok(0)

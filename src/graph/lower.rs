@@ -64,7 +64,29 @@ fn compile_split(
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let (mut story, diverts_resolved) = build(files, &sources, &mut diagnostics, parallel_lines);
+    let declared = declare(&files, &sources, &mut diagnostics);
+    Ok(lower_and_check(
+        files,
+        declared,
+        sources,
+        diagnostics,
+        parallel_lines,
+    ))
+}
+
+/// The rest of a compile after [`declare`]: lowers every scene, runs the
+/// graph passes and sorts the diagnostics.
+pub(super) fn lower_and_check(
+    files: Vec<Outline>,
+    declared: Option<Declared>,
+    sources: SourceMap,
+    mut diagnostics: Vec<Diagnostic>,
+    parallel_lines: usize,
+) -> LoadedStory {
+    let (mut story, diverts_resolved) = match declared {
+        Some(declared) => build(files, declared, &sources, &mut diagnostics, parallel_lines),
+        None => (None, true),
+    };
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
@@ -92,16 +114,16 @@ fn compile_split(
     if let Some(story) = &mut story {
         story.sources = Arc::clone(&sources);
     }
-    Ok(LoadedStory {
+    LoadedStory {
         story,
         diagnostics,
         sources,
-    })
+    }
 }
 
 /// What a name in an expression means.
 #[derive(Debug, Clone)]
-enum Symbol {
+pub(super) enum Symbol {
     Const(Value, Type),
     Var(VarId),
     Variant(EnumId, u32),
@@ -110,17 +132,17 @@ enum Symbol {
 
 /// Everything declared in a story: read-only while scenes are lowered.
 #[derive(Debug, Default)]
-struct Names {
+pub(super) struct Names {
     /// Every declared name, with where it was declared.
     symbols: HashMap<String, (Symbol, Span)>,
     /// Names whose declaration was wrong (and reported): using one is not
     /// reported again as undeclared.
     broken: HashSet<String>,
-    vars: Vec<Var>,
-    enums: Vec<Enum>,
+    pub(super) vars: Vec<Var>,
+    pub(super) enums: Vec<Enum>,
     scene_ids: HashMap<String, SceneId>,
     /// Per scene: whether it is an ending.
-    endings: Vec<bool>,
+    pub(super) endings: Vec<bool>,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     fallback_scene: SceneId,
@@ -277,7 +299,7 @@ impl Names {
 }
 
 /// Stories with more scene lines than this lower their scenes on two threads.
-const PARALLEL_LINES: usize = 20_000;
+pub(super) const PARALLEL_LINES: usize = 20_000;
 
 /// One scene to parse and, when it got an id, lower.
 type WorkItem = (usize, usize, Option<SceneId>);
@@ -385,18 +407,26 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
     }
 }
 
-/// Builds the story; also says whether every divert named a scene.
-/// The outlines are dropped as soon as the scenes are lowered, before the
-/// lowering runs are joined.
-fn build(
-    files: Vec<Outline>,
+/// What the declaration pass found, before any scene is lowered.
+#[derive(Debug)]
+pub(super) struct Declared {
+    pub(super) names: Names,
+    /// Per file and scene, the id the scene got.
+    pub(super) ids: Vec<Vec<Option<SceneId>>>,
+    pub(super) start: Option<SceneId>,
+    pub(super) title: String,
+    pub(super) author: Option<String>,
+    pub(super) about: Vec<String>,
+}
+
+/// Reads the headers and declares every enum, constant, variable and
+/// scene. `None` when there are no files.
+pub(super) fn declare(
+    files: &[Outline],
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
-    parallel_lines: usize,
-) -> (Option<Story>, bool) {
-    let Some(entry) = files.first() else {
-        return (None, true);
-    };
+) -> Option<Declared> {
+    let entry = files.first()?;
     let mut title = None;
     let mut author = None;
     let mut start = None;
@@ -428,9 +458,9 @@ fn build(
     });
 
     let mut names = Names::default();
-    names.declare_enums(&files, diagnostics);
-    names.declare_values(&files, diagnostics);
-    let ids = names.declare_scenes(&files, diagnostics);
+    names.declare_enums(files, diagnostics);
+    names.declare_values(files, diagnostics);
+    let ids = names.declare_scenes(files, diagnostics);
 
     let start = match start {
         Some(header) => match names.scene_ids.get(&header.value) {
@@ -465,7 +495,34 @@ fn build(
         },
     };
     names.fallback_scene = start.unwrap_or(SceneId(0));
+    Some(Declared {
+        names,
+        ids,
+        start,
+        title,
+        author,
+        about,
+    })
+}
 
+/// Builds the story; also says whether every divert named a scene.
+/// The outlines are dropped as soon as the scenes are lowered, before the
+/// lowering runs are joined.
+fn build(
+    files: Vec<Outline>,
+    declared: Declared,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    parallel_lines: usize,
+) -> (Option<Story>, bool) {
+    let Declared {
+        mut names,
+        ids,
+        start,
+        title,
+        author,
+        about,
+    } = declared;
     let items: Vec<WorkItem> = ids
         .iter()
         .enumerate()
@@ -594,25 +651,25 @@ fn lower_tests(lowering: &mut Lowering, files: &[Outline], sources: &SourceMap) 
     tests
 }
 
-struct Lowering<'n> {
+pub(super) struct Lowering<'n> {
     names: &'n Names,
-    diagnostics: Vec<Diagnostic>,
+    pub(super) diagnostics: Vec<Diagnostic>,
     /// Whether some divert names no scene (see `compile`).
     unknown_divert: bool,
     /// Whether each variable is read anywhere.
     var_reads: Vec<bool>,
-    choice_count: u32,
-    seq_count: u32,
+    pub(super) choice_count: u32,
+    pub(super) seq_count: u32,
     /// The arenas the lowered parts and expressions address (see
     /// [`Story::text`] and [`Story::code`]).
-    text: String,
-    code: Vec<Instr>,
+    pub(super) text: String,
+    pub(super) code: Vec<Instr>,
     /// Where an expression is emitted before it is known to compile.
     scratch: Vec<Instr>,
 }
 
 impl<'n> Lowering<'n> {
-    fn new(names: &'n Names) -> Self {
+    pub(super) fn new(names: &'n Names) -> Self {
         Lowering {
             names,
             diagnostics: Vec::new(),
@@ -846,7 +903,7 @@ impl<'n> Lowering<'n> {
         }
     }
 
-    fn scene(&mut self, scene: &ast::Scene) -> Scene {
+    pub(super) fn scene(&mut self, scene: &ast::Scene) -> Scene {
         let mut builder = SceneBuilder {
             ops: Vec::new(),
             is_ending: scene.is_ending,

@@ -9,6 +9,7 @@
 
 mod load;
 mod lower;
+mod opening;
 
 use std::sync::Arc;
 
@@ -18,6 +19,7 @@ pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, 
 use crate::diagnostic::{SourceMap, Span};
 pub use load::normalize;
 pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
+pub use opening::{Early, Opening, compile_opening};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

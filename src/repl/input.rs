@@ -10,7 +10,7 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Context, Editor, Helper};
+use rustyline::{Context, Editor, ExternalPrinter, Helper};
 
 /// The player's commands, for `help` and completion.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -130,6 +130,13 @@ impl Terminal {
             let _ = editor.load_history(path);
         }
         Ok(Terminal { editor, history })
+    }
+
+    /// Something another thread can print through, above the prompt while
+    /// a line is being read; `None` when the terminal cannot have one.
+    pub fn printer(&mut self) -> Option<Box<dyn ExternalPrinter + Send>> {
+        let printer = self.editor.create_external_printer().ok()?;
+        Some(Box::new(printer))
     }
 }
 

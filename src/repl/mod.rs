@@ -10,14 +10,15 @@ mod input;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::graph::Story;
+use crate::graph::{LoadedStory, Opening, Story};
 use crate::runtime::{ChooseError, Event, Session, Status, ending_line, savefile};
 use crate::slots::{self, SlotError, Slots};
 use input::{COMMANDS, Input, LineSource, Plain, Terminal};
+use rustyline::ExternalPrinter;
 
 /// When to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,37 +60,185 @@ const QUICK_SLOT: &str = "quicksave";
 /// Plays a story on standard input and output until the player quits or
 /// the input ends.
 pub fn play(story: Arc<Story>, options: &PlayOptions) -> Result<(), ReplError> {
-    let interactive = io::stdin().is_terminal() && io::stdout().is_terminal();
-    let styled = match options.color {
-        ColorMode::Always => true,
-        ColorMode::Never => false,
-        ColorMode::Auto => {
-            io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-        }
-    };
-    let mut source: Box<dyn LineSource> = if interactive {
-        let history = slots::data_dir().map(|dir| dir.join("fabula").join("history.txt"));
-        Box::new(Terminal::new(history)?)
+    let seed = seed(options);
+    let session = Session::start(story, seed);
+    let mut source: Box<dyn LineSource> = if is_interactive() {
+        Box::new(Terminal::new(history_file())?)
     } else {
         Box::new(Plain {
             reader: io::stdin().lock(),
         })
     };
+    play_session(session, source.as_mut(), None, options).map(|_| ())
+}
+
+/// What became of a game whose story was still being checked when it
+/// started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The story passed its check and was played.
+    Played,
+    /// The check found errors, which were shown; nothing was played.
+    Refused,
+}
+
+/// Plays a story whose check is still running (see
+/// [`crate::graph::compile_opening`]). On a terminal the opening and the
+/// first prompt appear at once; the check's diagnostics are printed above
+/// the prompt as soon as it ends, and the first line typed waits for it: a
+/// story with errors is refused there, before anything typed is acted on.
+/// A story that passes starts afresh, with the same seed, on the checked
+/// graph. With piped input, or when the opening cannot be shown apart, the
+/// check is awaited first, as [`play`] callers do.
+pub fn play_opening(opening: Opening, options: &PlayOptions) -> Result<Outcome, ReplError> {
+    let seed = seed(options);
+    let session = Session::start(Arc::clone(&opening.story), seed);
+    let shown_apart = matches!(session.status(), Status::Choosing(_))
+        && session.transcript().iter().all(|event| match event {
+            Event::Scene { scene, .. } => opening.is_compiled(*scene),
+            _ => true,
+        });
+    // A small story is checked by now: then there is nothing to wait for.
+    if !(shown_apart && is_interactive()) || opening.is_finished() {
+        let loaded = opening.finish();
+        eprint!("{}", report(&loaded, stderr_styled(options.color)));
+        return match loaded.story {
+            Some(story) => play(Arc::new(story), options).map(|()| Outcome::Played),
+            None => Ok(Outcome::Refused),
+        };
+    }
+    let mut terminal = Terminal::new(history_file())?;
+    let printer = terminal.printer();
+    let pending = check_in_background(opening, printer, stdout_styled(options.color), seed)?;
+    play_session(session, &mut terminal, Some(pending), options)
+}
+
+/// Waits for the opening's check on another thread, which prints the
+/// diagnostics through `printer` once the opening is shown, and hands the
+/// verdict to the player.
+fn check_in_background(
+    opening: Opening,
+    mut printer: Option<Box<dyn ExternalPrinter + Send>>,
+    styled: bool,
+    seed: u64,
+) -> io::Result<Pending> {
+    let (send, verdict) = mpsc::channel();
+    let (shown, opening_shown) = mpsc::channel();
+    std::thread::Builder::new()
+        .name("verdict".into())
+        .spawn(move || {
+            let loaded = opening.finish();
+            let mut report = report(&loaded, styled);
+            if loaded.story.is_none() {
+                report.push_str("Press Enter to leave.\n");
+            }
+            // Printed below the opening, never in the middle of it (the
+            // sender is dropped, and this wait ends, if the player stops).
+            let _ = opening_shown.recv();
+            let printed = report.is_empty()
+                || printer
+                    .as_mut()
+                    .is_some_and(|printer| printer.print(report.clone()).is_ok());
+            // The player may have left already; then nobody needs the verdict.
+            let _ = send.send(Verdict {
+                story: loaded.story,
+                report,
+                printed,
+            });
+        })?;
+    Ok(Pending {
+        verdict,
+        seed,
+        shown: Some(shown),
+    })
+}
+
+/// Plays `session` with lines from `source`.
+fn play_session(
+    session: Session,
+    source: &mut dyn LineSource,
+    pending: Option<Pending>,
+    options: &PlayOptions,
+) -> Result<Outcome, ReplError> {
+    let interactive = is_interactive();
     let width = if interactive { terminal_width() } else { None };
     let mut player = Player {
-        session: Session::start(Arc::clone(&story), seed(options)),
-        slots: Slots::for_story(&story.title, options.save_dir.as_deref()),
+        slots: Slots::for_story(&session.story().title, options.save_dir.as_deref()),
+        session,
+        pending,
         options: options.clone(),
         out: io::stdout().lock(),
-        styled,
+        styled: stdout_styled(options.color),
         width,
         earlier_games: String::new(),
     };
-    let result = player.run(source.as_mut());
+    let result = player.run(source);
     source.finish();
     let transcript = player.write_transcript();
-    result.and(transcript)
+    result.and_then(|outcome| transcript.map(|()| outcome))
+}
+
+/// The check's result, from the thread that waited for it.
+struct Verdict {
+    story: Option<Story>,
+    /// The diagnostics, rendered.
+    report: String,
+    /// Whether `report` is on the screen already.
+    printed: bool,
+}
+
+/// A check still running while the player shows the opening.
+struct Pending {
+    verdict: mpsc::Receiver<Verdict>,
+    /// The seed the opening was played with; the checked story starts
+    /// with it too, so it shows the same opening.
+    seed: u64,
+    /// Told once the opening is on the screen.
+    shown: Option<mpsc::Sender<()>>,
+}
+
+fn is_interactive() -> bool {
+    io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
+fn history_file() -> Option<PathBuf> {
+    slots::data_dir().map(|dir| dir.join("fabula").join("history.txt"))
+}
+
+fn stdout_styled(color: ColorMode) -> bool {
+    styled_on(color, io::stdout().is_terminal())
+}
+
+fn stderr_styled(color: ColorMode) -> bool {
+    styled_on(color, io::stderr().is_terminal())
+}
+
+fn styled_on(color: ColorMode, is_terminal: bool) -> bool {
+    match color {
+        ColorMode::Always => true,
+        ColorMode::Never => false,
+        ColorMode::Auto => {
+            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    }
+}
+
+/// A compile's diagnostics as `fabula check` prints them and, when the
+/// story has errors, a line saying it cannot be played.
+pub fn report(loaded: &LoadedStory, styled: bool) -> String {
+    let mut report: String = loaded
+        .diagnostics
+        .iter()
+        .map(|diagnostic| crate::render::human(diagnostic, &loaded.sources, styled) + "\n\n")
+        .collect();
+    if loaded.story.is_none() {
+        let errors = loaded.errors();
+        let plural = if errors == 1 { "" } else { "s" };
+        report.push_str(&format!(
+            "The story has {errors} error{plural}, so it cannot be played.\n"
+        ));
+    }
+    report
 }
 
 fn seed(options: &PlayOptions) -> u64 {
@@ -126,6 +275,8 @@ enum Flow {
 
 struct Player<W> {
     session: Session,
+    /// The check of the story, while it runs.
+    pending: Option<Pending>,
     slots: Result<Slots, SlotError>,
     options: PlayOptions,
     out: W,
@@ -136,25 +287,66 @@ struct Player<W> {
 }
 
 impl<W: Write> Player<W> {
-    fn run(&mut self, source: &mut dyn LineSource) -> Result<(), ReplError> {
+    fn run(&mut self, source: &mut dyn LineSource) -> Result<Outcome, ReplError> {
         self.title()?;
         self.show_position()?;
+        self.out.flush()?;
+        if let Some(shown) = self
+            .pending
+            .as_mut()
+            .and_then(|pending| pending.shown.take())
+        {
+            let _ = shown.send(());
+        }
         loop {
             let prompt = "> ";
             let line = match source.read(prompt)? {
                 Input::Line(line) => line,
                 Input::Interrupted => continue,
-                Input::End => return Ok(()),
+                Input::End => return self.settle(),
             };
+            if self.settle()? == Outcome::Refused {
+                return Ok(Outcome::Refused);
+            }
             if !source.echoes() {
                 writeln!(self.out, "{prompt}{line}")?;
             }
             writeln!(self.out)?;
             if let Flow::Quit = self.handle(line.trim())? {
-                return Ok(());
+                return Ok(Outcome::Played);
             }
             self.out.flush()?;
         }
+    }
+
+    /// Waits for the story's check, if it is still pending: refuses a story
+    /// with errors, or swaps the opening for the checked story.
+    fn settle(&mut self) -> Result<Outcome, ReplError> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(Outcome::Played);
+        };
+        let verdict = pending.verdict.recv().unwrap_or_else(|_| Verdict {
+            story: None,
+            report: "error: the story's check stopped before it finished\n".into(),
+            printed: false,
+        });
+        if !verdict.printed {
+            eprint!("{}", verdict.report);
+        }
+        let Some(story) = verdict.story else {
+            return Ok(Outcome::Refused);
+        };
+        let session = Session::start(Arc::new(story), pending.seed);
+        let same = session.transcript() == self.session.transcript()
+            && session.status() == self.session.status();
+        self.session = session;
+        if same {
+            // Shown already, from the opening.
+            self.session.take_new();
+        } else {
+            self.show_position()?;
+        }
+        Ok(Outcome::Played)
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -434,5 +626,107 @@ fn capitalise(text: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::graph::{Early, compile_opening};
+
+    const STORY: &str = "\
+var unused = 1
+== gorki: Gorki
+Lenin lies paralysed upstairs.
+* Telephone Krupskaya
+    You do not choose your words.
+    -> ending quiet
+* Wait for the doctors
+    -> letter
+== letter: The Letter
+The house is quiet.
+-> ending quiet
+== ending quiet: A Quiet Winter
+Snow covers the park.
+";
+
+    /// What the check thread printed, as a terminal would show it.
+    struct Recorder(Arc<Mutex<String>>);
+
+    impl ExternalPrinter for Recorder {
+        fn print(&mut self, message: String) -> rustyline::Result<()> {
+            self.0.lock().unwrap().push_str(&message);
+            Ok(())
+        }
+    }
+
+    /// Plays `story`'s opening while it is checked, with `input` typed.
+    fn play_while_checking(story: &str, input: &str) -> (Outcome, String, String) {
+        let mut read = |_: &Path| Ok(story.as_bytes().to_vec());
+        let Early::Opening(opening) = compile_opening(Path::new("call.fab"), &mut read).unwrap()
+        else {
+            panic!("the opening should be compiled apart");
+        };
+        let printed = Arc::new(Mutex::new(String::new()));
+        let session = Session::start(Arc::clone(&opening.story), 1);
+        let printer = Recorder(Arc::clone(&printed));
+        let pending = check_in_background(opening, Some(Box::new(printer)), false, 1).unwrap();
+        let mut player = Player {
+            slots: Slots::for_story("call", Some(Path::new("unused-saves"))),
+            session,
+            pending: Some(pending),
+            options: PlayOptions::default(),
+            out: Vec::new(),
+            styled: false,
+            width: None,
+            earlier_games: String::new(),
+        };
+        let outcome = player
+            .run(&mut Plain {
+                reader: input.as_bytes(),
+            })
+            .unwrap();
+        let shown = String::from_utf8(player.out).unwrap();
+        let printed = printed.lock().unwrap().clone();
+        (outcome, shown, printed)
+    }
+
+    #[test]
+    fn a_story_that_passes_its_check_plays_on_the_checked_graph() {
+        let (outcome, shown, printed) = play_while_checking(STORY, "1\nundo\n");
+        assert_eq!(outcome, Outcome::Played);
+        assert!(printed.contains("warning[W0002]: variable `unused` is never read"));
+        assert!(!printed.contains("cannot be played"), "{printed}");
+        // The opening once, then the game goes on.
+        assert_eq!(
+            shown.matches("Lenin lies paralysed upstairs.").count(),
+            2,
+            "{shown}"
+        );
+        assert!(shown.contains("You do not choose your words."), "{shown}");
+        assert!(
+            shown.contains("THE END: A Quiet Winter (ending 1 of 1)"),
+            "{shown}"
+        );
+        assert!(shown.contains("Undone."), "{shown}");
+    }
+
+    #[test]
+    fn a_story_with_errors_is_refused_before_the_first_line_is_acted_on() {
+        let story = STORY.replace("quiet.\n-> ending quiet", "quiet.\n-> ending quite");
+        for input in ["1\n", "quit\n", ""] {
+            let (outcome, shown, printed) = play_while_checking(&story, input);
+            assert_eq!(outcome, Outcome::Refused, "{input:?}");
+            assert!(
+                printed.contains("error[E0104]: unknown divert target `quite`"),
+                "{printed}"
+            );
+            assert!(printed.contains("The story has 1 error, so it cannot be played."));
+            assert!(shown.contains("Lenin lies paralysed upstairs."), "{shown}");
+            assert!(!shown.contains("You do not choose your words."), "{shown}");
+        }
     }
 }

@@ -83,3 +83,35 @@ fn the_transcript_option_writes_the_story_so_far() {
          THE END: A Quiet Winter (ending 1 of 1)\n"
     );
 }
+
+/// With piped input the check comes first: a story with errors prints
+/// nothing to standard output, its diagnostics to standard error, and
+/// exits with 1.
+#[test]
+fn piped_play_refuses_a_story_with_errors_before_showing_it() {
+    let dir = super::scratch("piped-refusal");
+    let story = dir.join("bad.fab");
+    std::fs::write(
+        &story,
+        "== hall\nA hall.\n* Go -> yard\n== yard\nA yard.\n-> ending gone\n== ending done\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("fabula")
+        .unwrap()
+        .args(["play", "--seed", "1", "--color", "never"])
+        .arg(&story)
+        .write_stdin("1\n")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("error[E0104]: unknown divert target `gone`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("The story has 1 error, so it cannot be played."),
+        "{stderr}"
+    );
+}

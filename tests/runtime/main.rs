@@ -2,6 +2,7 @@
 //! one module per area.
 
 mod golden;
+mod opening;
 mod saves;
 mod terminal;
 

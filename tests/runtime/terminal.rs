@@ -108,3 +108,72 @@ fn plays_on_a_pseudo_terminal() {
     assert!(Path::new(&dir.join("saves/slot1.ron")).exists());
     assert!(dir.join("data/fabula/history.txt").exists());
 }
+
+/// Starts `fabula play STORY` on a pseudo-terminal in a scratch folder.
+#[cfg(unix)]
+fn spawn_player(dir: &Path, story: &Path) -> rexpect::session::PtySession {
+    let binary = assert_cmd::cargo::cargo_bin("fabula");
+    let mut command = std::process::Command::new(binary);
+    command
+        .args(["play", "--seed", "1", "--color", "never", "--save-dir"])
+        .arg(dir.join("saves"))
+        .arg(story)
+        .env("HOME", dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("TERM", "xterm")
+        .env("COLUMNS", "80")
+        .env_remove("NO_COLOR");
+    rexpect::session::spawn_command(command, Some(20_000)).unwrap()
+}
+
+/// A story with an error past its opening is refused with the check's
+/// diagnostics: at once when the check ends before the opening is shown,
+/// or above the first prompt, and then the line typed is not acted on.
+#[cfg(unix)]
+#[test]
+fn refuses_a_story_whose_error_is_past_the_opening() {
+    let dir = super::scratch("terminal-refused");
+    let story = dir.join("call.fab");
+    std::fs::write(&story, STORY.replace("-> ending quiet", "-> ending quite")).unwrap();
+    let mut pty = spawn_player(&dir, &story);
+    pty.exp_string("error[E0104]: unknown divert target `quite`")
+        .unwrap();
+    pty.exp_string("The story has 1 error, so it cannot be played.")
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The player may have left already.
+    let _ = pty.send_line("1");
+    let rest = pty.exp_eof().unwrap();
+    assert!(!rest.contains("You do not choose your words"), "{rest}");
+    let status = format!("{:?}", pty.process().wait().unwrap());
+    assert!(status.ends_with(", 1)"), "{status}");
+}
+
+/// Warnings found by the check are shown above the prompt, and the game
+/// goes on on the checked story.
+#[cfg(unix)]
+#[test]
+fn shows_the_checks_warnings_and_plays_on() {
+    let dir = super::scratch("terminal-warned");
+    let story = dir.join("call.fab");
+    std::fs::write(
+        &story,
+        STORY.replace("var rudeness = 0", "var rudeness = 0\nvar unused = 1"),
+    )
+    .unwrap();
+    let mut pty = spawn_player(&dir, &story);
+    pty.exp_string("2. Wait for the doctors").unwrap();
+    pty.exp_string("warning[W0002]: variable `unused` is never read")
+        .unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pty.send_line("2").unwrap();
+    pty.exp_string("The house is quiet.").unwrap();
+    pty.exp_string("ending 1 of 1").unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pty.send_line("quit").unwrap();
+    pty.exp_eof().unwrap();
+    let status = format!("{:?}", pty.process().wait().unwrap());
+    assert!(status.ends_with(", 0)"), "{status}");
+}

@@ -1,0 +1,329 @@
+//! A story's opening, compiled ahead of the rest, so the player can show
+//! the first choices of a big story while the whole story is still being
+//! compiled and checked on another thread.
+//!
+//! The opening is every scene that can run before the player's first
+//! choice: the start scene and, transitively, the scenes its diverts and
+//! fallback choices reach without a choice of the player's. Every other
+//! scene is a placeholder that ends at once. Nothing from the opening is
+//! kept: when the check passes, the player starts the whole story afresh
+//! (with the same seed, so the same opening) and drops this one.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use super::load::load;
+use super::lower::{Declared, LoadedStory, Lowering, PARALLEL_LINES, declare, lower_and_check};
+use super::{Op, Scene, SceneId, Story};
+use crate::diagnostic::{Diagnostic, Severity, SourceMap};
+use crate::syntax::Outline;
+
+/// Past this many scenes before the first choice, the opening is not worth
+/// compiling apart: the whole compile is awaited instead.
+const MAX_OPENING_SCENES: usize = 256;
+
+/// What [`compile_opening`] gives.
+#[derive(Debug)]
+pub enum Early {
+    /// The opening is ready and the whole story is being compiled.
+    Opening(Opening),
+    /// The whole story, compiled at once: its prologue, headers or opening
+    /// already have errors, or its opening is too long to compile apart.
+    Done(Box<LoadedStory>),
+}
+
+/// A story's opening, and the compile of the whole story under way.
+#[derive(Debug)]
+pub struct Opening {
+    /// A story in which only the opening's scenes are compiled.
+    pub story: Arc<Story>,
+    /// Per scene id, whether the scene is compiled in [`Opening::story`].
+    compiled: Vec<bool>,
+    rest: JoinHandle<LoadedStory>,
+}
+
+impl Opening {
+    /// Whether `scene` is compiled in [`Opening::story`] (not a placeholder).
+    pub fn is_compiled(&self, scene: SceneId) -> bool {
+        self.compiled
+            .get(scene.0 as usize)
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Whether the whole story is compiled and checked already.
+    pub fn is_finished(&self) -> bool {
+        self.rest.is_finished()
+    }
+
+    /// Waits for the whole story: the same result [`super::compile`] gives.
+    pub fn finish(self) -> LoadedStory {
+        match self.rest.join() {
+            Ok(loaded) => loaded,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Loads a story and compiles its opening; the whole story goes on
+/// compiling on another thread. Fails only when the entry file cannot be
+/// read (or no thread can be started).
+pub fn compile_opening(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Early, std::io::Error> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let files = load(entry, read, &mut sources, &mut diagnostics)?;
+    let declared = declare(&files, &sources, &mut diagnostics);
+    let opening = match &declared {
+        Some(declared) if !has_errors(&diagnostics) => compile(&files, &sources, declared),
+        _ => None,
+    };
+    let Some((story, compiled)) = opening else {
+        return Ok(Early::Done(Box::new(lower_and_check(
+            files,
+            declared,
+            sources,
+            diagnostics,
+            PARALLEL_LINES,
+        ))));
+    };
+    let rest = std::thread::Builder::new()
+        .name("check".into())
+        .spawn(move || lower_and_check(files, declared, sources, diagnostics, PARALLEL_LINES))?;
+    Ok(Early::Opening(Opening {
+        story: Arc::new(story),
+        compiled,
+        rest,
+    }))
+}
+
+fn has_errors(diagnostics: &[Diagnostic]) -> bool {
+    diagnostics.iter().any(|d| d.severity() == Severity::Error)
+}
+
+/// Compiles the opening's scenes into a story with placeholders for the
+/// rest; `None` when one of them has an error (the whole compile reports
+/// it) or the opening is too long.
+fn compile(
+    files: &[Outline],
+    sources: &SourceMap,
+    declared: &Declared,
+) -> Option<(Story, Vec<bool>)> {
+    let start = declared.start?;
+    let count = declared.names.endings.len();
+    // Where each scene id's scene is: its file and index there.
+    let mut places = vec![(0, 0); count];
+    for (file, ids) in declared.ids.iter().enumerate() {
+        for (index, id) in ids.iter().enumerate() {
+            if let Some(id) = id {
+                places[id.0 as usize] = (file, index);
+            }
+        }
+    }
+    let mut lowering = Lowering::new(&declared.names);
+    let mut scenes: Vec<Option<Scene>> = (0..count).map(|_| None).collect();
+    let mut queue = vec![start];
+    let mut compiled_count = 0;
+    while let Some(id) = queue.pop() {
+        if scenes[id.0 as usize].is_some() {
+            continue;
+        }
+        compiled_count += 1;
+        if compiled_count > MAX_OPENING_SCENES {
+            return None;
+        }
+        let (file, index) = places[id.0 as usize];
+        let outline = &files[file];
+        let (tree, found) = outline.parse_scene(&sources.get(outline.file).text, index);
+        if has_errors(&found) {
+            return None;
+        }
+        let scene = lowering.scene(&tree?);
+        if has_errors(&lowering.diagnostics) {
+            return None;
+        }
+        queue.extend(reached_without_choosing(&scene));
+        scenes[id.0 as usize] = Some(scene);
+    }
+    let compiled = scenes.iter().map(Option::is_some).collect();
+    let scenes = scenes
+        .into_iter()
+        .zip(&places)
+        .map(|(scene, &(file, index))| scene.unwrap_or_else(|| placeholder(&files[file], index)))
+        .collect();
+    let names = &declared.names;
+    let story = Story {
+        title: declared.title.clone(),
+        author: declared.author.clone(),
+        about: declared.about.clone(),
+        start,
+        scenes,
+        vars: names.vars.clone(),
+        enums: names.enums.clone(),
+        choice_count: lowering.choice_count,
+        seq_count: lowering.seq_count,
+        tests: Vec::new(),
+        text: lowering.text,
+        code: lowering.code,
+        sources: Arc::default(),
+    };
+    Some((story, compiled))
+}
+
+/// A scene that is not compiled: its header, and an end.
+fn placeholder(outline: &Outline, index: usize) -> Scene {
+    let scene = &outline.scenes[index];
+    let (name, is_ending, title) = match &scene.header {
+        Some((name, is_ending, title)) => (name.name.clone(), *is_ending, title.clone()),
+        None => (String::new(), false, None),
+    };
+    Scene {
+        name,
+        title,
+        is_ending,
+        tags: Vec::new(),
+        span: scene.span,
+        ops: vec![Op::End { span: scene.span }],
+    }
+}
+
+/// The scenes `scene` can divert to before the player chooses: the diverts
+/// reachable from its first op through text, logic, jumps (both ways) and
+/// fallback choices, which the story takes by itself.
+fn reached_without_choosing(scene: &Scene) -> Vec<SceneId> {
+    let mut seen = vec![false; scene.ops.len()];
+    let mut stack = vec![0];
+    let mut targets = Vec::new();
+    while let Some(pc) = stack.pop() {
+        let Some(op) = scene.ops.get(pc) else {
+            continue;
+        };
+        if std::mem::replace(&mut seen[pc], true) {
+            continue;
+        }
+        match op {
+            Op::Text { .. } | Op::Assign { .. } => stack.push(pc + 1),
+            Op::JumpUnless { target, .. } => {
+                stack.push(pc + 1);
+                stack.push(*target as usize);
+            }
+            Op::Jump { target } => stack.push(*target as usize),
+            Op::Choices { choices, .. } => stack.extend(
+                choices
+                    .iter()
+                    .filter(|choice| choice.is_fallback())
+                    .map(|choice| choice.target as usize),
+            ),
+            Op::Divert { target, .. } => targets.push(*target),
+            Op::End { .. } => {}
+        }
+    }
+    targets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opening(source: &str) -> Early {
+        let mut read = |_: &Path| Ok(source.as_bytes().to_vec());
+        compile_opening(Path::new("story.fab"), &mut read).unwrap()
+    }
+
+    fn compiled_names(opening: &Opening) -> Vec<&str> {
+        opening
+            .story
+            .scenes
+            .iter()
+            .enumerate()
+            .filter(|(id, _)| opening.is_compiled(SceneId(*id as u32)))
+            .map(|(_, scene)| scene.name.as_str())
+            .collect()
+    }
+
+    const STORY: &str = "\
+var x = 1
+== hall
+-> porch
+== far
+Far away.
+* On -> ending done
+== porch
+if x > 1:
+    -> cellar
++ -> stairs
+== cellar
+You should not be here.
+* Up -> far
+== stairs
+* Climb -> far
+* Rest -> ending done
+== ending done
+";
+
+    #[test]
+    fn compiles_the_scenes_before_the_first_choice_and_checks_the_rest() {
+        let Early::Opening(opening) = opening(STORY) else {
+            panic!("the opening should be compiled apart");
+        };
+        // Diverts, both arms of a condition and a fallback choice are
+        // followed; the scenes behind a player's choice are not.
+        let mut names = compiled_names(&opening);
+        names.sort_unstable();
+        assert_eq!(names, ["cellar", "hall", "porch", "stairs"]);
+        let far = &opening.story.scenes[1];
+        assert_eq!(far.name, "far");
+        assert!(matches!(*far.ops, [Op::End { .. }]));
+        let loaded = opening.finish();
+        assert!(loaded.story.is_some(), "{:?}", loaded.diagnostics);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    }
+
+    #[test]
+    fn an_error_past_the_opening_is_found_by_the_whole_compile() {
+        let story = STORY.replace("* On -> ending done", "* On -> ending gone");
+        let Early::Opening(opening) = opening(&story) else {
+            panic!("the opening has no error");
+        };
+        let loaded = opening.finish();
+        assert!(loaded.story.is_none());
+        assert_eq!(loaded.diagnostics[0].code, crate::diagnostic::Code::E0104);
+    }
+
+    #[test]
+    fn errors_in_the_prologue_or_the_opening_are_reported_at_once() {
+        for story in [
+            STORY.replace("var x = 1", "var x = "),
+            STORY.replace("-> porch", "-> porc"),
+            STORY.replace("* Climb -> far", "* Climb -> farr"),
+        ] {
+            let Early::Done(loaded) = opening(&story) else {
+                panic!("an error before the first choice should stop the opening:\n{story}");
+            };
+            assert!(loaded.story.is_none());
+            assert!(loaded.errors() > 0);
+        }
+    }
+
+    #[test]
+    fn a_long_opening_is_not_compiled_apart() {
+        let mut story = String::new();
+        for scene in 0..=MAX_OPENING_SCENES {
+            story.push_str(&format!("== s{scene}\n-> s{}\n", scene + 1));
+        }
+        story.push_str(&format!(
+            "== s{}\n* Stop -> ending end\n== ending end\n",
+            MAX_OPENING_SCENES + 1
+        ));
+        let Early::Done(loaded) = opening(&story) else {
+            panic!(
+                "an opening of {} scenes should not be compiled apart",
+                MAX_OPENING_SCENES + 2
+            );
+        };
+        assert!(loaded.story.is_some(), "{:?}", loaded.diagnostics);
+    }
+}
