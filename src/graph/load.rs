@@ -27,6 +27,25 @@ pub fn normalize(path: &Path) -> PathBuf {
     result
 }
 
+/// The largest story file: offsets into files are 32-bit, and decoding
+/// can triple a file of invalid bytes.
+const MAX_FILE_BYTES: usize = 1 << 30;
+
+/// Reads a file, refusing one too big to be a story.
+fn read_limited(
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    path: &Path,
+) -> std::io::Result<Vec<u8>> {
+    let bytes = read(path)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is larger than 1 GiB, the most a story file can be",
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Reads and outlines the entry file and every file it includes, depth first.
 /// Includes are resolved relative to the including file and must stay inside
 /// the entry file's folder; a file included twice is loaded once; a cycle is
@@ -39,7 +58,7 @@ pub fn load(
 ) -> Result<Vec<Outline>, std::io::Error> {
     let entry = normalize(entry);
     let root = entry.parent().map(Path::to_path_buf).unwrap_or_default();
-    let bytes = read(&entry)?;
+    let bytes = read_limited(read, &entry)?;
     let mut files = Vec::new();
     let mut loaded: HashSet<PathBuf> = HashSet::new();
     loaded.insert(entry.clone());
@@ -95,7 +114,7 @@ pub fn load(
             if !loaded.insert(target.clone()) {
                 continue;
             }
-            match read(&target) {
+            match read_limited(read, &target) {
                 Ok(bytes) => {
                     let mut child_chain = chain.clone();
                     child_chain.push((path.clone(), include.span));
@@ -136,6 +155,22 @@ fn describe(error: &std::io::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Offsets into a file are 32-bit: a file that could overflow them is
+    /// refused, not parsed. (Zeroed memory is mapped lazily, so the test
+    /// does not touch a gigabyte.)
+    #[test]
+    fn a_file_over_a_gibibyte_is_refused() {
+        let mut read = |_: &Path| Ok(vec![0; MAX_FILE_BYTES + 1]);
+        let error = load(
+            Path::new("huge.fab"),
+            &mut read,
+            &mut SourceMap::default(),
+            &mut Vec::new(),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("larger than 1 GiB"), "{error}");
+    }
 
     /// Regression: an entry named through `..` (`fabula check ../main.fab`)
     /// had every include reported as outside the story's folder.

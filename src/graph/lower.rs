@@ -257,7 +257,10 @@ impl Names {
         files: &[Outline],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<Vec<Option<SceneId>>> {
-        let mut first_spans: HashMap<String, Span> = HashMap::new();
+        let count = files.iter().map(|file| file.scenes.len()).sum();
+        self.scene_ids.reserve(count);
+        // Each id's header span, for reporting a second scene of its name.
+        let mut spans: Vec<Span> = Vec::with_capacity(count);
         let mut ids = Vec::with_capacity(files.len());
         for file in files {
             let mut file_ids = Vec::with_capacity(file.scenes.len());
@@ -266,22 +269,22 @@ impl Names {
                     file_ids.push(None);
                     continue;
                 };
-                if let Some(first) = first_spans.get(&name.name) {
+                if let Some(first) = self.scene_ids.get(&name.name) {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::E0101,
                             name.span,
                             format!("scene `{}` is declared twice", name.name),
                         )
-                        .with_label(*first, "first declared here")
+                        .with_label(spans[first.index()], "first declared here")
                         .with_help("rename one of the scenes"),
                     );
                     file_ids.push(None);
                     continue;
                 }
-                first_spans.insert(name.name.clone(), name.span);
                 let id = SceneId(self.scene_ids.len() as u32);
                 self.scene_ids.insert(name.name.clone(), id);
+                spans.push(name.span);
                 self.endings.push(*is_ending);
                 file_ids.push(Some(id));
             }

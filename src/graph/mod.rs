@@ -19,7 +19,7 @@ pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, 
 use crate::diagnostic::{SourceMap, Span};
 pub use load::normalize;
 pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
-pub use opening::{Early, Opening, compile_opening};
+pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

@@ -10,7 +10,7 @@
 //! (with the same seed, so the same opening) and drops this one.
 
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
 use super::load::load;
@@ -26,10 +26,11 @@ const MAX_OPENING_SCENES: usize = 256;
 /// What [`compile_opening`] gives.
 #[derive(Debug)]
 pub enum Early {
-    /// The opening is ready and the whole story is being compiled.
+    /// The opening is ready; the whole story is compiled on demand.
     Opening(Opening),
-    /// The whole story, compiled at once: its prologue, headers or opening
-    /// already have errors, or its opening is too long to compile apart.
+    /// The whole story, compiled at once: it is small, its prologue,
+    /// headers or opening have errors, or its opening is too long to
+    /// compile apart.
     Done(Box<LoadedStory>),
 }
 
@@ -40,6 +41,8 @@ pub struct Opening {
     pub story: Arc<Story>,
     /// Per scene id, whether the scene is compiled in [`Opening::story`].
     compiled: Vec<bool>,
+    /// Dropped to start the compile of the whole story.
+    go: mpsc::Sender<()>,
     rest: JoinHandle<LoadedStory>,
 }
 
@@ -52,13 +55,10 @@ impl Opening {
             .unwrap_or(false)
     }
 
-    /// Whether the whole story is compiled and checked already.
-    pub fn is_finished(&self) -> bool {
-        self.rest.is_finished()
-    }
-
-    /// Waits for the whole story: the same result [`super::compile`] gives.
+    /// Compiles and checks the whole story: the same result
+    /// [`super::compile`] gives.
     pub fn finish(self) -> LoadedStory {
+        drop(self.go);
         match self.rest.join() {
             Ok(loaded) => loaded,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -66,19 +66,40 @@ impl Opening {
     }
 }
 
-/// Loads a story and compiles its opening; the whole story goes on
-/// compiling on another thread. Fails only when the entry file cannot be
-/// read (or no thread can be started).
+/// Stories with fewer scene lines than this compile in a few milliseconds
+/// (docs/PERFORMANCE.md): they are compiled whole, not opening first.
+pub const OPENING_MIN_LINES: usize = PARALLEL_LINES;
+
+/// Loads a story and, when it is big, compiles its opening; the whole
+/// story is compiled on another thread once [`Opening::finish`] is called.
+/// Fails only when the entry file cannot be read (or no thread can be
+/// started).
 pub fn compile_opening(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<Early, std::io::Error> {
+    compile_opening_over(entry, read, OPENING_MIN_LINES)
+}
+
+/// [`compile_opening`] for stories of at least `min_lines` scene lines.
+pub fn compile_opening_over(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    min_lines: usize,
 ) -> Result<Early, std::io::Error> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     let files = load(entry, read, &mut sources, &mut diagnostics)?;
     let declared = declare(&files, &sources, &mut diagnostics);
+    let lines: usize = files
+        .iter()
+        .flat_map(|file| &file.scenes)
+        .map(|scene| scene.line_count)
+        .sum();
     let opening = match &declared {
-        Some(declared) if !has_errors(&diagnostics) => compile(&files, &sources, declared),
+        Some(declared) if lines >= min_lines && !has_errors(&diagnostics) => {
+            compile(&files, &sources, declared)
+        }
         _ => None,
     };
     let Some((story, compiled)) = opening else {
@@ -90,12 +111,21 @@ pub fn compile_opening(
             PARALLEL_LINES,
         ))));
     };
+    // The rest waits until the opening is shown, so that it does not take
+    // the processor from the player (on a machine with two cores, it would
+    // have both).
+    let (go, wait) = mpsc::channel::<()>();
     let rest = std::thread::Builder::new()
         .name("check".into())
-        .spawn(move || lower_and_check(files, declared, sources, diagnostics, PARALLEL_LINES))?;
+        .spawn(move || {
+            // An error only means `go` was dropped: the signal to begin.
+            let _ = wait.recv();
+            lower_and_check(files, declared, sources, diagnostics, PARALLEL_LINES)
+        })?;
     Ok(Early::Opening(Opening {
         story: Arc::new(story),
         compiled,
+        go,
         rest,
     }))
 }
@@ -173,20 +203,17 @@ fn compile(
     Some((story, compiled))
 }
 
-/// A scene that is not compiled: its header, and an end.
+/// A scene that is not compiled: nameless and empty (the opening never
+/// enters one, [`Opening::is_compiled`] tells them apart, and the runtime
+/// stops with an error in a scene without ops).
 fn placeholder(outline: &Outline, index: usize) -> Scene {
-    let scene = &outline.scenes[index];
-    let (name, is_ending, title) = match &scene.header {
-        Some((name, is_ending, title)) => (name.name.clone(), *is_ending, title.clone()),
-        None => (String::new(), false, None),
-    };
     Scene {
-        name,
-        title,
-        is_ending,
+        name: String::new(),
+        title: None,
+        is_ending: false,
         tags: Vec::new(),
-        span: scene.span,
-        ops: vec![Op::End { span: scene.span }],
+        span: outline.scenes[index].span,
+        ops: Vec::new(),
     }
 }
 
@@ -230,7 +257,7 @@ mod tests {
 
     fn opening(source: &str) -> Early {
         let mut read = |_: &Path| Ok(source.as_bytes().to_vec());
-        compile_opening(Path::new("story.fab"), &mut read).unwrap()
+        compile_opening_over(Path::new("story.fab"), &mut read, 0).unwrap()
     }
 
     fn compiled_names(opening: &Opening) -> Vec<&str> {
@@ -275,8 +302,8 @@ You should not be here.
         names.sort_unstable();
         assert_eq!(names, ["cellar", "hall", "porch", "stairs"]);
         let far = &opening.story.scenes[1];
-        assert_eq!(far.name, "far");
-        assert!(matches!(*far.ops, [Op::End { .. }]));
+        assert!(!opening.is_compiled(SceneId(1)));
+        assert!(far.ops.is_empty());
         let loaded = opening.finish();
         assert!(loaded.story.is_some(), "{:?}", loaded.diagnostics);
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);

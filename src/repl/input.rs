@@ -49,6 +49,10 @@ pub trait LineSource {
     fn echoes(&self) -> bool;
     /// Called once at the end (saves the line history).
     fn finish(&mut self) {}
+    /// The width of the terminal the lines are typed on, if any.
+    fn width(&mut self) -> Option<usize> {
+        None
+    }
 }
 
 /// Lines from piped standard input.
@@ -157,6 +161,12 @@ impl LineSource for Terminal {
 
     fn echoes(&self) -> bool {
         true
+    }
+
+    fn width(&mut self) -> Option<usize> {
+        self.editor
+            .dimensions()
+            .map(|(columns, _)| columns as usize)
     }
 
     fn finish(&mut self) {

@@ -98,8 +98,7 @@ pub fn play_opening(opening: Opening, options: &PlayOptions) -> Result<Outcome, 
             Event::Scene { scene, .. } => opening.is_compiled(*scene),
             _ => true,
         });
-    // A small story is checked by now: then there is nothing to wait for.
-    if !(shown_apart && is_interactive()) || opening.is_finished() {
+    if !(shown_apart && is_interactive()) {
         let loaded = opening.finish();
         eprint!("{}", report(&loaded, stderr_styled(options.color)));
         return match loaded.story {
@@ -127,14 +126,15 @@ fn check_in_background(
     std::thread::Builder::new()
         .name("verdict".into())
         .spawn(move || {
+            // The check starts once the opening is shown (or the player
+            // stopped before, dropping the sender), so it neither slows the
+            // opening down nor prints in the middle of it.
+            let _ = opening_shown.recv();
             let loaded = opening.finish();
             let mut report = report(&loaded, styled);
             if loaded.story.is_none() {
                 report.push_str("Press Enter to leave.\n");
             }
-            // Printed below the opening, never in the middle of it (the
-            // sender is dropped, and this wait ends, if the player stops).
-            let _ = opening_shown.recv();
             let printed = report.is_empty()
                 || printer
                     .as_mut()
@@ -160,8 +160,11 @@ fn play_session(
     pending: Option<Pending>,
     options: &PlayOptions,
 ) -> Result<Outcome, ReplError> {
-    let interactive = is_interactive();
-    let width = if interactive { terminal_width() } else { None };
+    let width = if is_interactive() {
+        terminal_width(source)
+    } else {
+        None
+    };
     let mut player = Player {
         slots: Slots::for_story(&session.story().title, options.save_dir.as_deref()),
         session,
@@ -249,21 +252,13 @@ fn seed(options: &PlayOptions) -> u64 {
     })
 }
 
-/// The terminal's width, asked of `stty` (a dependency-free query), or
-/// `$COLUMNS`.
-fn terminal_width() -> Option<usize> {
-    let from_stty = std::process::Command::new("stty")
-        .arg("size")
-        .stdin(std::process::Stdio::inherit())
-        .stderr(std::process::Stdio::null())
-        .output()
+/// The width to wrap to: `$COLUMNS` when set, else the terminal's own
+/// (which rustyline asks of the terminal; no process is started).
+fn terminal_width(source: &mut dyn LineSource) -> Option<usize> {
+    std::env::var("COLUMNS")
         .ok()
-        .and_then(|output| {
-            let text = String::from_utf8(output.stdout).ok()?;
-            text.split_whitespace().nth(1)?.parse().ok()
-        });
-    from_stty
-        .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+        .and_then(|columns| columns.parse().ok())
+        .or_else(|| source.width())
         .filter(|&width: &usize| width >= 20)
 }
 
@@ -635,7 +630,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::graph::{Early, compile_opening};
+    use crate::graph::{Early, compile_opening_over};
 
     const STORY: &str = "\
 var unused = 1
@@ -666,7 +661,8 @@ Snow covers the park.
     /// Plays `story`'s opening while it is checked, with `input` typed.
     fn play_while_checking(story: &str, input: &str) -> (Outcome, String, String) {
         let mut read = |_: &Path| Ok(story.as_bytes().to_vec());
-        let Early::Opening(opening) = compile_opening(Path::new("call.fab"), &mut read).unwrap()
+        let Early::Opening(opening) =
+            compile_opening_over(Path::new("call.fab"), &mut read, 0).unwrap()
         else {
             panic!("the opening should be compiled apart");
         };

@@ -18,7 +18,7 @@ use nom_locate::LocatedSpan;
 
 use crate::ast::{self, Block, Choice, Decl, File, MAX_DEPTH, Scene, Stmt, StmtKind, Tag};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
-use source::Line;
+use source::{Line, LineRecord};
 
 pub use source::decode;
 
@@ -163,6 +163,15 @@ impl Kind {
     }
 }
 
+/// Whether a line starts a scene or a test: [`Kind::starts_chunk`] of its
+/// kind, with the common case (neither) decided by its first byte.
+fn starts_chunk(content: &str) -> bool {
+    match content.as_bytes().first() {
+        Some(b'=' | b't') => classify(content).starts_chunk(),
+        _ => false,
+    }
+}
+
 fn classify(content: &str) -> Kind {
     let starts_word = |word: &str| {
         content.strip_prefix(word).is_some_and(|rest| {
@@ -207,14 +216,6 @@ fn classify(content: &str) -> Kind {
     }
 }
 
-/// One line of a file, by position (see [`Line`] for the borrowed form).
-#[derive(Debug, Clone, Copy)]
-struct LineRecord {
-    offset: u32,
-    len: u32,
-    indent: u32,
-}
-
 /// A file after its first, cheap pass: decoded, comments removed, split into
 /// lines, its prologue (headers, includes, declarations) parsed, and its
 /// scenes found by their header lines but not yet parsed. Scenes are parsed
@@ -249,15 +250,6 @@ pub struct SceneOutline {
 }
 
 impl Outline {
-    fn line<'t>(&self, text: &'t str, record: LineRecord) -> Line<'t> {
-        let start = record.offset as usize;
-        Line {
-            content: &text[start..start + record.len as usize],
-            offset: start,
-            indent: record.indent as usize,
-        }
-    }
-
     fn text<'t>(&'t self, original: &'t str) -> &'t str {
         self.blanked.as_deref().unwrap_or(original)
     }
@@ -266,7 +258,7 @@ impl Outline {
     pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
         let text = self.text(text);
         let records = &self.lines[self.scenes[index].lines.clone()];
-        let lines: Vec<Line> = records.iter().map(|r| self.line(text, *r)).collect();
+        let lines: Vec<Line> = records.iter().map(|record| record.line(text)).collect();
         let mut parser = FileParser {
             file: self.file,
             lines: &lines,
@@ -285,7 +277,7 @@ impl Outline {
         for range in &self.tests {
             let lines: Vec<Line> = self.lines[range.clone()]
                 .iter()
-                .map(|r| self.line(text, *r))
+                .map(|record| record.line(text))
                 .collect();
             let mut parser = FileParser {
                 file: self.file,
@@ -311,13 +303,15 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     };
     let comment_free = blanked.as_deref().unwrap_or(&text);
     let lines = source::lines(file, comment_free, &mut diagnostics);
-    let first_scene = lines
+    let starts_chunk = |record: &LineRecord| starts_chunk(record.line(comment_free).content);
+    let first_scene = lines.iter().position(starts_chunk).unwrap_or(lines.len());
+    let prologue_lines: Vec<Line> = lines[..first_scene]
         .iter()
-        .position(|line| classify(line.content).starts_chunk())
-        .unwrap_or(lines.len());
+        .map(|record| record.line(comment_free))
+        .collect();
     let mut parser = FileParser {
         file,
-        lines: &lines[..first_scene],
+        lines: &prologue_lines,
         position: 0,
         diagnostics: Vec::new(),
     };
@@ -326,13 +320,13 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     // Where each scene or test starts, found first so the scene table is
     // allocated once at its size.
     let chunk_starts: Vec<usize> = (first_scene..lines.len())
-        .filter(|&index| classify(lines[index].content).starts_chunk())
+        .filter(|&index| starts_chunk(&lines[index]))
         .collect();
     let mut scenes = Vec::with_capacity(chunk_starts.len());
     let mut tests = Vec::new();
     for (chunk, &start) in chunk_starts.iter().enumerate() {
         let end = chunk_starts.get(chunk + 1).copied().unwrap_or(lines.len());
-        let line = &lines[start];
+        let line = lines[start].line(comment_free);
         if classify(line.content) == Kind::Test {
             tests.push(start..end);
             continue;
@@ -351,14 +345,6 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
             lines: start..end,
         });
     }
-    let lines = lines
-        .iter()
-        .map(|line| LineRecord {
-            offset: line.offset as u32,
-            len: line.content.len() as u32,
-            indent: line.indent as u32,
-        })
-        .collect();
     let outline = Outline {
         file,
         prologue,

@@ -118,33 +118,70 @@ impl Line<'_> {
     }
 }
 
+/// One non-blank line of a file, by position: the compact form a file's
+/// line table keeps (see [`Line`] for the borrowed form).
+#[derive(Debug, Clone, Copy)]
+pub struct LineRecord {
+    /// Byte offset of the content (after the indentation) in the file.
+    pub offset: u32,
+    /// The content's length, trailing space removed.
+    pub len: u32,
+    /// Indentation width, in indentation characters.
+    pub indent: u32,
+}
+
+impl LineRecord {
+    /// The line in `text`, the file's (comment-free) text.
+    pub fn line<'t>(self, text: &'t str) -> Line<'t> {
+        let start = self.offset as usize;
+        Line {
+            content: &text[start..start + self.len as usize],
+            offset: start,
+            indent: self.indent as usize,
+        }
+    }
+}
+
 /// Splits comment-free text into non-blank lines. Indentation is spaces or
 /// tabs; whichever comes first in the file is the file's, and the other one
-/// in indentation is an error.
-pub fn lines<'a>(file: FileId, text: &'a str, diagnostics: &mut Vec<Diagnostic>) -> Vec<Line<'a>> {
-    // Sized once: an upper bound (blank lines are skipped), so a big file's
-    // line table is not copied as it grows.
-    let mut result = Vec::with_capacity(text.bytes().filter(|&byte| byte == b'\n').count() + 1);
-    let mut indent_char: Option<(char, usize)> = None;
-    let mut offset = 0;
-    for raw in text.split('\n') {
-        let line_start = offset;
-        offset += raw.len() + 1;
-        let trimmed_end = raw.trim_end_matches([' ', '\t', '\r']);
-        let content = trimmed_end.trim_start_matches([' ', '\t']);
-        if content.is_empty() {
+/// in indentation is an error. `text` is shorter than 4 GiB (files are at
+/// most 1 GiB, see `graph::load`).
+pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<LineRecord> {
+    let bytes = text.as_bytes();
+    // A guess at the line count, so a big file's table is seldom copied.
+    let mut result = Vec::with_capacity(bytes.len() / 32 + 16);
+    let mut indent_char: Option<(u8, usize)> = None;
+    let mut line_start = 0;
+    while line_start <= bytes.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(bytes.len(), |found| line_start + found);
+        let raw = &bytes[line_start..line_end];
+        let next = line_end + 1;
+        // Spaces, tabs and carriage returns are ASCII, so these byte
+        // positions are character boundaries.
+        let lead = raw
+            .iter()
+            .position(|&byte| byte != b' ' && byte != b'\t')
+            .unwrap_or(raw.len());
+        let trail = raw
+            .iter()
+            .rposition(|&byte| !matches!(byte, b' ' | b'\t' | b'\r'))
+            .map_or(0, |last| last + 1);
+        if trail <= lead {
+            line_start = next;
             continue;
         }
-        let indentation = &trimmed_end[..trimmed_end.len() - content.len()];
-        if let Some(first) = indentation.chars().next() {
+        let indentation = &raw[..lead];
+        if let Some(&first) = indentation.first() {
             let (expected, first_line) = *indent_char.get_or_insert((first, line_start));
-            if indentation.chars().any(|c| c != expected) {
-                let name = |c: char| if c == '\t' { "tabs" } else { "spaces" };
-                let other = if expected == '\t' { ' ' } else { '\t' };
+            if indentation.iter().any(|&byte| byte != expected) {
+                let name = |byte: u8| if byte == b'\t' { "tabs" } else { "spaces" };
+                let other = if expected == b'\t' { b' ' } else { b'\t' };
                 diagnostics.push(
                     Diagnostic::new(
                         Code::E0003,
-                        Span::new(file, line_start, line_start + indentation.len()),
+                        Span::new(file, line_start, line_start + lead),
                         format!("indentation mixes {} with {}", name(expected), name(other)),
                     )
                     .with_label(
@@ -158,11 +195,12 @@ pub fn lines<'a>(file: FileId, text: &'a str, diagnostics: &mut Vec<Diagnostic>)
                 );
             }
         }
-        result.push(Line {
-            content,
-            offset: line_start + indentation.len(),
-            indent: indentation.chars().count(),
+        result.push(LineRecord {
+            offset: (line_start + lead) as u32,
+            len: (trail - lead) as u32,
+            indent: lead as u32,
         });
+        line_start = next;
     }
     result
 }
@@ -201,10 +239,11 @@ mod tests {
     #[test]
     fn crlf_and_indentation() {
         let mut diagnostics = Vec::new();
-        let found = lines(FILE, "a\r\n    b\r\n\r\n\tc\r\n", &mut diagnostics);
+        let text = "a\r\n    b\r\n\r\n\tc\r\n";
+        let found = lines(FILE, text, &mut diagnostics);
         let contents: Vec<_> = found
             .iter()
-            .map(|line| (line.content, line.indent))
+            .map(|record| (record.line(text).content, record.line(text).indent))
             .collect();
         assert_eq!(contents, [("a", 0), ("b", 4), ("c", 1)]);
         assert_eq!(diagnostics.len(), 1);

@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use fabula::graph::{Early, compile_opening};
+use fabula::graph::{Early, OPENING_MIN_LINES, compile_opening, compile_opening_over};
 use fabula::runtime::Session;
 
 /// Compiles `entry`'s opening, checks that it was compiled apart, and
 /// compares its first screen with the checked story's for a few seeds.
 fn assert_same_opening(entry: &Path, read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>) {
-    let Early::Opening(opening) = compile_opening(entry, read).unwrap() else {
+    let Early::Opening(opening) = compile_opening_over(entry, read, 0).unwrap() else {
         panic!(
             "`{}`: the opening should be compiled apart",
             entry.display()
@@ -55,4 +55,21 @@ fn the_opening_of_generated_stories_is_the_checked_storys() {
             Ok(text.clone().into_bytes())
         });
     }
+}
+
+#[test]
+fn only_big_stories_are_compiled_opening_first() {
+    let small = fabula::generate::story(100);
+    let big = fabula::generate::story(OPENING_MIN_LINES / 8 + 100);
+    let mut read_small = |_: &Path| Ok(small.clone().into_bytes());
+    let mut read_big = |_: &Path| Ok(big.clone().into_bytes());
+    let entry = Path::new("generated.fab");
+    assert!(matches!(
+        compile_opening(entry, &mut read_small).unwrap(),
+        Early::Done(_)
+    ));
+    assert!(matches!(
+        compile_opening(entry, &mut read_big).unwrap(),
+        Early::Opening(_)
+    ));
 }

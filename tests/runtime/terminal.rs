@@ -56,7 +56,8 @@ fn plays_on_a_pseudo_terminal() {
         &mut pty,
         &[
             "The Telephone Call",
-            // Wrapped to 40 columns (from stty or COLUMNS), the long line breaks.
+            // Wrapped to 40 columns ($COLUMNS wins over the terminal), the long
+            // line breaks.
             "Lenin lies paralysed in the upstairs",
             "1. Telephone Krupskaya",
             "2. Wait for the doctors",
@@ -149,8 +150,8 @@ fn refuses_a_story_whose_error_is_past_the_opening() {
     assert!(status.ends_with(", 1)"), "{status}");
 }
 
-/// Warnings found by the check are shown above the prompt, and the game
-/// goes on on the checked story.
+/// Warnings are shown (before the opening, for a story this small) and the
+/// game goes on.
 #[cfg(unix)]
 #[test]
 fn shows_the_checks_warnings_and_plays_on() {
@@ -162,7 +163,6 @@ fn shows_the_checks_warnings_and_plays_on() {
     )
     .unwrap();
     let mut pty = spawn_player(&dir, &story);
-    pty.exp_string("2. Wait for the doctors").unwrap();
     pty.exp_string("warning[W0002]: variable `unused` is never read")
         .unwrap();
     pty.exp_string("> ").unwrap();
@@ -176,4 +176,32 @@ fn shows_the_checks_warnings_and_plays_on() {
     pty.exp_eof().unwrap();
     let status = format!("{:?}", pty.process().wait().unwrap());
     assert!(status.ends_with(", 0)"), "{status}");
+}
+
+/// A big story's opening and first prompt come before its check; the
+/// check's errors then appear above the prompt, and the line typed next is
+/// not acted on: the player leaves with exit code 1.
+#[cfg(unix)]
+#[test]
+fn shows_a_big_storys_opening_while_checking_it_and_refuses_it_then() {
+    let dir = super::scratch("terminal-opening");
+    let story = dir.join("big.fab");
+    let text = fabula::generate::story(fabula::graph::OPENING_MIN_LINES / 8 + 500);
+    std::fs::write(&story, text.replace("They give you more.", "-> nowhere")).unwrap();
+    let mut pty = spawn_player(&dir, &story);
+    pty.exp_string("Room 0").unwrap();
+    pty.exp_string("1. Walk on to the next room").unwrap();
+    pty.exp_string("> ").unwrap();
+    pty.exp_string("error[E0303]: a divert inside an ending")
+        .unwrap();
+    pty.exp_string("The story has 1 error, so it cannot be played.")
+        .unwrap();
+    pty.exp_string("Press Enter to leave.").unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pty.send_line("1").unwrap();
+    let rest = pty.exp_eof().unwrap();
+    assert!(!rest.contains("Room 1"), "{rest}");
+    let status = format!("{:?}", pty.process().wait().unwrap());
+    assert!(status.ends_with(", 1)"), "{status}");
 }
