@@ -177,6 +177,10 @@ fn play_session(
     };
     let result = player.run(source);
     source.finish();
+    if let Ok(Outcome::Refused) = result {
+        // Nothing was played: there is no transcript to keep.
+        return result;
+    }
     let transcript = player.write_transcript();
     result.and_then(|outcome| transcript.map(|()| outcome))
 }

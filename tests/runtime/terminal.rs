@@ -112,13 +112,14 @@ fn plays_on_a_pseudo_terminal() {
 
 /// Starts `fabula play STORY` on a pseudo-terminal in a scratch folder.
 #[cfg(unix)]
-fn spawn_player(dir: &Path, story: &Path) -> rexpect::session::PtySession {
+fn spawn_player(dir: &Path, story: &Path, extra: &[&str]) -> rexpect::session::PtySession {
     let binary = assert_cmd::cargo::cargo_bin("fabula");
     let mut command = std::process::Command::new(binary);
     command
         .args(["play", "--seed", "1", "--color", "never", "--save-dir"])
         .arg(dir.join("saves"))
         .arg(story)
+        .args(extra)
         .env("HOME", dir)
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("TERM", "xterm")
@@ -136,7 +137,7 @@ fn refuses_a_story_whose_error_is_past_the_opening() {
     let dir = super::scratch("terminal-refused");
     let story = dir.join("call.fab");
     std::fs::write(&story, STORY.replace("-> ending quiet", "-> ending quite")).unwrap();
-    let mut pty = spawn_player(&dir, &story);
+    let mut pty = spawn_player(&dir, &story, &[]);
     pty.exp_string("error[E0104]: unknown divert target `quite`")
         .unwrap();
     pty.exp_string("The story has 1 error, so it cannot be played.")
@@ -162,7 +163,7 @@ fn shows_the_checks_warnings_and_plays_on() {
         STORY.replace("var rudeness = 0", "var rudeness = 0\nvar unused = 1"),
     )
     .unwrap();
-    let mut pty = spawn_player(&dir, &story);
+    let mut pty = spawn_player(&dir, &story, &[]);
     pty.exp_string("warning[W0002]: variable `unused` is never read")
         .unwrap();
     pty.exp_string("> ").unwrap();
@@ -188,7 +189,12 @@ fn shows_a_big_storys_opening_while_checking_it_and_refuses_it_then() {
     let story = dir.join("big.fab");
     let text = fabula::generate::story(fabula::graph::OPENING_MIN_LINES / 8 + 500);
     std::fs::write(&story, text.replace("They give you more.", "-> nowhere")).unwrap();
-    let mut pty = spawn_player(&dir, &story);
+    let transcript = dir.join("transcript.txt");
+    let mut pty = spawn_player(
+        &dir,
+        &story,
+        &["--transcript", transcript.to_str().unwrap()],
+    );
     pty.exp_string("Room 0").unwrap();
     pty.exp_string("1. Walk on to the next room").unwrap();
     pty.exp_string("> ").unwrap();
@@ -204,4 +210,5 @@ fn shows_a_big_storys_opening_while_checking_it_and_refuses_it_then() {
     assert!(!rest.contains("Room 1"), "{rest}");
     let status = format!("{:?}", pty.process().wait().unwrap());
     assert!(status.ends_with(", 1)"), "{status}");
+    assert!(!transcript.exists(), "a refused story has no transcript");
 }
