@@ -160,3 +160,52 @@ fn threads_do_not_change_the_report() {
     };
     assert_eq!(witnesses(&one), witnesses(&two));
 }
+
+/// For a story that draws random values, the reproduce command the report
+/// prints (the witness's choices and a seed) really replays the problem in
+/// the player, and each ending's seed gets the player there.
+#[test]
+fn the_reproduce_command_replays_a_random_storys_problem() {
+    let path = "tests/explore/dice.fab";
+    let loaded = fabula::graph::compile_files(Path::new(path)).unwrap();
+    let story = loaded.story.expect("the dice story compiles");
+    let report = explore(&story, Limits::default(), &mut |_| {});
+    let play = |witness: &[u32], seed: u64| {
+        let input: String = witness.iter().map(|n| format!("{n}\n")).collect();
+        let output = assert_cmd::Command::cargo_bin("fabula")
+            .unwrap()
+            .args([
+                "play",
+                path,
+                "--seed",
+                &seed.to_string(),
+                "--color",
+                "never",
+            ])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let problem = &report.problems[0];
+    let seed = problem.seed.expect("a seed that rolls 1 then 1");
+    let human = fabula::explore::human(&report, &story, path, false);
+    assert!(
+        human.contains(&format!("fabula play {path} --seed {seed}")),
+        "{human}"
+    );
+    let transcript = play(&problem.witness, seed);
+    assert!(transcript.contains("error: "), "{transcript}");
+    assert!(transcript.contains("division by zero"), "{transcript}");
+    for ending in &report.endings {
+        let (Some(witness), Some(seed)) = (&ending.witness, ending.seed) else {
+            panic!("every ending of the dice story is reached, with a seed");
+        };
+        let title = story.scene(ending.scene).title.clone().unwrap();
+        let transcript = play(witness, seed);
+        assert!(
+            transcript.contains(&format!("THE END: {title}")),
+            "{transcript}"
+        );
+    }
+}

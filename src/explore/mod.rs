@@ -2,11 +2,13 @@
 //! runtime's own semantics, and how to report what it found.
 
 mod bounds;
+mod replay;
 mod report;
 mod search;
 mod store;
 
 pub use bounds::{Bounds, bounds};
+pub use replay::SEEDS_TRIED;
 pub use report::{human, json};
 pub use search::{
     Cutoff, EndingReport, Limits, Problem, Report, Witness, explore, explore_with_threads,

@@ -18,10 +18,27 @@ fn numbers(witness: &Witness) -> String {
         .join(" ")
 }
 
-/// The shell command that replays a witness in the player.
-pub fn reproduce(witness: &Witness, story_path: &str) -> String {
+/// The shell command that replays a witness in the player, with the seed
+/// whose random values follow it, when there is one.
+pub fn reproduce(witness: &Witness, seed: Option<u64>, story_path: &str) -> String {
     let lines: String = witness.iter().map(|n| format!("{n}\\n")).collect();
-    format!("printf '{lines}' | fabula play {story_path}")
+    let seed = seed
+        .map(|seed| format!(" --seed {seed}"))
+        .unwrap_or_default();
+    format!("printf '{lines}' | fabula play {story_path}{seed}")
+}
+
+/// How a witness of a story that draws random values is replayed: said
+/// after the witness.
+fn seed_note(report: &Report, seed: Option<u64>) -> String {
+    match seed {
+        _ if !report.bounds.uses_random => String::new(),
+        Some(seed) => format!(" (replay with --seed {seed})"),
+        None => format!(
+            " (its random values come up under no seed below {}: the choices alone may not replay it)",
+            thousands(super::replay::SEEDS_TRIED)
+        ),
+    }
 }
 
 fn thousands(value: u64) -> String {
@@ -116,11 +133,12 @@ pub fn human(
             Some(witness) => {
                 let _ = writeln!(
                     out,
-                    "  reached  {}: {} arrivals; shortest ({} choices): {}",
+                    "  reached  {}: {} arrivals; shortest ({} choices): {}{}",
                     scene_label(story, ending.scene),
                     thousands(ending.arrivals),
                     witness.len(),
-                    numbers(witness)
+                    numbers(witness),
+                    seed_note(report, ending.seed)
                 );
             }
             None => {
@@ -144,16 +162,17 @@ pub fn human(
             let _ = writeln!(out, "  {}", problem.error);
             let _ = writeln!(
                 out,
-                "    hit {} time{}; shortest ({} choices): {}",
+                "    hit {} time{}; shortest ({} choices): {}{}",
                 thousands(problem.occurrences),
                 if problem.occurrences == 1 { "" } else { "s" },
                 problem.witness.len(),
-                numbers(&problem.witness)
+                numbers(&problem.witness),
+                seed_note(report, problem.seed)
             );
             let _ = writeln!(
                 out,
                 "    reproduce: {}",
-                reproduce(&problem.witness, story_path)
+                reproduce(&problem.witness, problem.seed, story_path)
             );
         }
     }
@@ -226,6 +245,7 @@ pub fn json(
                 "reached": ending.witness.is_some(),
                 "arrivals": ending.arrivals,
                 "witness": ending.witness,
+                "seed": ending.seed,
             })
         })
         .collect();
@@ -240,7 +260,9 @@ pub fn json(
                 "location": problem.error.location,
                 "occurrences": problem.occurrences,
                 "witness": problem.witness,
-                "reproduce": reproduce(&problem.witness, story_path),
+                "seed": problem.seed,
+                "reproduce": reproduce(&problem.witness, problem.seed, story_path),
+                "reproducible": !report.bounds.uses_random || problem.seed.is_some(),
             })
         })
         .collect();

@@ -11,6 +11,7 @@
 use std::time::{Duration, Instant};
 
 use super::bounds::{Bounds, bounds};
+use super::replay::{self, Goal};
 use super::store::{Encoder, Store, copy_state};
 use crate::graph::{ChoiceId, Op, SceneId, Story};
 use crate::runtime::{Machine, Output, Pause, RuntimeError, RuntimeErrorKind, State};
@@ -33,6 +34,10 @@ pub struct EndingReport {
     pub arrivals: u64,
     /// A shortest way there, if reached.
     pub witness: Option<Witness>,
+    /// For a story that draws random values: a `--seed` under which the
+    /// player, making the witness's choices, gets there (see
+    /// [`super::replay`]); `None` when none was found, or none is needed.
+    pub seed: Option<u64>,
 }
 
 /// A soft-lock or runtime error, with a shortest way to it.
@@ -42,6 +47,8 @@ pub struct Problem {
     pub witness: Witness,
     /// How many transitions hit it.
     pub occurrences: u64,
+    /// As [`EndingReport::seed`].
+    pub seed: Option<u64>,
 }
 
 impl Problem {
@@ -336,6 +343,7 @@ pub fn explore_with_threads(
             scene,
             arrivals: 0,
             witness: None,
+            seed: None,
         })
         .collect();
     let mut problems: Vec<Problem> = Vec::new();
@@ -363,6 +371,7 @@ pub fn explore_with_threads(
                     witness,
                     error,
                     occurrences: 1,
+                    seed: None,
                 }),
             }
         }
@@ -489,6 +498,16 @@ pub fn explore_with_threads(
                     }
                 }
             }
+        }
+    }
+    if bounds.uses_random {
+        for ending in &mut endings {
+            if let Some(witness) = &ending.witness {
+                ending.seed = replay::seed_for(story, witness, Goal::Ending(ending.scene));
+            }
+        }
+        for problem in &mut problems {
+            problem.seed = replay::seed_for(story, &problem.witness, Goal::Error(&problem.error));
         }
     }
     Report {
