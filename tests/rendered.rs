@@ -106,3 +106,8 @@ fn tabs_mixed_with_spaces() {
 fn unterminated_markup() {
     insta::assert_snapshot!(rendered("tests/check/e0006_unterminated_markup.fab"));
 }
+
+#[test]
+fn misspelt_enum_value_names_the_enum() {
+    insta::assert_snapshot!(rendered("tests/check/e0103_not_a_value_of_the_enum.fab"));
+}

@@ -1145,7 +1145,7 @@ impl<'n> Lowering<'n> {
             }
             None => {
                 if !self.names.broken.contains(&target.name) {
-                    self.report(self.undeclared(target));
+                    self.report(self.undeclared(target, None));
                 }
                 return None;
             }
@@ -1194,7 +1194,26 @@ impl<'n> Lowering<'n> {
         })
     }
 
-    fn undeclared(&self, name: &ast::Ident) -> Diagnostic {
+    /// An undeclared name; `expected` is the type the place it is used in
+    /// wants, when known, so a misspelt enum value is named as one.
+    fn undeclared(&self, name: &ast::Ident, expected: Option<Type>) -> Diagnostic {
+        if let Some(Type::Enum(id) | Type::Set(id)) = expected {
+            let found = &self.names.enums[id.index()];
+            let values = found.variants.join("`, `");
+            let help = match did_you_mean(&name.name, found.variants.iter().map(String::as_str)) {
+                Some(best) => format!("did you mean `{best}`? `{}` has `{values}`", found.name),
+                None => format!(
+                    "`{}` has `{values}`; to add a value, add it to `enum {} {{ … }}`",
+                    found.name, found.name
+                ),
+            };
+            return Diagnostic::new(
+                Code::E0103,
+                name.span,
+                format!("`{}` is not a value of `{}`", name.name, found.name),
+            )
+            .with_help(help);
+        }
         let candidates = self.names.symbols.keys().map(String::as_str);
         let help = if self.names.scene_ids.contains_key(&name.name) {
             format!(
@@ -1363,7 +1382,7 @@ impl<'n> Lowering<'n> {
                         span: expr.span,
                     };
                     if !self.names.broken.contains(name) {
-                        self.report(self.undeclared(&ident));
+                        self.report(self.undeclared(&ident, expected));
                     }
                     None
                 }
@@ -1375,7 +1394,7 @@ impl<'n> Lowering<'n> {
                 };
                 let mut ok = true;
                 for element in elements {
-                    match self.emit(element, None, code) {
+                    match self.emit(element, element_type.map(Type::Enum), code) {
                         Some(Type::Enum(id)) if element_type.is_none_or(|known| known == id) => {
                             element_type = Some(id);
                         }
@@ -1779,16 +1798,25 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         .map(|(_, candidate)| candidate)
 }
 
+/// Edits (insertions, deletions, substitutions and swaps of two adjacent
+/// characters: the optimal string alignment distance) that turn `a` into
+/// `b`. A swap is one edit because it is one slip of the fingers: `rihgt`.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    let mut before: Vec<usize> = Vec::new();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for i in 0..a.len() {
         let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        for j in 0..b.len() {
+            let substitute = previous[j] + usize::from(a[i] != b[j]);
+            let mut best = substitute.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                best = best.min(before[j - 1] + 1);
+            }
+            current.push(best);
         }
-        previous = current;
+        before = std::mem::replace(&mut previous, current);
     }
     previous[b.len()]
 }
@@ -1796,6 +1824,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one_slip() {
+        assert_eq!(edit_distance("rihgt", "right"), 1);
+        assert_eq!(edit_distance("leter", "letter"), 1);
+        assert_eq!(edit_distance("gorki", "gorki"), 0);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(did_you_mean("rihgt", ["troika", "right", "left"].into_iter()), Some("right"));
+        assert_eq!(did_you_mean("zzz", ["troika"].into_iter()), None);
+    }
 
     /// The second lowering run's choice and sequence ids and its text and
     /// code ranges are shifted when the runs are joined: two runs must give
