@@ -1832,7 +1832,10 @@ mod tests {
         assert_eq!(edit_distance("gorki", "gorki"), 0);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(did_you_mean("rihgt", ["troika", "right", "left"].into_iter()), Some("right"));
+        assert_eq!(
+            did_you_mean("rihgt", ["troika", "right", "left"].into_iter()),
+            Some("right")
+        );
         assert_eq!(did_you_mean("zzz", ["troika"].into_iter()), None);
     }
 
