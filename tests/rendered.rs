@@ -111,3 +111,15 @@ fn unterminated_markup() {
 fn misspelt_enum_value_names_the_enum() {
     insta::assert_snapshot!(rendered("tests/check/e0103_not_a_value_of_the_enum.fab"));
 }
+
+#[test]
+fn if_without_colon_names_the_missing_colon() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_if_without_colon.fab"));
+}
+
+#[test]
+fn skipped_lines_hide_their_follow_on_reports() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/bug_skipped_line_cascaded_into_unused_unreachable_dead_end.fab"
+    ));
+}

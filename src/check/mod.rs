@@ -5,10 +5,13 @@
 
 mod choices;
 mod dead_end;
+mod follow_ons;
 mod reachability;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::Story;
+
+pub use follow_ons::drop_follow_ons;
 
 /// Runs every graph pass over a story that lowered without errors.
 pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {

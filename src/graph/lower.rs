@@ -105,6 +105,7 @@ pub(super) fn lower_and_check(
             );
         }
     }
+    check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
     }

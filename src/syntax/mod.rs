@@ -172,6 +172,19 @@ fn starts_chunk(content: &str) -> bool {
     }
 }
 
+/// The keyword of a text line that reads like `if`, `elif` or `else`
+/// without the `:` that would make it one.
+fn opens_block_without_colon(content: &str) -> Option<&'static str> {
+    if content.ends_with(':') {
+        return None;
+    }
+    ["if", "elif", "else"].into_iter().find(|keyword| {
+        content
+            .strip_prefix(keyword)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '(']))
+    })
+}
+
 fn classify(content: &str) -> Kind {
     let starts_word = |word: &str| {
         content.strip_prefix(word).is_some_and(|rest| {
@@ -587,14 +600,29 @@ impl<'a> FileParser<'a> {
                 break;
             }
             if line.indent > indent {
-                self.report(
-                    Diagnostic::new(
+                let above = self.position.checked_sub(1).map(|index| self.lines[index]);
+                let diagnostic = match above.and_then(|above| {
+                    opens_block_without_colon(above.content).map(|keyword| (above, keyword))
+                }) {
+                    // `if x > 2` then an indented block: the `:` is missing,
+                    // which is what to say, not that the block is misplaced.
+                    Some((above, keyword)) if above.indent == indent => Diagnostic::new(
+                        Code::E0002,
+                        above.span(self.file),
+                        format!("this `{keyword}` line does not end with `:`"),
+                    )
+                    .with_help(format!(
+                        "a line that opens an indented block ends with `:`: `{}:`",
+                        above.content
+                    )),
+                    _ => Diagnostic::new(
                         Code::E0004,
                         line.span(self.file),
                         "unexpected indentation",
                     )
                     .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
-                );
+                };
+                self.report(diagnostic);
                 self.skip_deeper_than(indent);
                 continue;
             }

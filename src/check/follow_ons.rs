@@ -1,0 +1,188 @@
+//! Dropping what a syntax error made up.
+//!
+//! A line that does not parse is reported and skipped, with the indented
+//! block under it. What it held is then missing from the graph, and later
+//! passes see the hole: the variable it read looks unused (W0002), the
+//! scene it diverted to looks unreachable (E0304, E0305), and so does every
+//! scene only that one leads to; the scene it was in looks like a dead end
+//! (E0301). Those reports are not news, and they bury the one that is. So a
+//! report of that kind is dropped when the skipped text mentions its
+//! variable, or a scene from which its scene is reachable, or, for a dead
+//! end, lies in its scene.
+
+use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
+use crate::graph::{SceneId, Story};
+
+/// Codes of errors after which a line, or a block, was skipped.
+fn skips_lines(code: Code) -> bool {
+    matches!(
+        code,
+        Code::E0002 | Code::E0003 | Code::E0004 | Code::E0005 | Code::E0006 | Code::E0008
+    )
+}
+
+/// A stretch of a file the parser skipped, as byte offsets.
+struct Skipped {
+    file: FileId,
+    start: usize,
+    end: usize,
+}
+
+/// The lines around a syntax error that the parser skipped: the error's
+/// own lines, and the block indented under them (for misplaced
+/// indentation, the lines at least as deep, which were skipped with it).
+fn skipped(diagnostic: &Diagnostic, sources: &SourceMap) -> Skipped {
+    let span = diagnostic.span;
+    let text = &sources.get(span.file).text;
+    // Found by bytes: a span may end inside a character, but a newline's
+    // neighbours are always character boundaries.
+    let bytes = text.as_bytes();
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    let line_start = bytes[..start]
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |newline| newline + 1);
+    let mut line_end = bytes[end..]
+        .iter()
+        .position(|&byte| byte == b'\n')
+        .map_or(text.len(), |found| end + found);
+    let indent = indentation(&text[line_start..line_end]);
+    let deeper_or_level = diagnostic.code == Code::E0004;
+    while line_end < text.len() {
+        let next_end = text[line_end + 1..]
+            .find('\n')
+            .map_or(text.len(), |found| line_end + 1 + found);
+        let line = &text[line_end + 1..next_end];
+        let blank = line.trim().is_empty();
+        let inside = if deeper_or_level {
+            indentation(line) >= indent
+        } else {
+            indentation(line) > indent
+        };
+        if !(blank || inside) {
+            break;
+        }
+        line_end = next_end;
+    }
+    Skipped {
+        file: span.file,
+        start: line_start,
+        end: line_end,
+    }
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start_matches([' ', '\t']).len()
+}
+
+/// Whether `text` holds `word` as a whole identifier.
+fn mentions(text: &str, word: &str) -> bool {
+    let is_identifier = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + word.len()..].chars().next();
+        !before.is_some_and(is_identifier) && !after.is_some_and(is_identifier)
+    })
+}
+
+/// Drops the reports that skipped lines explain (see the module's notes).
+/// `story` is the graph the later passes ran on, when there was one.
+pub fn drop_follow_ons(
+    diagnostics: &mut Vec<Diagnostic>,
+    sources: &SourceMap,
+    story: Option<&Story>,
+) {
+    let skipped: Vec<Skipped> = diagnostics
+        .iter()
+        .filter(|diagnostic| skips_lines(diagnostic.code))
+        .map(|diagnostic| skipped(diagnostic, sources))
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let text_of = |stretch: &Skipped| &sources.get(stretch.file).text[stretch.start..stretch.end];
+    let any_mentions = |word: &str| {
+        skipped
+            .iter()
+            .any(|stretch| mentions(text_of(stretch), word))
+    };
+    // Scenes the skipped lines may have led to: those they name, and every
+    // scene reachable from one of those.
+    let maybe_reached = story.map(|story| {
+        let mut reached = vec![false; story.scenes.len()];
+        let mut stack: Vec<SceneId> = story
+            .scenes
+            .iter()
+            .enumerate()
+            .filter(|(_, scene)| any_mentions(&scene.name))
+            .map(|(index, _)| SceneId(index as u32))
+            .collect();
+        let mut successors: Vec<Vec<SceneId>> = vec![Vec::new(); story.scenes.len()];
+        for edge in story.edges() {
+            successors[edge.from.index()].push(edge.to);
+        }
+        while let Some(scene) = stack.pop() {
+            if std::mem::replace(&mut reached[scene.index()], true) {
+                continue;
+            }
+            stack.extend(&successors[scene.index()]);
+        }
+        reached
+    });
+    let maybe_reached_at = |header: Span| {
+        let (Some(story), Some(reached)) = (story, &maybe_reached) else {
+            return false;
+        };
+        story
+            .scenes
+            .iter()
+            .position(|scene| scene.span == header)
+            .is_some_and(|index| reached[index])
+    };
+    diagnostics.retain(|diagnostic| match diagnostic.code {
+        Code::W0002 => {
+            let file = &sources.get(diagnostic.span.file).text;
+            let name = file.get(diagnostic.span.range()).unwrap_or_default();
+            name.is_empty() || !any_mentions(name)
+        }
+        Code::E0304 | Code::E0305 => !maybe_reached_at(diagnostic.span),
+        Code::E0301 => {
+            let Some(header) = diagnostic.labels.first().map(|label| label.span) else {
+                return true;
+            };
+            let Some(story) = story else {
+                return true;
+            };
+            // The scene runs from its header to the next header in its file.
+            let next = story
+                .scenes
+                .iter()
+                .map(|scene| scene.span)
+                .filter(|span| span.file == header.file && span.start > header.start)
+                .map(|span| span.start as usize)
+                .min()
+                .unwrap_or(usize::MAX);
+            !skipped.iter().any(|stretch| {
+                stretch.file == header.file
+                    && stretch.start >= header.start as usize
+                    && stretch.start < next
+            })
+        }
+        _ => true,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_whole_identifiers_only() {
+        assert!(mentions("if gold > 2", "gold"));
+        assert!(mentions("-> bank", "bank"));
+        assert!(!mentions("goldsmith", "gold"));
+        assert!(!mentions("my_gold", "gold"));
+        assert!(mentions("{gold}", "gold"));
+    }
+}
