@@ -123,3 +123,8 @@ fn skipped_lines_hide_their_follow_on_reports() {
         "tests/check/bug_skipped_line_cascaded_into_unused_unreachable_dead_end.fab"
     ));
 }
+
+#[test]
+fn inline_condition_with_if_shows_the_form() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_inline_if.fab"));
+}

@@ -179,13 +179,18 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
         return Err(unterminated());
     }
     if options.len() < 2 {
+        // `{if x > 1: …}`, as other languages write it.
+        let help = match after_space.fragment().strip_prefix("if ") {
+            Some(_) => "an inline condition has no `if`: `{trust > 1: then|otherwise}`",
+            None => "write a literal brace as `\\{`",
+        };
         return Err(nom::Err::Failure(
             PError::at(
                 after_space,
                 "an expression, or alternatives separated by `|`",
             )
             .with_message("`{…}` holds neither an expression nor alternatives".into())
-            .with_help("write a literal brace as `\\{`"),
+            .with_help(help),
         ));
     }
     let (rest, _) = char::<_, PError>('}')
