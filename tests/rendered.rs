@@ -128,3 +128,8 @@ fn skipped_lines_hide_their_follow_on_reports() {
 fn inline_condition_with_if_shows_the_form() {
     insta::assert_snapshot!(rendered("tests/check/e0002_inline_if.fab"));
 }
+
+#[test]
+fn comparison_in_a_logic_line_shows_both_fixes() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_compare_in_logic_line.fab"));
+}

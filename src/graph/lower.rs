@@ -1791,7 +1791,9 @@ fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Con
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.
 pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    // One slip in three characters; none in names of one or two, where any
+    // one-letter name is one slip from any other (`y` is not a typo of `x`).
+    let limit = name.chars().count() / 3;
     candidates
         .map(|candidate| (edit_distance(name, candidate), candidate))
         .filter(|(distance, _)| *distance <= limit)
@@ -1838,6 +1840,8 @@ mod tests {
             Some("right")
         );
         assert_eq!(did_you_mean("zzz", ["troika"].into_iter()), None);
+        assert_eq!(did_you_mean("y", ["x"].into_iter()), None);
+        assert_eq!(did_you_mean("lef", ["left"].into_iter()), Some("left"));
     }
 
     /// The second lowering run's choice and sequence ids and its text and

@@ -198,7 +198,21 @@ pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
         space0,
     )
     .parse(rest)
-    .map_err(|error| error.map(|e: PError| e.expecting("`=`, `+=` or `-=`")))?;
+    .map_err(|error| {
+        let compared = rest.fragment().trim_start().strip_prefix("==");
+        error.map(|e: PError| {
+            let e = e.expecting("`=`, `+=` or `-=`");
+            match compared {
+                Some(value) => {
+                    let (name, value) = (&target.name, value.trim());
+                    e.with_help(&format!(
+                        "`==` compares; to assign, write `~ {name} = {value}`; to test, `if {name} == {value}:`"
+                    ))
+                }
+                None => e,
+            }
+        })
+    })?;
     let (rest, value) = expression(rest)?;
     Ok((rest, (target, op, value)))
 }
