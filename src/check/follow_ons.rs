@@ -17,7 +17,7 @@ use crate::graph::{SceneId, Story};
 fn skips_lines(code: Code) -> bool {
     matches!(
         code,
-        Code::E0002 | Code::E0003 | Code::E0004 | Code::E0005 | Code::E0006 | Code::E0008
+        Code::E0002 | Code::E0004 | Code::E0005 | Code::E0006 | Code::E0008
     )
 }
 

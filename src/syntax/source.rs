@@ -108,7 +108,7 @@ pub struct Line<'a> {
     pub content: &'a str,
     /// Byte offset of `content` in the file.
     pub offset: usize,
-    /// Indentation width, in indentation characters.
+    /// Indentation width, in the file's indentation characters (see [`lines`]).
     pub indent: usize,
 }
 
@@ -126,7 +126,7 @@ pub struct LineRecord {
     pub offset: u32,
     /// The content's length, trailing space removed.
     pub len: u32,
-    /// Indentation width, in indentation characters.
+    /// Indentation width, in the file's indentation characters (see [`lines`]).
     pub indent: u32,
 }
 
@@ -144,13 +144,16 @@ impl LineRecord {
 
 /// Splits comment-free text into non-blank lines. Indentation is spaces or
 /// tabs; whichever comes first in the file is the file's, and the other one
-/// in indentation is an error. `text` is shorter than 4 GiB (files are at
+/// in indentation is an error (such a line is still measured, as well as
+/// can be guessed, so the lines around it nest as they look). `text` is shorter than 4 GiB (files are at
 /// most 1 GiB, see `graph::load`).
 pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec<LineRecord> {
     let bytes = text.as_bytes();
     // A guess at the line count, so a big file's table is seldom copied.
     let mut result = Vec::with_capacity(bytes.len() / 32 + 16);
     let mut indent_char: Option<(u8, usize)> = None;
+    // The first indented line's width: the file's unit of indentation.
+    let mut indent_unit: Option<usize> = None;
     let mut line_start = 0;
     while line_start <= bytes.len() {
         let line_end = text[line_start..]
@@ -173,9 +176,23 @@ pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec
             continue;
         }
         let indentation = &raw[..lead];
+        let mut indent = lead;
         if let Some(&first) = indentation.first() {
             let (expected, first_line) = *indent_char.get_or_insert((first, line_start));
+            let unit = *indent_unit.get_or_insert(lead);
             if indentation.iter().any(|&byte| byte != expected) {
+                // Reported below. For the block structure, the line is
+                // measured in the file's own units, so that a tab where the
+                // file has four spaces lines up as the author saw it, and
+                // the lines after it are not misplaced too: a tab counts as
+                // the file's first indentation, four spaces as a tab.
+                let others = indentation.iter().filter(|&&byte| byte != expected).count();
+                let same = lead - others;
+                indent = if expected == b' ' {
+                    same.saturating_add(others.saturating_mul(unit))
+                } else {
+                    same + others.div_ceil(4)
+                };
                 let name = |byte: u8| if byte == b'\t' { "tabs" } else { "spaces" };
                 let other = if expected == b'\t' { b' ' } else { b'\t' };
                 diagnostics.push(
@@ -198,7 +215,7 @@ pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec
         result.push(LineRecord {
             offset: (line_start + lead) as u32,
             len: (trail - lead) as u32,
-            indent: lead as u32,
+            indent: indent.min(u32::MAX as usize) as u32,
         });
         line_start = next;
     }
@@ -245,7 +262,8 @@ mod tests {
             .iter()
             .map(|record| (record.line(text).content, record.line(text).indent))
             .collect();
-        assert_eq!(contents, [("a", 0), ("b", 4), ("c", 1)]);
+        // The tab is reported, and measured as the file's unit (four spaces).
+        assert_eq!(contents, [("a", 0), ("b", 4), ("c", 4)]);
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code, Code::E0003);
     }
