@@ -209,3 +209,47 @@ fn the_reproduce_command_replays_a_random_storys_problem() {
         );
     }
 }
+
+/// A fallback choice the story never has to take is listed as never
+/// reached; one it takes is not.
+#[test]
+fn fallbacks_never_taken_are_listed_as_never_reached() {
+    let text = "\
+var x = 0
+== start
+* Go -> next
+* -> ending b
+== next
+* {x > 0} Hidden -> ending a
+* -> ending b
+== ending a
+== ending b
+";
+    let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
+    let story = fabula::graph::compile(Path::new("fallbacks.fab"), &mut read)
+        .unwrap()
+        .story
+        .unwrap();
+    let report = explore(&story, Limits::default(), &mut |_| {});
+    let lines: Vec<usize> = report
+        .unreached_choices
+        .iter()
+        .map(|(scene, choice)| {
+            let span = story
+                .scene(*scene)
+                .ops
+                .iter()
+                .find_map(|op| match op {
+                    fabula::graph::Op::Choices { choices, .. } => {
+                        choices.iter().find(|c| c.id == *choice).map(|c| c.span)
+                    }
+                    _ => None,
+                })
+                .unwrap();
+            text[..span.start as usize].lines().count() + 1
+        })
+        .collect();
+    // Line 4: start's fallback (Go is always there); line 6: the hidden
+    // choice (x stays 0). next's fallback, on line 7, is taken.
+    assert_eq!(lines, [4, 6]);
+}

@@ -90,7 +90,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Scenes never entered in any reachable state.
     pub unreached_scenes: Vec<SceneId>,
-    /// Non-fallback choices never taken in any reachable state.
+    /// Choices never taken in any reachable state: never chosen, or, for a
+    /// fallback, never taken by the story.
     pub unreached_choices: Vec<(SceneId, ChoiceId)>,
 }
 
@@ -107,9 +108,11 @@ impl Report {
     }
 }
 
-/// Records what the runtime enters while a transition runs.
+/// Records what the runtime enters, and the fallbacks it takes, while a
+/// transition runs.
 struct Tracker {
     entered: Vec<bool>,
+    fallbacks: Vec<bool>,
 }
 
 impl Output for Tracker {
@@ -119,6 +122,12 @@ impl Output for Tracker {
 
     fn enter(&mut self, scene: SceneId) {
         if let Some(seen) = self.entered.get_mut(scene.index()) {
+            *seen = true;
+        }
+    }
+
+    fn fallback(&mut self, choice: ChoiceId) {
+        if let Some(seen) = self.fallbacks.get_mut(choice.index()) {
             *seen = true;
         }
     }
@@ -239,6 +248,7 @@ fn expand(
     let mut machine = Machine::new();
     let mut tracker = Tracker {
         entered: vec![false; story.scenes.len()],
+        fallbacks: vec![false; story.choice_count as usize],
     };
     let mut found = Expansion {
         bytes: Vec::new(),
@@ -317,6 +327,9 @@ fn expand(
         }
     }
     found.entered = tracker.entered;
+    for (seen, taken) in found.chosen.iter_mut().zip(&tracker.fallbacks) {
+        *seen |= taken;
+    }
     found
 }
 
@@ -381,6 +394,7 @@ pub fn explore_with_threads(
     let mut machine = Machine::new();
     let mut tracker = Tracker {
         entered: vec![false; story.scenes.len()],
+        fallbacks: vec![false; story.choice_count as usize],
     };
     let exhaustive = each_random_run(&mut machine, encoder.uses_random(), |machine| {
         let mut start = State::new(story, 0);
@@ -401,6 +415,9 @@ pub fn explore_with_threads(
     }
     for (seen, now) in entered.iter_mut().zip(&tracker.entered) {
         *seen |= now;
+    }
+    for (seen, taken) in chosen.iter_mut().zip(&tracker.fallbacks) {
+        *seen |= taken;
     }
 
     let mut level_start = 0;
@@ -492,7 +509,7 @@ pub fn explore_with_threads(
     for (scene_index, scene) in story.scenes.iter().enumerate() {
         for op in &scene.ops {
             if let Op::Choices { choices, .. } = op {
-                for choice in choices.iter().filter(|c| !c.is_fallback()) {
+                for choice in choices.iter() {
                     if !chosen.get(choice.id.index()).copied().unwrap_or(true) {
                         unreached_choices.push((SceneId(scene_index as u32), choice.id));
                     }

@@ -20,7 +20,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
-use crate::graph::{AltKind, Alternatives, AssignOp, Guard, Op, Part, SceneId, Story, Tag, Value};
+use crate::graph::{
+    AltKind, Alternatives, AssignOp, ChoiceId, Guard, Op, Part, SceneId, Story, Tag, Value,
+};
 pub use eval::RandomScript;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
@@ -127,6 +129,10 @@ pub trait Output {
     /// of an [`Output`] that does not care costs nothing.
     fn executed(&mut self, span: Span) {
         let _ = span;
+    }
+    /// A fallback choice was taken, because nothing else was on offer.
+    fn fallback(&mut self, choice: ChoiceId) {
+        let _ = choice;
     }
 }
 
@@ -416,6 +422,7 @@ impl Machine {
                         .mark_taken(fallback.id)
                         .map_err(|fault| locate(Some(fallback.span), fault))?;
                     out.executed(fallback.span);
+                    out.fallback(fallback.id);
                     last_span = Some(fallback.span);
                     count_step(story, state, &mut steps, last_span)?;
                     state.pc = fallback.target;
