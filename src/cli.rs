@@ -159,8 +159,12 @@ impl ColorChoice {
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Story files or folders (searched for `*.fab`).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "explain")]
     pub paths: Vec<PathBuf>,
+    /// Explain a diagnostic code (`E0104`): what it means, a story that
+    /// triggers it, and how to fix it.
+    #[arg(long, value_name = "CODE", conflicts_with = "paths")]
+    pub explain: Option<String>,
     /// Output format [default: github when GITHUB_ACTIONS=true, else human].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
@@ -323,6 +327,8 @@ struct Report {
     errors: usize,
     warnings: usize,
     seen: HashSet<(PathBuf, u32, u32, Code)>,
+    /// The first code reported, for the hint about `--explain`.
+    first_code: Option<Code>,
 }
 
 impl Report {
@@ -340,6 +346,7 @@ impl Report {
             Severity::Error => self.errors += 1,
             Severity::Warning => self.warnings += 1,
         }
+        self.first_code.get_or_insert(diagnostic.code);
         match self.format {
             Format::Human => {
                 write_stderr(
@@ -368,6 +375,15 @@ fn write_stderr(rendered: &str, styled: bool) {
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
+    if let Some(code) = &args.explain {
+        let Some(code) = Code::parse(code) else {
+            bail!(
+                "`{code}` is not a diagnostic code; they are E0001 to E0403 and W0001 to W0005 (docs/DIAGNOSTICS.md lists them)"
+            );
+        };
+        println!("{}", code.explanation());
+        return Ok(0);
+    }
     let format = args.format.unwrap_or_else(|| {
         if std::env::var("GITHUB_ACTIONS").is_ok_and(|value| value == "true") {
             Format::Github
@@ -382,6 +398,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
         errors: 0,
         warnings: 0,
         seen: HashSet::new(),
+        first_code: None,
     };
     let mut covered: HashSet<PathBuf> = HashSet::new();
     let mut stories = 0;
@@ -432,6 +449,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
                 count(report.errors, "error", "errors"),
                 count(report.warnings, "warning", "warnings"),
             );
+            if let (Format::Human, Some(code)) = (format, report.first_code) {
+                eprintln!("for more about a code, run `fabula check --explain {code}`");
+            }
         }
     }
     Ok(if failed { 1 } else { 0 })

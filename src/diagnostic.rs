@@ -228,9 +228,33 @@ macro_rules! codes {
             pub fn title(self) -> &'static str {
                 match self { $( Code::$code => $title, )* }
             }
+
+            /// The code written as `E0104` (any case), if there is one.
+            pub fn parse(text: &str) -> Option<Code> {
+                Code::ALL
+                    .iter()
+                    .copied()
+                    .find(|code| code.as_str().eq_ignore_ascii_case(text.trim()))
+            }
+
+            /// This code's section of `docs/DIAGNOSTICS.md` (built into the
+            /// binary): what it means, a story that triggers it, what the
+            /// checker prints for it, and how to fix it.
+            pub fn explanation(self) -> &'static str {
+                let heading = format!("\n## {}: ", self.as_str());
+                let Some(start) = DIAGNOSTICS_PAGE.find(&heading) else {
+                    return "";
+                };
+                let section = &DIAGNOSTICS_PAGE[start + 1..];
+                let end = section.find("\n## ").map_or(section.len(), |end| end + 1);
+                section[..end].trim_end()
+            }
         }
     };
 }
+
+/// The page every code is explained on; `tests/docs.rs` keeps it true.
+const DIAGNOSTICS_PAGE: &str = include_str!("../docs/DIAGNOSTICS.md");
 
 codes! {
     /// The file is not valid UTF-8: `\xff` anywhere.

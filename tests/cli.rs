@@ -131,9 +131,49 @@ fn human_format_writes_to_stderr() {
         "{stderr}"
     );
     assert!(
-        stderr.ends_with("checked 1 story in 1 file: 1 error, 0 warnings\n"),
+        stderr.ends_with(
+            "checked 1 story in 1 file: 1 error, 0 warnings\n\
+             for more about a code, run `fabula check --explain E0104`\n"
+        ),
         "{stderr}"
     );
+}
+
+#[test]
+fn explain_prints_a_codes_section_of_the_diagnostics_page() {
+    let output = fabula()
+        .args(["check", "--explain", "e0104"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with("## E0104: unknown divert target\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("**How to fix it.**"), "{stdout}");
+    assert!(!stdout.contains("## E0105"), "{stdout}");
+    let unknown = fabula()
+        .args(["check", "--explain", "E9999"])
+        .output()
+        .unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8(unknown.stderr).unwrap();
+    assert!(
+        stderr.contains("`E9999` is not a diagnostic code"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_clean_check_has_no_explain_hint() {
+    let output = fabula()
+        .args(["check", "tests/check/clean.fab"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("--explain"), "{stderr}");
 }
 
 #[test]

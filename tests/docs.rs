@@ -254,3 +254,23 @@ fn every_code_has_a_test_story() {
         "no story in tests/check/ expects {untested:?}; add one with a `// ~ CODE` marker"
     );
 }
+
+/// `fabula check --explain CODE` prints the code's section of the page,
+/// built into the binary: every code has one, headed by its title.
+#[test]
+fn every_code_explains_itself() {
+    for &code in Code::ALL {
+        let explanation = code.explanation();
+        assert!(
+            explanation.starts_with(&format!("## {code}: {}\n", code.title())),
+            "{code}: {explanation}"
+        );
+        assert!(explanation.contains("**How to fix it.**"), "{code}");
+        assert_eq!(
+            explanation.matches("\n## ").count(),
+            0,
+            "{code}: one section only"
+        );
+        assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(code));
+    }
+}
