@@ -133,3 +133,8 @@ fn inline_condition_with_if_shows_the_form() {
 fn comparison_in_a_logic_line_shows_both_fixes() {
     insta::assert_snapshot!(rendered("tests/check/e0002_compare_in_logic_line.fab"));
 }
+
+#[test]
+fn unquoted_refusal_reason_shows_it_quoted() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_unquoted_reason.fab"));
+}

@@ -5,10 +5,11 @@
 //! passes see the hole: the variable it read looks unused (W0002), the
 //! scene it diverted to looks unreachable (E0304, E0305), and so does every
 //! scene only that one leads to; the scene it was in looks like a dead end
-//! (E0301). Those reports are not news, and they bury the one that is. So a
-//! report of that kind is dropped when the skipped text mentions its
-//! variable, or a scene from which its scene is reachable, or, for a dead
-//! end, lies in its scene.
+//! (E0301), and a choice block that lost a line may look as if it could
+//! offer nothing (W0001). Those reports are not news, and they bury the one
+//! that is. So a report of that kind is dropped when the skipped text
+//! mentions its variable, or a scene from which its scene is reachable, or,
+//! for a dead end or a choice block, lies in its scene.
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::graph::{SceneId, Story};
@@ -140,6 +141,32 @@ pub fn drop_follow_ons(
             .position(|scene| scene.span == header)
             .is_some_and(|index| reached[index])
     };
+    let headers: Vec<Span> = story.map_or_else(Vec::new, |story| {
+        story.scenes.iter().map(|scene| scene.span).collect()
+    });
+    // The header of the scene a position is in.
+    let header_before = |span: Span| {
+        headers
+            .iter()
+            .filter(|header| header.file == span.file && header.start <= span.start)
+            .max_by_key(|header| header.start)
+            .copied()
+    };
+    // Whether lines were skipped in the scene headed by `header`, which runs
+    // to the next header in its file.
+    let skipped_in_scene = |header: Span| {
+        let next = headers
+            .iter()
+            .filter(|span| span.file == header.file && span.start > header.start)
+            .map(|span| span.start as usize)
+            .min()
+            .unwrap_or(usize::MAX);
+        skipped.iter().any(|stretch| {
+            stretch.file == header.file
+                && stretch.start >= header.start as usize
+                && stretch.start < next
+        })
+    };
     diagnostics.retain(|diagnostic| match diagnostic.code {
         Code::W0002 => {
             let file = &sources.get(diagnostic.span.file).text;
@@ -147,28 +174,16 @@ pub fn drop_follow_ons(
             name.is_empty() || !any_mentions(name)
         }
         Code::E0304 | Code::E0305 => !maybe_reached_at(diagnostic.span),
-        Code::E0301 => {
-            let Some(header) = diagnostic.labels.first().map(|label| label.span) else {
-                return true;
-            };
-            let Some(story) = story else {
-                return true;
-            };
-            // The scene runs from its header to the next header in its file.
-            let next = story
-                .scenes
-                .iter()
-                .map(|scene| scene.span)
-                .filter(|span| span.file == header.file && span.start > header.start)
-                .map(|span| span.start as usize)
-                .min()
-                .unwrap_or(usize::MAX);
-            !skipped.iter().any(|stretch| {
-                stretch.file == header.file
-                    && stretch.start >= header.start as usize
-                    && stretch.start < next
-            })
-        }
+        Code::E0301 => match diagnostic.labels.first() {
+            Some(label) => !skipped_in_scene(label.span),
+            None => true,
+        },
+        // A choice block with a skipped line may have had an unguarded
+        // choice or a fallback in it.
+        Code::W0001 => match header_before(diagnostic.span) {
+            Some(header) => !skipped_in_scene(header),
+            None => true,
+        },
         _ => true,
     });
 }

@@ -308,12 +308,30 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
     };
     let (rest, condition) = expression(after_open)?;
     let (rest, reason) = opt(preceded((space0, char(':'), space0), string_literal)).parse(rest)?;
-    let (rest, _) = (space0, char(']'))
-        .parse(rest)
-        .map_err(|error| error.map(|e: PError| e.expecting("`]` or `: \"reason\"`")))?;
     let range = condition.span.range();
     let base = pos(&after_open);
     let source = after_open.fragment()[range.start - base..range.end - base].to_string();
+    // `[requires x > 1: no quotes]`: the reason is there, unquoted.
+    let unquoted_reason = match reason {
+        Some(_) => None,
+        None => rest
+            .fragment()
+            .trim_start()
+            .strip_prefix(':')
+            .map(|after| after.split(']').next().unwrap_or(after).trim())
+            .filter(|after| !after.starts_with('"')),
+    };
+    let (rest, _) = (space0, char(']')).parse(rest).map_err(|error| {
+        error.map(|e: PError| {
+            let e = e.expecting("`]` or `: \"reason\"`");
+            match unquoted_reason {
+                Some(text) => e.with_help(&format!(
+                    "a reason is written in double quotes: `[requires {source}: \"{text}\"]`"
+                )),
+                None => e,
+            }
+        })
+    })?;
     Ok((
         rest,
         Guard::Requires {
