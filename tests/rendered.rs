@@ -138,3 +138,10 @@ fn comparison_in_a_logic_line_shows_both_fixes() {
 fn unquoted_refusal_reason_shows_it_quoted() {
     insta::assert_snapshot!(rendered("tests/check/e0002_unquoted_reason.fab"));
 }
+
+#[test]
+fn scene_title_without_colon_shows_the_header_fixed() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/bug_title_without_colon_cascaded_into_e0104.fab"
+    ));
+}

@@ -161,7 +161,21 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             let end = nom::Input::take_from(&after, after.fragment().len());
             (end, (!title.is_empty()).then(|| title.to_string()))
         }
-        Err(_) => (rest, None),
+        Err(_) => {
+            // `== middle The Middle`: a title without its `:`.
+            let (after_space, _) = space0::<_, PError>(rest)?;
+            let words = after_space.fragment().trim_end();
+            if words.starts_with(|c: char| c.is_alphabetic()) {
+                let ending = if is_ending { "ending " } else { "" };
+                return Err(nom::Err::Failure(
+                    PError::at(after_space, "`:` before the scene's title").with_help(&format!(
+                        "a title follows a `:`: `== {ending}{}: {words}`",
+                        name.name
+                    )),
+                ));
+            }
+            (rest, None)
+        }
     };
     Ok((rest, (name, is_ending, title)))
 }
