@@ -145,3 +145,10 @@ fn scene_title_without_colon_shows_the_header_fixed() {
         "tests/check/bug_title_without_colon_cascaded_into_e0104.fab"
     ));
 }
+
+#[test]
+fn declarations_written_other_ways_show_this_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_declarations_written_other_ways.fab"
+    ));
+}

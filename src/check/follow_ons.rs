@@ -2,8 +2,9 @@
 //!
 //! A line that does not parse is reported and skipped, with the indented
 //! block under it. What it held is then missing from the graph, and later
-//! passes see the hole: a scene whose header it was looks undeclared to
-//! the diverts to it (E0104), the variable it read looks unused (W0002), the
+//! passes see the hole: a scene, variable or enum it declared looks
+//! undeclared where it is used (E0104, E0103, E0105), the variable it read
+//! looks unused (W0002), the
 //! scene it diverted to looks unreachable (E0304, E0305), and so does every
 //! scene only that one leads to; the scene it was in looks like a dead end
 //! (E0301), and a choice block that lost a line may look as if it could
@@ -169,8 +170,9 @@ pub fn drop_follow_ons(
         })
     };
     diagnostics.retain(|diagnostic| match diagnostic.code {
-        // A divert to a scene whose header did not parse.
-        Code::W0002 | Code::E0104 => {
+        // A divert to a scene whose header did not parse, a name or a type
+        // whose declaration did not.
+        Code::W0002 | Code::E0103 | Code::E0104 | Code::E0105 => {
             let file = &sources.get(diagnostic.span.file).text;
             let name = file.get(diagnostic.span.range()).unwrap_or_default();
             name.is_empty() || !any_mentions(name)

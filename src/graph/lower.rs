@@ -1216,7 +1216,15 @@ impl<'n> Lowering<'n> {
             .with_help(help);
         }
         let candidates = self.names.symbols.keys().map(String::as_str);
-        let help = if self.names.scene_ids.contains_key(&name.name) {
+        let help = if ["true", "false"]
+            .iter()
+            .any(|keyword| keyword.eq_ignore_ascii_case(&name.name))
+        {
+            format!(
+                "booleans are written in lowercase: `{}`",
+                name.name.to_lowercase()
+            )
+        } else if self.names.scene_ids.contains_key(&name.name) {
             format!(
                 "`{0}` is a scene; use `visits({0})` for how often it was entered",
                 name.name

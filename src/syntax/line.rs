@@ -95,12 +95,10 @@ fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
 /// `enum := "enum" identifier "{" identifier ("," identifier)* ","? "}"`
 pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     let span_to = |rest: Input| Span::new(input.extra.file, pos(&input), pos(&rest));
-    if let Ok((rest, (name, value))) = (
-        preceded((keyword("const"), space1), identifier),
-        preceded(delimited(space0, char('='), space0), expression),
-    )
-        .parse(input)
-    {
+    if let Ok((after_name, name)) = preceded((keyword("const"), space1), identifier).parse(input) {
+        let (rest, value) = preceded(delimited(space0, char('='), space0), expression)
+            .parse(after_name)
+            .map_err(|error| error.map(|e: PError| e.expecting("`=` and the constant's value")))?;
         return Ok((
             rest,
             Decl::Const {
@@ -113,9 +111,22 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     if let Ok((after_name, name)) = preceded((keyword("var"), space1), identifier).parse(input) {
         let (rest, ty) =
             opt(preceded(delimited(space0, char(':'), space0), type_expr)).parse(after_name)?;
+        let no_value = rest.fragment().trim().is_empty();
         let (rest, value) = preceded(delimited(space0, char('='), space0), expression)
             .parse(rest)
-            .map_err(|error| error.map(|e: PError| e.expecting("`=` and an initial value")))?;
+            .map_err(|error| {
+                error.map(|e: PError| {
+                    let e = e.expecting("`=` and an initial value");
+                    if no_value {
+                        e.with_help(&format!(
+                            "every variable starts with a value, which also gives its type: `var {} = 0`",
+                            name.name
+                        ))
+                    } else {
+                        e
+                    }
+                })
+            })?;
         return Ok((
             rest,
             Decl::Var {
@@ -126,17 +137,28 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
             },
         ));
     }
-    let (rest, (name, variants)) = (
-        preceded((keyword("enum"), space1), identifier),
-        preceded(
-            (space0, char('{'), space0),
-            terminated(
-                separated_list1(delimited(space0, char(','), space0), identifier),
-                (space0, opt(char(',')), space0, char('}')),
-            ),
+    let (after_name, name) = preceded((keyword("enum"), space1), identifier).parse(input)?;
+    let (after_space, _) = space0.parse(after_name)?;
+    if !after_space.fragment().starts_with('{') {
+        // `enum Post = { a, b }` or `enum Post a, b`.
+        let values = after_space.fragment().trim_start_matches(['=', ' ', '\t']);
+        let values = values.trim_start_matches('{').trim_end_matches('}').trim();
+        let values = if values.is_empty() { "a, b" } else { values };
+        return Err(nom::Err::Failure(
+            PError::at(after_space, "`{` and the enum's values").with_help(&format!(
+                "an enum lists its values in braces: `enum {} {{ {values} }}`",
+                name.name
+            )),
+        ));
+    }
+    let (rest, variants) = preceded(
+        (char('{'), space0),
+        terminated(
+            separated_list1(delimited(space0, char(','), space0), identifier),
+            (space0, opt(char(',')), space0, char('}')),
         ),
     )
-        .parse(input)?;
+    .parse(after_space)?;
     Ok((
         rest,
         Decl::Enum {

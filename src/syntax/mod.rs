@@ -220,9 +220,7 @@ fn classify(content: &str) -> Kind {
         Kind::Header
     } else if starts_word("include") && content.contains('"') {
         Kind::Include
-    } else if (starts_word("const") || starts_word("var")) && content.contains('=')
-        || starts_word("enum") && content.contains('{')
-    {
+    } else if starts_word("const") || starts_word("var") || starts_word("enum") {
         Kind::Declaration
     } else {
         Kind::Text
