@@ -114,34 +114,17 @@ impl Slots {
     /// slot is untouched and the temporary file removed.
     pub fn write(&self, slot: &str, text: &str) -> Result<PathBuf, SlotError> {
         let path = self.path(slot)?;
-        let io = |action, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| SlotError::Io {
-                action,
-                path,
-                source,
-            }
-        };
-        std::fs::create_dir_all(&self.dir).map_err(io("create", &self.dir))?;
-        let temporary = self
-            .dir
-            .join(format!(".{slot}.ron.tmp{}", std::process::id()));
-        let written = (|| {
-            let mut file = std::fs::File::create(&temporary)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            std::fs::rename(&temporary, &path)?;
-            // Make the rename itself durable where the platform allows.
-            if let Ok(folder) = std::fs::File::open(&self.dir) {
-                let _ = folder.sync_all();
-            }
-            Ok(())
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        written.map_err(io("write", &path))?;
+        write_atomically(&self.dir, &path, text)?;
         Ok(path)
+    }
+
+    /// The record of the endings found in this story, kept beside its
+    /// saves (not a slot: it is not a `.ron` file).
+    pub fn found_endings(&self) -> FoundEndings {
+        FoundEndings {
+            dir: self.dir.clone(),
+            path: self.dir.join("endings-found.txt"),
+        }
     }
 
     /// Reads a slot's text.
@@ -203,6 +186,72 @@ impl Slots {
     }
 }
 
+/// Writes `text` to `path` in `dir` through a temporary file in the same
+/// folder, flushed to disk and renamed over it: `path` is never left
+/// half-written, and on failure the old file is untouched.
+fn write_atomically(dir: &Path, path: &Path, text: &str) -> Result<(), SlotError> {
+    let io = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| SlotError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    std::fs::create_dir_all(dir).map_err(io("create", dir))?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |name| name.to_string_lossy().into_owned());
+    let temporary = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)?;
+        // Make the rename itself durable where the platform allows.
+        if let Ok(folder) = std::fs::File::open(dir) {
+            let _ = folder.sync_all();
+        }
+        Ok(())
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(io("write", path))
+}
+
+/// The endings a player has found in one story: their ids, one a line, in
+/// a text file beside the story's saves.
+#[derive(Debug, Clone)]
+pub struct FoundEndings {
+    dir: PathBuf,
+    path: PathBuf,
+}
+
+impl FoundEndings {
+    /// The ids recorded so far; none when there is no record yet, or it
+    /// cannot be read (a lost record only hides what was found).
+    pub fn read(&self) -> std::collections::BTreeSet<String> {
+        std::fs::read_to_string(&self.path)
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Records `ending` as found (atomically) and returns every id found.
+    pub fn add(&self, ending: &str) -> Result<std::collections::BTreeSet<String>, SlotError> {
+        let mut found = self.read();
+        if found.insert(ending.to_string()) {
+            let text: String = found.iter().map(|id| format!("{id}\n")).collect();
+            write_atomically(&self.dir, &self.path, &text)?;
+        }
+        Ok(found)
+    }
+}
+
 /// `2026-11-27 03:08 UTC`: a time for a slot listing, without a date crate.
 pub fn format_time(time: SystemTime) -> String {
     let seconds = time
@@ -241,6 +290,25 @@ mod tests {
         assert!(slots.path("../etc").is_err());
         assert!(slots.path("").is_err());
         assert!(slots.path("quick_1-a").is_ok());
+    }
+
+    #[test]
+    fn found_endings_are_recorded_once_each_and_are_not_slots() {
+        let dir = std::env::temp_dir().join(format!("fabula-found-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let slots = Slots::in_dir(&dir);
+        let found = slots.found_endings();
+        assert!(found.read().is_empty());
+        found.add("vozhd").unwrap();
+        found.add("exile").unwrap();
+        let all = found.add("vozhd").unwrap();
+        assert_eq!(all.into_iter().collect::<Vec<_>>(), ["exile", "vozhd"]);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("endings-found.txt")).unwrap(),
+            "exile\nvozhd\n"
+        );
+        assert!(slots.list().unwrap().is_empty(), "the record is not a save");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

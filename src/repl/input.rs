@@ -28,6 +28,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("restart", "start the story again"),
     ("history", "show the story so far"),
     ("about", "show the story's notes"),
+    ("endings", "list the endings found so far"),
     ("quit", "leave the game"),
 ];
 

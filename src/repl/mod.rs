@@ -165,8 +165,12 @@ fn play_session(
     } else {
         None
     };
+    let slots = Slots::for_story(&session.story().title, options.save_dir.as_deref());
+    // A player at a terminal collects endings; a script does not.
+    let record_endings = is_interactive();
     let mut player = Player {
-        slots: Slots::for_story(&session.story().title, options.save_dir.as_deref()),
+        slots,
+        record_endings,
         session,
         pending,
         options: options.clone(),
@@ -274,6 +278,9 @@ enum Flow {
 
 struct Player<W> {
     session: Session,
+    /// Whether an ending reached is added to the story's record of
+    /// endings found (see [`Slots::found_endings`]).
+    record_endings: bool,
     /// The check of the story, while it runs.
     pending: Option<Pending>,
     slots: Result<Slots, SlotError>,
@@ -414,6 +421,17 @@ impl<W: Write> Player<W> {
             Status::Ended(ending) => {
                 let line = self.paint(Style::new().bold(), &ending_line(&ending));
                 writeln!(self.out, "{line}\n")?;
+                if self.record_endings
+                    && let Ok(slots) = &self.slots
+                    && let Ok(found) = slots.found_endings().add(&ending.name)
+                {
+                    let count = self.endings_found(&found);
+                    writeln!(
+                        self.out,
+                        "Endings found: {count} of {}. Type `endings` to see them.\n",
+                        ending.of
+                    )?;
+                }
                 writeln!(self.out, "1. Restart\n2. Load the latest save\n3. Quit")?;
             }
             Status::Failed(error) => {
@@ -474,6 +492,7 @@ impl<W: Write> Player<W> {
                     self.message(&paragraph)?;
                 }
             }
+            "endings" => self.list_endings()?,
             "quit" | "exit" => return Ok(Flow::Quit),
             _ => self.message(&format!(
                 "`{line}` is not a command. Type a choice's number, or `help` for the commands."
@@ -573,6 +592,39 @@ impl<W: Write> Player<W> {
             }
             Err(error) => self.message(&error),
         }
+    }
+
+    /// How many of the story's endings are among `found`.
+    fn endings_found(&self, found: &std::collections::BTreeSet<String>) -> usize {
+        let story = self.session.story();
+        story
+            .endings()
+            .filter(|&id| found.contains(&story.scene(id).name))
+            .count()
+    }
+
+    /// The endings found so far, by title; the rest only counted, so the
+    /// list gives nothing away.
+    fn list_endings(&mut self) -> io::Result<()> {
+        let found = match self.slots() {
+            Ok(slots) => slots.found_endings().read(),
+            Err(error) => return self.message(&error),
+        };
+        let story = Arc::clone(self.session.story());
+        let total = story.endings().count();
+        let count = self.endings_found(&found);
+        let mut text = format!("Endings found: {count} of {total}.\n");
+        for id in story.endings() {
+            let scene = story.scene(id);
+            if found.contains(&scene.name) {
+                let title = scene.title.as_deref().unwrap_or(&scene.name);
+                text.push_str(&format!("  {title}\n"));
+            }
+        }
+        if count < total {
+            text.push_str(&format!("  ({} not found yet)\n", total - count));
+        }
+        writeln!(self.out, "{text}")
     }
 
     fn list_saves(&mut self) -> io::Result<()> {
@@ -676,6 +728,7 @@ Snow covers the park.
         let pending = check_in_background(opening, Some(Box::new(printer)), false, 1).unwrap();
         let mut player = Player {
             slots: Slots::for_story("call", Some(Path::new("unused-saves"))),
+            record_endings: false,
             session,
             pending: Some(pending),
             options: PlayOptions::default(),

@@ -115,3 +115,28 @@ fn piped_play_refuses_a_story_with_errors_before_showing_it() {
         "{stderr}"
     );
 }
+
+/// Piped play does not add to the endings found (a script is not a
+/// player), but `endings` lists what the record holds.
+#[test]
+fn piped_play_lists_endings_without_recording_them() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
+    let saves = super::scratch("piped-endings");
+    let output = Command::cargo_bin("fabula")
+        .unwrap()
+        .current_dir(&folder)
+        .args(["play", "call.fab", "--seed", "1", "--color", "never"])
+        .arg("--save-dir")
+        .arg(&saves)
+        .write_stdin("1\nendings\n")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("THE END: A Quiet Winter"), "{stdout}");
+    assert!(!stdout.contains("Endings found: 1"), "{stdout}");
+    assert!(
+        stdout.contains("Endings found: 0 of 1.\n  (1 not found yet)"),
+        "{stdout}"
+    );
+    assert!(!saves.join("endings-found.txt").exists());
+}

@@ -69,8 +69,12 @@ fn plays_on_a_pseudo_terminal() {
         &[
             "You do not choose your words.",
             "THE END: A Quiet Winter (ending 1 of 1)",
+            // A player at a terminal collects endings.
+            "Endings found: 1 of 1. Type `endings` to see them.",
         ],
     );
+    pty.send_line("endings").unwrap();
+    expect(&mut pty, &["Endings found: 1 of 1.", "  A Quiet Winter"]);
     pty.send_line("undo").unwrap();
     expect(&mut pty, &["Undone.", "2. Wait for the doctors"]);
     pty.send_line("save slot1").unwrap();
@@ -107,6 +111,10 @@ fn plays_on_a_pseudo_terminal() {
         "{status}"
     );
     assert!(Path::new(&dir.join("saves/slot1.ron")).exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("saves/endings-found.txt")).unwrap(),
+        "quiet\n"
+    );
     assert!(dir.join("data/fabula/history.txt").exists());
 }
 
