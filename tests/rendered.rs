@@ -152,3 +152,10 @@ fn declarations_written_other_ways_show_this_form() {
         "tests/check/e0002_declarations_written_other_ways.fab"
     ));
 }
+
+#[test]
+fn test_steps_written_other_ways_show_this_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_test_steps_written_other_ways.fab"
+    ));
+}

@@ -414,7 +414,14 @@ pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
             .map_err(|error| error.map(|e: PError| e.expecting("`=` and a value")))?;
         return Ok((rest, TestStepKind::Set { target, value }));
     }
-    let (rest, _) = (keyword("expect"), space1).parse(input)?;
+    let Ok((rest, _)) = (keyword("expect"), space1).parse(input) else {
+        // `pick 1`, `assert x == 1`: not a step at all.
+        return Err(nom::Err::Failure(
+            PError::at(input, "a test step")
+                .with_message("a test step starts with `choose`, `expect` or `set`".into())
+                .with_help("`choose 2` or `choose \"text\"`; `expect text \"…\"`, `expect choice \"…\"`, `expect ending id` or `expect condition`; `set name = value`"),
+        ));
+    };
     let words = |first: &'static str, second: &'static str| {
         (keyword(first), space1, keyword(second), space1)
     };
@@ -463,5 +470,19 @@ pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
         return Ok((after, TestStepKind::ExpectEnding(ending)));
     }
     let (after, condition) = expression(rest)?;
+    // `expect gold = 1`: an assignment where a comparison goes.
+    if let Some(value) = after.fragment().trim_start().strip_prefix('=')
+        && !value.starts_with('=')
+    {
+        let (at, _) = space0::<_, PError>(after)?;
+        let condition_text =
+            rest.fragment()[..rest.fragment().len() - after.fragment().len()].trim();
+        return Err(nom::Err::Failure(
+            PError::at(at, "the end of the line").with_help(&format!(
+                "`=` assigns; an expectation compares with `==`: `expect {condition_text} == {}`",
+                value.trim()
+            )),
+        ));
+    }
     Ok((after, TestStepKind::Expect(condition)))
 }
