@@ -159,3 +159,8 @@ fn test_steps_written_other_ways_show_this_form() {
         "tests/check/e0002_test_steps_written_other_ways.fab"
     ));
 }
+
+#[test]
+fn assignment_as_condition_shows_the_comparison() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_assignment_as_condition.fab"));
+}

@@ -175,6 +175,32 @@ struct Operand {
 ///
 /// Precedence, loosest first: `or`, `and`, `not`, comparisons and `in`,
 /// `+ -`, `* / %`, unary `-`.
+/// `gold = 1` where a condition goes: when `input` holds an expression,
+/// a single `=` and another expression, the error to give at the `=`, with
+/// the condition written with `==` in its help.
+pub fn assignment_as_condition(input: Input) -> Option<PError> {
+    let (after_left, _) = expression(input).ok()?;
+    let (at_equals, _) = space0::<_, PError>(after_left).ok()?;
+    let after_equals = at_equals.fragment().strip_prefix('=')?;
+    if after_equals.starts_with('=') {
+        return None;
+    }
+    let after_equals = nom::Input::take_from(&at_equals, 1);
+    let (after_right, _) = expression(after_equals).ok()?;
+    let consumed = |from: &Input, to: &Input| {
+        from.fragment()[..from.fragment().len() - to.fragment().len()]
+            .trim()
+            .to_string()
+    };
+    let left = consumed(&input, &after_left);
+    let right = consumed(&after_equals, &after_right);
+    Some(
+        PError::at(at_equals, "`==`")
+            .with_message("`=` assigns; a condition compares with `==`".into())
+            .with_help(&format!("write `{left} == {right}`")),
+    )
+}
+
 pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
     let file = input.extra.file;
     let mut operands: Vec<Operand> = Vec::new();
@@ -588,5 +614,33 @@ mod tests {
         assert_eq!(parse(&nots).unwrap_err().code, Code::E0005);
         let ok = format!("{}1{}", "(".repeat(200), ")".repeat(200));
         assert!(parse(&ok).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod assignment_tests {
+    use super::*;
+    use crate::diagnostic::FileId;
+
+    #[test]
+    fn an_assignment_where_a_condition_goes_is_named() {
+        let input = Input::new_extra(
+            "gold = 1:",
+            super::super::Origin {
+                file: FileId(0),
+                base: 0,
+            },
+        );
+        let error = assignment_as_condition(input).expect("an assignment");
+        assert_eq!(error.offset, 5);
+        assert_eq!(error.help.as_deref(), Some("write `gold == 1`"));
+        let input = Input::new_extra(
+            "gold == 1:",
+            super::super::Origin {
+                file: FileId(0),
+                base: 0,
+            },
+        );
+        assert!(assignment_as_condition(input).is_none());
     }
 }

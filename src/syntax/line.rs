@@ -8,7 +8,7 @@ use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded, terminated};
 use nom::{IResult, Parser};
 
-use super::expr::{expression, identifier, keyword, string_literal};
+use super::expr::{assignment_as_condition, expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
@@ -288,7 +288,15 @@ pub fn tag_line(input: Input) -> IResult<Input, Tag, PError> {
 pub fn condition<'a>(
     word: &'static str,
 ) -> impl FnMut(Input<'a>) -> IResult<Input<'a>, Expr, PError> {
-    move |input| delimited((keyword(word), space0), expression, (space0, char(':'))).parse(input)
+    move |input| {
+        let (after_word, _) = (keyword(word), space0).parse(input)?;
+        delimited(space0, expression, (space0, char(':')))
+            .parse(after_word)
+            .map_err(|error| match assignment_as_condition(after_word) {
+                Some(better) => nom::Err::Failure(better),
+                None => error,
+            })
+    }
 }
 
 /// `else := "else" ":"`
@@ -337,11 +345,19 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
     {
         return Ok((rest, Guard::Hidden(condition)));
     }
+    if let Ok((after_open, _)) = (char::<_, PError>('{'), space0).parse(input)
+        && let Some(better) = assignment_as_condition(after_open)
+    {
+        return Err(nom::Err::Failure(better));
+    }
     let Ok((after_open, _)) =
         (char::<_, PError>('['), space0, keyword("requires"), space1).parse(input)
     else {
         return Ok((input, Guard::Always));
     };
+    if let Some(better) = assignment_as_condition(after_open) {
+        return Err(nom::Err::Failure(better));
+    }
     let (rest, condition) = expression(after_open)?;
     let (rest, reason) = opt(preceded((space0, char(':'), space0), string_literal)).parse(rest)?;
     let range = condition.span.range();

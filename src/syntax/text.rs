@@ -3,7 +3,7 @@
 use nom::character::complete::{char, space0};
 use nom::{IResult, Parser};
 
-use super::expr::expression;
+use super::expr::{assignment_as_condition, expression};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{AltKind, MAX_MARKUP_DEPTH, Segment, Text};
 use crate::diagnostic::Code;
@@ -172,6 +172,17 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             return Err(nom::Err::Failure(error));
         }
         Err(_) => {}
+    }
+    // `{gold = 1: Rich.|Poor.}` would pass for a sequence whose first
+    // option reads "gold = 1: Rich.": a condition with `=` for `==`.
+    if let Some(better) = assignment_as_condition(after_space)
+        && let Ok((after, _)) = expression(after_space)
+        && after
+            .fragment()
+            .split_once(':')
+            .is_some_and(|(before, _)| !before.contains(['|', '}']))
+    {
+        return Err(nom::Err::Failure(better));
     }
     // Not an expression: a plain sequence, which needs at least one `|`.
     let (rest, options) = alternatives(after_open, depth)?;
