@@ -168,7 +168,9 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
                 ));
             }
         }
-        Err(nom::Err::Failure(error)) if error.code == Code::E0005 => {
+        // Too deep, or a string left open (`{x == "a: b|c}`): a sequence
+        // would swallow the mistake and print it.
+        Err(nom::Err::Failure(error)) if matches!(error.code, Code::E0005 | Code::E0006) => {
             return Err(nom::Err::Failure(error));
         }
         Err(_) => {}
