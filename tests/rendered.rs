@@ -164,3 +164,8 @@ fn test_steps_written_other_ways_show_this_form() {
 fn assignment_as_condition_shows_the_comparison() {
     insta::assert_snapshot!(rendered("tests/check/e0002_assignment_as_condition.fab"));
 }
+
+#[test]
+fn ink_end_points_to_ending_scenes() {
+    insta::assert_snapshot!(rendered("tests/check/e0104_ink_end.fab"));
+}

@@ -295,10 +295,21 @@ impl Names {
     }
 
     fn suggest_scene(&self, name: &str) -> String {
-        match did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
-            Some(best) => format!("did you mean `{best}`?"),
-            None => "declare the scene with `== name`".into(),
+        if let Some(best) = did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
+            return format!("did you mean `{best}`?");
         }
+        if matches!(name, "END" | "DONE") {
+            // ink's way to stop; here a story stops in an ending scene.
+            let ending = self
+                .scene_ids
+                .iter()
+                .find(|(_, id)| self.endings.get(id.index()) == Some(&true))
+                .map_or("name", |(found, _)| found.as_str());
+            return format!(
+                "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
+            );
+        }
+        format!("declare the scene with `== {name}`")
     }
 }
 
