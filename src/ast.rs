@@ -226,8 +226,11 @@ pub enum Guard {
     Always,
     /// `{expr}`: hidden while false.
     Hidden(Expr),
-    /// `[requires expr]` or `[requires expr: "reason"]`: shown disabled while false.
+    /// `[requires expr]` or `[requires expr: "reason"]`: shown disabled while
+    /// false; after `{expr}` (`{shown} [requires …]`), hidden while `shown`
+    /// is false, and disabled while it is true and `condition` is not.
     Requires {
+        shown: Option<Expr>,
         condition: Expr,
         reason: Option<String>,
         /// The guard's source text, the reason when none is written.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::graph::{Guard, Op, Part, SceneId, Story};
+use crate::graph::{Op, Part, SceneId, Story};
 
 /// An edge of the map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -92,17 +92,15 @@ fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) 
         Some(parts) => shorten(&plain(story, parts), 32),
         None => "(fallback)".to_string(),
     };
-    let guarded = match &choice.guard {
-        Guard::Always => false,
-        Guard::Hidden(condition) | Guard::Requires { condition, .. } => {
-            let _ = write!(
-                text,
-                " [{}]",
-                shorten(&source_of(story, condition.span), 32)
-            );
-            true
-        }
-    };
+    let conditions: Vec<String> = choice
+        .guard
+        .conditions()
+        .map(|condition| shorten(&source_of(story, condition.span), 32))
+        .collect();
+    let guarded = !conditions.is_empty();
+    if guarded {
+        let _ = write!(text, " [{}]", conditions.join("; "));
+    }
     (text, guarded)
 }
 

@@ -2,7 +2,7 @@
 //! meet constants in comparisons are saturated one above the largest such
 //! constant, which preserves the value of every guard and condition.
 
-use crate::graph::{BinaryOp, Expr, Guard, Instr, Op, Part, SceneId, Story};
+use crate::graph::{BinaryOp, Expr, Instr, Op, Part, SceneId, Story};
 
 /// How far each counter matters. `None` means the counter is used in a way
 /// the abstraction cannot bound (arithmetic, text, a comparison with a
@@ -129,12 +129,7 @@ fn expressions(story: &Story) -> Vec<&Expr> {
                 Op::JumpUnless { condition, .. } => found.push(condition),
                 Op::Choices { choices, .. } => {
                     for choice in choices {
-                        match &choice.guard {
-                            Guard::Always => {}
-                            Guard::Hidden(condition) | Guard::Requires { condition, .. } => {
-                                found.push(condition)
-                            }
-                        }
+                        found.extend(choice.guard.conditions());
                         if let Some(text) = &choice.text {
                             parts(text, &mut found);
                         }

@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use super::load::load;
 use super::{
-    Alternatives, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard, Instr, Op,
-    Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind, TextRange, Type, Value, Var,
-    VarId,
+    Alternatives, BothGuards, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard,
+    Instr, Op, Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind, TextRange, Type,
+    Value, Var, VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
@@ -409,6 +409,11 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
                             Guard::Requires { condition, reason } => {
                                 expr(condition, shift);
                                 reason.start += shift.text;
+                            }
+                            Guard::Both(both) => {
+                                expr(&mut both.shown, shift);
+                                expr(&mut both.condition, shift);
+                                both.reason.start += shift.text;
                             }
                         }
                         if let Some(text) = &mut choice.text {
@@ -1036,16 +1041,25 @@ impl<'n> Lowering<'n> {
                 ast::Guard::Always => Guard::Always,
                 ast::Guard::Hidden(condition) => Guard::Hidden(self.guard(condition)),
                 ast::Guard::Requires {
+                    shown,
                     condition,
                     reason,
                     source,
                 } => {
+                    let shown = shown.as_ref().map(|shown| self.guard(shown));
                     let condition = self.guard(condition);
                     let reason = match reason {
                         Some(reason) => self.intern(reason),
                         None => self.intern(&format!("requires {source}")),
                     };
-                    Guard::Requires { condition, reason }
+                    match shown {
+                        Some(shown) => Guard::Both(Box::new(BothGuards {
+                            shown,
+                            condition,
+                            reason,
+                        })),
+                        None => Guard::Requires { condition, reason },
+                    }
                 }
             };
             let text = choice.text.as_ref().map(|text| self.text(text, false));

@@ -204,6 +204,45 @@ pub enum Guard {
         condition: Expr,
         reason: TextRange,
     },
+    /// Hidden while `shown` is false, then refused while `condition` is
+    /// false. Rare, so boxed: the common guards stay small.
+    Both(Box<BothGuards>),
+}
+
+/// `{shown} [requires condition: "reason"]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BothGuards {
+    pub shown: Expr,
+    pub condition: Expr,
+    pub reason: TextRange,
+}
+
+impl Guard {
+    /// The condition without which the choice is not shown at all.
+    pub fn shown(&self) -> Option<&Expr> {
+        match self {
+            Guard::Hidden(shown) => Some(shown),
+            Guard::Both(both) => Some(&both.shown),
+            Guard::Always | Guard::Requires { .. } => None,
+        }
+    }
+
+    /// The condition without which a shown choice is refused, and the
+    /// reason given.
+    pub fn requires(&self) -> Option<(&Expr, TextRange)> {
+        match self {
+            Guard::Requires { condition, reason } => Some((condition, *reason)),
+            Guard::Both(both) => Some((&both.condition, both.reason)),
+            Guard::Always | Guard::Hidden(_) => None,
+        }
+    }
+
+    /// Every condition of the guard, the one that hides first.
+    pub fn conditions(&self) -> impl Iterator<Item = &Expr> {
+        self.shown()
+            .into_iter()
+            .chain(self.requires().map(|(condition, _)| condition))
+    }
 }
 
 /// A piece of a text line. The rare, large kinds are boxed so the common

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    AltKind, Alternatives, AssignOp, ChoiceId, Guard, Op, Part, SceneId, Story, Tag, Value,
+    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Op, Part, SceneId, Story, Tag, Value,
 };
 pub use eval::RandomScript;
 use eval::{display, evaluate, evaluate_bool, random_below};
@@ -383,29 +383,31 @@ impl Machine {
                         if !choice.sticky && state.is_taken(choice.id) {
                             continue;
                         }
-                        let shown = match &choice.guard {
-                            Guard::Always => true,
-                            Guard::Hidden(condition) | Guard::Requires { condition, .. } => self
-                                .pure_condition(story, state, condition)
-                                .map_err(|fault| locate(Some(condition.span), fault))?,
+                        let mut holds = |condition: &Expr| {
+                            self.pure_condition(story, state, condition)
+                                .map_err(|fault| locate(Some(condition.span), fault))
+                        };
+                        let shown = match choice.guard.shown() {
+                            Some(condition) => holds(condition)?,
+                            None => true,
+                        };
+                        if !shown {
+                            continue;
+                        }
+                        let enabled = match choice.guard.requires() {
+                            Some((condition, _)) => holds(condition)?,
+                            None => true,
                         };
                         if choice.is_fallback() {
-                            if shown && fallback.is_none() {
+                            if enabled && fallback.is_none() {
                                 fallback = Some(choice);
                             }
                             continue;
                         }
-                        match (&choice.guard, shown) {
-                            (_, true) => self.offers.push(Offer {
-                                choice: index as u32,
-                                enabled: true,
-                            }),
-                            (Guard::Requires { .. }, false) => self.offers.push(Offer {
-                                choice: index as u32,
-                                enabled: false,
-                            }),
-                            _ => {}
-                        }
+                        self.offers.push(Offer {
+                            choice: index as u32,
+                            enabled,
+                        });
                     }
                     if self.offers.iter().any(|offer| offer.enabled) {
                         return Ok(Pause::Choices(&self.offers));
@@ -483,24 +485,19 @@ impl Machine {
         let runtime = |fault, span| {
             ChooseError::Runtime(RuntimeError::fault(story, state.scene, Some(span), fault))
         };
-        match &picked.guard {
-            Guard::Always => {}
-            Guard::Hidden(condition) => {
-                if !self
-                    .pure_condition(story, state, condition)
-                    .map_err(|fault| runtime(fault, condition.span))?
-                {
-                    return Err(ChooseError::NotOffered);
-                }
-            }
-            Guard::Requires { condition, reason } => {
-                if !self
-                    .pure_condition(story, state, condition)
-                    .map_err(|fault| runtime(fault, condition.span))?
-                {
-                    return Err(ChooseError::Disabled(story.text(*reason).to_string()));
-                }
-            }
+        if let Some(condition) = picked.guard.shown()
+            && !self
+                .pure_condition(story, state, condition)
+                .map_err(|fault| runtime(fault, condition.span))?
+        {
+            return Err(ChooseError::NotOffered);
+        }
+        if let Some((condition, reason)) = picked.guard.requires()
+            && !self
+                .pure_condition(story, state, condition)
+                .map_err(|fault| runtime(fault, condition.span))?
+        {
+            return Err(ChooseError::Disabled(story.text(reason).to_string()));
         }
         let scene = state.scene;
         state.mark_taken(picked.id).map_err(|fault| {

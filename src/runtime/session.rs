@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::graph::{Guard, Op, SceneId, Story, Tag};
+use crate::graph::{Op, SceneId, Story, Tag};
 
 use super::savefile::{self, SaveError};
 use super::{ChooseError, Machine, Output, Pause, RuntimeError, State};
@@ -190,10 +190,8 @@ impl Session {
                 }
             };
             let choice = &choices[offer.choice as usize];
-            let reason = match (&choice.guard, offer.enabled) {
-                (Guard::Requires { reason, .. }, false) => {
-                    Some(self.story.text(*reason).to_string())
-                }
+            let reason = match (choice.guard.requires(), offer.enabled) {
+                (Some((_, reason)), false) => Some(self.story.text(reason).to_string()),
                 _ => None,
             };
             views.push(ChoiceView {

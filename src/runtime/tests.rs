@@ -558,3 +558,50 @@ fn evaluate_is_pure() {
     assert_eq!(machine.evaluate(&story, &state, expr).unwrap(), first);
     assert_eq!(state, before);
 }
+
+/// `{shown} [requires condition: "reason"]`: hidden while `shown` is
+/// false, shown but refused while `condition` is false, then enabled.
+#[test]
+fn a_choice_can_be_both_hidden_and_refused() {
+    let story = story(
+        "title: Both
+var keys = 0
+== hall
++ Take a key
+    ~ keys += 1
+    -> hall
++ {keys > 0} [requires keys > 1: \"The lock takes two keys.\"] Open the door -> ending out
+== ending out
+Out.
+",
+    );
+    let mut session = Session::start(Arc::clone(&story), 0);
+    let shown = |session: &Session| -> Vec<(String, bool, Option<String>)> {
+        session
+            .choices()
+            .iter()
+            .map(|c| (c.text.clone(), c.enabled, c.reason.clone()))
+            .collect()
+    };
+    // No key: the door is not mentioned.
+    assert_eq!(shown(&session), [("Take a key".into(), true, None)]);
+    session.choose(0).unwrap();
+    // One key: the door is shown, and refused with the reason.
+    assert_eq!(
+        shown(&session)[1],
+        (
+            "Open the door".into(),
+            false,
+            Some("The lock takes two keys.".into())
+        )
+    );
+    assert_eq!(
+        session.choose(1),
+        Err(ChooseError::Disabled("The lock takes two keys.".into()))
+    );
+    session.choose(0).unwrap();
+    // Two keys: it opens.
+    assert_eq!(shown(&session)[1], ("Open the door".into(), true, None));
+    session.choose(1).unwrap();
+    assert!(session.ending().is_some());
+}

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    ChoiceExpectation, ChoiceId, ChoiceRef, Expr, Guard, Instr, Op, SceneId, Story, Test,
-    TestStepKind, Value,
+    ChoiceExpectation, ChoiceId, ChoiceRef, Expr, Instr, Op, SceneId, Story, Test, TestStepKind,
+    Value,
 };
 use crate::runtime::{Machine, Pause, RuntimeError, State};
 
@@ -271,10 +271,8 @@ impl TestRun<'_> {
                 .machine
                 .choice_text(self.story, &self.state, offer.choice as usize)
                 .map_err(|error| runtime_failure(&error))?;
-            let reason = match &choice.guard {
-                Guard::Requires { reason, .. } if !offer.enabled => {
-                    Some(self.story.text(*reason).to_string())
-                }
+            let reason = match choice.guard.requires() {
+                Some((_, reason)) if !offer.enabled => Some(self.story.text(reason).to_string()),
                 _ => None,
             };
             shown.push(Shown {

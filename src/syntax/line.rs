@@ -335,25 +335,59 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
     ))
 }
 
+/// `guard := "{" expression "}" (space "[" "requires" …)? | "[" "requires" …`
 fn guard(input: Input) -> IResult<Input, Guard, PError> {
-    if let Ok((rest, condition)) = delimited(
+    if let Ok((rest, shown)) = delimited(
         (char::<_, PError>('{'), space0),
         expression,
         (space0, char('}')),
     )
     .parse(input)
     {
-        return Ok((rest, Guard::Hidden(condition)));
+        // `{shown} [requires condition]`: both guards.
+        let (after_space, _) = space0(rest)?;
+        return match requires(after_space)? {
+            (rest, Some((condition, reason, source))) => Ok((
+                rest,
+                Guard::Requires {
+                    shown: Some(shown),
+                    condition,
+                    reason,
+                    source,
+                },
+            )),
+            (_, None) => Ok((rest, Guard::Hidden(shown))),
+        };
     }
     if let Ok((after_open, _)) = (char::<_, PError>('{'), space0).parse(input)
         && let Some(better) = assignment_as_condition(after_open)
     {
         return Err(nom::Err::Failure(better));
     }
+    match requires(input)? {
+        (rest, Some((condition, reason, source))) => Ok((
+            rest,
+            Guard::Requires {
+                shown: None,
+                condition,
+                reason,
+                source,
+            },
+        )),
+        (_, None) => Ok((input, Guard::Always)),
+    }
+}
+
+/// What `[requires condition: "reason"]` holds: the condition, the reason
+/// and the condition's source text; `None` when `input` does not start one.
+type Requirement = (Expr, Option<String>, String);
+
+/// `requires := "[" "requires" expression (":" string)? "]"`
+fn requires(input: Input) -> IResult<Input, Option<Requirement>, PError> {
     let Ok((after_open, _)) =
         (char::<_, PError>('['), space0, keyword("requires"), space1).parse(input)
     else {
-        return Ok((input, Guard::Always));
+        return Ok((input, None));
     };
     if let Some(better) = assignment_as_condition(after_open) {
         return Err(nom::Err::Failure(better));
@@ -386,11 +420,7 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
     })?;
     Ok((
         rest,
-        Guard::Requires {
-            condition,
-            reason: reason.map(|(text, _)| text),
-            source,
-        },
+        Some((condition, reason.map(|(text, _)| text), source)),
     ))
 }
 
