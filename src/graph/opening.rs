@@ -5,9 +5,12 @@
 //! The opening is every scene that can run before the player's first
 //! choice: the start scene and, transitively, the scenes its diverts and
 //! fallback choices reach without a choice of the player's. Every other
-//! scene is a placeholder that ends at once. Nothing from the opening is
-//! kept: when the check passes, the player starts the whole story afresh
-//! (with the same seed, so the same opening) and drops this one.
+//! scene is an empty placeholder (the runtime stops with an error in one;
+//! the player checks that the opening never entered one). Nothing from the
+//! opening is kept: when the check passes, the player starts the whole
+//! story afresh (with the same seed, so the same opening) and drops this
+//! one. The whole compile waits until [`Opening::finish`] is called, so it
+//! does not slow the opening down.
 
 use std::path::Path;
 use std::sync::{Arc, mpsc};
