@@ -21,7 +21,7 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
                         *span,
                         "every choice here is guarded and there is no fallback",
                     )
-                    .with_help("when every guard is false the player is stuck; add an unguarded choice or a fallback `* -> scene`"),
+                    .with_help("if every guard can be false at once the player is stuck: add an unguarded choice or a fallback `* -> scene`, or run `fabula explore` to prove they cannot"),
                 );
             }
         }
