@@ -1694,6 +1694,8 @@ fn binary_type(op: BinaryOp, left: Type, right: Type) -> Option<Type> {
         (Add | Sub | Mul | Div | Rem, Type::Int, Type::Int) => Some(Type::Int),
         (Add, Type::Text, Type::Text) => Some(Type::Text),
         (Add | Sub, Type::Set(a), Type::Set(b) | Type::Enum(b)) if a == b => Some(Type::Set(a)),
+        // Intersection, as in Pascal: `count(allies * politburo)`.
+        (Mul, Type::Set(a), Type::Set(b)) if a == b => Some(Type::Set(a)),
         (Eq | Ne, a, b) if a == b => Some(Type::Bool),
         (Lt | Le | Gt | Ge, Type::Int, Type::Int) => Some(Type::Bool),
         (In | NotIn, Type::Enum(a), Type::Set(b)) if a == b => Some(Type::Bool),
@@ -1810,6 +1812,7 @@ fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Con
         (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | 1 << b),
         (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
         (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !(1 << b)),
+        (Mul, Value::Set(a), Value::Set(b)) => Value::Set(a & b),
         (Eq, a, b) => Value::Bool(a == b),
         (Ne, a, b) => Value::Bool(a != b),
         (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),

@@ -206,6 +206,7 @@ pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, F
         }
         (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
         (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
+        (Mul, Value::Set(a), Value::Set(b)) => Value::Set(a & b),
         (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | bit(b)?),
         (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !bit(b)?),
         (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
@@ -320,5 +321,10 @@ mod tests {
             binary(Add, Value::Set(0), Value::Enum(64)),
             Err(Fault::Malformed(_))
         ));
+        // Intersection.
+        assert_eq!(
+            binary(Mul, Value::Set(0b0111), Value::Set(0b1101)).unwrap(),
+            Value::Set(0b0101)
+        );
     }
 }

@@ -605,3 +605,27 @@ Out.
     session.choose(1).unwrap();
     assert!(session.ending().is_some());
 }
+
+/// `*` on two sets keeps the elements in both: counting the votes of the
+/// allies who sit on a body.
+#[test]
+fn set_intersection_counts_the_allies_on_a_body() {
+    let story = story(
+        "title: Votes
+enum Person { bukharin, rykov, tomsky, zinoviev }
+var allies: set of Person = {bukharin, zinoviev}
+const POLITBURO = {bukharin, rykov, tomsky}
+== count
+{count(allies * POLITBURO)} of your allies sit on the Politburo.
+{allies * {}} and {{rykov} * POLITBURO}.
+-> ending done
+== ending done
+",
+    );
+    let session = Session::start(Arc::clone(&story), 0);
+    let text = session.transcript_text();
+    assert!(
+        text.contains("1 of your allies sit on the Politburo."),
+        "{text}"
+    );
+}
