@@ -300,10 +300,13 @@ impl Names {
         }
         if matches!(name, "END" | "DONE") {
             // ink's way to stop; here a story stops in an ending scene.
+            // The story's first ending (by id, so the message is the same
+            // every run; the map's order is not).
+            let first = self.endings.iter().position(|&is_ending| is_ending);
             let ending = self
                 .scene_ids
                 .iter()
-                .find(|(_, id)| self.endings.get(id.index()) == Some(&true))
+                .find(|(_, id)| Some(id.index()) == first)
                 .map_or("name", |(found, _)| found.as_str());
             return format!(
                 "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
