@@ -169,3 +169,10 @@ fn assignment_as_condition_shows_the_comparison() {
 fn ink_end_points_to_ending_scenes() {
     insta::assert_snapshot!(rendered("tests/check/e0104_ink_end.fab"));
 }
+
+#[test]
+fn inline_conditional_middle_branch_needs_a_condition() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_inline_conditional_middle_branch.fab"
+    ));
+}

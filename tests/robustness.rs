@@ -247,6 +247,14 @@ fn ten_thousand_nested_markup_braces() {
     assert_too_deep(story_with(&deep));
 }
 
+/// A chained inline conditional nests one level a branch: 10,000 branches
+/// are refused at the markup limit, not lowered recursively.
+#[test]
+fn ten_thousand_chained_inline_conditions() {
+    let chain = format!("{{{}last}}", "turns > 1: x|".repeat(10_000));
+    assert_too_deep(story_with(&chain));
+}
+
 /// 100,000 nested blocks would need 5 GB of indentation (one more space per
 /// level); 5,000 (12 MB) is far past the limit of 256 and would overflow a
 /// 2 MiB stack if each level recursed (block, body and conditional frames

@@ -629,3 +629,22 @@ const POLITBURO = {bukharin, rykov, tomsky}
         "{text}"
     );
 }
+
+/// `{a: x|b: y|z}`: the first branch whose condition holds, else the last.
+#[test]
+fn an_inline_conditional_may_chain_conditions() {
+    for (votes, shown) in [(5, "A majority."), (4, "A tie."), (1, "Defeat.")] {
+        let story = story(&format!(
+            "title: Votes
+var votes = {votes}
+== count
+{{votes > 4: A majority.|votes == 4: A tie.|Defeat.}}
+-> ending done
+== ending done
+"
+        ));
+        let session = Session::start(Arc::clone(&story), 0);
+        let text = session.transcript_text();
+        assert!(text.contains(shown), "{votes}: {text}");
+    }
+}

@@ -143,29 +143,67 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             }
             if let Ok((after_colon, _)) = char::<_, PError>(':').parse(after_expr) {
                 let (after_colon, _) = space0(after_colon)?;
-                let (rest, then) = text(after_colon, Until::Markup, depth)?;
-                let (rest, otherwise) = match char::<_, PError>('|').parse(rest) {
-                    Ok((after_bar, _)) => text(after_bar, Until::Markup, depth)?,
-                    Err(_) => (rest, Vec::new()),
-                };
-                if rest.fragment().starts_with('|') {
-                    return Err(nom::Err::Failure(
-                        PError::at(rest, "`}`")
-                            .with_message("an inline conditional has at most two branches".into())
-                            .with_help("use `if`/`elif`/`else` lines for more"),
-                    ));
+                let (mut rest, then) = text(after_colon, Until::Markup, depth)?;
+                // `{a: x|b: y|z}`: every branch but the last has its own
+                // condition (with two branches the second is plain text, so
+                // `{a: x|Note: y}` keeps meaning what it always meant).
+                let mut branches = vec![(condition, then)];
+                let mut otherwise = Vec::new();
+                while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
+                    let (after_option, option) = text(after_bar, Until::Markup, depth)?;
+                    if !after_option.fragment().starts_with('|') {
+                        otherwise = option;
+                        rest = after_option;
+                        break;
+                    }
+                    if depth + branches.len() >= MAX_MARKUP_DEPTH {
+                        return Err(nom::Err::Failure(
+                            PError::at(after_bar, "fewer branches")
+                                .with_code(Code::E0005)
+                                .with_message(format!(
+                                    "an inline conditional with more than {MAX_MARKUP_DEPTH} branches"
+                                )),
+                        ));
+                    }
+                    let (after_space, _) = space0(after_bar)?;
+                    let branch = expression(after_space).ok().and_then(|(after, condition)| {
+                        let (after, _) = space0::<_, PError>(after).ok()?;
+                        let (after, _) = char::<_, PError>(':').parse(after).ok()?;
+                        Some((after, condition))
+                    });
+                    let Some((after_colon, condition)) = branch else {
+                        return Err(nom::Err::Failure(
+                            PError::at(after_space, "a condition and `:`")
+                                .with_message(
+                                    "a middle branch of an inline conditional needs its own condition"
+                                        .into(),
+                                )
+                                .with_help("write `{a: first|b: second|otherwise}`; only the last branch has no condition"),
+                        ));
+                    };
+                    let (after_colon, _) = space0(after_colon)?;
+                    let (after_then, then) = text(after_colon, Until::Markup, depth)?;
+                    branches.push((condition, then));
+                    rest = after_then;
                 }
                 let (rest, _) = char::<_, PError>('}')
                     .parse(rest)
                     .map_err(|_| unterminated())?;
-                return Ok((
-                    rest,
-                    Segment::Conditional {
+                // Nest from the last: `a ? x : (b ? y : z)`.
+                let mut chained = None;
+                for (condition, then) in branches.into_iter().rev() {
+                    let otherwise = match chained.take() {
+                        Some(inner) => vec![inner],
+                        None => std::mem::take(&mut otherwise),
+                    };
+                    chained = Some(Segment::Conditional {
                         condition,
                         then,
                         otherwise,
-                    },
-                ));
+                    });
+                }
+                let chained = chained.expect("at least the first branch");
+                return Ok((rest, chained));
             }
         }
         // Too deep, or a string left open (`{x == "a: b|c}`): a sequence
