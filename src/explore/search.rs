@@ -36,7 +36,7 @@ pub struct EndingReport {
     pub witness: Option<Witness>,
     /// For a story that draws random values: a `--seed` under which the
     /// player, making the witness's choices, gets there (see
-    /// [`super::replay`]); `None` when none was found, or none is needed.
+    /// `explore/replay.rs`); `None` when none was found, or none is needed.
     pub seed: Option<u64>,
 }
 

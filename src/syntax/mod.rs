@@ -1,8 +1,8 @@
 //! Source text → syntax tree, reporting every error and never giving up.
 //!
-//! Work goes in three steps: [`source`] turns bytes into indented lines with
+//! Work goes in three steps: `source` turns bytes into indented lines with
 //! comments removed; each line is classified by its marker and parsed by the
-//! nom parsers in [`line`], [`expr`] and [`text`]; and [`parse_file`] nests
+//! nom parsers in `line`, `expr` and `text`; and [`parse_file`] nests
 //! the lines into blocks by indentation. A line that fails to parse is
 //! reported and skipped, so one run reports every bad line.
 
