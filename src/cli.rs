@@ -90,7 +90,8 @@ pub enum ReportFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct PlayArgs {
-    /// The story's entry file [default: the bundled story].
+    /// The story: an entry file, or a folder holding one story [default: the
+    /// bundled story]. A story with errors is refused with its diagnostics.
     pub story: Option<PathBuf>,
     /// Fix the random seed (default: from the clock).
     #[arg(long)]
