@@ -176,3 +176,8 @@ fn inline_conditional_middle_branch_needs_a_condition() {
         "tests/check/e0002_inline_conditional_middle_branch.fab"
     ));
 }
+
+#[test]
+fn ink_knot_header_shows_a_scene_header() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_ink_knot_header.fab"));
+}

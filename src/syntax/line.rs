@@ -172,6 +172,18 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
 /// `scene := "==" "ending"? identifier (":" rest-of-line)?`
 pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>), PError> {
     let (rest, _) = (tag("=="), space0).parse(input)?;
+    // `=== knot ===`, as ink writes it.
+    if rest.fragment().starts_with('=') {
+        let name = rest
+            .fragment()
+            .trim_matches(|c: char| c == '=' || c.is_whitespace());
+        let name = if name.is_empty() { "name" } else { name };
+        return Err(nom::Err::Failure(
+            PError::at(rest, "a scene's name after `==`").with_help(&format!(
+                "a scene header is two `=` and the name: `== {name}`"
+            )),
+        ));
+    }
     let (rest, is_ending) = match (keyword("ending"), space1).parse(rest) {
         Ok((after, _)) if identifier(after).is_ok() => (after, true),
         _ => (rest, false),
