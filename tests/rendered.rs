@@ -181,3 +181,8 @@ fn inline_conditional_middle_branch_needs_a_condition() {
 fn ink_knot_header_shows_a_scene_header() {
     insta::assert_snapshot!(rendered("tests/check/e0002_ink_knot_header.fab"));
 }
+
+#[test]
+fn include_without_quotes_shows_them() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_include_without_quotes.fab"));
+}

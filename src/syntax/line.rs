@@ -71,7 +71,17 @@ pub fn header(input: Input) -> IResult<Input, Header, PError> {
 
 /// `include := "include" string`
 pub fn include(input: Input) -> IResult<Input, Include, PError> {
-    let (rest, (path, _)) = preceded((keyword("include"), space1), string_literal).parse(input)?;
+    let (after_word, _) = (keyword("include"), space0).parse(input)?;
+    let path = after_word.fragment().trim();
+    if !path.starts_with('"') {
+        // `include acts.fab`
+        let path = if path.is_empty() { "file.fab" } else { path };
+        return Err(nom::Err::Failure(
+            PError::at(after_word, "a path in double quotes")
+                .with_help(&format!("write `include \"{path}\"`")),
+        ));
+    }
+    let (rest, (path, _)) = string_literal(after_word)?;
     Ok((
         rest,
         Include {

@@ -218,7 +218,7 @@ fn classify(content: &str) -> Kind {
             .is_some_and(|rest| rest.trim_start().starts_with(':'))
     }) {
         Kind::Header
-    } else if starts_word("include") && content.contains('"') {
+    } else if starts_word("include") {
         Kind::Include
     } else if starts_word("const") || starts_word("var") || starts_word("enum") {
         Kind::Declaration
