@@ -186,3 +186,8 @@ fn ink_knot_header_shows_a_scene_header() {
 fn include_without_quotes_shows_them() {
     insta::assert_snapshot!(rendered("tests/check/e0002_include_without_quotes.fab"));
 }
+
+#[test]
+fn header_written_another_way_shows_the_form() {
+    insta::assert_snapshot!(rendered("tests/check/e0007_header_written_another_way.fab"));
+}

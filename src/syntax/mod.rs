@@ -172,6 +172,22 @@ fn starts_chunk(content: &str) -> bool {
     }
 }
 
+/// `Title: Big` or `author = me`: a header key in another case, or with
+/// `=`; the key as it should be, and the value.
+fn misspelt_header(content: &str) -> Option<(&'static str, &str)> {
+    ["title", "author", "start", "about"]
+        .into_iter()
+        .find_map(|key| {
+            let head = content.get(..key.len())?;
+            if !head.eq_ignore_ascii_case(key) {
+                return None;
+            }
+            let rest = content[key.len()..].trim_start();
+            let value = rest.strip_prefix(':').or_else(|| rest.strip_prefix('='))?;
+            Some((key, value.trim()))
+        })
+}
+
 /// The keyword of a text line that reads like `if`, `elif` or `else`
 /// without the `:` that would make it one.
 fn opens_block_without_colon(content: &str) -> Option<&'static str> {
@@ -469,14 +485,22 @@ impl<'a> FileParser<'a> {
                     Ok(decl) => tree.decls.push(decl),
                     Err(error) => self.error(&line, error, "in a declaration"),
                 },
-                _ => self.report(
-                    Diagnostic::new(
-                        Code::E0007,
-                        line.span(self.file),
-                        "story content before the first scene",
-                    )
-                    .with_help("start a scene with `== name` above this line"),
-                ),
+                _ => {
+                    let help = match misspelt_header(line.content) {
+                        Some((key, value)) => {
+                            format!("a header is lowercase, with a `:`: `{key}: {value}`")
+                        }
+                        None => "start a scene with `== name` above this line".to_string(),
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0007,
+                            line.span(self.file),
+                            "story content before the first scene",
+                        )
+                        .with_help(help),
+                    );
+                }
             }
         }
         tree
