@@ -131,14 +131,17 @@ fn check_in_background(
             // opening down nor prints in the middle of it.
             let _ = opening_shown.recv();
             let loaded = opening.finish();
-            let mut report = report(&loaded, styled);
-            if loaded.story.is_none() {
-                report.push_str("Press Enter to leave.\n");
-            }
+            let report = report(&loaded, styled);
+            // Above the prompt the player is still at, a refusal says how
+            // to go; printed after a line was typed (no printer), it need not.
+            let above_prompt = match loaded.story {
+                Some(_) => report.clone(),
+                None => format!("{report}Press Enter to leave.\n"),
+            };
             let printed = report.is_empty()
                 || printer
                     .as_mut()
-                    .is_some_and(|printer| printer.print(report.clone()).is_ok());
+                    .is_some_and(|printer| printer.print(above_prompt).is_ok());
             // The player may have left already; then nobody needs the verdict.
             let _ = send.send(Verdict {
                 story: loaded.story,
@@ -778,6 +781,7 @@ Snow covers the park.
                 "{printed}"
             );
             assert!(printed.contains("The story has 1 error, so it cannot be played."));
+            assert!(printed.ends_with("Press Enter to leave.\n"), "{printed}");
             assert!(shown.contains("Lenin lies paralysed upstairs."), "{shown}");
             assert!(!shown.contains("You do not choose your words."), "{shown}");
         }
