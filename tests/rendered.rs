@@ -191,3 +191,10 @@ fn include_without_quotes_shows_them() {
 fn header_written_another_way_shows_the_form() {
     insta::assert_snapshot!(rendered("tests/check/e0007_header_written_another_way.fab"));
 }
+
+#[test]
+fn operators_written_other_ways_show_this_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_operators_written_other_ways.fab"
+    ));
+}

@@ -1563,6 +1563,16 @@ impl<'n> Lowering<'n> {
         }
     }
 
+    /// Lowers the arguments of a call that is itself wrong, for their own
+    /// errors and the variables they read (which are read, so not unused),
+    /// and drops the code.
+    fn check_arguments(&mut self, args: &[ast::Expr]) {
+        for arg in args {
+            let mut discarded = Vec::new();
+            let _ = self.emit(arg, None, &mut discarded);
+        }
+    }
+
     fn call(
         &mut self,
         function: &ast::Ident,
@@ -1579,6 +1589,10 @@ impl<'n> Lowering<'n> {
                     ["count", "visits", "random", "min", "max"].into_iter(),
                 ) {
                     Some(best) => format!("did you mean `{best}`?"),
+                    // What other languages call it.
+                    None if matches!(other, "len" | "length" | "size" | "size_of") => {
+                        "a set's size is `count(set)`".into()
+                    }
                     None => "the built-in functions are count, visits, random, min and max".into(),
                 };
                 self.report(
@@ -1589,20 +1603,37 @@ impl<'n> Lowering<'n> {
                     )
                     .with_help(help),
                 );
+                self.check_arguments(args);
                 return None;
             }
         };
         if args.len() != arity {
-            self.report(Diagnostic::new(
-                Code::E0106,
-                span,
-                format!(
-                    "`{}` takes {arity} argument{}, found {}",
-                    function.name,
-                    if arity == 1 { "" } else { "s" },
-                    args.len()
-                ),
-            ));
+            let usage = match function.name.as_str() {
+                "count" => "`count(set)`: the number of elements in a set",
+                "visits" => "`visits(scene)`: how often a scene was entered",
+                "random" => {
+                    "`random(lo, hi)`: a number from `lo` to `hi`, both included (a die is `random(1, 6)`)"
+                }
+                "min" => "`min(a, b)`: the smaller of two ints",
+                _ => "`max(a, b)`: the larger of two ints",
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::E0106,
+                    span,
+                    format!(
+                        "`{}` takes {arity} argument{}, found {}",
+                        function.name,
+                        if arity == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .with_help(usage),
+            );
+            // `visits` takes scene names, not expressions.
+            if function.name != "visits" {
+                self.check_arguments(args);
+            }
             return None;
         }
         if function.name == "visits" {

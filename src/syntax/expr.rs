@@ -323,6 +323,23 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                 });
                 rest = after;
             }
+        } else if rest.fragment().starts_with('!') && !rest.fragment().starts_with("!=") {
+            // `!ready`, as C writes it.
+            let operand: String = rest.fragment()[1..]
+                .trim_start()
+                .chars()
+                .take_while(|&c| c.is_alphanumeric() || c == '_')
+                .collect();
+            let operand = if operand.is_empty() {
+                "x".into()
+            } else {
+                operand
+            };
+            return Err(nom::Err::Failure(
+                PError::at(rest, "an expression")
+                    .with_message("`!` is written `not` here".into())
+                    .with_help(&format!("write `not {operand}`")),
+            ));
         } else {
             return Err(nom::Err::Error(PError::at(rest, "an expression")));
         }
@@ -330,6 +347,15 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
         // Expecting an operator or a closer.
         loop {
             let (after_space, _) = space0(rest)?;
+            // `a && b`, `a || b`, as C writes them.
+            for (written, word) in [("&&", "and"), ("||", "or")] {
+                if after_space.fragment().starts_with(written) {
+                    return Err(nom::Err::Failure(
+                        PError::at(after_space, "an operator")
+                            .with_message(format!("`{written}` is written `{word}` here")),
+                    ));
+                }
+            }
             let next = after_space
                 .fragment()
                 .as_bytes()
