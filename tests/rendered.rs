@@ -198,3 +198,10 @@ fn operators_written_other_ways_show_this_form() {
         "tests/check/e0002_operators_written_other_ways.fab"
     ));
 }
+
+#[test]
+fn test_headers_written_other_ways_show_the_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_test_header_written_another_way.fab"
+    ));
+}

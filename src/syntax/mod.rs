@@ -188,6 +188,27 @@ fn misspelt_header(content: &str) -> Option<(&'static str, &str)> {
         })
 }
 
+/// `test two:` or `test "three"` (no quotes, or no colon): the header as
+/// it should be written.
+fn test_header_written_another_way(content: &str) -> Option<String> {
+    let rest = content.strip_prefix("test")?;
+    if !rest.starts_with([' ', '\t', '"']) {
+        return None;
+    }
+    let body = rest.trim().trim_end_matches(':').trim_end();
+    if body.is_empty() {
+        return None;
+    }
+    if body.starts_with('"') {
+        return Some(format!("test {body}:"));
+    }
+    let (name, from) = match body.split_once(" from ") {
+        Some((name, scene)) => (name.trim(), format!(" from {}", scene.trim())),
+        None => (body, String::new()),
+    };
+    Some(format!("test \"{name}\"{from}:"))
+}
+
 /// The keyword of a text line that reads like `if`, `elif` or `else`
 /// without the `:` that would make it one.
 fn opens_block_without_colon(content: &str) -> Option<&'static str> {
@@ -582,6 +603,20 @@ impl<'a> FileParser<'a> {
                 break;
             }
             self.position += 1;
+            if let Some(fixed) = test_header_written_another_way(stray.content) {
+                // `test two:` or `test "three"`: not a header, so not a
+                // chunk; say what it should be, and skip its steps with it.
+                self.report(
+                    Diagnostic::new(
+                        Code::E0002,
+                        stray.span(self.file),
+                        "a test header is `test \"name\":`",
+                    )
+                    .with_help(format!("write `{fixed}`")),
+                );
+                self.skip_deeper_than(stray.indent);
+                continue;
+            }
             self.report(
                 Diagnostic::new(Code::E0007, stray.span(self.file), "a line after a test that belongs to no scene")
                     .with_help("a test ends at the next unindented line; indent test steps, and start scenes with `==`"),
@@ -611,6 +646,49 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// What to say about `line`, indented deeper than its block at `indent`
+    /// allows. Apart from `block` (and never inlined) so the recursive
+    /// block parser's stack frame stays small: blocks nest 256 deep.
+    #[inline(never)]
+    fn misplaced_indentation(&self, line: Line<'a>, indent: usize) -> Diagnostic {
+        // The line above, when it is at this block's level: the line
+        // the indented block was meant to belong to.
+        let above = self
+            .position
+            .checked_sub(1)
+            .map(|index| self.lines[index])
+            .filter(|above| above.indent == indent);
+        let keyword = above.and_then(|above| opens_block_without_colon(above.content));
+        let test_header = above.and_then(|above| test_header_written_another_way(above.content));
+        let diagnostic = match (above, keyword, test_header) {
+            // `if x > 2` then an indented block: the `:` is missing,
+            // which is what to say, not that the block is misplaced.
+            (Some(above), Some(keyword), _) => Diagnostic::new(
+                Code::E0002,
+                above.span(self.file),
+                format!("this `{keyword}` line does not end with `:`"),
+            )
+            .with_help(format!(
+                "a line that opens an indented block ends with `:`: `{}:`",
+                above.content
+            )),
+            // `test two:` with steps under it, in the last scene.
+            (Some(above), None, Some(fixed)) => Diagnostic::new(
+                Code::E0002,
+                above.span(self.file),
+                "a test header is `test \"name\":`",
+            )
+            .with_help(format!("write `{fixed}`")),
+            _ => Diagnostic::new(
+                Code::E0004,
+                line.span(self.file),
+                "unexpected indentation",
+            )
+            .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
+        };
+        diagnostic
+    }
+
     /// `block := statement*` — every line at exactly `indent`; stops at a
     /// line indented less, or at a scene header.
     fn block(&mut self, indent: usize, depth: usize) -> Block {
@@ -622,28 +700,7 @@ impl<'a> FileParser<'a> {
                 break;
             }
             if line.indent > indent {
-                let above = self.position.checked_sub(1).map(|index| self.lines[index]);
-                let diagnostic = match above.and_then(|above| {
-                    opens_block_without_colon(above.content).map(|keyword| (above, keyword))
-                }) {
-                    // `if x > 2` then an indented block: the `:` is missing,
-                    // which is what to say, not that the block is misplaced.
-                    Some((above, keyword)) if above.indent == indent => Diagnostic::new(
-                        Code::E0002,
-                        above.span(self.file),
-                        format!("this `{keyword}` line does not end with `:`"),
-                    )
-                    .with_help(format!(
-                        "a line that opens an indented block ends with `:`: `{}:`",
-                        above.content
-                    )),
-                    _ => Diagnostic::new(
-                        Code::E0004,
-                        line.span(self.file),
-                        "unexpected indentation",
-                    )
-                    .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
-                };
+                let diagnostic = self.misplaced_indentation(line, indent);
                 self.report(diagnostic);
                 self.skip_deeper_than(indent);
                 continue;
