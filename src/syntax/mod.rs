@@ -660,7 +660,7 @@ impl<'a> FileParser<'a> {
             .filter(|above| above.indent == indent);
         let keyword = above.and_then(|above| opens_block_without_colon(above.content));
         let test_header = above.and_then(|above| test_header_written_another_way(above.content));
-        let diagnostic = match (above, keyword, test_header) {
+        match (above, keyword, test_header) {
             // `if x > 2` then an indented block: the `:` is missing,
             // which is what to say, not that the block is misplaced.
             (Some(above), Some(keyword), _) => Diagnostic::new(
@@ -685,8 +685,7 @@ impl<'a> FileParser<'a> {
                 "unexpected indentation",
             )
             .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
-        };
-        diagnostic
+        }
     }
 
     /// `block := statement*` — every line at exactly `indent`; stops at a
