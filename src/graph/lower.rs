@@ -19,6 +19,7 @@ use super::{
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
 use crate::diagnostic::{Code, Diagnostic, FileId, Severity, SourceMap, Span};
+use crate::runtime::Fault;
 use crate::syntax::Outline;
 
 /// The result of loading and compiling one story.
@@ -1815,47 +1816,17 @@ fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
     stack.pop().ok_or(ConstError::NotConstant)
 }
 
+/// `left op right` at compile time: the runtime's own operator, so a
+/// constant folds exactly as the same expression runs.
 fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ConstError> {
-    use BinaryOp::*;
-    let arithmetic =
-        |message: &str| ConstError::Arithmetic(format!("{message} in a constant expression"));
-    Ok(match (op, left, right) {
-        (Add, Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_add(b)
-                .ok_or_else(|| arithmetic("integer overflow"))?,
-        ),
-        (Sub, Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_sub(b)
-                .ok_or_else(|| arithmetic("integer overflow"))?,
-        ),
-        (Mul, Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_mul(b)
-                .ok_or_else(|| arithmetic("integer overflow"))?,
-        ),
-        (Div | Rem, Value::Int(_), Value::Int(0)) => return Err(arithmetic("division by zero")),
-        (Div, Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_div(b)
-                .ok_or_else(|| arithmetic("integer overflow"))?,
-        ),
-        (Rem, Value::Int(a), Value::Int(b)) => Value::Int(
-            a.checked_rem(b)
-                .ok_or_else(|| arithmetic("integer overflow"))?,
-        ),
-        (Add, Value::Text(a), Value::Text(b)) => Value::Text(format!("{a}{b}").into()),
-        (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
-        (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | 1 << b),
-        (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
-        (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !(1 << b)),
-        (Mul, Value::Set(a), Value::Set(b)) => Value::Set(a & b),
-        (Eq, a, b) => Value::Bool(a == b),
-        (Ne, a, b) => Value::Bool(a != b),
-        (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
-        (Le, Value::Int(a), Value::Int(b)) => Value::Bool(a <= b),
-        (Gt, Value::Int(a), Value::Int(b)) => Value::Bool(a > b),
-        (Ge, Value::Int(a), Value::Int(b)) => Value::Bool(a >= b),
-        (In, Value::Enum(a), Value::Set(b)) => Value::Bool(b & 1 << a != 0),
-        (NotIn, Value::Enum(a), Value::Set(b)) => Value::Bool(b & 1 << a == 0),
-        _ => return Err(ConstError::NotConstant),
+    crate::runtime::binary(op, left, right).map_err(|fault| match fault {
+        Fault::Overflow => {
+            ConstError::Arithmetic("integer overflow in a constant expression".into())
+        }
+        Fault::DivisionByZero => {
+            ConstError::Arithmetic("division by zero in a constant expression".into())
+        }
+        Fault::RandomRange { .. } | Fault::Malformed(_) => ConstError::NotConstant,
     })
 }
 

@@ -24,6 +24,7 @@ use crate::graph::{
     AltKind, Alternatives, AssignOp, ChoiceId, Expr, Op, Part, SceneId, Story, Tag, Value,
 };
 pub use eval::RandomScript;
+pub(crate) use eval::binary;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
