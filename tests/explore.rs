@@ -33,13 +33,7 @@ fn names(list: &str) -> Vec<String> {
 
 #[test]
 fn known_state_spaces() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore");
-    let mut stories: Vec<_> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
-        .collect();
-    stories.sort();
+    let stories = crate::stories::fab_files("tests/explore");
     assert!(stories.len() >= 5);
     for path in stories {
         let text = std::fs::read_to_string(&path).unwrap();

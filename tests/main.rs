@@ -13,6 +13,7 @@ mod docs;
 mod explore;
 mod rendered;
 mod robustness;
+mod stories;
 mod storytest;
 
 /// `Cargo.toml` turns off test auto-discovery so the suite links once; a

@@ -338,12 +338,7 @@ fn tabs_mixed_with_spaces_is_e0003() {
 #[test]
 fn mangled_test_stories_never_panic_and_their_openings_agree() {
     const MANGLINGS: usize = 100;
-    let mut files: Vec<_> = std::fs::read_dir("tests/check")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
-        .collect();
-    files.sort();
+    let files = crate::stories::fab_files("tests/check");
     let specials = [
         '{', '}', '[', ']', '(', ')', '*', '+', '-', '>', '~', '#', ':', '"', '\t', ' ', '|', '\\',
         '/', '=', '!', '&', ',', '\n', '\r', 'é', 'i', 'f', 'e',

@@ -55,13 +55,7 @@ fn expected_failures(text: &str) -> BTreeMap<String, Expected> {
 
 #[test]
 fn story_tests_pass_and_fail_as_marked() {
-    let folder = manifest("tests/storytests");
-    let mut paths: Vec<_> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
-        .collect();
-    paths.sort();
+    let paths = crate::stories::fab_files("tests/storytests");
     assert!(paths.len() >= 2);
     let mut failures_checked = 0;
     for path in paths {

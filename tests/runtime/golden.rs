@@ -9,12 +9,7 @@ use assert_cmd::Command;
 #[test]
 fn play_transcripts_match() {
     let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
-    let mut stories: Vec<_> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
-        .collect();
-    stories.sort();
+    let stories = crate::stories::fab_files("tests/play");
     assert!(
         stories.len() >= 4,
         "expected the golden stories in {folder:?}"

@@ -4,6 +4,8 @@
 mod golden;
 mod opening;
 mod saves;
+#[path = "../stories.rs"]
+mod stories;
 mod terminal;
 
 use std::path::{Path, PathBuf};

@@ -35,12 +35,7 @@ fn assert_same_opening(entry: &Path, read: &mut dyn FnMut(&Path) -> std::io::Res
 
 #[test]
 fn the_opening_of_every_story_is_the_checked_storys() {
-    let mut entries: Vec<_> = std::fs::read_dir("tests/play")
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "fab"))
-        .collect();
-    entries.sort();
+    let mut entries = crate::stories::fab_files("tests/play");
     entries.push("stories/rise_of_stalin/main.fab".into());
     assert!(entries.len() >= 5);
     for entry in entries {
