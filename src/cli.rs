@@ -140,20 +140,27 @@ pub enum ColorChoice {
     Never,
 }
 
+impl From<ColorChoice> for fabula::repl::ColorMode {
+    fn from(choice: ColorChoice) -> Self {
+        match choice {
+            ColorChoice::Auto => fabula::repl::ColorMode::Auto,
+            ColorChoice::Always => fabula::repl::ColorMode::Always,
+            ColorChoice::Never => fabula::repl::ColorMode::Never,
+        }
+    }
+}
+
 impl ColorChoice {
-    /// Whether to style output going to a stream, honouring NO_COLOR.
+    /// Whether to style output going to a stream, honouring NO_COLOR (the
+    /// rule is the player's, [`fabula::repl::ColorMode::styled`]).
     pub fn styled(self, is_terminal: bool) -> bool {
-        self.styled_with(is_terminal, std::env::var_os("NO_COLOR"))
+        fabula::repl::ColorMode::from(self).styled(is_terminal)
     }
 
-    /// [`ColorChoice::styled`] with the value of NO_COLOR given, so a test
-    /// can try it without a terminal or changing the environment.
+    /// [`ColorChoice::styled`] with the value of NO_COLOR given.
+    #[cfg(test)]
     fn styled_with(self, is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => is_terminal && no_color.is_none_or(|value| value.is_empty()),
-        }
+        fabula::repl::ColorMode::from(self).styled_with(is_terminal, no_color)
     }
 }
 
@@ -647,11 +654,7 @@ fn play(args: PlayArgs) -> Result<u8> {
         seed: args.seed,
         transcript: args.transcript,
         save_dir: args.save_dir,
-        color: match args.color {
-            ColorChoice::Auto => fabula::repl::ColorMode::Auto,
-            ColorChoice::Always => fabula::repl::ColorMode::Always,
-            ColorChoice::Never => fabula::repl::ColorMode::Never,
-        },
+        color: args.color.into(),
     };
     // A story from disk may be big: its opening is shown while the rest is
     // checked (see `repl::play_opening`). The bundled one is small.

@@ -30,6 +30,23 @@ pub enum ColorMode {
     Never,
 }
 
+impl ColorMode {
+    /// Whether to style output going to a stream, honouring NO_COLOR.
+    pub fn styled(self, is_terminal: bool) -> bool {
+        self.styled_with(is_terminal, std::env::var_os("NO_COLOR"))
+    }
+
+    /// [`ColorMode::styled`] with the value of NO_COLOR given, so a test
+    /// can try it without a terminal or changing the environment.
+    pub fn styled_with(self, is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+        match self {
+            ColorMode::Always => true,
+            ColorMode::Never => false,
+            ColorMode::Auto => is_terminal && no_color.is_none_or(|value| value.is_empty()),
+        }
+    }
+}
+
 /// How to play.
 #[derive(Debug, Clone, Default)]
 pub struct PlayOptions {
@@ -220,21 +237,11 @@ fn history_file() -> Option<PathBuf> {
 }
 
 fn stdout_styled(color: ColorMode) -> bool {
-    styled_on(color, io::stdout().is_terminal())
+    color.styled(io::stdout().is_terminal())
 }
 
 fn stderr_styled(color: ColorMode) -> bool {
-    styled_on(color, io::stderr().is_terminal())
-}
-
-fn styled_on(color: ColorMode, is_terminal: bool) -> bool {
-    match color {
-        ColorMode::Always => true,
-        ColorMode::Never => false,
-        ColorMode::Auto => {
-            is_terminal && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-        }
-    }
+    color.styled(io::stderr().is_terminal())
 }
 
 /// A compile's diagnostics as `fabula check` prints them and, when the
