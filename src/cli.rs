@@ -66,9 +66,15 @@ pub struct TestArgs {
 pub struct ExploreArgs {
     /// The story: an entry file, or a folder holding one story.
     pub story: PathBuf,
-    /// Stop after this many states (the result is then incomplete).
-    #[arg(long)]
-    pub max_states: Option<usize>,
+    /// Stop after this many states (the result is then incomplete); 0 for
+    /// no limit.
+    #[arg(long, default_value_t = DEFAULT_MAX_STATES)]
+    pub max_states: usize,
+    /// Stop when the search holds this much memory (the result is then
+    /// incomplete): bytes, or with a unit: 512M, 4G [default: half of the
+    /// memory available when it starts].
+    #[arg(long, value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     /// Do not look deeper than this many choices (the result is then incomplete).
     #[arg(long)]
     pub max_depth: Option<u32>,
@@ -511,31 +517,94 @@ fn report_diagnostics(loaded: LoadedStory) -> Option<fabula::graph::Story> {
     loaded.story
 }
 
+/// `fabula explore`'s default `--max-states`: about ten seconds of search
+/// and well under a gigabyte on a small machine (docs/EXPLORE.md).
+pub const DEFAULT_MAX_STATES: usize = 10_000_000;
+
+/// `123`, `512K`, `64M`, `4G` (powers of 1024), for `--max-memory`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, ""),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: write bytes, or 512M, 4G"))?;
+    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        "T" => 1 << 40,
+        _ => return Err(format!("`{text}` is not a size: write bytes, or 512M, 4G")),
+    };
+    number
+        .checked_mul(scale)
+        .filter(|&bytes| bytes >= 1 << 20)
+        .ok_or_else(|| format!("`{text}`: a memory limit must be between 1M and 16E"))
+}
+
 fn explore(args: &ExploreArgs) -> Result<u8> {
     let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {
         return Ok(1);
     };
+    // Ctrl-C or SIGTERM stops the search and prints what it found so far
+    // (INCOMPLETE, exit 1); a second one ends the process at once.
+    let stop: &'static std::sync::Arc<std::sync::atomic::AtomicBool> = Box::leak(Box::default());
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register_conditional_shutdown(signal, 130, stop.clone());
+        let _ = signal_hook::flag::register(signal, stop.clone());
+    }
     let limits = fabula::explore::Limits {
-        max_states: args.max_states,
+        max_states: (args.max_states > 0).then_some(args.max_states),
         max_depth: args.max_depth,
+        max_memory: args.max_memory.or_else(fabula::explore::default_max_memory),
+        stop: Some(&**stop),
+        find_traps: true,
     };
+    let terminal = std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::with_draw_target(
         None,
-        if std::io::stderr().is_terminal() {
+        if terminal {
             indicatif::ProgressDrawTarget::stderr()
         } else {
             indicatif::ProgressDrawTarget::hidden()
         },
     );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} exploring: {pos} states ({per_sec})")
-            .expect("a valid template"),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} exploring: {pos} states ({per_sec}), depth {msg}",
+        )
+        .expect("a valid template"),
     );
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let report = fabula::explore::explore_with_threads(&story, limits, threads, &mut |states| {
-        bar.set_position(states as u64)
+    let mut last_line = std::time::Instant::now();
+    let report = fabula::explore::explore_with_threads(&story, limits, threads, &mut |progress| {
+        if terminal {
+            bar.set_position(progress.states as u64);
+            bar.set_message(format!(
+                "{}, {:.0} MB",
+                progress.depth,
+                progress.memory as f64 / 1e6
+            ));
+        } else if last_line.elapsed() >= std::time::Duration::from_secs(2) {
+            // Not a terminal (CI): a plain line at least every two
+            // seconds, so a long search is seen to be alive.
+            last_line = std::time::Instant::now();
+            let seconds = progress.elapsed.as_secs_f64().max(1e-9);
+            let _ = writeln!(
+                std::io::stderr(),
+                "exploring: {} states, depth {}, {:.0} states/s, {:.0} MB, {:.0} s",
+                progress.states,
+                progress.depth,
+                progress.states as f64 / seconds,
+                progress.memory as f64 / 1e6,
+                seconds
+            );
+        }
     });
     bar.finish_and_clear();
     let path = args.story.display().to_string();

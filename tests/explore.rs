@@ -67,6 +67,11 @@ fn known_state_spaces() {
             "errors".to_string(),
             (report.problems.len() - soft).to_string(),
         );
+        found.insert("traps".to_string(), report.traps.len().to_string());
+        if let Some(trap) = report.traps.first() {
+            let numbers: Vec<String> = trap.witness.iter().map(u32::to_string).collect();
+            found.insert("trap.witness".to_string(), numbers.join(","));
+        }
         let yes_no = |flag: bool| if flag { "yes" } else { "no" }.to_string();
         found.insert("abstraction".to_string(), yes_no(report.saturated));
         found.insert("proved".to_string(), yes_no(report.proved(false)));
@@ -97,7 +102,7 @@ fn limits_are_reported_as_incomplete() {
         &story,
         Limits {
             max_states: Some(3),
-            max_depth: None,
+            ..Limits::default()
         },
         &mut |_| {},
     );
@@ -107,8 +112,8 @@ fn limits_are_reported_as_incomplete() {
     let shallow = explore(
         &story,
         Limits {
-            max_states: None,
             max_depth: Some(1),
+            ..Limits::default()
         },
         &mut |_| {},
     );

@@ -2,14 +2,16 @@
 //! runtime's own semantics, and how to report what it found.
 
 mod bounds;
+mod findings;
 mod replay;
 mod report;
 mod search;
 mod store;
 
-pub use bounds::{Bounds, bounds};
+pub use bounds::{Bounds, SeqUse, bounds};
 pub use replay::SEEDS_TRIED;
 pub use report::{human, json};
 pub use search::{
-    Cutoff, EndingReport, Limits, Problem, Report, Witness, explore, explore_with_threads,
+    Cutoff, EndingReport, Growth, Limits, MAX_THREADS, Problem, Progress, Report, Trap, Witness,
+    default_max_memory, explore, explore_with_threads,
 };

@@ -18,6 +18,8 @@ pub const SEEDS_TRIED: u64 = 10_000;
 pub enum Goal<'a> {
     Ending(SceneId),
     Error(&'a RuntimeError),
+    /// Still playing, at a choice in this scene (a trap's entry).
+    Pause(SceneId),
 }
 
 /// The first seed below [`SEEDS_TRIED`] under which the player, making the
@@ -62,6 +64,19 @@ fn reaches(machine: &mut Machine, story: &Story, seed: u64, witness: &[u32], goa
     match (goal, ended) {
         (Goal::Ending(wanted), Some(Ok(scene))) => scene == wanted,
         (Goal::Error(wanted), Some(Err(error))) => error == *wanted,
+        // An error in a choice's text shows when the choices are shown.
+        (Goal::Error(wanted), None) => {
+            let offers: Vec<u32> = match machine.run(story, &mut state, &mut Discard) {
+                Ok(Pause::Choices(offers)) => offers.iter().map(|offer| offer.choice).collect(),
+                _ => return false,
+            };
+            offers.into_iter().any(|choice| {
+                machine
+                    .choice_text(story, &state, choice as usize)
+                    .is_err_and(|error| error == *wanted)
+            })
+        }
+        (Goal::Pause(wanted), None) => state.scene == wanted,
         _ => false,
     }
 }

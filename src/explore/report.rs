@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use serde_json::json;
 
-use super::search::{Cutoff, Report, Witness};
+use super::search::{Report, Witness};
 use crate::graph::{Op, Story};
 
 fn numbers(witness: &Witness) -> String {
@@ -118,6 +118,7 @@ pub fn human(
         );
     }
 
+    out.push_str(&super::findings::untracked_human(report, story));
     let reached = report
         .endings
         .iter()
@@ -206,14 +207,20 @@ pub fn human(
         }
     }
 
+    let replay = |witness: &[u32], seed: Option<u64>| {
+        format!(
+            "    shortest ({} choices): {}{}\n    reproduce: {}\n",
+            witness.len(),
+            numbers(&witness.to_vec()),
+            seed_note(report, seed),
+            reproduce(&witness.to_vec(), seed, story_path)
+        )
+    };
+    out.push_str(&super::findings::traps_human(report, story, &replay));
+    out.push_str(&super::findings::growth_human(report, story));
+
     let verdict = match report.cutoff {
-        Some(Cutoff::MaxStates(limit)) => format!(
-            "INCOMPLETE: stopped at --max-states {limit}; nothing is proved (raise the limit)"
-        ),
-        Some(Cutoff::MaxDepth(depth)) => format!(
-            "INCOMPLETE: stopped at --max-depth {depth}; nothing is proved (raise the limit)"
-        ),
-        Some(Cutoff::Random) => "INCOMPLETE: a random() range had more than 4,096 values, or one choice more than 65,536 combinations of random values, so not every value was branched over; nothing is proved".into(),
+        Some(cutoff) => super::findings::incomplete_verdict(cutoff),
         None if report.proved(allow_unreached_endings) => {
             if reached == report.endings.len() {
                 "PROVED: every ending is reachable and no playthrough gets stuck".into()
@@ -280,11 +287,7 @@ pub fn json(
         "story": story.title,
         "proved": report.proved(allow_unreached_endings),
         "complete": report.complete(),
-        "cutoff": report.cutoff.map(|cutoff| match cutoff {
-            Cutoff::MaxStates(limit) => json!({"max_states": limit}),
-            Cutoff::MaxDepth(limit) => json!({"max_depth": limit}),
-            Cutoff::Random => json!({"random": true}),
-        }),
+        "cutoff": report.cutoff.map(super::findings::cutoff_json),
         "states": report.states,
         "transitions": report.transitions,
         "depth": report.depth,
@@ -294,6 +297,12 @@ pub fn json(
         "unbounded_counters": report.bounds.unbounded(story),
         "endings": endings,
         "problems": problems,
+        "traps_checked": report.traps_checked,
+        "traps": super::findings::traps_json(report, story, &|witness, seed| reproduce(&witness.to_vec(), seed, story_path)),
+        "growth": super::findings::growth_json(report, story),
+        "edges": report.edges,
+        "edge_memory_bytes": report.edge_memory,
+        "untracked_variables": report.bounds.untracked_vars(story),
         "unreached_scenes": unreached_scenes,
         "unreached_choices": unreached_choices,
     })

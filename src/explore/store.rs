@@ -2,8 +2,8 @@
 //! deduplicated in an open-addressing table, each with its parent and the
 //! choice that led to it (so any state's shortest path can be rebuilt).
 
-use super::bounds::Bounds;
-use crate::graph::{ChoiceId, SceneId, Story, Type, Value};
+use super::bounds::{Bounds, SeqUse};
+use crate::graph::{AltKind, ChoiceId, SceneId, Story, Type, Value};
 use crate::runtime::State;
 
 /// Normalises and encodes states of one story.
@@ -56,6 +56,28 @@ impl<'s> Encoder<'s> {
         }
     }
 
+    /// Copies `source` into `target` reusing `target`'s vectors, leaving out
+    /// what the abstraction does not keep: the visit counts of scenes no
+    /// kept expression reads (copying them all made a long chain of scenes
+    /// quadratic). Those counts in `target` are stale, which is harmless:
+    /// only text that cannot fail reads them.
+    pub fn copy_state(&self, target: &mut State, source: &State) {
+        target.scene = source.scene;
+        target.pc = source.pc;
+        target.vars.clone_from(&source.vars);
+        if target.visits.len() == source.visits.len() {
+            for (scene, _) in &self.visit_slots {
+                target.visits[*scene] = source.visits[*scene];
+            }
+        } else {
+            target.visits.clone_from(&source.visits);
+        }
+        target.taken.clone_from(&source.taken);
+        target.seqs.clone_from(&source.seqs);
+        target.turns = source.turns;
+        target.rng = source.rng;
+    }
+
     /// Applies the abstraction in place. Returns whether a counter was cut
     /// down to a bound above zero (the abstraction was needed).
     pub fn normalise(&self, state: &mut State) -> bool {
@@ -74,10 +96,32 @@ impl<'s> Encoder<'s> {
             saturated |= bound > 0;
             state.turns = bound;
         }
-        // Alternatives counters and the generator only change text:
-        // `random()` in conditions is branched over, not drawn.
-        state.seqs.iter_mut().for_each(|count| *count = 0);
+        // Alternatives counters are reduced to the option they select next;
+        // those that only print text are reset. The generator is reset:
+        // `random()` is branched over, not drawn.
+        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
+            *count = match *usage {
+                SeqUse::Ignored => 0,
+                SeqUse::Kept { kind, options } => match kind {
+                    _ if options == 0 => 0,
+                    AltKind::Sequence => (*count).min(options - 1),
+                    AltKind::Cycle => *count % options,
+                    AltKind::Once => (*count).min(options),
+                    AltKind::Shuffle => 0,
+                },
+            };
+        }
         state.rng = 0;
+        for ((value, var), kept) in state
+            .vars
+            .iter_mut()
+            .zip(&self.story.vars)
+            .zip(&self.bounds.vars)
+        {
+            if !*kept && *value != var.initial {
+                value.clone_from(&var.initial);
+            }
+        }
         for (word, mask) in state.taken.iter_mut().zip(&self.relevant_mask) {
             *word &= mask;
         }
@@ -88,7 +132,12 @@ impl<'s> Encoder<'s> {
     pub fn encode(&self, state: &State, out: &mut Vec<u8>) {
         varint(out, u64::from(state.scene.0));
         varint(out, u64::from(state.pc));
-        for value in &state.vars {
+        for (value, _) in state
+            .vars
+            .iter()
+            .zip(&self.bounds.vars)
+            .filter(|(_, kept)| **kept)
+        {
             match value {
                 Value::Int(number) => varint(out, zigzag(*number)),
                 Value::Bool(flag) => out.push(u8::from(*flag)),
@@ -105,6 +154,11 @@ impl<'s> Encoder<'s> {
                 out,
                 u64::from(state.visits.get(*scene).copied().unwrap_or(0)),
             );
+        }
+        for (count, usage) in state.seqs.iter().zip(&self.bounds.seqs) {
+            if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
+                varint(out, u64::from(*count));
+            }
         }
         let mut byte = 0u8;
         for (index, choice) in self.relevant_choices.iter().enumerate() {
@@ -124,11 +178,6 @@ impl<'s> Encoder<'s> {
         }
     }
 
-    /// Whether the story calls `random()` anywhere.
-    pub fn uses_random(&self) -> bool {
-        self.bounds.uses_random
-    }
-
     /// A state to decode into (its vectors are reused).
     pub fn blank(&self) -> State {
         State::new(self.story, 0)
@@ -137,14 +186,23 @@ impl<'s> Encoder<'s> {
     /// Rebuilds a state from its encoding into `state` (made by
     /// [`Encoder::blank`]), reusing its vectors.
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
-        state.visits.iter_mut().for_each(|count| *count = 0);
+        // Visit counts of scenes not kept are left stale (see `copy_state`).
         state.taken.iter_mut().for_each(|word| *word = 0);
         state.seqs.iter_mut().for_each(|count| *count = 0);
         state.rng = 0;
         state.turns = 0;
         state.scene = SceneId(read_varint(&mut bytes) as u32);
         state.pc = read_varint(&mut bytes) as u32;
-        for (value, var) in state.vars.iter_mut().zip(&self.story.vars) {
+        for ((value, var), kept) in state
+            .vars
+            .iter_mut()
+            .zip(&self.story.vars)
+            .zip(&self.bounds.vars)
+        {
+            if !*kept {
+                value.clone_from(&var.initial);
+                continue;
+            }
             *value = match var.ty {
                 Type::Int => Value::Int(unzigzag(read_varint(&mut bytes))),
                 Type::Bool => {
@@ -166,6 +224,11 @@ impl<'s> Encoder<'s> {
             let count = read_varint(&mut bytes) as u32;
             if let Some(slot) = state.visits.get_mut(*scene) {
                 *slot = count;
+            }
+        }
+        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
+            if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
+                *count = read_varint(&mut bytes) as u32;
             }
         }
         for chunk_start in (0..self.relevant_choices.len()).step_by(8) {
@@ -282,29 +345,29 @@ fn cyclic_scenes(story: &Story) -> Vec<bool> {
     cyclic
 }
 
-/// Copies `source` into `target` reusing `target`'s vectors (the derived
-/// `Clone::clone_from` would allocate anew).
-pub fn copy_state(target: &mut State, source: &State) {
-    target.scene = source.scene;
-    target.pc = source.pc;
-    target.vars.clone_from(&source.vars);
-    target.visits.clone_from(&source.visits);
-    target.taken.clone_from(&source.taken);
-    target.seqs.clone_from(&source.seqs);
-    target.turns = source.turns;
-    target.rng = source.rng;
+/// What [`Store::insert_encoded`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// The state was there already, at this index.
+    Existing(usize),
+    /// The state is new, at this index.
+    New(usize),
+    /// The state is new but was not added (the store is full).
+    Refused,
 }
 
 /// Every state found so far, in breadth-first order.
 #[derive(Debug, Default)]
 pub struct Store {
     bytes: Vec<u8>,
-    /// End offset of each state's encoding in `bytes`.
-    ends: Vec<u32>,
+    /// End offset of each state's encoding in `bytes` (u64: a store past
+    /// 4 GiB must not wrap and merge distinct states).
+    ends: Vec<u64>,
     /// Parent state's index (`u32::MAX` for the first state).
     parents: Vec<u32>,
-    /// The number (1-based, as shown) of the choice taken from the parent.
-    via: Vec<u16>,
+    /// The number (1-based, as shown) of the choice taken from the parent
+    /// (u32: a block may offer more than 65,535 choices).
+    via: Vec<u32>,
     /// Index of the first state of each depth.
     levels: Vec<usize>,
     /// Open addressing: 0 is empty, else a state's index plus one.
@@ -325,9 +388,32 @@ impl Store {
         &self.bytes[start..self.ends[index] as usize]
     }
 
+    /// The parent of state `index` (`None` for the first state).
+    pub fn parent(&self, index: usize) -> Option<usize> {
+        self.parents
+            .get(index)
+            .filter(|&&parent| parent != u32::MAX)
+            .map(|&parent| parent as usize)
+    }
+
     /// The depth (choices from the start) of state `index`.
     pub fn depth(&self, index: usize) -> u32 {
         (self.levels.partition_point(|&first| first <= index).max(1) - 1) as u32
+    }
+
+    /// The states at `depth`.
+    pub fn level(&self, depth: u32) -> std::ops::Range<usize> {
+        let start = self
+            .levels
+            .get(depth as usize)
+            .copied()
+            .unwrap_or(self.len());
+        let end = self
+            .levels
+            .get(depth as usize + 1)
+            .copied()
+            .unwrap_or(self.len());
+        start..end
     }
 
     pub fn max_depth(&self) -> u32 {
@@ -341,7 +427,7 @@ impl Store {
             if parent == u32::MAX {
                 break;
             }
-            path.push(u32::from(self.via[index]));
+            path.push(self.via[index]);
             index = parent as usize;
         }
         path.reverse();
@@ -351,33 +437,32 @@ impl Store {
     /// Bytes held.
     pub fn memory(&self) -> usize {
         self.bytes.capacity()
-            + self.ends.capacity() * 4
+            + self.ends.capacity() * 8
             + self.parents.capacity() * 4
-            + self.via.capacity() * 2
+            + self.via.capacity() * 4
             + self.levels.capacity() * std::mem::size_of::<usize>()
             + self.table.capacity() * 4
     }
 
     /// Adds an encoded state unless it is already there. A new state is
-    /// only added when `allow_new`; returns false when one was refused.
+    /// only added when `allow_new`.
     pub fn insert_encoded(
         &mut self,
         encoded: &[u8],
         parent: Option<(usize, u32)>,
         allow_new: bool,
-    ) -> bool {
-        let found = self.find(encoded);
-        match found {
-            Ok(_) => true,
-            Err(_) if !allow_new => false,
+    ) -> Inserted {
+        match self.find(encoded) {
+            Ok(index) => Inserted::Existing(index),
+            Err(_) if !allow_new => Inserted::Refused,
             Err(slot) => {
                 let index = self.ends.len();
                 self.bytes.extend_from_slice(encoded);
-                self.ends.push(self.bytes.len() as u32);
+                self.ends.push(self.bytes.len() as u64);
                 let depth = match parent {
                     Some((parent, number)) => {
                         self.parents.push(parent as u32);
-                        self.via.push(number.min(u32::from(u16::MAX)) as u16);
+                        self.via.push(number);
                         self.depth(parent) + 1
                     }
                     None => {
@@ -393,7 +478,7 @@ impl Store {
                 if self.ends.len() * 2 > self.table.len() {
                     self.grow();
                 }
-                true
+                Inserted::New(index)
             }
         }
     }

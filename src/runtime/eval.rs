@@ -54,7 +54,15 @@ pub struct RandomScript {
 }
 
 impl RandomScript {
-    fn draw(&mut self, lo: i64, hi: i64) -> i64 {
+    /// The value draw `index` returned.
+    pub(crate) fn value_at(&self, index: usize) -> i64 {
+        let (lo, hi) = self.draws.get(index).copied().unwrap_or((0, 0));
+        self.values
+            .get(index)
+            .map_or(lo, |value| (*value).clamp(lo, hi))
+    }
+
+    pub(crate) fn draw(&mut self, lo: i64, hi: i64) -> i64 {
         let value = self
             .values
             .get(self.draws.len())

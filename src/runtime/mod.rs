@@ -285,6 +285,14 @@ pub struct Machine {
     /// When set, `random()` outside guards and choice texts takes scripted
     /// values instead of drawing (see [`Machine::script_random`]).
     script: Option<RandomScript>,
+    /// With a script: whether guards draw from it too (see
+    /// [`Machine::script_guards`]), and what each guard of the block being
+    /// offered drew, so that `choose` sees the values `run` saw.
+    script_guards: bool,
+    guard_draws: Vec<(usize, Vec<i64>)>,
+    /// With a script: the shuffles (by [`crate::graph::SeqId`]) whose pick
+    /// is scripted too.
+    script_shuffles: Vec<bool>,
 }
 
 impl Machine {
@@ -302,6 +310,29 @@ impl Machine {
         script.values.clear();
         script.values.extend_from_slice(values);
         script.draws.clear();
+        self.guard_draws.clear();
+    }
+
+    /// With [`Machine::script_random`]: guards and other purely evaluated
+    /// conditions draw scripted values too, each guard of a block once per
+    /// offering (so that [`Machine::choose`] agrees with [`Machine::run`]),
+    /// and the shuffles marked in `shuffles` (indexed by
+    /// [`crate::graph::SeqId`]) pick their option by a scripted draw. For
+    /// the explorer, which branches over all of them.
+    pub fn script_guards_and_shuffles(&mut self, guards: bool, shuffles: &[bool]) {
+        self.script_guards = guards;
+        self.script_shuffles.clear();
+        self.script_shuffles.extend_from_slice(shuffles);
+    }
+
+    /// A scripted draw in `lo..=hi` made by the caller (the explorer picks
+    /// which choice to take this way, so that it is branched over like a
+    /// random value). `lo` when no script is set.
+    pub fn script_draw(&mut self, lo: i64, hi: i64) -> i64 {
+        match self.script.as_mut() {
+            Some(script) => script.draw(lo, hi),
+            None => lo,
+        }
     }
 
     /// The ranges of the scripted draws made since [`Machine::script_random`].
@@ -379,6 +410,7 @@ impl Machine {
                 Op::Jump { target } => jump(story, state, *target, &mut steps, last_span)?,
                 Op::Choices { choices, span } => {
                     self.offers.clear();
+                    self.guard_draws.clear();
                     let mut fallback = None;
                     for (index, choice) in choices.iter().enumerate() {
                         if !choice.sticky && state.is_taken(choice.id) {
@@ -590,13 +622,33 @@ impl Machine {
         condition: &crate::graph::Expr,
     ) -> Result<bool, Fault> {
         let mut rng = state.rng;
-        evaluate_bool(
-            state,
-            &mut rng,
-            None,
-            &mut self.stack,
-            story.code(condition),
-        )
+        let code = story.code(condition);
+        if self.script_guards
+            && let Some(script) = self.script.as_mut()
+            && code
+                .iter()
+                .any(|instr| matches!(instr, crate::graph::Instr::Random))
+        {
+            // Scripted, once per guard per offering: the explorer branches
+            // over what a guard can draw, and `choose` must see what `run`
+            // saw, as it does in play (both draw from the same generator).
+            let key = code.as_ptr() as usize;
+            if let Some((_, values)) = self.guard_draws.iter().find(|(k, _)| *k == key) {
+                let mut replay = RandomScript {
+                    values: values.clone(),
+                    draws: Vec::new(),
+                };
+                return evaluate_bool(state, &mut rng, Some(&mut replay), &mut self.stack, code);
+            }
+            let first = script.draws.len();
+            let holds = evaluate_bool(state, &mut rng, Some(&mut *script), &mut self.stack, code);
+            let values = (first..script.draws.len())
+                .map(|index| script.value_at(index))
+                .collect();
+            self.guard_draws.push((key, values));
+            return holds;
+        }
+        evaluate_bool(state, &mut rng, None, &mut self.stack, code)
     }
 
     fn assign(
@@ -667,7 +719,14 @@ impl Machine {
                         AltKind::Sequence => Some((count as usize).min(n - 1)),
                         AltKind::Cycle => Some(count as usize % n),
                         AltKind::Once => Some(count as usize).filter(|&index| index < n),
-                        AltKind::Shuffle => Some(random_below(&mut state.rng, n as u64) as usize),
+                        AltKind::Shuffle => match self.script.as_mut() {
+                            Some(script)
+                                if self.script_shuffles.get(seq.index()).copied() == Some(true) =>
+                            {
+                                Some(script.draw(0, n as i64 - 1) as usize)
+                            }
+                            _ => Some(random_below(&mut state.rng, n as u64) as usize),
+                        },
                     };
                     if let Some(counter) = state.seqs.get_mut(seq.index()) {
                         *counter = counter.saturating_add(1);
