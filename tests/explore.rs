@@ -5,6 +5,9 @@
 //! (comma-separated ending ids), `soft_locks` and `errors` (counts),
 //! `abstraction` and `proved` (yes/no), `witness.ENDING` (the shortest
 //! choice numbers to that ending).
+//!
+//! The rendered reports (human, and JSON's endings and problems) are insta
+//! snapshots in `tests/snapshots/`, one per story: what a person reads.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -86,6 +89,92 @@ fn known_state_spaces() {
             assert_eq!(actual, value, "{}: `{key}`", path.display());
         }
     }
+}
+
+/// The human report of every story in `tests/explore/`, and the endings
+/// and problems of its JSON, as snapshots: the witnesses as people read
+/// them. The first line (timings, memory) varies from run to run and is
+/// left out.
+#[test]
+fn rendered_reports() {
+    for path in crate::stories::fab_files("tests/explore") {
+        let relative = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        // Compiled from the relative path, so locations do not name this
+        // machine's checkout.
+        let story = fabula::graph::compile_files(Path::new(&relative))
+            .unwrap()
+            .story
+            .unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let human = fabula::explore::human(&report, &story, &relative, false);
+        let (first, rest) = human.split_once('\n').unwrap();
+        assert!(first.starts_with("explored `"), "{first}");
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("explore_{stem}"), rest);
+        let json: serde_json::Value =
+            serde_json::from_str(&fabula::explore::json(&report, &story, &relative, false))
+                .unwrap();
+        let witnesses = serde_json::json!({
+            "endings": json["endings"],
+            "problems": json["problems"],
+        });
+        insta::assert_snapshot!(
+            format!("explore_{stem}_json"),
+            serde_json::to_string_pretty(&witnesses).unwrap()
+        );
+    }
+}
+
+/// The example reports in docs/EXPLORE.md are real: in each ```text block
+/// that starts `$ fabula explore PATH`, every line but the first (timings
+/// vary) and `…` (lines left out) is a line of the report, in order.
+#[test]
+fn the_guides_example_reports_are_real() {
+    let guide = std::fs::read_to_string("docs/EXPLORE.md").unwrap();
+    let mut checked = 0;
+    let mut lines = guide.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```text" {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let block: Vec<&str> = lines
+            .by_ref()
+            .map(|line| line.get(indent..).unwrap_or(line.trim()))
+            .take_while(|line| *line != "```")
+            .collect();
+        let Some(path) = block
+            .first()
+            .and_then(|first| first.strip_prefix("$ fabula explore "))
+        else {
+            continue;
+        };
+        let story = fabula::graph::compile_files(Path::new(path))
+            .unwrap()
+            .story
+            .unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let human = fabula::explore::human(&report, &story, path, false);
+        let mut real = human.lines().skip(1);
+        for shown in block[1..]
+            .iter()
+            .filter(|line| !line.starts_with("explored `"))
+        {
+            if *shown == "…" {
+                continue;
+            }
+            assert!(
+                real.any(|line| line == *shown),
+                "docs/EXPLORE.md, example of {path}: {shown:?} is not in the report (in order):\n{human}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} examples checked");
 }
 
 /// Limits make the result incomplete, never a proof.

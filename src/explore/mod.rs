@@ -6,10 +6,15 @@ mod replay;
 mod report;
 mod search;
 mod store;
+mod witness;
 
 pub use bounds::{Bounds, bounds};
 pub use replay::SEEDS_TRIED;
 pub use report::{human, json};
 pub use search::{
     Cutoff, EndingReport, Limits, Problem, Report, Witness, explore, explore_with_threads,
+};
+pub use witness::{
+    Divergence, Step, render_numbers, render_witness, replay_command, shell_quote, steps,
+    steps_json,
 };
