@@ -16,8 +16,9 @@ fn replayable(report: &Report, seed: Option<u64>) -> bool {
 }
 
 /// A witness as the report shows it (see [`render_witness`]), indented
-/// `indent`. Public to the crate so every kind of problem is shown alike.
-pub(crate) fn witness_block(
+/// `indent`: every witness in the report, of any kind, goes through here,
+/// and through [`witness_steps`] in JSON.
+fn witness_block(
     report: &Report,
     story: &Story,
     witness: &Witness,

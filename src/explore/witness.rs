@@ -10,8 +10,9 @@
 //! joined with ` › `, fit on one line of [`LINE_WIDTH`] columns (indent
 //! included) is shown on that line; any other is shown one numbered step per
 //! line, and one of more than [`ELIDE_OVER`] steps keeps only its first and
-//! last [`ELIDED_KEEP`] steps and says how many were left out. The replay
-//! command always has every number.
+//! last [`ELIDED_KEEP`] steps and says how many were left out (so does a
+//! witness shown as numbers only). The replay command always has every
+//! number.
 
 use std::fmt::Write as _;
 
@@ -199,8 +200,24 @@ fn render(
         }
         Ok(steps) => out.push_str(&layout(&steps, indent + 2)),
         Err(why) => {
-            let numbers: Vec<String> = witness.iter().map(u32::to_string).collect();
-            let _ = writeln!(out, "{step_pad}{} (numbers only: {why})", numbers.join(" "),);
+            let numbers = |range: &[u32]| {
+                range
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let shown = if witness.len() > ELIDE_OVER {
+                format!(
+                    "{} … {} elided … {}",
+                    numbers(&witness[..ELIDED_KEEP]),
+                    witness.len() - 2 * ELIDED_KEEP,
+                    numbers(&witness[witness.len() - ELIDED_KEEP..])
+                )
+            } else {
+                numbers(witness)
+            };
+            let _ = writeln!(out, "{step_pad}{shown} (numbers only: {why})");
         }
     }
     let _ = writeln!(
@@ -352,6 +369,13 @@ var tries = 0
         assert!(rendered.contains("… 20 steps elided"), "{rendered}");
         assert!(rendered.contains(&"1\\n".repeat(39)), "{rendered}");
         insta::assert_snapshot!("elided", rendered);
+        let numbers_only = render_numbers(&long, None, "shore.fab", 4, "as a test");
+        assert!(
+            numbers_only.starts_with(
+                "      1 1 1 1 1 1 1 1 1 1 … 20 elided … 1 1 1 1 1 1 1 1 1 2 (numbers only: as a test)\n"
+            ),
+            "{numbers_only}"
+        );
         assert_eq!(
             render_witness(&story, &[], None, "shore.fab", 2),
             "    (no choices: it happens at the start)\n  replay: printf '' | fabula play shore.fab\n"
