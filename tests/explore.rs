@@ -129,6 +129,57 @@ fn rendered_reports() {
     }
 }
 
+/// A witness's readable steps are what the player shows: replaying each
+/// witness of every story in `tests/explore/` in `fabula play` (with its
+/// seed), each step's `N. choice` is on offer, in order, and is the one
+/// typed.
+#[test]
+fn readable_steps_are_what_the_player_shows() {
+    let mut checked = 0;
+    for path in crate::stories::fab_files("tests/explore") {
+        let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let witnesses = report
+            .endings
+            .iter()
+            .filter_map(|ending| Some((ending.witness.as_ref()?, ending.seed)))
+            .chain(report.problems.iter().map(|p| (&p.witness, p.seed)));
+        for (witness, seed) in witnesses {
+            let Ok(steps) = fabula::explore::steps(&story, witness, seed) else {
+                continue;
+            };
+            let input: String = witness.iter().map(|n| format!("{n}\n")).collect();
+            let mut args = vec!["play".to_string(), path.display().to_string()];
+            args.extend(["--color".into(), "never".into()]);
+            if let Some(seed) = seed {
+                args.extend(["--seed".into(), seed.to_string()]);
+            }
+            let output = assert_cmd::Command::cargo_bin("fabula")
+                .unwrap()
+                .args(&args)
+                .write_stdin(input)
+                .output()
+                .unwrap();
+            let transcript = String::from_utf8(output.stdout).unwrap();
+            let mut rest = transcript.as_str();
+            for step in &steps {
+                let offered = format!("\n{}. {}", step.number, step.choice);
+                let typed = format!("\n> {}\n", step.number);
+                let at = rest.find(&offered).unwrap_or_else(|| {
+                    panic!("{}: {offered:?} not offered:\n{transcript}", path.display())
+                });
+                rest = &rest[at..];
+                let at = rest.find(&typed).unwrap_or_else(|| {
+                    panic!("{}: {typed:?} not typed:\n{transcript}", path.display())
+                });
+                rest = &rest[at + typed.len()..];
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} witnesses checked");
+}
+
 /// The example reports in docs/EXPLORE.md are real: in each ```text block
 /// that starts `$ fabula explore PATH`, every line but the first (timings
 /// vary) and `…` (lines left out) is a line of the report, in order.
