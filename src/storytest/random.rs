@@ -320,7 +320,11 @@ fn never_ends(story: &Story, seed: u64, choices: &[u32]) -> (bool, usize) {
             };
             enabled.clear();
             enabled.extend(offers.iter().filter(|o| o.enabled).map(|o| o.choice));
-            let choice = enabled[random_below(&mut chooser, enabled.len() as u64) as usize];
+            let pick = random_below(&mut chooser, enabled.len() as u64) as usize;
+            let Some(&choice) = enabled.get(pick) else {
+                // The runtime pauses only where something is enabled.
+                return (false, cost);
+            };
             if machine.choose(story, &mut wander, choice as usize).is_err() {
                 return (false, cost);
             }
