@@ -5,6 +5,9 @@
 //! (comma-separated ending ids), `soft_locks` and `errors` (counts),
 //! `abstraction` and `proved` (yes/no), `witness.ENDING` (the shortest
 //! choice numbers to that ending).
+//!
+//! The rendered reports (human, and JSON's endings and problems) are insta
+//! snapshots in `tests/snapshots/`, one per story: what a person reads.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -91,6 +94,143 @@ fn known_state_spaces() {
             assert_eq!(actual, value, "{}: `{key}`", path.display());
         }
     }
+}
+
+/// The human report of every story in `tests/explore/`, and the endings
+/// and problems of its JSON, as snapshots: the witnesses as people read
+/// them. The first line (timings, memory) varies from run to run and is
+/// left out.
+#[test]
+fn rendered_reports() {
+    for path in crate::stories::fab_files("tests/explore") {
+        let relative = path
+            .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned();
+        // Compiled from the relative path, so locations do not name this
+        // machine's checkout.
+        let story = fabula::graph::compile_files(Path::new(&relative))
+            .unwrap()
+            .story
+            .unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let human = fabula::explore::human(&report, &story, &relative, false);
+        let (first, rest) = human.split_once('\n').unwrap();
+        assert!(first.starts_with("explored `"), "{first}");
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("explore_{stem}"), rest);
+        let json: serde_json::Value =
+            serde_json::from_str(&fabula::explore::json(&report, &story, &relative, false))
+                .unwrap();
+        let witnesses = serde_json::json!({
+            "endings": json["endings"],
+            "problems": json["problems"],
+        });
+        insta::assert_snapshot!(
+            format!("explore_{stem}_json"),
+            serde_json::to_string_pretty(&witnesses).unwrap()
+        );
+    }
+}
+
+/// A witness's readable steps are what the player shows: replaying each
+/// witness of every story in `tests/explore/` in `fabula play` (with its
+/// seed), each step's `N. choice` is on offer, in order, and is the one
+/// typed.
+#[test]
+fn readable_steps_are_what_the_player_shows() {
+    let mut checked = 0;
+    for path in crate::stories::fab_files("tests/explore") {
+        let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let witnesses = report
+            .endings
+            .iter()
+            .filter_map(|ending| Some((ending.witness.as_ref()?, ending.seed)))
+            .chain(report.problems.iter().map(|p| (&p.witness, p.seed)));
+        for (witness, seed) in witnesses {
+            let Ok(steps) = fabula::explore::steps(&story, witness, seed) else {
+                continue;
+            };
+            let input: String = witness.iter().map(|n| format!("{n}\n")).collect();
+            let mut args = vec!["play".to_string(), path.display().to_string()];
+            args.extend(["--color".into(), "never".into()]);
+            if let Some(seed) = seed {
+                args.extend(["--seed".into(), seed.to_string()]);
+            }
+            let output = assert_cmd::Command::cargo_bin("fabula")
+                .unwrap()
+                .args(&args)
+                .write_stdin(input)
+                .output()
+                .unwrap();
+            let transcript = String::from_utf8(output.stdout).unwrap();
+            let mut rest = transcript.as_str();
+            for step in &steps {
+                let offered = format!("\n{}. {}", step.number, step.choice);
+                let typed = format!("\n> {}\n", step.number);
+                let at = rest.find(&offered).unwrap_or_else(|| {
+                    panic!("{}: {offered:?} not offered:\n{transcript}", path.display())
+                });
+                rest = &rest[at..];
+                let at = rest.find(&typed).unwrap_or_else(|| {
+                    panic!("{}: {typed:?} not typed:\n{transcript}", path.display())
+                });
+                rest = &rest[at + typed.len()..];
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 10, "{checked} witnesses checked");
+}
+
+/// The example reports in docs/EXPLORE.md are real: in each ```text block
+/// that starts `$ fabula explore PATH`, every line but the first (timings
+/// vary) and `…` (lines left out) is a line of the report, in order.
+#[test]
+fn the_guides_example_reports_are_real() {
+    let guide = std::fs::read_to_string("docs/EXPLORE.md").unwrap();
+    let mut checked = 0;
+    let mut lines = guide.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```text" {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let block: Vec<&str> = lines
+            .by_ref()
+            .map(|line| line.get(indent..).unwrap_or(line.trim()))
+            .take_while(|line| *line != "```")
+            .collect();
+        let Some(path) = block
+            .first()
+            .and_then(|first| first.strip_prefix("$ fabula explore "))
+        else {
+            continue;
+        };
+        let story = fabula::graph::compile_files(Path::new(path))
+            .unwrap()
+            .story
+            .unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let human = fabula::explore::human(&report, &story, path, false);
+        let mut real = human.lines().skip(1);
+        for shown in block[1..]
+            .iter()
+            .filter(|line| !line.starts_with("explored `"))
+        {
+            if *shown == "…" {
+                continue;
+            }
+            assert!(
+                real.any(|line| line == *shown),
+                "docs/EXPLORE.md, example of {path}: {shown:?} is not in the report (in order):\n{human}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "{checked} examples checked");
 }
 
 /// Limits make the result incomplete, never a proof.
@@ -251,4 +391,141 @@ var x = 0
     // Line 4: start's fallback (Go is always there); line 6: the hidden
     // choice (x stays 0). next's fallback, on line 7, is taken.
     assert_eq!(lines, [4, 6]);
+}
+
+/// Plays a witness in the runtime (numbers as shown, from 1) with a seed;
+/// the state at the end and how the game stands.
+fn replay(
+    story: &fabula::graph::Story,
+    witness: &[u32],
+    seed: u64,
+) -> (
+    fabula::runtime::State,
+    Result<Option<fabula::graph::SceneId>, fabula::runtime::RuntimeError>,
+) {
+    use fabula::runtime::{Discard, Machine, Pause, State};
+    let mut machine = Machine::new();
+    let mut state = State::new(story, seed);
+    for &number in witness {
+        let offers: Vec<_> = match machine.run(story, &mut state, &mut Discard) {
+            Ok(Pause::Choices(offers)) => offers.to_vec(),
+            other => panic!("the witness goes on after the game stopped: {other:?}"),
+        };
+        let offer = offers[number as usize - 1];
+        assert!(offer.enabled, "choice {number} is disabled");
+        if let Err(error) = machine.choose(story, &mut state, offer.choice as usize) {
+            match error {
+                fabula::runtime::ChooseError::Runtime(error) => return (state, Err(error)),
+                other => panic!("choice {number} refused: {other}"),
+            }
+        }
+    }
+    let outcome = match machine.run(story, &mut state, &mut Discard) {
+        Ok(Pause::Choices(offers)) => {
+            // A choice whose text fails fails when the choices are shown.
+            let offers: Vec<u32> = offers.iter().map(|offer| offer.choice).collect();
+            match offers
+                .into_iter()
+                .find_map(|choice| machine.choice_text(story, &state, choice as usize).err())
+            {
+                Some(error) => Err(error),
+                None => Ok(None),
+            }
+        }
+        Ok(Pause::Ending(scene)) => Ok(Some(scene)),
+        Err(error) => Err(error),
+    };
+    (state, outcome)
+}
+
+/// Every witness explore prints for the stories of tests/explore replays in
+/// the runtime to what it names: the ending, the error (same kind, same
+/// place), or the trap — paused in its scene, and no ending reached by a
+/// thousand random walks of a hundred choices from there.
+#[test]
+fn every_witness_replays_to_what_it_names() {
+    use fabula::runtime::{Discard, Machine, Pause};
+    for path in crate::stories::fab_files("tests/explore") {
+        let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+        let report = explore(&story, Limits::default(), &mut |_| {});
+        let name = path.display();
+        let needs_seed = report.bounds.uses_random;
+        for ending in &report.endings {
+            let (Some(witness), seed) = (&ending.witness, ending.seed) else {
+                continue;
+            };
+            if needs_seed && seed.is_none() {
+                continue;
+            }
+            let (_, outcome) = replay(&story, witness, seed.unwrap_or(0));
+            assert_eq!(outcome.ok().flatten(), Some(ending.scene), "{name}");
+        }
+        for problem in &report.problems {
+            if needs_seed && problem.seed.is_none() {
+                continue;
+            }
+            let (_, outcome) = replay(&story, &problem.witness, problem.seed.unwrap_or(0));
+            let error = outcome.expect_err(&format!("{name}: {} replays", problem.error));
+            assert_eq!(
+                (error.kind.clone(), error.span),
+                (problem.error.kind.clone(), problem.error.span),
+                "{name}"
+            );
+        }
+        for trap in &report.traps {
+            if needs_seed && trap.seed.is_none() {
+                continue;
+            }
+            let (state, outcome) = replay(&story, &trap.witness, trap.seed.unwrap_or(0));
+            assert_eq!(outcome.ok(), Some(None), "{name}: the trap's way in pauses");
+            assert_eq!(state.scene, trap.scene, "{name}");
+            let mut machine = Machine::new();
+            for walk in 0..1_000u64 {
+                let mut state = state.clone();
+                let mut rng = walk.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+                for _ in 0..100 {
+                    let offers: Vec<u32> = match machine.run(&story, &mut state, &mut Discard) {
+                        Ok(Pause::Choices(offers)) => offers
+                            .iter()
+                            .filter(|offer| offer.enabled)
+                            .map(|offer| offer.choice)
+                            .collect(),
+                        Ok(Pause::Ending(scene)) => {
+                            panic!("{name}: walk {walk} out of the trap ends in {scene:?}")
+                        }
+                        Err(error) => panic!("{name}: walk {walk} fails: {error}"),
+                    };
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    let pick = offers[(rng % offers.len() as u64) as usize];
+                    machine.choose(&story, &mut state, pick as usize).unwrap();
+                }
+            }
+        }
+    }
+}
+
+/// Regression (issue #9): choice numbers were stored as u16, so a witness
+/// through the 70,000th choice of a block came out as choice 4,464.
+#[test]
+fn bug_witness_past_65535_choices_wrapped() {
+    let mut text = String::from("title: Wide\n== a\n");
+    for _ in 0..69_999 {
+        text.push_str("* Other -> ending c\n");
+    }
+    text.push_str(
+        "* Go -> next\n== next\n* Finish -> ending b\n== ending b\nB.\n== ending c\nC.\n",
+    );
+    let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
+    let story = fabula::graph::compile(Path::new("wide.fab"), &mut read)
+        .unwrap()
+        .story
+        .expect("compiles");
+    let report = explore(&story, Limits::default(), &mut |_| {});
+    let b = story.scene_by_name("b").unwrap();
+    let ending = report.endings.iter().find(|e| e.scene == b).unwrap();
+    assert_eq!(ending.witness, Some(vec![70_000, 1]));
+    let (_, outcome) = replay(&story, &[70_000, 1], 0);
+    assert_eq!(outcome.ok().flatten(), Some(b));
 }

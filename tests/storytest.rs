@@ -1,8 +1,9 @@
 //! `fabula test`: the story folder `tests/storytests/` (tests that pass,
 //! and tests marked `// expect-fail: test "name"` that must fail showing the
 //! `// expected:` and `// actual:` fragments under the marker), random play's
-//! reproducibility and shrinking (`tests/random/`), lcov output, and the
-//! command's exit codes and JSON format.
+//! reproducibility and shrinking (`tests/random/`, with insta snapshots of
+//! each story's rendered report), lcov output, and the command's exit codes
+//! and JSON format.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -234,6 +235,13 @@ fn json_format_is_one_object_per_line() {
     assert_eq!(hidden["runs"], 20);
     assert_eq!(hidden["failures"][0]["kind"], "error");
     assert_eq!(hidden["failures"][0]["shrunk"], serde_json::json!([2, 3]));
+    assert_eq!(
+        hidden["failures"][0]["steps"],
+        serde_json::json!([
+            {"number": 2, "scene": "corridor", "choice": "Light the fuse"},
+            {"number": 3, "scene": "vault", "choice": "Open it"},
+        ])
+    );
     assert!(hidden["coverage"]["lines"]["percent"].is_number());
     let summary = lines.last().unwrap();
     assert_eq!(summary["type"], "summary");
@@ -283,7 +291,7 @@ fn shrinking_finds_the_two_choices_that_matter() {
     // A long wandering path before the error shrinks the same way.
     let mut long = vec![1; 30];
     long.extend([3, 1, 1, 2, 2, 3]);
-    let shrunk = storytest::shrink(&story, 0, &long, &failure.kind, usize::MAX);
+    let shrunk = storytest::shrink(&story, 0, &long, &failure.kind, usize::MAX).unwrap();
     assert_eq!(shrunk, vec![2, 3]);
     assert!(matches!(
         storytest::replay(&story, 0, &shrunk),
@@ -294,11 +302,94 @@ fn shrinking_finds_the_two_choices_that_matter() {
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("shrunk to 2 choices: 2 3"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "    shrunk to 2 choices:\n      The Corridor: Light the fuse › The Vault: Open it\n"
+        ),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("printf '2\\n3\\n' | fabula play tests/random/hidden_error.fab --seed"),
         "{stdout}"
     );
+}
+
+/// A playthrough that wanders into the maze never ends. "Did not end" is
+/// shrunk like any other failure: to the choice that enters the maze, after
+/// which random play still never ends; a sequence from which random play
+/// does end is not that failure, so it shrinks to nothing.
+#[test]
+fn did_not_end_shrinks_to_the_way_into_the_trap() {
+    let story = compile(&manifest("tests/random/trap.fab"));
+    let report = storytest::random_play(&story, 20, 0);
+    assert_eq!(report.failures.len(), 1, "one distinct failure");
+    let failure = &report.failures[0];
+    assert!(matches!(failure.kind, FailureKind::DidNotEnd));
+    assert_eq!(failure.choices.len(), storytest::MAX_TURNS);
+    assert_eq!(failure.shrunk.as_deref(), Some(&[2][..]));
+    // Waiting in the hall first changes nothing.
+    let wandering = [1, 1, 1, 2, 1, 2, 2, 1];
+    let shrunk = storytest::shrink(&story, 5, &wandering, &failure.kind, usize::MAX);
+    assert_eq!(shrunk, Some(vec![2]));
+    // Still in the hall, where random play soon leaves: not stuck.
+    let shrunk = storytest::shrink(&story, 5, &[1, 1], &failure.kind, usize::MAX);
+    assert_eq!(shrunk, None);
+}
+
+/// The rendered random-play report of every story in `tests/random/`, as
+/// people read it: endings, coverage, and each failure's shrunk choices.
+#[test]
+fn rendered_random_reports() {
+    for path in crate::stories::fab_files("tests/random") {
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let relative = format!("tests/random/{stem}.fab");
+        let story = compile(Path::new(&relative));
+        let report = storytest::random_play(&story, 30, 0);
+        insta::assert_snapshot!(
+            format!("random_{stem}"),
+            storytest::human_random(&story, &report, &relative)
+        );
+    }
+}
+
+/// docs/TESTING.md's example failures are real: each ```text block that
+/// names a story in `tests/random/` is, line by line and in order, part of
+/// that story's report for `--random 30 --seed 0`.
+#[test]
+fn the_guides_example_failures_are_real() {
+    let guide = std::fs::read_to_string(manifest("docs/TESTING.md")).unwrap();
+    let mut checked = 0;
+    let mut lines = guide.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() != "```text" {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let block: Vec<&str> = lines
+            .by_ref()
+            .map(|line| line.get(indent..).unwrap_or(line.trim()))
+            .take_while(|line| *line != "```")
+            .collect();
+        let Some(path) = block.iter().find_map(|line| {
+            let start = line.find("tests/random/")?;
+            let end = start + line[start..].find(".fab")? + ".fab".len();
+            Some(line[start..end].to_string())
+        }) else {
+            continue;
+        };
+        let story = compile(Path::new(&path));
+        let report = storytest::random_play(&story, 30, 0);
+        let human = storytest::human_random(&story, &report, &path);
+        let mut real = human.lines();
+        for shown in &block {
+            assert!(
+                real.any(|line| line.trim_start() == shown.trim_start()),
+                "docs/TESTING.md, example of {path}: {shown:?} is not in the report (in order):\n{human}"
+            );
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "{checked} examples checked");
 }
 
 /// The replay command really replays: piped into `fabula play`, it hits the

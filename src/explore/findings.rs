@@ -85,6 +85,7 @@ pub fn traps_json(
     report: &Report,
     story: &Story,
     replay: &dyn Fn(&[u32], Option<u64>) -> String,
+    steps: &dyn Fn(&[u32], Option<u64>) -> Json,
 ) -> Json {
     let traps: Vec<Json> = report
         .traps
@@ -96,6 +97,7 @@ pub fn traps_json(
                 "location": story.locate(trap.span),
                 "states": trap.states,
                 "witness": trap.witness,
+                "steps": steps(&trap.witness, trap.seed),
                 "seed": trap.seed,
                 "reproduce": replay(&trap.witness, trap.seed),
                 "reproducible": !report.bounds.uses_random || trap.seed.is_some(),

@@ -5,40 +5,53 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::search::{Report, Witness};
+use super::witness::{render_numbers, render_witness, replay_command, steps_json};
 use crate::graph::{Op, Story};
 
-fn numbers(witness: &Witness) -> String {
-    if witness.is_empty() {
-        return "(no choices)".into();
-    }
-    witness
-        .iter()
-        .map(u32::to_string)
-        .collect::<Vec<_>>()
-        .join(" ")
+/// Whether a witness's steps can be read by replaying it: not when the
+/// story draws random values and no seed makes the player's draws follow
+/// it, since the player would then be offered other choices on the way.
+fn replayable(report: &Report, seed: Option<u64>) -> bool {
+    !report.bounds.uses_random || seed.is_some()
 }
 
-/// The shell command that replays a witness in the player, with the seed
-/// whose random values follow it, when there is one.
-pub fn reproduce(witness: &Witness, seed: Option<u64>, story_path: &str) -> String {
-    let lines: String = witness.iter().map(|n| format!("{n}\\n")).collect();
-    let seed = seed
-        .map(|seed| format!(" --seed {seed}"))
-        .unwrap_or_default();
-    format!("printf '{lines}' | fabula play {story_path}{seed}")
+/// A witness as the report shows it (see [`render_witness`]), indented
+/// `indent`: every witness in the report, of any kind, goes through here,
+/// and through [`witness_steps`] in JSON.
+fn witness_block(
+    report: &Report,
+    story: &Story,
+    witness: &Witness,
+    seed: Option<u64>,
+    story_path: &str,
+    indent: usize,
+) -> String {
+    if replayable(report, seed) {
+        return render_witness(story, witness, seed, story_path, indent);
+    }
+    let why = format!(
+        "its random values come up under no seed below {}, so the choices alone may not replay it",
+        thousands(super::replay::SEEDS_TRIED)
+    );
+    render_numbers(witness, seed, story_path, indent, &why)
 }
 
-/// How a witness of a story that draws random values is replayed: said
-/// after the witness.
-fn seed_note(report: &Report, seed: Option<u64>) -> String {
-    match seed {
-        _ if !report.bounds.uses_random => String::new(),
-        Some(seed) => format!(" (replay with --seed {seed})"),
-        None => format!(
-            " (its random values come up under no seed below {}: the choices alone may not replay it)",
-            thousands(super::replay::SEEDS_TRIED)
-        ),
+/// A witness's `steps` for JSON: `null` when they cannot be read.
+fn witness_steps(
+    report: &Report,
+    story: &Story,
+    witness: &Witness,
+    seed: Option<u64>,
+) -> serde_json::Value {
+    if replayable(report, seed) {
+        steps_json(story, witness, seed)
+    } else {
+        serde_json::Value::Null
     }
+}
+
+fn choices(count: usize) -> String {
+    format!("{count} choice{}", if count == 1 { "" } else { "s" })
 }
 
 fn thousands(value: u64) -> String {
@@ -134,13 +147,19 @@ pub fn human(
             Some(witness) => {
                 let _ = writeln!(
                     out,
-                    "  reached  {}: {} arrivals; shortest ({} choices): {}{}",
+                    "  reached  {}: {} arrivals; shortest ({}):",
                     scene_label(story, ending.scene),
                     thousands(ending.arrivals),
-                    witness.len(),
-                    numbers(witness),
-                    seed_note(report, ending.seed)
+                    choices(witness.len()),
                 );
+                out.push_str(&witness_block(
+                    report,
+                    story,
+                    witness,
+                    ending.seed,
+                    story_path,
+                    4,
+                ));
             }
             None => {
                 let _ = writeln!(out, "  NEVER    {}", scene_label(story, ending.scene));
@@ -163,20 +182,30 @@ pub fn human(
             let _ = writeln!(out, "  {}", problem.error);
             let _ = writeln!(
                 out,
-                "    hit {} time{}; shortest ({} choices): {}{}",
+                "    hit {} time{}; shortest ({}):",
                 thousands(problem.occurrences),
                 if problem.occurrences == 1 { "" } else { "s" },
-                problem.witness.len(),
-                numbers(&problem.witness),
-                seed_note(report, problem.seed)
+                choices(problem.witness.len()),
             );
-            let _ = writeln!(
-                out,
-                "    reproduce: {}",
-                reproduce(&problem.witness, problem.seed, story_path)
-            );
+            out.push_str(&witness_block(
+                report,
+                story,
+                &problem.witness,
+                problem.seed,
+                story_path,
+                4,
+            ));
         }
     }
+
+    let replay = |witness: &[u32], seed: Option<u64>| {
+        format!(
+            "    shortest way in ({}):\n{}",
+            choices(witness.len()),
+            witness_block(report, story, &witness.to_vec(), seed, story_path, 4)
+        )
+    };
+    out.push_str(&super::findings::traps_human(report, story, &replay));
 
     if !report.unreached_scenes.is_empty() || !report.unreached_choices.is_empty() {
         let _ = writeln!(
@@ -207,16 +236,6 @@ pub fn human(
         }
     }
 
-    let replay = |witness: &[u32], seed: Option<u64>| {
-        format!(
-            "    shortest ({} choices): {}{}\n    reproduce: {}\n",
-            witness.len(),
-            numbers(&witness.to_vec()),
-            seed_note(report, seed),
-            reproduce(&witness.to_vec(), seed, story_path)
-        )
-    };
-    out.push_str(&super::findings::traps_human(report, story, &replay));
     out.push_str(&super::findings::growth_human(report, story));
 
     let verdict = match report.cutoff {
@@ -252,6 +271,10 @@ pub fn json(
                 "reached": ending.witness.is_some(),
                 "arrivals": ending.arrivals,
                 "witness": ending.witness,
+                "steps": ending
+                    .witness
+                    .as_ref()
+                    .map(|witness| witness_steps(report, story, witness, ending.seed)),
                 "seed": ending.seed,
             })
         })
@@ -267,9 +290,10 @@ pub fn json(
                 "location": problem.error.location,
                 "occurrences": problem.occurrences,
                 "witness": problem.witness,
+                "steps": witness_steps(report, story, &problem.witness, problem.seed),
                 "seed": problem.seed,
-                "reproduce": reproduce(&problem.witness, problem.seed, story_path),
-                "reproducible": !report.bounds.uses_random || problem.seed.is_some(),
+                "reproduce": replay_command(&problem.witness, problem.seed, story_path),
+                "reproducible": replayable(report, problem.seed),
             })
         })
         .collect();
@@ -298,7 +322,7 @@ pub fn json(
         "endings": endings,
         "problems": problems,
         "traps_checked": report.traps_checked,
-        "traps": super::findings::traps_json(report, story, &|witness, seed| reproduce(&witness.to_vec(), seed, story_path)),
+        "traps": super::findings::traps_json(report, story, &|witness, seed| replay_command(witness, seed, story_path), &|witness, seed| witness_steps(report, story, &witness.to_vec(), seed)),
         "growth": super::findings::growth_json(report, story),
         "edges": report.edges,
         "edge_memory_bytes": report.edge_memory,

@@ -10,8 +10,8 @@ mod run;
 
 pub use coverage::{Coverage, Lcov, Recorder, Summary, Tally, fallbacks, summary};
 pub use random::{
-    CHOOSER_SALT, FailureKind, MAX_TURNS, RandomFailure, RandomReport, Replay, playthrough_seed,
-    random_play, replay, shrink,
+    CHOOSER_SALT, FailureKind, MAX_TURNS, RandomFailure, RandomReport, Replay, WANDERERS,
+    playthrough_seed, random_play, replay, shrink,
 };
 pub use report::{
     human_failure, human_random, human_test, json_random, json_summary, json_test, replay_command,

@@ -30,6 +30,17 @@ pub const CHOOSER_SALT: u64 = 0xD1B5_4A32_D192_ED03;
 /// failure deep in a long playthrough cannot take minutes to shrink.
 const SHRINK_BUDGET: usize = 2_000_000;
 
+/// How many random playthroughs, continuing a shortened "did not end"
+/// sequence, must all go [`MAX_TURNS`] more choices without an ending for
+/// it to count as failing the same way. One could be unlucky; that all of
+/// them are, from a state that still has a way out, is unlikely (at most
+/// `p^8` when each escapes with chance `1 - p`).
+pub const WANDERERS: u64 = 8;
+
+/// Mixed into a failing playthrough's seed to start each wanderer's
+/// chooser, so none repeats the playthrough's own choosing.
+const WANDERER_SALT: u64 = 0x6A09_E667_F3BC_C909;
+
 /// The seed of playthrough `index` of a run started with `seed`.
 pub fn playthrough_seed(seed: u64, index: u64) -> u64 {
     seed.wrapping_add(index)
@@ -83,7 +94,8 @@ pub struct RandomFailure {
     /// The choices that playthrough made (numbers as shown, from 1).
     pub choices: Vec<u32>,
     /// The shortest sequence found that still fails the same way, from the
-    /// same seed. `None` for [`FailureKind::DidNotEnd`].
+    /// same seed (see [`shrink`]). `None` when a "did not end" playthrough
+    /// does not: random play from where it stopped reaches an ending.
     pub shrunk: Option<Vec<u32>>,
 }
 
@@ -137,12 +149,7 @@ pub fn random_play(story: &Story, runs: u64, seed: u64) -> RandomReport {
                     known.occurrences += 1;
                     continue;
                 }
-                let shrunk = match &kind {
-                    FailureKind::Error(_) => {
-                        Some(shrink(story, run_seed, &choices, &kind, SHRINK_BUDGET))
-                    }
-                    FailureKind::DidNotEnd => None,
-                };
+                let shrunk = shrink(story, run_seed, &choices, &kind, SHRINK_BUDGET);
                 failures.push(RandomFailure {
                     playthrough: index,
                     seed: run_seed,
@@ -250,11 +257,15 @@ pub enum Replay {
 /// Replays choice numbers (as shown, from 1) from `seed`, as
 /// `fabula play --seed` would with the numbers typed in.
 pub fn replay(story: &Story, seed: u64, choices: &[u32]) -> Replay {
-    let mut machine = Machine::new();
     let mut state = State::new(story, seed);
+    replay_into(story, &mut Machine::new(), &mut state, choices)
+}
+
+/// [`replay`] on a given state, which is left where the replay stopped.
+fn replay_into(story: &Story, machine: &mut Machine, state: &mut State, choices: &[u32]) -> Replay {
     let mut consumed = 0;
     loop {
-        let offers = match machine.run(story, &mut state, &mut crate::runtime::Discard) {
+        let offers = match machine.run(story, state, &mut crate::runtime::Discard) {
             Ok(Pause::Ending(scene)) => return Replay::Ended { scene, consumed },
             Err(error) => return Replay::Failed { error, consumed },
             Ok(Pause::Choices(offers)) => offers,
@@ -270,7 +281,7 @@ pub fn replay(story: &Story, seed: u64, choices: &[u32]) -> Replay {
             return Replay::Invalid { at: consumed };
         };
         let choice = offer.choice as usize;
-        match machine.choose(story, &mut state, choice) {
+        match machine.choose(story, state, choice) {
             Ok(()) => consumed += 1,
             Err(crate::runtime::ChooseError::Runtime(error)) => {
                 return Replay::Failed { error, consumed };
@@ -280,40 +291,114 @@ pub fn replay(story: &Story, seed: u64, choices: &[u32]) -> Replay {
     }
 }
 
+/// Whether `choices`, replayed from `seed`, leave the story waiting at a
+/// choice from which [`WANDERERS`] random playthroughs each make
+/// [`MAX_TURNS`] choices without reaching an ending (or an error): the
+/// "did not end" failure, reproduced from that point. Also returns the
+/// choices this cost.
+fn never_ends(story: &Story, seed: u64, choices: &[u32]) -> (bool, usize) {
+    let mut machine = Machine::new();
+    let mut state = State::new(story, seed);
+    let mut cost = choices.len() + 1;
+    if !matches!(
+        replay_into(story, &mut machine, &mut state, choices),
+        Replay::Waiting
+    ) {
+        return (false, cost);
+    }
+    let mut enabled = Vec::new();
+    for wanderer in 1..=WANDERERS {
+        let mut wander = state.clone();
+        let mut chooser = seed ^ WANDERER_SALT.wrapping_mul(wanderer);
+        for _ in 0..MAX_TURNS {
+            cost += 1;
+            let Ok(Pause::Choices(offers)) =
+                machine.run(story, &mut wander, &mut crate::runtime::Discard)
+            else {
+                // An ending, or an error: this one got out.
+                return (false, cost);
+            };
+            enabled.clear();
+            enabled.extend(offers.iter().filter(|o| o.enabled).map(|o| o.choice));
+            let pick = random_below(&mut chooser, enabled.len() as u64) as usize;
+            let Some(&choice) = enabled.get(pick) else {
+                // The runtime pauses only where something is enabled.
+                return (false, cost);
+            };
+            if machine.choose(story, &mut wander, choice as usize).is_err() {
+                return (false, cost);
+            }
+        }
+    }
+    (true, cost)
+}
+
 /// Delta-debugs a failing choice sequence: drops chunks of choices (halves,
 /// then quarters, … down to single choices), replaying the remaining
 /// numbers against the states they now meet, and keeps any shorter sequence
 /// that still fails the same way; then lowers each remaining number as far
 /// as it still fails. `budget` caps the choices replayed in all.
+///
+/// A runtime error fails the same way when the replay stops with the same
+/// kind of error at the same place. "Did not end" has no place: a sequence
+/// fails that way when, from where it leaves the story, random play still
+/// does not end (see [`WANDERERS`]); it is first cut to the shortest such
+/// prefix (by bisection, since a way into a trap stays one when extended),
+/// then shrunk as errors are.
+///
+/// `None` when `choices` do not fail that way to begin with: for "did not
+/// end", when random play from where the playthrough stopped does end.
 pub fn shrink(
     story: &Story,
     seed: u64,
     choices: &[u32],
     kind: &FailureKind,
     budget: usize,
-) -> Vec<u32> {
+) -> Option<Vec<u32>> {
     let mut spent = 0usize;
     // `Some(n)`: the candidate fails the same way after its first n choices.
     let mut fails = |candidate: &[u32]| -> Option<usize> {
         if spent > budget {
             return None;
         }
-        spent += candidate.len() + 1;
-        match replay(story, seed, candidate) {
-            Replay::Failed { error, consumed } if kind.same(&FailureKind::Error(error.clone())) => {
-                Some(consumed)
+        match kind {
+            FailureKind::Error(_) => {
+                spent += candidate.len() + 1;
+                match replay(story, seed, candidate) {
+                    Replay::Failed { error, consumed }
+                        if kind.same(&FailureKind::Error(error.clone())) =>
+                    {
+                        Some(consumed)
+                    }
+                    _ => None,
+                }
             }
-            _ => None,
+            FailureKind::DidNotEnd => {
+                let (stuck, cost) = never_ends(story, seed, candidate);
+                spent += cost;
+                stuck.then_some(candidate.len())
+            }
         }
     };
     let mut best = choices.to_vec();
-    if let Some(consumed) = fails(&best) {
-        best.truncate(consumed);
-    } else {
-        return best;
-    }
+    let consumed = fails(&best)?;
+    best.truncate(consumed);
     if fails(&[]).is_some() {
-        return Vec::new();
+        return Some(Vec::new());
+    }
+    if matches!(kind, FailureKind::DidNotEnd) {
+        // The shortest prefix that still fails, between `lo` (fails not)
+        // and `hi` (fails).
+        let (mut lo, mut hi) = (0, best.len());
+        while lo + 1 < hi {
+            let mid = lo + (hi - lo) / 2;
+            if fails(&best[..mid]).is_some() {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        best.truncate(hi);
     }
     let mut chunks = 2usize;
     while best.len() >= 2 {
@@ -353,5 +438,5 @@ pub fn shrink(
         }
         position += 1;
     }
-    best
+    Some(best)
 }

@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::explore;
 use crate::graph::Story;
 
 use super::coverage::{Summary, summary};
@@ -46,25 +47,7 @@ pub fn human_failure(outcome: &TestOutcome) -> String {
 
 /// `printf '1\n3\n' | fabula play STORY --seed S`: replays a choice sequence.
 pub fn replay_command(story_path: &str, seed: u64, choices: &[u32]) -> String {
-    let typed: String = choices
-        .iter()
-        .map(|number| format!("{number}\\n"))
-        .collect();
-    format!(
-        "printf '{typed}' | fabula play {} --seed {seed}",
-        shell_quote(story_path)
-    )
-}
-
-fn shell_quote(text: &str) -> String {
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:=@".contains(c));
-    if plain && !text.is_empty() {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', r"'\''"))
-    }
+    explore::replay_command(choices, Some(seed), story_path)
 }
 
 fn failure_description(story: &Story, failure: &RandomFailure) -> String {
@@ -192,28 +175,32 @@ pub fn human_random(story: &Story, report: &RandomReport, story_path: &str) -> S
             failure.choices.len()
         );
         if let Some(shrunk) = &failure.shrunk {
-            let numbers: Vec<String> = shrunk.iter().map(u32::to_string).collect();
+            let after = match failure.kind {
+                FailureKind::Error(_) => String::new(),
+                FailureKind::DidNotEnd => format!(
+                    ", after which {} random playthroughs of {} more choices each reach no ending either",
+                    super::WANDERERS,
+                    super::MAX_TURNS
+                ),
+            };
             let _ = writeln!(
                 out,
-                "    shrunk to {} choice{}: {}",
+                "    shrunk to {} choice{}{after}:",
                 shrunk.len(),
                 if shrunk.len() == 1 { "" } else { "s" },
-                if numbers.is_empty() {
-                    "(none: it fails at the start)".to_string()
-                } else {
-                    numbers.join(" ")
-                }
             );
-            let _ = writeln!(
-                out,
-                "    replay: {}",
-                replay_command(story_path, failure.seed, shrunk)
-            );
+            out.push_str(&explore::render_witness(
+                story,
+                shrunk,
+                Some(failure.seed),
+                story_path,
+                4,
+            ));
         } else {
             let _ = writeln!(
                 out,
                 "    reproduce: fabula test {} --random 1 --seed {}",
-                shell_quote(story_path),
+                explore::shell_quote(story_path),
                 failure.seed
             );
         }
@@ -270,6 +257,8 @@ struct JsonFailure {
     seed: u64,
     choices: Vec<u32>,
     shrunk: Option<Vec<u32>>,
+    /// The shrunk choices readable: `[{"number", "scene", "choice"}]`.
+    steps: serde_json::Value,
     replay: Option<String>,
 }
 
@@ -333,6 +322,12 @@ pub fn json_random(story: &Story, report: &RandomReport, story_path: &str) -> St
                     .shrunk
                     .as_ref()
                     .map(|shrunk| replay_command(story_path, failure.seed, shrunk)),
+                steps: failure
+                    .shrunk
+                    .as_ref()
+                    .map_or(serde_json::Value::Null, |shrunk| {
+                        explore::steps_json(story, shrunk, Some(failure.seed))
+                    }),
                 shrunk: failure.shrunk.clone(),
             }
         })
