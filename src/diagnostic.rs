@@ -298,6 +298,8 @@ codes! {
     E0205 = Error, "constant arithmetic error";
     /// A set of an enum with more than 64 values.
     E0206 = Error, "enum too large for a set";
+    /// `assert false`, or an invariant whose condition is a false constant.
+    E0207 = Error, "assertion always fails";
     /// A scene that certainly runs out of lines with no choice, divert or ending.
     E0301 = Error, "dead end";
     /// A story with no scenes, or a `start:` naming no scene.
@@ -326,6 +328,8 @@ codes! {
     W0004 = Warning, "guard is always false";
     /// A `.fab` file that is neither an entry file nor included by one.
     W0005 = Warning, "file not part of any story";
+    /// `assert true`, or an invariant whose condition is a true constant.
+    W0006 = Warning, "assertion always holds";
 }
 
 impl fmt::Display for Code {

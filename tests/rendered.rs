@@ -205,3 +205,20 @@ fn test_headers_written_other_ways_show_the_form() {
         "tests/check/e0002_test_header_written_another_way.fab"
     ));
 }
+
+#[test]
+fn assertion_always_fails() {
+    insta::assert_snapshot!(rendered("tests/check/e0207_assertion_always_fails.fab"));
+}
+
+#[test]
+fn assertion_always_holds() {
+    insta::assert_snapshot!(rendered("tests/check/w0006_assertion_always_holds.fab"));
+}
+
+#[test]
+fn assertions_written_other_ways_show_this_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_assertion_written_other_ways.fab"
+    ));
+}

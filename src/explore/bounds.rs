@@ -120,13 +120,15 @@ fn expressions(story: &Story) -> Vec<&Expr> {
             }
         }
     }
-    let mut found = Vec::new();
+    let mut found: Vec<&Expr> = story.invariants.iter().map(|i| &i.condition).collect();
     for scene in &story.scenes {
         for op in &scene.ops {
             match op {
                 Op::Text { text, .. } => parts(text, &mut found),
                 Op::Assign { value, .. } => found.push(value),
-                Op::JumpUnless { condition, .. } => found.push(condition),
+                Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => {
+                    found.push(condition)
+                }
                 Op::Choices { choices, .. } => {
                     for choice in choices {
                         found.extend(choice.guard.conditions());
