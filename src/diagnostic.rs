@@ -310,7 +310,8 @@ codes! {
     E0304 = Error, "unreachable scene";
     /// An ending that no divert anywhere targets.
     E0305 = Error, "ending never reached";
-    /// `expect ending gorki` in a test, when `gorki` is not an ending.
+    /// `-> ending gorki`, or `expect ending gorki` in a test, when `gorki`
+    /// is not an ending.
     E0306 = Error, "not an ending";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";

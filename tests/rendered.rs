@@ -222,3 +222,10 @@ fn assertions_written_other_ways_show_this_form() {
         "tests/check/e0002_assertion_written_other_ways.fab"
     ));
 }
+
+#[test]
+fn divert_to_ending_names_a_scene() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0306_divert_to_ending_names_a_scene.fab"
+    ));
+}

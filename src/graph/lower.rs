@@ -1209,7 +1209,24 @@ impl<'n> Lowering<'n> {
 
     fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
         match self.names.scene_ids.get(&divert.target.name) {
-            Some(id) => Some(*id),
+            Some(&id) => {
+                if divert.to_ending && self.names.endings.get(id.index()) == Some(&false) {
+                    // The divert still goes there, so the graph passes
+                    // see the story as written.
+                    let name = &divert.target.name;
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0306,
+                            divert.target.span,
+                            format!("`{name}` is a scene, not an ending"),
+                        )
+                        .with_help(format!(
+                            "`-> ending` names an `== ending` scene: write `-> {name}` to divert to the scene, or declare it `== ending {name}`"
+                        )),
+                    );
+                }
+                Some(id)
+            }
             None => {
                 self.unknown_divert = true;
                 let help = self.suggest_scene(&divert.target.name);
