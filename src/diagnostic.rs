@@ -313,6 +313,9 @@ codes! {
     /// `-> ending gorki`, or `expect ending gorki` in a test, when `gorki`
     /// is not an ending.
     E0306 = Error, "not an ending";
+    /// `== a` / `-> b`, `== b` / `-> a`: scenes that only divert to one
+    /// another, with no choice and no ending on the way.
+    E0307 = Error, "certain infinite loop";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";
     /// Files that include each other in a cycle.

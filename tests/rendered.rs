@@ -229,3 +229,8 @@ fn divert_to_ending_names_a_scene() {
         "tests/check/e0306_divert_to_ending_names_a_scene.fab"
     ));
 }
+
+#[test]
+fn certain_infinite_loop() {
+    insta::assert_snapshot!(rendered("tests/check/e0307_certain_infinite_loop.fab"));
+}

@@ -5,6 +5,7 @@
 
 mod choices;
 mod dead_end;
+mod divert_loop;
 mod follow_ons;
 mod reachability;
 
@@ -17,5 +18,6 @@ pub use follow_ons::drop_follow_ons;
 pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     reachability::check(story, diagnostics);
     dead_end::check(story, diagnostics);
+    divert_loop::check(story, diagnostics);
     choices::check(story, diagnostics);
 }

@@ -97,12 +97,14 @@ pub(super) fn lower_and_check(
         if !diverts_resolved {
             // A divert to an unknown scene was meant for some scene, so
             // which scenes are reachable is unknown: reporting every scene
-            // behind one typo as unreachable would bury the typo.
+            // behind one typo as unreachable would bury the typo. Such a
+            // divert goes to the start scene in the graph, which may make
+            // a loop that the story as written does not have.
             let found = diagnostics.split_off(mark);
             diagnostics.extend(
                 found
                     .into_iter()
-                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305)),
+                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305 | Code::E0307)),
             );
         }
     }
