@@ -334,6 +334,8 @@ codes! {
     W0005 = Warning, "file not part of any story";
     /// `assert true`, or an invariant whose condition is a true constant.
     W0006 = Warning, "assertion always holds";
+    /// A story without any `== ending` scene.
+    W0007 = Warning, "no ending";
 }
 
 impl fmt::Display for Code {

@@ -234,3 +234,8 @@ fn divert_to_ending_names_a_scene() {
 fn certain_infinite_loop() {
     insta::assert_snapshot!(rendered("tests/check/e0307_certain_infinite_loop.fab"));
 }
+
+#[test]
+fn no_ending() {
+    insta::assert_snapshot!(rendered("tests/check/w0007_no_ending.fab"));
+}

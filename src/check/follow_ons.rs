@@ -179,6 +179,8 @@ pub fn drop_follow_ons(
             name.is_empty() || !any_mentions(name)
         }
         Code::E0304 | Code::E0305 => !maybe_reached_at(diagnostic.span),
+        // An ending whose header did not parse.
+        Code::W0007 => !any_mentions("ending"),
         // A loop with a skipped line in one of its scenes may have had a
         // choice there.
         Code::E0307 => !diagnostic
