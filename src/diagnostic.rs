@@ -336,6 +336,8 @@ codes! {
     W0006 = Warning, "assertion always holds";
     /// A story without any `== ending` scene.
     W0007 = Warning, "no ending";
+    /// `* ->` in a scene that a chain of diverts leads back to.
+    W0008 = Warning, "once-only fallback in a scene entered again";
 }
 
 impl fmt::Display for Code {

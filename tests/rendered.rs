@@ -239,3 +239,10 @@ fn certain_infinite_loop() {
 fn no_ending() {
     insta::assert_snapshot!(rendered("tests/check/w0007_no_ending.fab"));
 }
+
+#[test]
+fn once_only_fallback_in_a_scene_entered_again() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/w0008_once_only_fallback_in_a_scene_entered_again.fab"
+    ));
+}

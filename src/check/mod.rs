@@ -4,8 +4,10 @@
 //! [`crate::graph`]); these passes need the whole graph.
 
 mod choices;
+mod cycles;
 mod dead_end;
 mod divert_loop;
+mod fallback;
 mod follow_ons;
 mod reachability;
 
@@ -20,4 +22,5 @@ pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     dead_end::check(story, diagnostics);
     divert_loop::check(story, diagnostics);
     choices::check(story, diagnostics);
+    fallback::check(story, diagnostics);
 }

@@ -88,6 +88,11 @@ pub(super) fn lower_and_check(
         Some(declared) => build(files, declared, &sources, &mut diagnostics, parallel_lines),
         None => (None, true),
     };
+    // The sources first, so passes can quote the story's own text.
+    let sources = Arc::new(sources);
+    if let Some(story) = &mut story {
+        story.sources = Arc::clone(&sources);
+    }
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
@@ -99,13 +104,15 @@ pub(super) fn lower_and_check(
             // which scenes are reachable is unknown: reporting every scene
             // behind one typo as unreachable would bury the typo. Such a
             // divert goes to the start scene in the graph, which may make
-            // a loop that the story as written does not have.
+            // a loop (or a scene entered again) that the story as written
+            // does not have.
             let found = diagnostics.split_off(mark);
-            diagnostics.extend(
-                found
-                    .into_iter()
-                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305 | Code::E0307)),
-            );
+            diagnostics.extend(found.into_iter().filter(|d| {
+                !matches!(
+                    d.code,
+                    Code::E0304 | Code::E0305 | Code::E0307 | Code::W0008
+                )
+            }));
         }
     }
     check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
@@ -114,10 +121,6 @@ pub(super) fn lower_and_check(
     }
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.code));
     diagnostics.dedup();
-    let sources = Arc::new(sources);
-    if let Some(story) = &mut story {
-        story.sources = Arc::clone(&sources);
-    }
     LoadedStory {
         story,
         diagnostics,
