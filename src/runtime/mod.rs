@@ -397,7 +397,11 @@ impl Machine {
                     if !holds {
                         let message = match message {
                             Some(message) => story.text(*message).to_string(),
-                            None => story.source_text(condition.span).to_string(),
+                            // Only a story read back from RON lacks its source.
+                            None => match story.source_text(condition.span) {
+                                "" => "its condition is false".to_string(),
+                                source => source.to_string(),
+                            },
                         };
                         return Err(RuntimeError::new(
                             story,
@@ -498,17 +502,20 @@ impl Machine {
     /// declaration, in the scene the story pauses in.
     fn check_invariants(&mut self, story: &Story, state: &State) -> Result<(), RuntimeError> {
         for invariant in &story.invariants {
-            let locate = |span: Span, kind| RuntimeError::new(story, state.scene, Some(span), kind);
+            let condition = &invariant.condition;
             let holds = self
-                .pure_condition(story, state, &invariant.condition)
+                .pure_condition(story, state, condition)
                 .map_err(|fault| {
-                    RuntimeError::fault(story, state.scene, Some(invariant.condition.span), fault)
+                    RuntimeError::fault(story, state.scene, Some(condition.span), fault)
                 })?;
             if !holds {
                 let message = story.text(invariant.message).to_string();
-                return Err(locate(
-                    invariant.span,
-                    RuntimeErrorKind::AssertionFailed { message },
+                let kind = RuntimeErrorKind::AssertionFailed { message };
+                return Err(RuntimeError::new(
+                    story,
+                    state.scene,
+                    Some(invariant.span),
+                    kind,
                 ));
             }
         }

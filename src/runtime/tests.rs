@@ -309,6 +309,20 @@ Done.
 }
 
 #[test]
+fn an_assertion_without_its_source_still_says_what_failed() {
+    // A story read back from RON has no sources to quote the condition from.
+    let mut story = Story::clone(&story(
+        "title: A\nvar sent = false\n== a\nassert sent\n-> ending done\n== ending done\nDone.\n",
+    ));
+    story.sources = Arc::default();
+    let session = Session::start(Arc::new(story), 0);
+    assert_eq!(
+        session.error().map(|error| error.to_string()),
+        Some("assertion failed: its condition is false (in scene `a`)".to_string())
+    );
+}
+
+#[test]
 fn a_true_assertion_changes_nothing_even_with_a_random_draw() {
     // Evaluated purely: the draw in the assertion does not advance the
     // generator, so the text's draw is the same with or without it.
