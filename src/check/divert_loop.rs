@@ -82,7 +82,7 @@ fn report(
             diagnostic = diagnostic.with_label(
                 *span,
                 format!(
-                    "`{}` always diverts to `{}`",
+                    "`{}` diverts to `{}`",
                     story.scenes[index].name,
                     story.scene(*to).name
                 ),
