@@ -27,6 +27,7 @@ pub struct File {
     pub headers: Vec<Header>,
     pub includes: Vec<Include>,
     pub decls: Vec<Decl>,
+    pub invariants: Vec<Invariant>,
     pub scenes: Vec<Scene>,
     pub tests: Vec<TestBlock>,
 }
@@ -134,6 +135,15 @@ pub enum Decl {
     },
 }
 
+/// `invariant letter_sent or not congress_opened: "the congress hears the
+/// letter"`: a condition that must hold whenever the story pauses.
+#[derive(Debug, Clone)]
+pub struct Invariant {
+    pub condition: Expr,
+    pub message: String,
+    pub span: Span,
+}
+
 /// `int`, `bool`, `text`, `Person`, `set of Person`.
 #[derive(Debug, Clone)]
 pub enum TypeExpr {
@@ -181,6 +191,11 @@ pub enum StmtKind {
     },
     /// `-> scene` or `-> ending scene`
     Divert(Divert),
+    /// `assert condition` or `assert condition: "message"`
+    Assert {
+        condition: Expr,
+        message: Option<String>,
+    },
     /// `if c:` block, `elif c:` blocks, `else:` block.
     If {
         branches: Vec<(Expr, Block)>,
@@ -200,10 +215,12 @@ pub enum AssignOp {
     Sub,
 }
 
-/// `-> target`
+/// `-> target` or `-> ending target`
 #[derive(Debug, Clone)]
 pub struct Divert {
     pub target: Ident,
+    /// Written `-> ending target`: the target must be an ending.
+    pub to_ending: bool,
     pub span: Span,
 }
 

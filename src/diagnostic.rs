@@ -298,6 +298,8 @@ codes! {
     E0205 = Error, "constant arithmetic error";
     /// A set of an enum with more than 64 values.
     E0206 = Error, "enum too large for a set";
+    /// `assert false`, or an invariant whose condition is a false constant.
+    E0207 = Error, "assertion always fails";
     /// A scene that certainly runs out of lines with no choice, divert or ending.
     E0301 = Error, "dead end";
     /// A story with no scenes, or a `start:` naming no scene.
@@ -308,8 +310,12 @@ codes! {
     E0304 = Error, "unreachable scene";
     /// An ending that no divert anywhere targets.
     E0305 = Error, "ending never reached";
-    /// `expect ending gorki` in a test, when `gorki` is not an ending.
+    /// `-> ending gorki`, or `expect ending gorki` in a test, when `gorki`
+    /// is not an ending.
     E0306 = Error, "not an ending";
+    /// `== a` / `-> b`, `== b` / `-> a`: scenes that only divert to one
+    /// another, with no choice and no ending on the way.
+    E0307 = Error, "certain infinite loop";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";
     /// Files that include each other in a cycle.
@@ -326,6 +332,12 @@ codes! {
     W0004 = Warning, "guard is always false";
     /// A `.fab` file that is neither an entry file nor included by one.
     W0005 = Warning, "file not part of any story";
+    /// `assert true`, or an invariant whose condition is a true constant.
+    W0006 = Warning, "assertion always holds";
+    /// A story without any `== ending` scene.
+    W0007 = Warning, "no ending";
+    /// `* ->` in a scene that a chain of diverts leads back to.
+    W0008 = Warning, "once-only fallback in a scene entered again";
 }
 
 impl fmt::Display for Code {

@@ -81,7 +81,7 @@ fn diverts_from(ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
                 stack.push(pc + 1);
             }
             Op::Choices { .. } | Op::End { .. } => {}
-            Op::Text { .. } | Op::Assign { .. } => stack.push(pc + 1),
+            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
         }
     }
     found

@@ -205,3 +205,44 @@ fn test_headers_written_other_ways_show_the_form() {
         "tests/check/e0002_test_header_written_another_way.fab"
     ));
 }
+
+#[test]
+fn assertion_always_fails() {
+    insta::assert_snapshot!(rendered("tests/check/e0207_assertion_always_fails.fab"));
+}
+
+#[test]
+fn assertion_always_holds() {
+    insta::assert_snapshot!(rendered("tests/check/w0006_assertion_always_holds.fab"));
+}
+
+#[test]
+fn assertions_written_other_ways_show_this_form() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0002_assertion_written_other_ways.fab"
+    ));
+}
+
+#[test]
+fn divert_to_ending_names_a_scene() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/e0306_divert_to_ending_names_a_scene.fab"
+    ));
+}
+
+#[test]
+fn certain_infinite_loop() {
+    insta::assert_snapshot!(rendered("tests/check/e0307_certain_infinite_loop.fab"));
+}
+
+#[test]
+fn no_ending() {
+    insta::assert_snapshot!(rendered("tests/check/w0007_no_ending.fab"));
+}
+
+#[test]
+fn once_only_fallback_in_a_scene_entered_again() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/w0008_once_only_fallback_in_a_scene_entered_again.fab"
+    ));
+}

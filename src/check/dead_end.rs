@@ -21,7 +21,7 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
                 Op::Choices { choices, .. } => {
                     !choices.is_empty() && choices.iter().all(|choice| at(choice.target))
                 }
-                Op::Text { .. } | Op::Assign { .. } => doomed[pc + 1],
+                Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => doomed[pc + 1],
             };
         }
         if doomed[0] {

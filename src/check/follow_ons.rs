@@ -7,8 +7,9 @@
 //! looks unused (W0002), the
 //! scene it diverted to looks unreachable (E0304, E0305), and so does every
 //! scene only that one leads to; the scene it was in looks like a dead end
-//! (E0301), and a choice block that lost a line may look as if it could
-//! offer nothing (W0001). Those reports are not news, and they bury the one
+//! (E0301), a choice block that lost a line may look as if it could
+//! offer nothing (W0001), and scenes that lost a choice line may look as
+//! if they loop for ever (E0307). Those reports are not news, and they bury the one
 //! that is. So a report of that kind is dropped when the skipped text
 //! mentions its variable, or a scene from which its scene is reachable, or,
 //! for a dead end or a choice block, lies in its scene.
@@ -178,6 +179,15 @@ pub fn drop_follow_ons(
             name.is_empty() || !any_mentions(name)
         }
         Code::E0304 | Code::E0305 => !maybe_reached_at(diagnostic.span),
+        // An ending whose header did not parse.
+        Code::W0007 => !any_mentions("ending"),
+        // A loop with a skipped line in one of its scenes may have had a
+        // choice there.
+        Code::E0307 => !diagnostic
+            .labels
+            .iter()
+            .filter_map(|label| header_before(label.span))
+            .any(skipped_in_scene),
         Code::E0301 => match diagnostic.labels.first() {
             Some(label) => !skipped_in_scene(label.span),
             None => true,

@@ -4,7 +4,10 @@
 //! [`crate::graph`]); these passes need the whole graph.
 
 mod choices;
+mod cycles;
 mod dead_end;
+mod divert_loop;
+mod fallback;
 mod follow_ons;
 mod reachability;
 
@@ -17,5 +20,7 @@ pub use follow_ons::drop_follow_ons;
 pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     reachability::check(story, diagnostics);
     dead_end::check(story, diagnostics);
+    divert_loop::check(story, diagnostics);
     choices::check(story, diagnostics);
+    fallback::check(story, diagnostics);
 }

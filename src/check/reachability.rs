@@ -1,9 +1,24 @@
-//! Scenes that no path from the start reaches, and endings no divert targets.
+//! Scenes that no path from the start reaches, endings no divert targets,
+//! and stories with no ending at all.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{SceneId, Story};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    if story.endings().next().is_none() {
+        // A warning, not an error: a story may be written scene by scene,
+        // its endings last; but no playthrough of it can finish.
+        diagnostics.push(
+            Diagnostic::new(
+                Code::W0007,
+                story.scene(story.start).span,
+                "the story has no ending: no playthrough can finish",
+            )
+            .with_help(
+                "declare an ending with `== ending name: Title` and divert to it with `-> ending name`",
+            ),
+        );
+    }
     let mut targeted = vec![false; story.scenes.len()];
     let mut successors: Vec<Vec<SceneId>> = vec![Vec::new(); story.scenes.len()];
     for edge in story.edges() {

@@ -163,6 +163,9 @@ struct Analysis<'s> {
 impl Analysis<'_> {
     fn scan_story(&mut self, accumulators: &[Option<i128>]) {
         let story = self.story;
+        for invariant in &story.invariants {
+            self.pure(&invariant.condition);
+        }
         for scene in &story.scenes {
             for op in &scene.ops {
                 match op {
@@ -183,17 +186,13 @@ impl Analysis<'_> {
                         }
                     }
                     Op::JumpUnless { condition, .. } => self.observe(condition),
+                    // Assertions are evaluated purely, like guards: a draw in
+                    // one is branched over the same way.
+                    Op::Assert { condition, .. } => self.pure(condition),
                     Op::Choices { choices, .. } => {
                         for choice in choices.iter() {
                             for condition in choice.guard.conditions() {
-                                if story
-                                    .code(condition)
-                                    .iter()
-                                    .any(|instr| matches!(instr, Instr::Random))
-                                {
-                                    self.bounds.guards_use_random = true;
-                                }
-                                self.observe(condition);
+                                self.pure(condition);
                             }
                             if let Some(text) = &choice.text
                                 && self.has_effect(text)
@@ -211,6 +210,20 @@ impl Analysis<'_> {
                 }
             }
         }
+    }
+
+    /// A condition evaluated purely (a guard, an assertion, an invariant):
+    /// observed, and a `random()` in it is branched over at every offering.
+    fn pure(&mut self, condition: &Expr) {
+        if self
+            .story
+            .code(condition)
+            .iter()
+            .any(|instr| matches!(instr, Instr::Random))
+        {
+            self.bounds.guards_use_random = true;
+        }
+        self.observe(condition);
     }
 
     /// Text: only what can fail, and what decides whether it runs, matters.

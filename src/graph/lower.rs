@@ -13,8 +13,8 @@ use std::sync::Arc;
 use super::load::load;
 use super::{
     Alternatives, BothGuards, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard,
-    Instr, Op, Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind, TextRange, Type,
-    Value, Var, VarId,
+    Instr, Invariant, Op, Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind,
+    TextRange, Type, Value, Var, VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::check;
@@ -88,6 +88,11 @@ pub(super) fn lower_and_check(
         Some(declared) => build(files, declared, &sources, &mut diagnostics, parallel_lines),
         None => (None, true),
     };
+    // The sources first, so passes can quote the story's own text.
+    let sources = Arc::new(sources);
+    if let Some(story) = &mut story {
+        story.sources = Arc::clone(&sources);
+    }
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
@@ -97,13 +102,17 @@ pub(super) fn lower_and_check(
         if !diverts_resolved {
             // A divert to an unknown scene was meant for some scene, so
             // which scenes are reachable is unknown: reporting every scene
-            // behind one typo as unreachable would bury the typo.
+            // behind one typo as unreachable would bury the typo. Such a
+            // divert goes to the start scene in the graph, which may make
+            // a loop (or a scene entered again) that the story as written
+            // does not have.
             let found = diagnostics.split_off(mark);
-            diagnostics.extend(
-                found
-                    .into_iter()
-                    .filter(|d| !matches!(d.code, Code::E0304 | Code::E0305)),
-            );
+            diagnostics.extend(found.into_iter().filter(|d| {
+                !matches!(
+                    d.code,
+                    Code::E0304 | Code::E0305 | Code::E0307 | Code::W0008
+                )
+            }));
         }
     }
     check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
@@ -112,10 +121,6 @@ pub(super) fn lower_and_check(
     }
     diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.code));
     diagnostics.dedup();
-    let sources = Arc::new(sources);
-    if let Some(story) = &mut story {
-        story.sources = Arc::clone(&sources);
-    }
     LoadedStory {
         story,
         diagnostics,
@@ -404,6 +409,14 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
                 Op::Text { text, .. } => parts(text, shift),
                 Op::Assign { value, .. } => expr(value, shift),
                 Op::JumpUnless { condition, .. } => expr(condition, shift),
+                Op::Assert {
+                    condition, message, ..
+                } => {
+                    expr(condition, shift);
+                    if let Some(message) = message {
+                        message.start += shift.text;
+                    }
+                }
                 Op::Choices { choices: block, .. } => {
                     for choice in block {
                         choice.id.0 += shift.choices;
@@ -441,6 +454,8 @@ pub(super) struct Declared {
     pub(super) title: String,
     pub(super) author: Option<String>,
     pub(super) about: Vec<String>,
+    /// Every file's `invariant` declarations, lowered with the scenes.
+    pub(super) invariants: Vec<ast::Invariant>,
 }
 
 /// Reads the headers and declares every enum, constant, variable and
@@ -519,6 +534,10 @@ pub(super) fn declare(
         },
     };
     names.fallback_scene = start.unwrap_or(SceneId(0));
+    let invariants = files
+        .iter()
+        .flat_map(|file| file.prologue.invariants.iter().cloned())
+        .collect();
     Some(Declared {
         names,
         ids,
@@ -526,6 +545,7 @@ pub(super) fn declare(
         title,
         author,
         about,
+        invariants,
     })
 }
 
@@ -546,6 +566,7 @@ fn build(
         title,
         author,
         about,
+        invariants,
     } = declared;
     let items: Vec<WorkItem> = ids
         .iter()
@@ -572,6 +593,8 @@ fn build(
     let mut first_lowering = Lowering::new(&names);
     first_lowering.text = test_lowering.text;
     first_lowering.code = test_lowering.code;
+    // Invariants are part of the story, so what they read counts as used.
+    let invariants = first_lowering.invariants(&invariants);
 
     let runs = if total_lines >= parallel_lines && items.len() >= 2 {
         let (first, second) = items.split_at(items.len() / 2);
@@ -652,6 +675,7 @@ fn build(
         enums: names.enums,
         choice_count,
         seq_count,
+        invariants,
         tests,
         text,
         code,
@@ -810,6 +834,70 @@ impl<'n> Lowering<'n> {
             steps,
             span: block.span,
         })
+    }
+
+    /// Compiles the story's `invariant` declarations.
+    pub(super) fn invariants(&mut self, declared: &[ast::Invariant]) -> Vec<Invariant> {
+        declared
+            .iter()
+            .filter_map(|invariant| {
+                let condition = self.asserted(&invariant.condition, "invariant")?;
+                Some(Invariant {
+                    condition,
+                    message: self.intern(&invariant.message),
+                    span: invariant.span,
+                })
+            })
+            .collect()
+    }
+
+    /// An `assert` line's op. Apart from `block` (and never inlined) so
+    /// the recursive lowering's stack frame stays small.
+    #[inline(never)]
+    fn assertion(
+        &mut self,
+        condition: &ast::Expr,
+        message: Option<&str>,
+        span: Span,
+    ) -> Option<Op> {
+        let condition = self.asserted(condition, "assertion")?;
+        let message = message.map(|message| self.intern(message));
+        Some(Op::Assert {
+            condition,
+            message,
+            span,
+        })
+    }
+
+    /// Compiles the condition of an assertion or an invariant (`what`),
+    /// reporting one whose value is known without playing: always false
+    /// is an error, always true a warning.
+    fn asserted(&mut self, condition: &ast::Expr, what: &str) -> Option<Expr> {
+        let compiled = self.condition(condition)?;
+        match evaluate_constant(self.code_of(&compiled)) {
+            Ok(Value::Bool(false)) => self.report(
+                Diagnostic::new(
+                    Code::E0207,
+                    condition.span,
+                    format!("this {what} always fails"),
+                )
+                .with_help(format!(
+                    "its condition uses only literals and constants and is false, so the story stops wherever it is checked; fix the condition or remove the {what}"
+                )),
+            ),
+            Ok(Value::Bool(true)) => self.report(
+                Diagnostic::new(
+                    Code::W0006,
+                    condition.span,
+                    format!("this {what} always holds"),
+                )
+                .with_help(format!(
+                    "its condition uses only literals and constants, so it checks nothing; state what must be true of the variables, or remove the {what}"
+                )),
+            ),
+            _ => {}
+        }
+        Some(compiled)
     }
 
     /// A scene named in a test, reported when unknown.
@@ -975,6 +1063,11 @@ impl<'n> Lowering<'n> {
                         builder.ops.push(assign);
                     }
                 }
+                StmtKind::Assert { condition, message } => {
+                    builder
+                        .ops
+                        .extend(self.assertion(condition, message.as_deref(), stmt.span));
+                }
                 StmtKind::Divert(divert) => {
                     if builder.is_ending {
                         self.report(ending_continues(stmt.span, "a divert"));
@@ -1121,7 +1214,24 @@ impl<'n> Lowering<'n> {
 
     fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
         match self.names.scene_ids.get(&divert.target.name) {
-            Some(id) => Some(*id),
+            Some(&id) => {
+                if divert.to_ending && self.names.endings.get(id.index()) == Some(&false) {
+                    // The divert still goes there, so the graph passes
+                    // see the story as written.
+                    let name = &divert.target.name;
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0306,
+                            divert.target.span,
+                            format!("`{name}` is a scene, not an ending"),
+                        )
+                        .with_help(format!(
+                            "`-> ending` names an `== ending` scene: write `-> {name}` to divert to the scene, or declare it `== ending {name}`"
+                        )),
+                    );
+                }
+                Some(id)
+            }
             None => {
                 self.unknown_divert = true;
                 let help = self.suggest_scene(&divert.target.name);
@@ -1900,7 +2010,12 @@ mod tests {
         );
         text = text.replacen(
             "== s39: Room 39\n",
-            "== s39: Room 39\n{~Dust.|Ash.|Smoke.} {\"a\" + \"b\"}\n* [requires favours > 2: \"Nobody owes you.\"] Collect -> s0\n",
+            "== s39: Room 39\n{~Dust.|Ash.|Smoke.} {\"a\" + \"b\"}\nassert favours >= 0: \"never owed\"\n* [requires favours > 2: \"Nobody owes you.\"] Collect -> s0\n",
+            1,
+        );
+        text = text.replacen(
+            "var favours = 0\n",
+            "var favours = 0\ninvariant power >= 0: \"power is never negative\"\n",
             1,
         );
         text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");

@@ -72,6 +72,10 @@ pub struct Story {
     pub choice_count: u32,
     /// How many [`SeqId`]s exist.
     pub seq_count: u32,
+    /// The `invariant` declarations: conditions that must hold whenever
+    /// the story pauses (at a choice block that offers something, and at
+    /// an ending).
+    pub invariants: Vec<Invariant>,
     /// The author's playthrough tests (`test "name":` blocks).
     pub tests: Vec<Test>,
     /// Every literal text and refusal reason, one after another; parts of
@@ -163,6 +167,15 @@ pub enum Op {
         choices: Box<[Choice]>,
         span: Span,
     },
+    /// `assert condition: "message"`: stop with a runtime error when the
+    /// condition is false. Evaluated purely, as guards are, so an assertion
+    /// never changes the state. Without a message, the error shows the
+    /// condition's source text.
+    Assert {
+        condition: Expr,
+        message: Option<TextRange>,
+        span: Span,
+    },
     /// Enter a scene (counting a visit).
     Divert {
         target: SceneId,
@@ -173,6 +186,16 @@ pub enum Op {
     End {
         span: Span,
     },
+}
+
+/// `invariant condition: "message"`: checked, purely, whenever the story
+/// pauses; a false one is a runtime error located at this declaration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Invariant {
+    pub condition: Expr,
+    pub message: TextRange,
+    /// The `invariant` line.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -396,6 +419,16 @@ impl Story {
             .unwrap_or_default()
     }
 
+    /// The source text a span covers, trimmed, when the story's sources
+    /// are at hand (a story read back from RON has none); empty otherwise.
+    pub fn source_text(&self, span: Span) -> &str {
+        if span.file.0 as usize >= self.sources.len() {
+            return "";
+        }
+        let text = &self.sources.get(span.file).text;
+        text.get(span.range()).unwrap_or_default().trim()
+    }
+
     pub fn scene(&self, id: SceneId) -> &Scene {
         &self.scenes[id.index()]
     }
@@ -482,7 +515,10 @@ mod tests {
         assert_eq!(std::mem::size_of::<Instr>(), 16);
         assert_eq!(std::mem::size_of::<Part>(), 32);
         assert_eq!(std::mem::size_of::<Expr>(), 28);
-        assert_eq!(std::mem::size_of::<Op>(), 48);
+        // 56 since `Op::Assert` (52 bytes of fields, in the shape the
+        // explorer reads); 48 before, when `Text` and `Assign` were the
+        // largest.
+        assert_eq!(std::mem::size_of::<Op>(), 56);
         assert_eq!(std::mem::size_of::<Choice>(), 96);
     }
 }

@@ -157,6 +157,10 @@ fn compile(
         }
     }
     let mut lowering = Lowering::new(&declared.names);
+    let invariants = lowering.invariants(&declared.invariants);
+    if has_errors(&lowering.diagnostics) {
+        return None;
+    }
     let mut scenes: Vec<Option<Scene>> = (0..count).map(|_| None).collect();
     let mut queue = vec![start];
     let mut compiled_count = 0;
@@ -198,6 +202,7 @@ fn compile(
         enums: names.enums.clone(),
         choice_count: lowering.choice_count,
         seq_count: lowering.seq_count,
+        invariants,
         tests: Vec::new(),
         text: lowering.text,
         code: lowering.code,
@@ -235,7 +240,7 @@ fn reached_without_choosing(scene: &Scene) -> Vec<SceneId> {
             continue;
         }
         match op {
-            Op::Text { .. } | Op::Assign { .. } => stack.push(pc + 1),
+            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
             Op::JumpUnless { target, .. } => {
                 stack.push(pc + 1);
                 stack.push(*target as usize);

@@ -171,6 +171,11 @@ pub enum RuntimeErrorKind {
     /// A choice block where nothing is enabled and no fallback holds:
     /// `* [requires false] Go` alone.
     NoChoiceAvailable,
+    /// An `assert` whose condition is false, or an `invariant` that does
+    /// not hold where the story pauses: `assert letter_sent: "the
+    /// declaration quotes the letter"`. The message is the author's, or
+    /// the condition's source text.
+    AssertionFailed { message: String },
     /// More than [`STEP_LIMIT`] diverts without a choice or an ending:
     /// `== a` / `-> b`, `== b` / `-> a`.
     Loop,
@@ -225,6 +230,9 @@ impl fmt::Display for RuntimeErrorKind {
             }
             RuntimeErrorKind::NoChoiceAvailable => {
                 f.write_str("no choice available: every choice is hidden, taken or disabled")
+            }
+            RuntimeErrorKind::AssertionFailed { message } => {
+                write!(f, "assertion failed: {message}")
             }
             RuntimeErrorKind::Loop => write!(
                 f,
@@ -408,6 +416,33 @@ impl Machine {
                     }
                 }
                 Op::Jump { target } => jump(story, state, *target, &mut steps, last_span)?,
+                Op::Assert {
+                    condition,
+                    message,
+                    span,
+                } => {
+                    out.executed(*span);
+                    let holds = self
+                        .pure_condition(story, state, condition)
+                        .map_err(|fault| locate(Some(condition.span), fault))?;
+                    if !holds {
+                        let message = match message {
+                            Some(message) => story.text(*message).to_string(),
+                            // Only a story read back from RON lacks its source.
+                            None => match story.source_text(condition.span) {
+                                "" => "its condition is false".to_string(),
+                                source => source.to_string(),
+                            },
+                        };
+                        return Err(RuntimeError::new(
+                            story,
+                            scene_id,
+                            Some(*span),
+                            RuntimeErrorKind::AssertionFailed { message },
+                        ));
+                    }
+                    state.pc += 1;
+                }
                 Op::Choices { choices, span } => {
                     self.offers.clear();
                     self.guard_draws.clear();
@@ -443,6 +478,7 @@ impl Machine {
                         });
                     }
                     if self.offers.iter().any(|offer| offer.enabled) {
+                        self.check_invariants(story, state)?;
                         return Ok(Pause::Choices(&self.offers));
                     }
                     let Some(fallback) = fallback else {
@@ -479,6 +515,7 @@ impl Machine {
                 }
                 Op::End { span } => {
                     if scene.is_ending {
+                        self.check_invariants(story, state)?;
                         return Ok(Pause::Ending(scene_id));
                     }
                     return Err(RuntimeError::new(
@@ -490,6 +527,31 @@ impl Machine {
                 }
             }
         }
+    }
+
+    /// Checks, purely, every `invariant` of the story in the state it is
+    /// about to pause in. A false one is an error located at its
+    /// declaration, in the scene the story pauses in.
+    fn check_invariants(&mut self, story: &Story, state: &State) -> Result<(), RuntimeError> {
+        for invariant in &story.invariants {
+            let condition = &invariant.condition;
+            let holds = self
+                .pure_condition(story, state, condition)
+                .map_err(|fault| {
+                    RuntimeError::fault(story, state.scene, Some(condition.span), fault)
+                })?;
+            if !holds {
+                let message = story.text(invariant.message).to_string();
+                let kind = RuntimeErrorKind::AssertionFailed { message };
+                return Err(RuntimeError::new(
+                    story,
+                    state.scene,
+                    Some(invariant.span),
+                    kind,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Takes choice `choice` (its index in the block, as in [`Offer::choice`])

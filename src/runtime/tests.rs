@@ -274,6 +274,118 @@ fn remainder_by_zero_overflow_and_random_range_are_errors() {
 }
 
 #[test]
+fn a_false_assertion_stops_with_its_message_or_its_condition() {
+    let error = fails_with(
+        "title: Assert
+var letter_sent = false
+== congress
+assert letter_sent: \"the declaration quotes the letter\"
+-> ending done
+== ending done
+Done.
+",
+        RuntimeErrorKind::AssertionFailed {
+            message: "the declaration quotes the letter".into(),
+        },
+    );
+    assert_eq!(
+        error.to_string(),
+        "test.fab:4:1: assertion failed: the declaration quotes the letter (in scene `congress`)"
+    );
+    let error = fails_with(
+        "title: Assert
+var delegates = 3
+== congress
+assert delegates > 4 and delegates < 10
+-> ending done
+== ending done
+Done.
+",
+        RuntimeErrorKind::AssertionFailed {
+            message: "delegates > 4 and delegates < 10".into(),
+        },
+    );
+    assert_eq!(error.location.as_deref(), Some("test.fab:4:1"));
+}
+
+#[test]
+fn an_assertion_without_its_source_still_says_what_failed() {
+    // A story read back from RON has no sources to quote the condition from.
+    let mut story = Story::clone(&story(
+        "title: A\nvar sent = false\n== a\nassert sent\n-> ending done\n== ending done\nDone.\n",
+    ));
+    story.sources = Arc::default();
+    let session = Session::start(Arc::new(story), 0);
+    assert_eq!(
+        session.error().map(|error| error.to_string()),
+        Some("assertion failed: its condition is false (in scene `a`)".to_string())
+    );
+}
+
+#[test]
+fn a_true_assertion_changes_nothing_even_with_a_random_draw() {
+    // Evaluated purely: the draw in the assertion does not advance the
+    // generator, so the text's draw is the same with or without it.
+    let with = story(
+        "title: A\n== a\nassert random(1, 6) > 0\n{random(1, 1000)}\n-> ending done\n== ending done\nDone.\n",
+    );
+    let without =
+        story("title: A\n== a\n{random(1, 1000)}\n-> ending done\n== ending done\nDone.\n");
+    for seed in 0..8 {
+        let played = play(&with, seed, &[]);
+        assert_eq!(played.error(), None);
+        assert_eq!(
+            played.transcript_text(),
+            play(&without, seed, &[]).transcript_text()
+        );
+    }
+}
+
+#[test]
+fn an_invariant_is_checked_where_the_story_pauses() {
+    let text = "title: Invariant
+var delegates = 3
+invariant delegates >= 0: \"a congress has no fewer than no delegates\"
+== congress
++ Send two home
+    ~ delegates -= 2
+    ~ delegates -= 2
+    ~ delegates += 2
+    -> congress
+* Close -> ending done
+== ending done
+~ delegates -= 5
+Done.
+";
+    let story = story(text);
+    // Broken only between pauses, which is allowed.
+    let mut session = play(&story, 0, &[0]);
+    assert_eq!(session.error(), None);
+    session.choose(0).unwrap();
+    let error = session.error().cloned().expect("the invariant fails");
+    assert_eq!(
+        error.kind,
+        RuntimeErrorKind::AssertionFailed {
+            message: "a congress has no fewer than no delegates".into()
+        }
+    );
+    // Located at the declaration, in the scene the story paused in.
+    assert_eq!(
+        error.to_string(),
+        "test.fab:3:1: assertion failed: a congress has no fewer than no delegates (in scene `congress`)"
+    );
+    session.undo().unwrap();
+    assert_eq!(session.error(), None);
+    // At an ending too.
+    let mut session = play(&story, 0, &[]);
+    session.choose(1).unwrap();
+    assert_eq!(
+        session.error().map(|error| error.scene.as_str()),
+        Some("done")
+    );
+}
+
+#[test]
 fn no_choice_available_is_a_soft_lock_error() {
     let error = fails_with(
         "title: Lock
@@ -291,11 +403,16 @@ Done.
 #[test]
 fn a_divert_loop_is_stopped() {
     let story = story(
+        // The checker rejects a loop it is sure of (E0307), so this one has
+        // a way out that never opens.
         "title: Loop
+var open = false
 == a
 * Loop -> b
 * End -> ending done
 == b
+if open:
+    -> ending done
 -> c
 == c
 -> b

@@ -140,7 +140,10 @@ fn items(story: &Story, coverage: &Coverage) -> Vec<(Kind, Span, u64, Option<Sce
         items.push((Kind::Scene, scene.span, entries, Some(id)));
         for op in &scene.ops {
             match op {
-                Op::Text { span, .. } | Op::Assign { span, .. } | Op::Divert { span, .. } => {
+                Op::Text { span, .. }
+                | Op::Assign { span, .. }
+                | Op::Assert { span, .. }
+                | Op::Divert { span, .. } => {
                     items.push((Kind::Line, *span, hits(span), None));
                 }
                 Op::JumpUnless { condition, .. } => {

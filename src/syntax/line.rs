@@ -13,7 +13,7 @@ use super::text::{Until, text};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
-    Ident, Include, Tag, TestStepKind, TypeExpr,
+    Ident, Include, Invariant, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -227,13 +227,14 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
 /// `divert := "->" "ending"? identifier`
 pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
     let (rest, _) = (tag("->"), space0).parse(input)?;
-    let (rest, _) = opt((keyword("ending"), space1)).parse(rest)?;
+    let (rest, to_ending) = opt((keyword("ending"), space1)).parse(rest)?;
     let (rest, target) = identifier(rest)
         .map_err(|error| error.map(|e: PError| e.expecting("a scene to divert to")))?;
     Ok((
         rest,
         Divert {
             target,
+            to_ending: to_ending.is_some(),
             span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
@@ -273,6 +274,89 @@ pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
     })?;
     let (rest, value) = expression(rest)?;
     Ok((rest, (target, op, value)))
+}
+
+/// `assert-line := "assert" expression (":" string)?`
+pub fn assertion(input: Input) -> IResult<Input, (Expr, Option<String>), PError> {
+    let (after_word, _) = (keyword("assert"), space0).parse(input)?;
+    let (rest, condition) = stated_condition(after_word)?;
+    let (rest, message) = message(rest, "assert", &condition, after_word)?;
+    Ok((rest, (condition, message)))
+}
+
+/// `invariant := "invariant" expression ":" string`
+pub fn invariant(input: Input) -> IResult<Input, Invariant, PError> {
+    let (after_word, _) = (keyword("invariant"), space0).parse(input)?;
+    let (rest, condition) = stated_condition(after_word)?;
+    let (rest, message) = message(rest, "invariant", &condition, after_word)?;
+    let Some(message) = message else {
+        let (at, _) = space0::<_, PError>(rest)?;
+        let source = condition_source(&condition, after_word);
+        return Err(nom::Err::Failure(
+            PError::at(at, "`:` and a message in double quotes").with_help(&format!(
+                "an invariant says what it protects: `invariant {source}: \"what must stay true\"`"
+            )),
+        ));
+    };
+    Ok((
+        rest,
+        Invariant {
+            condition,
+            message,
+            span: Span::new(input.extra.file, pos(&input), pos(&rest)),
+        },
+    ))
+}
+
+/// The condition of an assertion or an invariant; `x = 1` there is an
+/// error that shows the comparison.
+fn stated_condition(input: Input) -> IResult<Input, Expr, PError> {
+    let parsed =
+        expression(input).map_err(|error| error.map(|e: PError| e.expecting("a condition")));
+    if let Ok((rest, _)) = &parsed
+        && !rest.fragment().trim_start().starts_with('=')
+    {
+        return parsed;
+    }
+    match assignment_as_condition(input) {
+        Some(better) => Err(nom::Err::Failure(better)),
+        None => parsed,
+    }
+}
+
+/// The source text of a condition parsed from `from`.
+fn condition_source<'a>(condition: &Expr, from: Input<'a>) -> &'a str {
+    let range = condition.span.range();
+    let base = pos(&from);
+    &from.fragment()[range.start - base..range.end - base]
+}
+
+/// `(":" string)?` after an assertion's or an invariant's condition; a
+/// message written without its quotes is an error that shows them.
+fn message<'a>(
+    rest: Input<'a>,
+    word: &str,
+    condition: &Expr,
+    from: Input<'a>,
+) -> IResult<Input<'a>, Option<String>, PError> {
+    let Ok((after_colon, _)) = (space0::<_, PError>, char(':'), space0).parse(rest) else {
+        return Ok((rest, None));
+    };
+    if after_colon.fragment().starts_with('"') {
+        let (rest, (text, _)) = string_literal(after_colon)?;
+        return Ok((rest, Some(text)));
+    }
+    let unquoted = after_colon.fragment().trim();
+    let unquoted = if unquoted.is_empty() {
+        "message"
+    } else {
+        unquoted
+    };
+    let source = condition_source(condition, from);
+    Err(nom::Err::Failure(
+        PError::at(after_colon, "a message in double quotes")
+            .with_help(&format!("write `{word} {source}: \"{unquoted}\"`")),
+    ))
 }
 
 /// `tag := "#" [^:]* (":" rest-of-line)?`

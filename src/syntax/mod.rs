@@ -144,6 +144,7 @@ enum Kind {
     Choice,
     Divert,
     Logic,
+    Assert,
     Tag,
     If,
     Elif,
@@ -151,6 +152,7 @@ enum Kind {
     Header,
     Include,
     Declaration,
+    Invariant,
     Test,
     Text,
 }
@@ -259,6 +261,10 @@ fn classify(content: &str) -> Kind {
         Kind::Include
     } else if starts_word("const") || starts_word("var") || starts_word("enum") {
         Kind::Declaration
+    } else if starts_word("invariant") {
+        Kind::Invariant
+    } else if starts_word("assert") {
+        Kind::Assert
     } else {
         Kind::Text
     }
@@ -506,6 +512,10 @@ impl<'a> FileParser<'a> {
                     Ok(decl) => tree.decls.push(decl),
                     Err(error) => self.error(&line, error, "in a declaration"),
                 },
+                Kind::Invariant => match line::whole_line(input, line::invariant) {
+                    Ok(invariant) => tree.invariants.push(invariant),
+                    Err(error) => self.error(&line, error, "in an invariant"),
+                },
                 _ => {
                     let help = match misspelt_header(line.content) {
                         Some((key, value)) => {
@@ -646,6 +656,22 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// An `assert` line. Apart from `block` (and never inlined) so the
+    /// recursive block parser's stack frame stays small.
+    #[inline(never)]
+    fn assertion(&mut self, line: &Line<'a>) -> Option<Stmt> {
+        match line::whole_line(self.input(line), line::assertion) {
+            Ok((condition, message)) => Some(Stmt {
+                kind: StmtKind::Assert { condition, message },
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(line, error, "in an assertion");
+                None
+            }
+        }
+    }
+
     /// What to say about `line`, indented deeper than its block at `indent`
     /// allows. Apart from `block` (and never inlined) so the recursive
     /// block parser's stack frame stays small: blocks nest 256 deep.
@@ -708,6 +734,7 @@ impl<'a> FileParser<'a> {
                 Kind::Header => Some("a header"),
                 Kind::Include => Some("an include"),
                 Kind::Declaration => Some("a declaration"),
+                Kind::Invariant => Some("an invariant"),
                 _ => None,
             };
             if let Some(what) = prologue {
@@ -761,6 +788,7 @@ impl<'a> FileParser<'a> {
                     }),
                     Err(error) => self.error(&line, error, "in a logic line"),
                 },
+                Kind::Assert => block.extend(self.assertion(&line)),
                 Kind::Divert => match line::whole_line(input, line::divert) {
                     Ok(divert) => block.push(Stmt {
                         kind: StmtKind::Divert(divert),
@@ -798,7 +826,12 @@ impl<'a> FileParser<'a> {
                         });
                     }
                 }
-                Kind::Scene | Kind::Test | Kind::Header | Kind::Include | Kind::Declaration => {
+                Kind::Scene
+                | Kind::Test
+                | Kind::Header
+                | Kind::Include
+                | Kind::Declaration
+                | Kind::Invariant => {
                     unreachable!("handled before the match")
                 }
             }
@@ -983,6 +1016,35 @@ mod tests {
         };
         assert_eq!(choices.len(), 4);
         assert!(choices[3].text.is_none());
+    }
+
+    #[test]
+    fn assertions_stand_where_logic_does_and_invariants_in_the_prologue() {
+        let story = "var sent = false\ninvariant not sent or sent: \"tautology\"\n== s\nassert sent\nif sent:\n    assert sent: \"in a branch\"\n* Go\n    assert not sent: \"in a body\"\n    -> s\n\\assert yourself.\n-> s\n";
+        let (tree, diagnostics) = parse_str(story);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(tree.invariants.len(), 1);
+        assert_eq!(tree.invariants[0].message, "tautology");
+        let body = &tree.scenes[0].body;
+        let StmtKind::Assert { message: None, .. } = &body[0].kind else {
+            panic!("expected an assertion, got {:?}", body[0].kind)
+        };
+        let StmtKind::If { branches, .. } = &body[1].kind else {
+            panic!("expected an if, got {:?}", body[1].kind)
+        };
+        assert!(matches!(
+            &branches[0].1[0].kind,
+            StmtKind::Assert { message: Some(message), .. } if message == "in a branch"
+        ));
+        let StmtKind::Choices(choices) = &body[2].kind else {
+            panic!("expected choices, got {:?}", body[2].kind)
+        };
+        assert!(matches!(
+            &choices[0].body[0].kind,
+            StmtKind::Assert { message: Some(message), .. } if message == "in a body"
+        ));
+        // An escaped prose line that starts with the word.
+        assert!(matches!(body[3].kind, StmtKind::Text { .. }));
     }
 
     #[test]
