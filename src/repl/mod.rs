@@ -586,8 +586,8 @@ impl<W: Write> Player<W> {
             let text = slots
                 .read(&slot)
                 .map_err(|error| capitalise(&error.to_string()))?;
-            let (session, notice) = Session::load(story, &text)
-                .map_err(|error| format!("Cannot load slot `{slot}`: {error}."))?;
+            let (session, notice) =
+                Session::load(story, &text).map_err(|error| slots::load_error(&slot, &error))?;
             Ok((slot, session, notice))
         });
         match result {
@@ -674,9 +674,11 @@ impl<W: Write> Player<W> {
             return Ok(());
         };
         let text = format!("{}{}", self.earlier_games, self.session.transcript_text());
-        std::fs::write(path, text).map_err(|source| ReplError::Transcript {
-            path: path.clone(),
-            source,
+        crate::fsio::write_atomically(path, text.as_bytes()).map_err(|source| {
+            ReplError::Transcript {
+                path: path.clone(),
+                source,
+            }
         })
     }
 }
