@@ -270,6 +270,7 @@ pub fn run(cli: Cli) -> Result<u8> {
 /// before any byte of it is read. Links to folders are not followed.
 fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
     let cannot_read = |path: &Path| format!("cannot read `{}`", path.display());
+    fsio::check_named(path).with_context(|| cannot_read(path))?;
     let metadata = std::fs::metadata(path).with_context(|| cannot_read(path))?;
     if !metadata.is_dir() {
         let folder = fsio::StoryFolder::of_entry(path).with_context(|| cannot_read(path))?;
@@ -515,6 +516,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// The entry file of a story given as a file or as a folder holding
 /// exactly one story.
 fn entry_of(path: &Path) -> Result<PathBuf> {
+    fsio::check_named(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     if std::fs::metadata(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?
         .is_file()

@@ -7,7 +7,7 @@
 use std::ffi::OsStr;
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// The largest file Fabula reads: offsets into story files are 32-bit, and
@@ -30,6 +30,10 @@ pub enum Refusal {
     /// outside the story's folder. The place itself is never named.
     #[error("it leads outside the story's folder")]
     Outside,
+    /// A path named on the command line with a part that is a symbolic
+    /// link to a place outside the folder holding the link.
+    #[error("a part of it is a symbolic link leading out of its folder; name the real path")]
+    LinkOut,
     /// An output file that is a symbolic link: writing through it would
     /// replace whatever it points at.
     #[error("it is a symbolic link; Fabula does not write through links")]
@@ -41,7 +45,7 @@ impl Refusal {
         let kind = match self {
             Refusal::NotRegular | Refusal::Symlink => io::ErrorKind::InvalidInput,
             Refusal::TooLarge => io::ErrorKind::InvalidData,
-            Refusal::Outside => io::ErrorKind::PermissionDenied,
+            Refusal::Outside | Refusal::LinkOut => io::ErrorKind::PermissionDenied,
         };
         io::Error::new(kind, self)
     }
@@ -141,6 +145,30 @@ impl StoryFolder {
     pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         read_regular(&self.resolve(path)?)
     }
+}
+
+/// Checks a story path named on the command line (`fabula check stories/`):
+/// each part of it that is a symbolic link must lead to a place inside the
+/// folder holding the link. A pull request can turn `stories` into a link
+/// to `/`; the story folder would then be the whole file system.
+pub fn check_named(path: &Path) -> io::Result<()> {
+    let mut prefix = PathBuf::new();
+    for component in path.components() {
+        prefix.push(component);
+        if !matches!(component, Component::Normal(_))
+            || !std::fs::symlink_metadata(&prefix).is_ok_and(|m| m.file_type().is_symlink())
+        {
+            continue;
+        }
+        let holder = match prefix.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        if !std::fs::canonicalize(&prefix)?.starts_with(std::fs::canonicalize(holder)?) {
+            return Err(Refusal::LinkOut.error());
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically (see [`write_with`]).
@@ -404,6 +432,21 @@ mod tests {
         // Would block forever if it were opened for reading.
         let error = read_regular(&fifo).unwrap_err();
         assert_eq!(refusal(&error), Some(Refusal::NotRegular));
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[test]
+    fn named_paths_may_not_link_out_of_their_folder() {
+        let folder = scratch("named");
+        std::fs::create_dir_all(folder.join("real/act")).unwrap();
+        std::os::unix::fs::symlink("real", folder.join("inside")).unwrap();
+        std::os::unix::fs::symlink("/", folder.join("root")).unwrap();
+        assert!(check_named(&folder.join("inside/act")).is_ok());
+        assert!(check_named(&folder.join("real/act/")).is_ok());
+        for named in ["root", "root/", "root/tmp", "inside/../root/etc"] {
+            let error = check_named(&folder.join(named)).unwrap_err();
+            assert_eq!(refusal(&error), Some(Refusal::LinkOut), "{named}");
+        }
         let _ = std::fs::remove_dir_all(&folder);
     }
 

@@ -230,6 +230,36 @@ fn no_command_reads_outside_the_story_or_hangs() {
     }
 }
 
+/// A pull request can make the folder CI names a link to anywhere (`/`).
+#[test]
+fn a_named_folder_that_links_out_of_its_folder_is_refused() {
+    let base = scratch("hostile-named-link");
+    let elsewhere = base.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    std::fs::write(
+        elsewhere.join("story.fab"),
+        format!("title: {SECRET}\n== {SECRET}\n{SECRET} {{{{\n"),
+    )
+    .unwrap();
+    let checkout = base.join("checkout");
+    std::fs::create_dir(&checkout).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, checkout.join("stories")).unwrap();
+    for named in ["stories", "stories/", "stories/story.fab"] {
+        let path = checkout.join(named);
+        for command in ["check", "explore", "test", "graph", "compile", "play"] {
+            let output = run(&[command.as_ref(), path.as_os_str()], "");
+            let what = format!("fabula {command} {named}");
+            assert_eq!(output.status.code(), Some(2), "{what}: {output:?}");
+            assert_nothing_of_the_secret(&output, &what);
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert!(
+                stderr.contains("symbolic link leading out of its folder"),
+                "{stderr}"
+            );
+        }
+    }
+}
+
 /// The story's own files, links among them included, are read as before.
 #[test]
 fn links_that_stay_inside_the_story_are_followed() {
