@@ -441,6 +441,10 @@ fn save_slots_are_not_quoted_followed_into_fifos_or_left_as_temporaries() {
         !stdout.contains("  pipe "),
         "a FIFO is not listed as a slot:\n{stdout}"
     );
+    assert!(
+        !stdout.contains("fabula-tmp"),
+        "an orphan is not listed:\n{stdout}"
+    );
     assert!(!orphan.exists(), "the next save removes the orphan");
     assert!(saves.join("quick.ron").exists());
 }
