@@ -520,6 +520,17 @@ fn a_full_disk_is_one_message_and_exit_2() {
     }
     let output = fabula_with(Stdio::null(), full(), &["check", "tests/check"]);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
+    // A story big enough to be played from its opening while the rest is
+    // checked, with an error past the opening: the player prints the
+    // diagnostics itself (it panicked).
+    let folder = scratch("hostile-full-disk");
+    let big = folder.join("big.fab");
+    let generated = run(&["gen".as_ref(), "--scenes".as_ref(), "3000".as_ref()], "");
+    let mut text = generated.stdout;
+    text.extend_from_slice(b"== extra\n-> nowhere\n");
+    std::fs::write(&big, text).unwrap();
+    let output = fabula_with(Stdio::null(), full(), &["play", big.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
 }
 
 /// Regression: `gen --scenes 18446744073709551615` panicked, `--scenes

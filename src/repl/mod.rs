@@ -117,7 +117,7 @@ pub fn play_opening(opening: Opening, options: &PlayOptions) -> Result<Outcome, 
         });
     if !(shown_apart && is_interactive()) {
         let loaded = opening.finish();
-        eprint!("{}", report(&loaded, stderr_styled(options.color)));
+        io::stderr().write_all(report(&loaded, stderr_styled(options.color)).as_bytes())?;
         return match loaded.story {
             Some(story) => play(Arc::new(story), options).map(|()| Outcome::Played),
             None => Ok(Outcome::Refused),
@@ -347,7 +347,7 @@ impl<W: Write> Player<W> {
             printed: false,
         });
         if !verdict.printed {
-            eprint!("{}", verdict.report);
+            io::stderr().write_all(verdict.report.as_bytes())?;
         }
         let Some(story) = verdict.story else {
             return Ok(Outcome::Refused);
