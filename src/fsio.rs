@@ -423,6 +423,18 @@ mod tests {
         let folder = scratch("read");
         let error = read_regular(&folder).unwrap_err();
         assert_eq!(refusal(&error), Some(Refusal::NotRegular));
+        // Sparse: a gibibyte and a byte that takes no room on disk.
+        let huge = folder.join("huge.fab");
+        File::create(&huge)
+            .unwrap()
+            .set_len(MAX_FILE_BYTES + 1)
+            .unwrap();
+        let error = read_regular(&huge).unwrap_err();
+        assert_eq!(refusal(&error), Some(Refusal::TooLarge));
+        assert_eq!(
+            error.to_string(),
+            "it is larger than 1 GiB, the most Fabula reads"
+        );
         let fifo = folder.join("pipe.fab");
         let made = std::process::Command::new("mkfifo")
             .arg(&fifo)

@@ -330,6 +330,29 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Regression: a slot linked to `/etc/passwd` showed its first word,
+    /// quoted by the RON parser's message.
+    #[test]
+    fn load_errors_do_not_quote_the_save() {
+        let corrupt = SaveError::Corrupt {
+            line: 1,
+            column: 1,
+            message: "Expected struct `Header` but found `root`".into(),
+        };
+        assert_eq!(
+            load_error("evil", &corrupt),
+            "Cannot load slot `evil`: it is not a valid save (line 1, column 1)."
+        );
+        let foreign = SaveError::ForeignStory {
+            found: "root:x:0:0".into(),
+            expected: "Gorki".into(),
+        };
+        assert_eq!(
+            load_error("evil", &foreign),
+            "Cannot load slot `evil`: the save is from another story, not `Gorki`."
+        );
+    }
+
     #[test]
     fn times_are_civil_utc() {
         assert_eq!(format_time(SystemTime::UNIX_EPOCH), "1970-01-01 00:00 UTC");
