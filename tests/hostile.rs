@@ -6,6 +6,9 @@
 //! Then output files (links, devices, FIFOs), save slots, broken pipes and
 //! full disks, and the ranges of numeric options.
 
+// Links and FIFOs are Unix's.
+#![cfg(unix)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
