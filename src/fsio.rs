@@ -76,13 +76,30 @@ fn check_regular(metadata: &Metadata) -> io::Result<()> {
 /// comes; the file is then opened without blocking and checked again
 /// through the handle, in case the path changed in between.
 pub fn open_regular(path: &Path) -> io::Result<File> {
+    open_checked(path, Links::Follow)
+}
+
+/// Whether opening a file follows a symbolic link in its last part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Links {
+    Follow,
+    /// For a canonical path, whose last part is not a link: if it has
+    /// become one since it was resolved, the open fails.
+    Refuse,
+}
+
+fn open_checked(path: &Path, links: Links) -> io::Result<File> {
     check_regular(&std::fs::metadata(path)?)?;
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let nofollow = match links {
+            Links::Follow => 0,
+            Links::Refuse => libc::O_NOFOLLOW,
+        };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | nofollow);
     }
     let file = options.open(path)?;
     check_regular(&file.metadata()?)?;
@@ -93,7 +110,10 @@ pub fn open_regular(path: &Path) -> io::Result<File> {
 /// enforced while reading too: a file that grows (or lies about its size,
 /// as files under `/proc` do) stops at the limit.
 pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
-    let file = open_regular(path)?;
+    read_opened(open_regular(path)?)
+}
+
+fn read_opened(file: File) -> io::Result<Vec<u8>> {
     let expected = file.metadata().map_or(0, |metadata| metadata.len());
     let mut bytes = Vec::with_capacity(expected.min(MAX_FILE_BYTES) as usize);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
@@ -141,9 +161,10 @@ impl StoryFolder {
     }
 
     /// Reads one of the story's files: it must resolve to a regular file
-    /// inside the folder.
+    /// inside the folder. The resolved path is opened without following a
+    /// link, so one swapped in after resolving is not followed either.
     pub fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        read_regular(&self.resolve(path)?)
+        read_opened(open_checked(&self.resolve(path)?, Links::Refuse)?)
     }
 }
 
