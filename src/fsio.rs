@@ -113,6 +113,7 @@ pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
     read_opened(open_regular(path)?)
 }
 
+/// Reads an opened regular file, up to the limit.
 fn read_opened(file: File) -> io::Result<Vec<u8>> {
     let expected = file.metadata().map_or(0, |metadata| metadata.len());
     let mut bytes = Vec::with_capacity(expected.min(MAX_FILE_BYTES) as usize);
