@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
+use fabula::fsio;
 use fabula::graph::{self, LoadedStory, normalize};
 use fabula::render;
 
@@ -49,8 +50,8 @@ pub struct TestArgs {
     /// Story files or folders (every story found, as `check` finds them).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Also play N random playthroughs of each story.
-    #[arg(long, value_name = "N")]
+    /// Also play N random playthroughs of each story (1 to 1,000,000,000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=MAX_RANDOM_RUNS))]
     pub random: Option<u64>,
     /// The random playthroughs' seed: playthrough i uses seed S + i.
     #[arg(long, value_name = "S", default_value_t = 0)]
@@ -81,8 +82,8 @@ pub struct ExploreArgs {
     /// Succeed even if some endings are never reached.
     #[arg(long)]
     pub allow_unreached_endings: bool,
-    /// Threads to search on [default: one per core].
-    #[arg(long)]
+    /// Threads to search on, 1 to 256 [default: one per core].
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     pub threads: Option<usize>,
     #[arg(long, value_enum, default_value = "human")]
     pub format: ReportFormat,
@@ -210,14 +211,27 @@ pub struct CompileArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct GenArgs {
-    /// How many scenes (the checker and player benchmark's shape).
-    #[arg(long, default_value_t = 10_000)]
+    /// How many scenes, 1 to 1,000,000 (the checker and player benchmark's
+    /// shape).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_GEN_SCENES))]
     pub scenes: usize,
-    /// Instead: a chain of this many independent flags, whose state space
-    /// has 2^N - 1 choice points (the explorer's benchmark).
-    #[arg(long, conflicts_with = "scenes")]
+    /// Instead: a chain of this many independent flags, 1 to 40, whose
+    /// state space has 2^N - 1 choice points (the explorer's benchmark).
+    #[arg(long, conflicts_with = "scenes", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_GEN_FLAGS))]
     pub flags: Option<usize>,
 }
+
+// The ranges of numeric options (docs/SECURITY.md, "Limits"). The others
+// (seeds, `--max-states`, `--max-depth`) take any value of their type.
+/// `test --random N`: playthroughs per story.
+const MAX_RANDOM_RUNS: u64 = 1_000_000_000;
+/// `explore --threads N`.
+const MAX_THREADS: u64 = 256;
+/// `gen --scenes N`: about 330 bytes of story each, so at most ~330 MB.
+const MAX_GEN_SCENES: u64 = 1_000_000;
+/// `gen --flags N`: the generator's own limit (2^40 states is already
+/// beyond any search).
+const MAX_GEN_FLAGS: u64 = 40;
 
 /// Runs a parsed command line and returns the process's exit code.
 pub fn run(cli: Cli) -> Result<u8> {
@@ -240,35 +254,37 @@ pub fn run(cli: Cli) -> Result<u8> {
                 MapFormat::Dot => fabula::map::dot(&story),
                 MapFormat::Mermaid => fabula::map::mermaid(&story),
             };
-            std::io::stdout().write_all(map.as_bytes())?;
+            write_out(&map)?;
             Ok(0)
         }
         Some(Command::Play(args)) => play(args),
         Some(Command::Explore(args)) => explore(&args),
         Some(Command::Test(args)) => test(&args),
         Some(Command::Gen(args)) => {
-            std::io::stdout()
-                .write_all(
-                    match args.flags {
-                        Some(flags) => fabula::generate::flags(flags),
-                        None => fabula::generate::story(args.scenes),
-                    }
-                    .as_bytes(),
-                )
-                .context("writing the story")?;
+            write_out(&match args.flags {
+                Some(flags) => fabula::generate::flags(flags),
+                None => fabula::generate::story(args.scenes),
+            })?;
             Ok(0)
         }
     }
 }
 
-/// Every `.fab` file under `path` (or `path` itself), sorted.
+/// Every `.fab` file under `path` (or `path` itself), sorted. Each must be
+/// a regular file that resolves, links followed, to a place inside `path`
+/// (a file named itself: inside its own folder); anything else is an error,
+/// before any byte of it is read. Links to folders are not followed.
 fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
-    let metadata =
-        std::fs::metadata(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    if metadata.is_file() {
+    let cannot_read = |path: &Path| format!("cannot read `{}`", path.display());
+    fsio::check_named(path).with_context(|| cannot_read(path))?;
+    let metadata = std::fs::metadata(path).with_context(|| cannot_read(path))?;
+    if !metadata.is_dir() {
+        let folder = fsio::StoryFolder::of_entry(path).with_context(|| cannot_read(path))?;
+        check_story_file(&folder, path).with_context(|| cannot_read(path))?;
         found.insert(normalize(path));
         return Ok(());
     }
+    let root = fsio::StoryFolder::new(path).with_context(|| cannot_read(path))?;
     // An explicit stack: folder depth is the user's, not ours to recurse on.
     let mut folders = vec![path.to_path_buf()];
     while let Some(folder) = folders.pop() {
@@ -282,6 +298,7 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
             if file_type.is_dir() {
                 folders.push(child);
             } else if child.extension().is_some_and(|ext| ext == "fab") {
+                check_story_file(&root, &child).with_context(|| cannot_read(&child))?;
                 found.insert(normalize(&child));
             }
         }
@@ -289,12 +306,21 @@ fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Whether `file` may be read as part of a story in `folder`: it resolves
+/// inside the folder, to a regular file of at most 1 GiB.
+fn check_story_file(folder: &fsio::StoryFolder, file: &Path) -> std::io::Result<()> {
+    drop(fsio::open_regular(&folder.resolve(file)?)?);
+    Ok(())
+}
+
 /// Whether a file is a story's entry: it has a `title:` header before its
 /// first scene. A cheap look at the file's prologue, not a parse: it reads
 /// only up to the first scene (the file is read whole again if compiled).
+/// [`discover`] has vetted the file; it is read no further than the most a
+/// story file can be, so a file with no line breaks cannot exhaust memory.
 fn is_entry(file: &Path) -> std::io::Result<bool> {
-    use std::io::BufRead;
-    let mut reader = std::io::BufReader::new(std::fs::File::open(file)?);
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(fsio::open_regular(file)?.take(fsio::MAX_FILE_BYTES));
     let mut line = Vec::new();
     let mut first = true;
     while reader.read_until(b'\n', &mut line)? > 0 {
@@ -346,7 +372,7 @@ struct Report {
 }
 
 impl Report {
-    fn emit(&mut self, diagnostic: &Diagnostic, sources: &SourceMap) {
+    fn emit(&mut self, diagnostic: &Diagnostic, sources: &SourceMap) -> Result<()> {
         let path = sources.get(diagnostic.span.file).path.clone();
         if !self.seen.insert((
             path,
@@ -354,7 +380,7 @@ impl Report {
             diagnostic.span.end,
             diagnostic.code,
         )) {
-            return; // a file shared by two stories reports once
+            return Ok(()); // a file shared by two stories reports once
         }
         match diagnostic.severity() {
             Severity::Error => self.errors += 1,
@@ -362,30 +388,50 @@ impl Report {
         }
         self.first_code.get_or_insert(diagnostic.code);
         match self.format {
-            Format::Human => {
-                write_stderr(
-                    &render::human(diagnostic, sources, self.styled),
-                    self.styled,
-                );
-            }
-            Format::Json => println!("{}", render::json(diagnostic, sources)),
-            Format::Github => println!("{}", render::github(diagnostic, sources)),
+            Format::Human => write_diagnostic(
+                &render::human(diagnostic, sources, self.styled),
+                self.styled,
+            ),
+            Format::Json => write_out(&format!("{}\n", render::json(diagnostic, sources))),
+            Format::Github => write_out(&format!("{}\n", render::github(diagnostic, sources))),
         }
     }
+}
+
+// Every command's output goes through `write_out` and `write_err` (and
+// `write_diagnostic`, which styles): a failed write is an error returned
+// up to `main`, which exits quietly with 0 on a broken pipe (`fabula check
+// --format json | head -1`) and with one message and 2 on anything else
+// (a full disk). `println!` would panic instead.
+
+/// Writes `text` to standard output.
+fn write_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .context("cannot write to standard output")
+}
+
+/// Writes `text` to standard error.
+fn write_err(text: &str) -> Result<()> {
+    std::io::stderr()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("cannot write to standard error")
 }
 
 /// Writes a rendered diagnostic and a blank line to standard error. Whether
 /// to style was decided by `--color`, so anstream must not decide again:
 /// its own detection strips the escapes `--color always` asked for whenever
 /// standard error is not a terminal.
-fn write_stderr(rendered: &str, styled: bool) {
+fn write_diagnostic(rendered: &str, styled: bool) -> Result<()> {
     let choice = if styled {
         anstream::ColorChoice::Always
     } else {
         anstream::ColorChoice::Never
     };
     let mut stderr = anstream::AutoStream::new(std::io::stderr().lock(), choice);
-    let _ = writeln!(stderr, "{rendered}\n");
+    writeln!(stderr, "{rendered}\n").context("cannot write to standard error")
 }
 
 fn check(args: &CheckArgs) -> Result<u8> {
@@ -395,7 +441,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
                 "`{code}` is not a diagnostic code; they are E0001 to E0403 and W0001 to W0005 (docs/DIAGNOSTICS.md lists them)"
             );
         };
-        println!("{}", code.explanation());
+        write_out(&format!("{}\n", code.explanation()))?;
         return Ok(0);
     }
     let format = args.format.unwrap_or_else(|| {
@@ -425,15 +471,15 @@ fn check(args: &CheckArgs) -> Result<u8> {
             covered.insert(loaded.sources.get(id).path.clone());
         }
         for diagnostic in &loaded.diagnostics {
-            report.emit(diagnostic, &loaded.sources);
+            report.emit(diagnostic, &loaded.sources)?;
         }
     }
     for file in &files {
         if covered.contains(file) {
             continue;
         }
-        let text =
-            std::fs::read(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+        let text = fsio::read_regular(file)
+            .with_context(|| format!("cannot read `{}`", file.display()))?;
         let mut sources = SourceMap::default();
         let (text, _) = fabula::syntax::decode(fabula::diagnostic::FileId(0), &text);
         let first_line = text.lines().next().map_or(0, str::len);
@@ -444,27 +490,29 @@ fn check(args: &CheckArgs) -> Result<u8> {
             format!("`{}` is not part of any story", file.display()),
         )
         .with_help("give it a `title:` header to make it a story, or `include` it from one");
-        report.emit(&diagnostic, &sources);
+        report.emit(&diagnostic, &sources)?;
     }
     let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
     match format {
-        Format::Json => println!(
-            "{}",
+        Format::Json => write_out(&format!(
+            "{}\n",
             render::json_summary(report.errors, report.warnings, files.len())
-        ),
+        ))?,
         Format::Github | Format::Human => {
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
-            eprintln!(
-                "checked {} in {}: {}, {}",
+            write_err(&format!(
+                "checked {} in {}: {}, {}\n",
                 count(stories, "story", "stories"),
                 count(files.len(), "file", "files"),
                 count(report.errors, "error", "errors"),
                 count(report.warnings, "warning", "warnings"),
-            );
+            ))?;
             if let (Format::Human, Some(code)) = (format, report.first_code) {
-                eprintln!("for more about a code, run `fabula check --explain {code}`");
+                write_err(&format!(
+                    "for more about a code, run `fabula check --explain {code}`\n"
+                ))?;
             }
         }
     }
@@ -474,6 +522,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
 /// The entry file of a story given as a file or as a folder holding
 /// exactly one story.
 fn entry_of(path: &Path) -> Result<PathBuf> {
+    fsio::check_named(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     if std::fs::metadata(path)
         .with_context(|| format!("cannot read `{}`", path.display()))?
         .is_file()
@@ -504,17 +553,17 @@ fn entry_of(path: &Path) -> Result<PathBuf> {
 fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
     let loaded =
         graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    Ok(report_diagnostics(loaded))
+    report_diagnostics(loaded)
 }
 
 /// Prints a compiled story's diagnostics to standard error, rustc-style;
 /// the story, when it has no errors.
-fn report_diagnostics(loaded: LoadedStory) -> Option<fabula::graph::Story> {
+fn report_diagnostics(loaded: LoadedStory) -> Result<Option<fabula::graph::Story>> {
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
     for diagnostic in &loaded.diagnostics {
-        write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
+        write_diagnostic(&render::human(diagnostic, &loaded.sources, styled), styled)?;
     }
-    loaded.story
+    Ok(loaded.story)
 }
 
 /// `fabula explore`'s default `--max-states`: about ten seconds of search
@@ -616,7 +665,7 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
             fabula::explore::json(&report, &story, &path, args.allow_unreached_endings) + "\n"
         }
     };
-    std::io::stdout().write_all(text.as_bytes())?;
+    write_out(&text)?;
     Ok(if report.proved(args.allow_unreached_endings) {
         0
     } else {
@@ -640,7 +689,6 @@ fn test(args: &TestArgs) -> Result<u8> {
     if entries.is_empty() {
         bail!("no story found (no `.fab` file with a `title:` header)");
     }
-    let mut out = std::io::stdout().lock();
     let mut lcov = storytest::Lcov::default();
     let (mut passed, mut failed, mut broken) = (0usize, 0usize, 0usize);
     let (mut playthroughs, mut failed_playthroughs) = (0u64, 0u64);
@@ -654,20 +702,20 @@ fn test(args: &TestArgs) -> Result<u8> {
         let outcomes = storytest::run_tests(&story, &mut coverage);
         if json {
             for outcome in &outcomes {
-                writeln!(out, "{}", storytest::json_test(&path, outcome))?;
+                write_out(&format!("{}\n", storytest::json_test(&path, outcome)))?;
             }
         } else {
             let count = outcomes.len();
             let plural = if count == 1 { "" } else { "s" };
-            writeln!(out, "\nrunning {count} test{plural} from {path}")?;
+            write_out(&format!("\nrunning {count} test{plural} from {path}\n"))?;
             for outcome in &outcomes {
-                writeln!(out, "{}", storytest::human_test(outcome))?;
+                write_out(&format!("{}\n", storytest::human_test(outcome)))?;
             }
             if outcomes.iter().any(|outcome| outcome.failure.is_some()) {
-                writeln!(out, "\nfailures:")?;
+                write_out("\nfailures:\n")?;
                 for outcome in &outcomes {
                     if outcome.failure.is_some() {
-                        write!(out, "\n{}", storytest::human_failure(outcome))?;
+                        write_out(&format!("\n{}", storytest::human_failure(outcome)))?;
                     }
                 }
             }
@@ -681,24 +729,26 @@ fn test(args: &TestArgs) -> Result<u8> {
             failed_playthroughs += report.failed_runs;
             coverage.merge(&report.coverage);
             if json {
-                writeln!(out, "{}", storytest::json_random(&story, &report, &path))?;
+                write_out(&format!(
+                    "{}\n",
+                    storytest::json_random(&story, &report, &path)
+                ))?;
             } else {
-                writeln!(out)?;
-                write!(out, "{}", storytest::human_random(&story, &report, &path))?;
+                write_out("\n")?;
+                write_out(&storytest::human_random(&story, &report, &path))?;
             }
         }
         lcov.add(&story, &coverage);
     }
     if let Some(path) = &lcov_path {
-        write_atomically(path, lcov.render().as_bytes())?;
+        write_file(path, lcov.render().as_bytes())?;
     }
     let ok = failed == 0 && failed_playthroughs == 0 && broken == 0;
     if json {
-        writeln!(
-            out,
-            "{}",
+        write_out(&format!(
+            "{}\n",
             storytest::json_summary(passed, failed, playthroughs, failed_playthroughs)
-        )?;
+        ))?;
     } else {
         let mut line = format!(
             "\ntest result: {}. {passed} passed; {failed} failed",
@@ -713,7 +763,7 @@ fn test(args: &TestArgs) -> Result<u8> {
             let plural = if broken == 1 { "y" } else { "ies" };
             line.push_str(&format!("; {broken} stor{plural} did not compile"));
         }
-        writeln!(out, "{line}")?;
+        write_out(&format!("{line}\n"))?;
     }
     Ok(if ok { 0 } else { 1 })
 }
@@ -730,7 +780,9 @@ fn play(args: PlayArgs) -> Result<u8> {
     let loaded = match &args.story {
         Some(path) => {
             let entry = entry_of(path)?;
-            match graph::compile_opening(&entry, &mut |path: &Path| std::fs::read(path))
+            let folder = fsio::StoryFolder::of_entry(&entry)
+                .with_context(|| format!("cannot read `{}`", entry.display()))?;
+            match graph::compile_opening(&entry, &mut |path: &Path| folder.read(path))
                 .with_context(|| format!("cannot read `{}`", entry.display()))?
             {
                 graph::Early::Opening(opening) => {
@@ -747,7 +799,7 @@ fn play(args: PlayArgs) -> Result<u8> {
     let styled = args.color.styled(std::io::stderr().is_terminal());
     let report = fabula::repl::report(&loaded, styled);
     if !report.is_empty() {
-        write_stderr(report.trim_end(), styled);
+        write_diagnostic(report.trim_end(), styled)?;
     }
     let Some(story) = loaded.story else {
         return Ok(1);
@@ -765,37 +817,17 @@ fn compile(args: &CompileArgs) -> Result<u8> {
             .context("serialising the graph")?,
     };
     match &args.output {
-        Some(path) => write_atomically(path, text.as_bytes())?,
-        None => std::io::stdout().write_all(text.as_bytes())?,
+        Some(path) => write_file(path, text.as_bytes())?,
+        None => write_out(&text)?,
     }
     Ok(0)
 }
 
-/// Writes through a temporary file in the same folder and renames it over
-/// the target, so the target is never left half-written.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let Some(name) = path.file_name() else {
-        bail!("`{}` is not a file name", path.display());
-    };
-    let temporary = folder.join(format!(
-        ".{}.tmp{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result.with_context(|| format!("cannot write `{}`", path.display()))
+/// Writes an output file (`compile -o`, `test --coverage`) atomically,
+/// never through a link or over a device ([`fsio::write_atomically`]).
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    fsio::write_atomically(path, bytes)
+        .with_context(|| format!("cannot write `{}`", path.display()))
 }
 
 #[cfg(test)]

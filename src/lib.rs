@@ -6,7 +6,8 @@
 //! [`runtime`] plays the graph (no I/O), [`slots`] keeps saves on disk and
 //! [`repl`] is the interactive player. Every stage reports problems as
 //! [`diagnostic::Diagnostic`]s with stable codes; [`explore`] proves a story
-//! by searching every reachable state.
+//! by searching every reachable state. Every file read from or written to
+//! disk goes through [`fsio`], which treats stories as untrusted input.
 //!
 //! Compiling and playing a story from memory:
 //!
@@ -47,6 +48,7 @@ pub mod bundled;
 pub mod check;
 pub mod diagnostic;
 pub mod explore;
+pub mod fsio;
 pub mod generate;
 pub mod graph;
 pub mod map;

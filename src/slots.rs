@@ -1,10 +1,12 @@
 //! Save slots on disk: one RON file per slot in a story's folder under the
 //! user's data folder, written atomically so a failed save never damages
-//! the slot it was replacing.
+//! the slot it was replacing ([`crate::fsio`]).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use crate::fsio;
+use crate::runtime::savefile::SaveError;
 
 /// Why a slot could not be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -127,10 +129,11 @@ impl Slots {
         }
     }
 
-    /// Reads a slot's text.
+    /// Reads a slot's text: a regular file (a FIFO would block forever) of
+    /// at most 1 GiB.
     pub fn read(&self, slot: &str) -> Result<String, SlotError> {
         let path = self.path(slot)?;
-        std::fs::read_to_string(&path).map_err(|source| {
+        read_text(&path).map_err(|source| {
             if source.kind() == std::io::ErrorKind::NotFound {
                 SlotError::Missing(slot.to_string())
             } else {
@@ -143,7 +146,9 @@ impl Slots {
         })
     }
 
-    /// Every slot, newest first. A missing folder has no slots.
+    /// Every slot, newest first: the regular `.ron` files with a slot's name
+    /// (links followed). A missing folder has no slots; a save being
+    /// written, or left half-written by a killed process, is not one.
     pub fn list(&self) -> Result<Vec<SlotInfo>, SlotError> {
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
@@ -169,7 +174,14 @@ impl Slots {
             if name.starts_with('.') || self.path(name).is_err() {
                 continue;
             }
-            let modified = entry.metadata().and_then(|meta| meta.modified()).ok();
+            // Listing reads each slot: a FIFO there would hang the player.
+            let Ok(metadata) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if !metadata.is_file() {
+                continue;
+            }
+            let modified = metadata.modified().ok();
             slots.push(SlotInfo {
                 name: name.to_string(),
                 path,
@@ -186,9 +198,9 @@ impl Slots {
     }
 }
 
-/// Writes `text` to `path` in `dir` through a temporary file in the same
-/// folder, flushed to disk and renamed over it: `path` is never left
-/// half-written, and on failure the old file is untouched.
+/// Writes `text` to `path` in `dir` (created if need be) through
+/// [`fsio::write_atomically`]: `path` is never left half-written, never a
+/// link written through, and on failure the old file is untouched.
 fn write_atomically(dir: &Path, path: &Path, text: &str) -> Result<(), SlotError> {
     let io = |action, path: &Path| {
         let path = path.to_path_buf();
@@ -199,25 +211,32 @@ fn write_atomically(dir: &Path, path: &Path, text: &str) -> Result<(), SlotError
         }
     };
     std::fs::create_dir_all(dir).map_err(io("create", dir))?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "file".into(), |name| name.to_string_lossy().into_owned());
-    let temporary = dir.join(format!(".{name}.tmp{}", std::process::id()));
-    let written = (|| {
-        let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
-        // Make the rename itself durable where the platform allows.
-        if let Ok(folder) = std::fs::File::open(dir) {
-            let _ = folder.sync_all();
+    fsio::write_atomically(path, text.as_bytes()).map_err(io("write", path))
+}
+
+/// A regular file's text, by [`fsio::read_regular`]. Invalid UTF-8 is an
+/// error that does not quote the file.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(fsio::read_regular(path)?)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))
+}
+
+/// Why a slot could not be loaded, as the player says it. It never quotes
+/// the file: a slot may be anything (a link to `/etc/passwd`), and the RON
+/// parser's message names what it found. A file that parsed as a save of
+/// this story and format is one; naming what it holds that the story lacks
+/// helps the player.
+pub fn load_error(slot: &str, error: &SaveError) -> String {
+    let why = match error {
+        SaveError::Corrupt { line, column, .. } => {
+            format!("it is not a valid save (line {line}, column {column})")
         }
-        Ok(())
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.map_err(io("write", path))
+        SaveError::ForeignStory { expected, .. } => {
+            format!("the save is from another story, not `{expected}`")
+        }
+        other => other.to_string(),
+    };
+    format!("Cannot load slot `{slot}`: {why}.")
 }
 
 /// The endings a player has found in one story: their ids, one a line, in
@@ -232,7 +251,7 @@ impl FoundEndings {
     /// The ids recorded so far; none when there is no record yet, or it
     /// cannot be read (a lost record only hides what was found).
     pub fn read(&self) -> std::collections::BTreeSet<String> {
-        std::fs::read_to_string(&self.path)
+        read_text(&self.path)
             .unwrap_or_default()
             .lines()
             .map(str::trim)
@@ -309,6 +328,29 @@ mod tests {
         );
         assert!(slots.list().unwrap().is_empty(), "the record is not a save");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Regression: a slot linked to `/etc/passwd` showed its first word,
+    /// quoted by the RON parser's message.
+    #[test]
+    fn load_errors_do_not_quote_the_save() {
+        let corrupt = SaveError::Corrupt {
+            line: 1,
+            column: 1,
+            message: "Expected struct `Header` but found `root`".into(),
+        };
+        assert_eq!(
+            load_error("evil", &corrupt),
+            "Cannot load slot `evil`: it is not a valid save (line 1, column 1)."
+        );
+        let foreign = SaveError::ForeignStory {
+            found: "root:x:0:0".into(),
+            expected: "Gorki".into(),
+        };
+        assert_eq!(
+            load_error("evil", &foreign),
+            "Cannot load slot `evil`: the save is from another story, not `Gorki`."
+        );
     }
 
     #[test]

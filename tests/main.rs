@@ -6,11 +6,13 @@
 //! - [`robustness`]: property tests and deep-nesting regressions.
 //! - [`docs`]: `docs/DIAGNOSTICS.md` and `docs/LANGUAGE.md` stay true.
 //! - [`storytest`]: `fabula test`: story tests, random play, coverage.
+//! - [`hostile`]: untrusted stories, output files, broken pipes, full disks.
 
 mod check;
 mod cli;
 mod docs;
 mod explore;
+mod hostile;
 mod rendered;
 mod robustness;
 mod stories;

@@ -1,6 +1,6 @@
 //! Loading a story's files: the entry file and, transitively, its includes.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
@@ -29,9 +29,10 @@ pub fn normalize(path: &Path) -> PathBuf {
 
 /// The largest story file: offsets into files are 32-bit, and decoding
 /// can triple a file of invalid bytes.
-const MAX_FILE_BYTES: usize = 1 << 30;
+const MAX_FILE_BYTES: usize = crate::fsio::MAX_FILE_BYTES as usize;
 
-/// Reads a file, refusing one too big to be a story.
+/// Reads a file, refusing one too big to be a story (whatever `read` is:
+/// files on disk are also limited while they are read, by [`crate::fsio`]).
 fn read_limited(
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
     path: &Path,
@@ -46,10 +47,25 @@ fn read_limited(
     Ok(bytes)
 }
 
+/// A file waiting to be outlined, read when the file including it was.
+struct Pending {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    /// How many files include it on the way from the entry file.
+    depth: usize,
+    /// The include that brought it in (none for the entry file).
+    included_at: Option<Span>,
+}
+
 /// Reads and outlines the entry file and every file it includes, depth first.
 /// Includes are resolved relative to the including file and must stay inside
-/// the entry file's folder; a file included twice is loaded once; a cycle is
-/// an error.
+/// the entry file's folder (an absolute path never does); a file included
+/// twice is loaded once; a cycle is an error. With [`crate::fsio::StoryFolder`]
+/// as `read`, a file that is a link leading outside the folder is refused too.
+///
+/// Linear in the number of files: the includes from the entry file down to
+/// the current one are kept once, as a stack with an index, not copied into
+/// each file waiting to be read.
 pub fn load(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
@@ -63,36 +79,60 @@ pub fn load(
     let mut loaded: HashSet<PathBuf> = HashSet::new();
     loaded.insert(entry.clone());
     // An explicit stack (not recursion), so a chain of thousands of includes
-    // cannot overflow. Each entry: the file, and the include stack above it.
-    let mut queue = vec![(entry, bytes, Vec::<(PathBuf, Span)>::new())];
-    while let Some((path, bytes, chain)) = queue.pop() {
+    // cannot overflow.
+    let mut queue = vec![Pending {
+        path: entry,
+        bytes,
+        depth: 0,
+        included_at: None,
+    }];
+    // The files from the entry file down to the one being outlined, each
+    // with the include that brought it in, and where each is on that stack.
+    let mut ancestors: Vec<(PathBuf, Option<Span>)> = Vec::new();
+    let mut on_stack: HashMap<PathBuf, usize> = HashMap::new();
+    while let Some(pending) = queue.pop() {
+        // Depth first: what was above this file's depth is finished.
+        for (finished, _) in ancestors.drain(pending.depth..) {
+            on_stack.remove(&finished);
+        }
+        on_stack.insert(pending.path.clone(), ancestors.len());
+        ancestors.push((pending.path.clone(), pending.included_at));
+        let path = pending.path;
         let id = FileId(sources.len() as u32);
-        let (text, mut file) = outline(id, bytes);
+        let (text, mut file) = outline(id, pending.bytes);
         sources.add(path.clone(), text);
         diagnostics.append(&mut file.diagnostics);
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut children = Vec::new();
         for include in &file.prologue.includes {
+            let outside = |message: String| {
+                Diagnostic::new(Code::E0403, include.span, message).with_help(format!(
+                    "a story's files must all be inside `{}`; move the file there",
+                    display_folder(&root)
+                ))
+            };
+            // `include "/etc/passwd"` leads wherever it likes: a story's
+            // includes are relative to the including file, always.
+            if Path::new(&include.path).has_root() {
+                diagnostics.push(outside(format!(
+                    "`{}` is an absolute path, outside the story's folder",
+                    include.path
+                )));
+                continue;
+            }
             let target = normalize(&folder.join(&include.path));
             // Inside the root means below it: `root/../x` normalises to `x`.
             let inside = target
                 .strip_prefix(&root)
                 .is_ok_and(|below| !below.components().any(|c| c == Component::ParentDir));
             if !inside {
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::E0403,
-                        include.span,
-                        format!("`{}` is outside the story's folder", include.path),
-                    )
-                    .with_help(format!(
-                        "a story's files must all be inside `{}`; move the file there",
-                        display_folder(&root)
-                    )),
-                );
+                diagnostics.push(outside(format!(
+                    "`{}` is outside the story's folder",
+                    include.path
+                )));
                 continue;
             }
-            if target == path || chain.iter().any(|(ancestor, _)| *ancestor == target) {
+            if let Some(&cycle_start) = on_stack.get(&target) {
                 let mut diagnostic = Diagnostic::new(
                     Code::E0402,
                     include.span,
@@ -101,12 +141,10 @@ pub fn load(
                 .with_help("remove one of the includes in the cycle");
                 // Only the includes on the cycle itself, not the ones that
                 // led into it from outside.
-                let cycle_start = chain
-                    .iter()
-                    .position(|(ancestor, _)| *ancestor == target)
-                    .unwrap_or(chain.len());
-                for (_, span) in &chain[cycle_start..] {
-                    diagnostic = diagnostic.with_label(*span, "included from here");
+                for (_, span) in &ancestors[cycle_start + 1..] {
+                    if let Some(span) = span {
+                        diagnostic = diagnostic.with_label(*span, "included from here");
+                    }
                 }
                 diagnostics.push(diagnostic);
                 continue;
@@ -115,10 +153,19 @@ pub fn load(
                 continue;
             }
             match read_limited(read, &target) {
-                Ok(bytes) => {
-                    let mut child_chain = chain.clone();
-                    child_chain.push((path.clone(), include.span));
-                    children.push((target, bytes, child_chain));
+                Ok(bytes) => children.push(Pending {
+                    path: target,
+                    bytes,
+                    depth: ancestors.len(),
+                    included_at: Some(include.span),
+                }),
+                // A link out of the folder: the same rule as `../x`, and
+                // nothing about where it leads is shown.
+                Err(error) if crate::fsio::is_outside(&error) => {
+                    diagnostics.push(outside(format!(
+                        "`{}` is a link to a file outside the story's folder",
+                        include.path
+                    )));
                 }
                 Err(error) => diagnostics.push(
                     Diagnostic::new(

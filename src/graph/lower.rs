@@ -42,8 +42,11 @@ impl LoadedStory {
 }
 
 /// Loads an entry file and everything it includes from disk and compiles it.
+/// Only regular files inside the entry file's folder are read, links
+/// followed ([`crate::fsio::StoryFolder`]).
 pub fn compile_files(entry: &Path) -> Result<LoadedStory, std::io::Error> {
-    compile(entry, &mut |path: &Path| std::fs::read(path))
+    let folder = crate::fsio::StoryFolder::of_entry(entry)?;
+    compile(entry, &mut |path: &Path| folder.read(path))
 }
 
 /// Compiles the story whose entry file is `entry`, reading files through

@@ -117,7 +117,7 @@ pub fn play_opening(opening: Opening, options: &PlayOptions) -> Result<Outcome, 
         });
     if !(shown_apart && is_interactive()) {
         let loaded = opening.finish();
-        eprint!("{}", report(&loaded, stderr_styled(options.color)));
+        io::stderr().write_all(report(&loaded, stderr_styled(options.color)).as_bytes())?;
         return match loaded.story {
             Some(story) => play(Arc::new(story), options).map(|()| Outcome::Played),
             None => Ok(Outcome::Refused),
@@ -347,7 +347,7 @@ impl<W: Write> Player<W> {
             printed: false,
         });
         if !verdict.printed {
-            eprint!("{}", verdict.report);
+            io::stderr().write_all(verdict.report.as_bytes())?;
         }
         let Some(story) = verdict.story else {
             return Ok(Outcome::Refused);
@@ -586,8 +586,8 @@ impl<W: Write> Player<W> {
             let text = slots
                 .read(&slot)
                 .map_err(|error| capitalise(&error.to_string()))?;
-            let (session, notice) = Session::load(story, &text)
-                .map_err(|error| format!("Cannot load slot `{slot}`: {error}."))?;
+            let (session, notice) =
+                Session::load(story, &text).map_err(|error| slots::load_error(&slot, &error))?;
             Ok((slot, session, notice))
         });
         match result {
@@ -674,9 +674,11 @@ impl<W: Write> Player<W> {
             return Ok(());
         };
         let text = format!("{}{}", self.earlier_games, self.session.transcript_text());
-        std::fs::write(path, text).map_err(|source| ReplError::Transcript {
-            path: path.clone(),
-            source,
+        crate::fsio::write_atomically(path, text.as_bytes()).map_err(|source| {
+            ReplError::Transcript {
+                path: path.clone(),
+                source,
+            }
         })
     }
 }

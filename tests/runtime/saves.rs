@@ -87,7 +87,7 @@ fn a_failed_write_leaves_the_old_slot_intact() {
     let slots = Slots::in_dir(&dir);
     slots.write("keep", "old").unwrap();
     // A directory where the temporary file would go makes the write fail.
-    let blocker = dir.join(format!(".keep.ron.tmp{}", std::process::id()));
+    let blocker = dir.join(format!(".keep.ron.{}.fabula-tmp", std::process::id()));
     std::fs::create_dir(&blocker).unwrap();
     assert!(matches!(
         slots.write("keep", "new"),
