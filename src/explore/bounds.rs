@@ -40,7 +40,7 @@ pub struct Bounds {
     pub vars: Vec<bool>,
     /// Int variables that are only shown and only ever moved by constants
     /// (`~ gold += 1`): not kept, because no overflow can come of them
-    /// within [`PLAYTHROUGH_CHOICES`] choices (see [`ACCUMULATOR_LIMIT`]).
+    /// within `PLAYTHROUGH_CHOICES` choices (see `ACCUMULATOR_LIMIT`).
     pub accumulators: Vec<VarId>,
     /// Per alternatives counter: how it is kept.
     pub seqs: Vec<SeqUse>,

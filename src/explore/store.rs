@@ -6,6 +6,10 @@ use super::bounds::{Bounds, SeqUse};
 use crate::graph::{AltKind, ChoiceId, SceneId, Story, Type, Value};
 use crate::runtime::State;
 
+/// Up to this many once-only choices that matter are encoded as a bitmap;
+/// more, as the list of those taken.
+const DENSE_CHOICES: usize = 64;
+
 /// Normalises and encodes states of one story.
 #[derive(Debug)]
 pub struct Encoder<'s> {
@@ -18,6 +22,8 @@ pub struct Encoder<'s> {
     relevant_choices: Vec<ChoiceId>,
     /// The same, as a mask over the state's bitset words.
     relevant_mask: Vec<u64>,
+    /// Alternatives counters kept: id, kind, number of options.
+    kept_seqs: Vec<(usize, AltKind, u32)>,
 }
 
 impl<'s> Encoder<'s> {
@@ -53,14 +59,23 @@ impl<'s> Encoder<'s> {
             visit_slots,
             relevant_choices,
             relevant_mask,
+            kept_seqs: bounds
+                .seqs
+                .iter()
+                .enumerate()
+                .filter_map(|(seq, usage)| match *usage {
+                    SeqUse::Kept { kind, options } => Some((seq, kind, options)),
+                    SeqUse::Ignored => None,
+                })
+                .collect(),
         }
     }
 
     /// Copies `source` into `target` reusing `target`'s vectors, leaving out
-    /// what the abstraction does not keep: the visit counts of scenes no
-    /// kept expression reads (copying them all made a long chain of scenes
-    /// quadratic). Those counts in `target` are stale, which is harmless:
-    /// only text that cannot fail reads them.
+    /// what the abstraction does not keep: the visit counts of scenes and
+    /// the alternatives counters no kept expression reads (copying them all
+    /// made a long chain of scenes quadratic). Those in `target` are stale,
+    /// which is harmless: only text that cannot fail reads them.
     pub fn copy_state(&self, target: &mut State, source: &State) {
         target.scene = source.scene;
         target.pc = source.pc;
@@ -73,7 +88,13 @@ impl<'s> Encoder<'s> {
             target.visits.clone_from(&source.visits);
         }
         target.taken.clone_from(&source.taken);
-        target.seqs.clone_from(&source.seqs);
+        if target.seqs.len() == source.seqs.len() {
+            for &(seq, _, _) in &self.kept_seqs {
+                target.seqs[seq] = source.seqs[seq];
+            }
+        } else {
+            target.seqs.clone_from(&source.seqs);
+        }
         target.turns = source.turns;
         target.rng = source.rng;
     }
@@ -82,8 +103,11 @@ impl<'s> Encoder<'s> {
     /// down to a bound above zero (the abstraction was needed).
     pub fn normalise(&self, state: &mut State) -> bool {
         let mut saturated = false;
-        for (visits, bound) in state.visits.iter_mut().zip(&self.bounds.visits) {
+        // Only kept counts: the others are stale and never read (see
+        // `copy_state`); walking every scene made a long story quadratic.
+        for (scene, bound) in &self.visit_slots {
             if let Some(bound) = *bound
+                && let Some(visits) = state.visits.get_mut(*scene)
                 && *visits > bound
             {
                 saturated |= bound > 0;
@@ -99,17 +123,16 @@ impl<'s> Encoder<'s> {
         // Alternatives counters are reduced to the option they select next;
         // those that only print text are reset. The generator is reset:
         // `random()` is branched over, not drawn.
-        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
-            *count = match *usage {
-                SeqUse::Ignored => 0,
-                SeqUse::Kept { kind, options } => match kind {
+        for &(seq, kind, options) in &self.kept_seqs {
+            if let Some(count) = state.seqs.get_mut(seq) {
+                *count = match kind {
                     _ if options == 0 => 0,
                     AltKind::Sequence => (*count).min(options - 1),
                     AltKind::Cycle => *count % options,
                     AltKind::Once => (*count).min(options),
                     AltKind::Shuffle => 0,
-                },
-            };
+                };
+            }
         }
         state.rng = 0;
         for ((value, var), kept) in state
@@ -155,23 +178,45 @@ impl<'s> Encoder<'s> {
                 u64::from(state.visits.get(*scene).copied().unwrap_or(0)),
             );
         }
-        for (count, usage) in state.seqs.iter().zip(&self.bounds.seqs) {
-            if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
-                varint(out, u64::from(*count));
+        for &(seq, kind, _) in &self.kept_seqs {
+            if kind != AltKind::Shuffle {
+                varint(out, u64::from(state.seqs.get(seq).copied().unwrap_or(0)));
             }
         }
-        let mut byte = 0u8;
-        for (index, choice) in self.relevant_choices.iter().enumerate() {
-            if state.is_taken(*choice) {
-                byte |= 1 << (index % 8);
+        if self.relevant_choices.len() <= DENSE_CHOICES {
+            let mut byte = 0u8;
+            for (index, choice) in self.relevant_choices.iter().enumerate() {
+                if state.is_taken(*choice) {
+                    byte |= 1 << (index % 8);
+                }
+                if index % 8 == 7 {
+                    out.push(byte);
+                    byte = 0;
+                }
             }
-            if index % 8 == 7 {
+            if !self.relevant_choices.len().is_multiple_of(8) {
                 out.push(byte);
-                byte = 0;
             }
-        }
-        if !self.relevant_choices.len().is_multiple_of(8) {
-            out.push(byte);
+        } else {
+            // Many once-only choices, few taken at a time: the taken ones'
+            // ids, as a count then gaps.
+            let words = || {
+                state
+                    .taken
+                    .iter()
+                    .zip(&self.relevant_mask)
+                    .map(|(word, mask)| word & mask)
+            };
+            varint(out, words().map(|word| u64::from(word.count_ones())).sum());
+            let mut previous = 0u64;
+            for (index, mut word) in words().enumerate() {
+                while word != 0 {
+                    let id = index as u64 * 64 + u64::from(word.trailing_zeros());
+                    varint(out, id - previous);
+                    previous = id;
+                    word &= word - 1;
+                }
+            }
         }
         if self.bounds.turns != Some(0) {
             varint(out, u64::from(state.turns));
@@ -188,7 +233,6 @@ impl<'s> Encoder<'s> {
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
         // Visit counts of scenes not kept are left stale (see `copy_state`).
         state.taken.iter_mut().for_each(|word| *word = 0);
-        state.seqs.iter_mut().for_each(|count| *count = 0);
         state.rng = 0;
         state.turns = 0;
         state.scene = SceneId(read_varint(&mut bytes) as u32);
@@ -226,20 +270,36 @@ impl<'s> Encoder<'s> {
                 *slot = count;
             }
         }
-        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
-            if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
-                *count = read_varint(&mut bytes) as u32;
+        for &(seq, kind, _) in &self.kept_seqs {
+            let count = if kind == AltKind::Shuffle {
+                0
+            } else {
+                read_varint(&mut bytes) as u32
+            };
+            if let Some(slot) = state.seqs.get_mut(seq) {
+                *slot = count;
             }
         }
-        for chunk_start in (0..self.relevant_choices.len()).step_by(8) {
-            let (byte, rest) = bytes.split_first().unwrap_or((&0, &[]));
-            bytes = rest;
-            for bit in 0..8 {
-                if byte & (1 << bit) != 0
-                    && let Some(choice) = self.relevant_choices.get(chunk_start + bit)
-                    && let Some(word) = state.taken.get_mut(choice.index() / 64)
-                {
-                    *word |= 1 << (choice.index() % 64);
+        if self.relevant_choices.len() <= DENSE_CHOICES {
+            for chunk_start in (0..self.relevant_choices.len()).step_by(8) {
+                let (byte, rest) = bytes.split_first().unwrap_or((&0, &[]));
+                bytes = rest;
+                for bit in 0..8 {
+                    if byte & (1 << bit) != 0
+                        && let Some(choice) = self.relevant_choices.get(chunk_start + bit)
+                        && let Some(word) = state.taken.get_mut(choice.index() / 64)
+                    {
+                        *word |= 1 << (choice.index() % 64);
+                    }
+                }
+            }
+        } else {
+            let count = read_varint(&mut bytes);
+            let mut id = 0u64;
+            for _ in 0..count {
+                id += read_varint(&mut bytes);
+                if let Some(word) = state.taken.get_mut((id / 64) as usize) {
+                    *word |= 1 << (id % 64);
                 }
             }
         }
@@ -356,10 +416,17 @@ pub enum Inserted {
     Refused,
 }
 
+/// The size of a page of the store's encodings.
+const PAGE: usize = 16 << 20;
+
 /// Every state found so far, in breadth-first order.
 #[derive(Debug, Default)]
 pub struct Store {
-    bytes: Vec<u8>,
+    /// The encodings, back to back, in pages of at least [`PAGE`] bytes
+    /// allocated once each: the store never doubles a buffer (which could
+    /// overshoot a memory limit by half, and copies everything), and a
+    /// state never straddles two pages.
+    pages: Vec<Vec<u8>>,
     /// End offset of each state's encoding in `bytes` (u64: a store past
     /// 4 GiB must not wrap and merge distinct states).
     ends: Vec<u64>,
@@ -380,12 +447,13 @@ impl Store {
     }
 
     pub fn get(&self, index: usize) -> &[u8] {
-        let start = if index == 0 {
-            0
-        } else {
-            self.ends[index - 1] as usize
+        let end = self.ends[index];
+        let page = end >> 32;
+        let start = match index.checked_sub(1).map(|previous| self.ends[previous]) {
+            Some(previous) if previous >> 32 == page => previous & u64::from(u32::MAX),
+            _ => 0,
         };
-        &self.bytes[start..self.ends[index] as usize]
+        &self.pages[page as usize][start as usize..(end & u64::from(u32::MAX)) as usize]
     }
 
     /// The parent of state `index` (`None` for the first state).
@@ -436,7 +504,7 @@ impl Store {
 
     /// Bytes held.
     pub fn memory(&self) -> usize {
-        self.bytes.capacity()
+        self.pages.iter().map(Vec::capacity).sum::<usize>()
             + self.ends.capacity() * 8
             + self.parents.capacity() * 4
             + self.via.capacity() * 4
@@ -457,8 +525,19 @@ impl Store {
             Err(_) if !allow_new => Inserted::Refused,
             Err(slot) => {
                 let index = self.ends.len();
-                self.bytes.extend_from_slice(encoded);
-                self.ends.push(self.bytes.len() as u64);
+                let fits = self
+                    .pages
+                    .last()
+                    .is_some_and(|page| page.capacity() - page.len() >= encoded.len());
+                if !fits {
+                    let size = PAGE.max(encoded.len()).min(u32::MAX as usize);
+                    self.pages.push(Vec::with_capacity(size));
+                }
+                let page_index = self.pages.len() - 1;
+                let page = &mut self.pages[page_index];
+                page.extend_from_slice(encoded);
+                self.ends
+                    .push(((page_index as u64) << 32) | page.len() as u64);
                 let depth = match parent {
                     Some((parent, number)) => {
                         self.parents.push(parent as u32);
