@@ -1,0 +1,77 @@
+//! Runtime limits (issue #10): text values and paragraphs are bounded like
+//! integers are, as located runtime errors.
+
+use std::sync::Arc;
+
+use fabula::runtime::{MAX_PARAGRAPH_LEN, MAX_TEXT_LEN, RuntimeErrorKind, Session};
+
+use crate::story;
+
+/// Regression: `~ t = t + t` in a loop aborted the process at 3 GB.
+#[test]
+fn doubling_a_text_in_a_loop_is_a_located_error() {
+    let story = story(
+        "title: Doubling
+var t = \"x\"
+== grow
+~ t = t + t
+-> grow
+",
+    );
+    let session = Session::start(Arc::clone(&story), 0);
+    let error = session.error().expect("a runtime error");
+    assert_eq!(error.kind, RuntimeErrorKind::TextTooLong);
+    assert_eq!(error.location.as_deref(), Some("test.fab:4:1"));
+    assert!(error.to_string().contains("text too long"), "{error}");
+}
+
+#[test]
+fn a_text_of_exactly_the_limit_is_allowed_and_one_interpolation_too() {
+    const { assert!(MAX_TEXT_LEN == 1 << 20) };
+    let story = story(
+        "title: Limit
+var t = \"x\"
+var n = 0
+== grow
+~ t = t + t
+~ n += 1
+if n < 20:
+    -> grow
+{t}
+-> ending done
+== ending done
+Done.
+",
+    );
+    let session = Session::start(Arc::clone(&story), 0);
+    assert!(session.error().is_none(), "{:?}", session.error());
+    assert!(
+        session
+            .transcript_text()
+            .contains(&"x".repeat(MAX_TEXT_LEN))
+    );
+}
+
+#[test]
+fn a_paragraph_over_the_limit_is_a_located_error() {
+    const { assert!(MAX_PARAGRAPH_LEN < 5 * MAX_TEXT_LEN) };
+    let story = story(
+        "title: Paragraph
+var t = \"x\"
+var n = 0
+== grow
+~ t = t + t
+~ n += 1
+if n < 20:
+    -> grow
+{t}{t}{t}{t}{t}
+-> ending done
+== ending done
+Done.
+",
+    );
+    let session = Session::start(Arc::clone(&story), 0);
+    let error = session.error().expect("a runtime error");
+    assert_eq!(error.kind, RuntimeErrorKind::TextTooLong);
+    assert_eq!(error.location.as_deref(), Some("test.fab:9:1"));
+}
