@@ -182,6 +182,10 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Human output shows at most N diagnostics, then a count of the rest
+    /// (0: no limit). JSON and GitHub output show every one.
+    #[arg(long, value_name = "N", default_value_t = render::DEFAULT_MAX_DIAGNOSTICS)]
+    pub max_diagnostics: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -337,6 +341,8 @@ struct Report {
     seen: HashSet<(PathBuf, u32, u32, Code)>,
     /// The first code reported, for the hint about `--explain`.
     first_code: Option<Code>,
+    /// Human output's cap (`--max-diagnostics`).
+    shown: render::ShownCount,
 }
 
 impl Report {
@@ -356,6 +362,7 @@ impl Report {
         }
         self.first_code.get_or_insert(diagnostic.code);
         match self.format {
+            Format::Human if !self.shown.admit() => {}
             Format::Human => {
                 write_stderr(
                     &render::human(diagnostic, sources, self.styled),
@@ -407,6 +414,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
         warnings: 0,
         seen: HashSet::new(),
         first_code: None,
+        shown: render::ShownCount::new(args.max_diagnostics),
     };
     let mut covered: HashSet<PathBuf> = HashSet::new();
     let mut stories = 0;
@@ -447,6 +455,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
             render::json_summary(report.errors, report.warnings, files.len())
         ),
         Format::Github | Format::Human => {
+            if let Some(line) = report.shown.held_back_line() {
+                eprintln!("{line}\n");
+            }
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
@@ -505,8 +516,14 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
 /// the story, when it has no errors.
 fn report_diagnostics(loaded: LoadedStory) -> Option<fabula::graph::Story> {
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
+    let mut shown = render::ShownCount::new(render::DEFAULT_MAX_DIAGNOSTICS);
     for diagnostic in &loaded.diagnostics {
-        write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
+        if shown.admit() {
+            write_stderr(&render::human(diagnostic, &loaded.sources, styled), styled);
+        }
+    }
+    if let Some(line) = shown.held_back_line() {
+        eprintln!("{line}\n");
     }
     loaded.story
 }

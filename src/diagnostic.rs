@@ -89,6 +89,17 @@ impl SourceFile {
         (line + 1, column + 1)
     }
 
+    /// The byte range of the 0-based line `line`, with its line ending.
+    pub fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let line_starts = self.line_starts();
+        let start = line_starts[line];
+        let end = line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        (start, end)
+    }
+
     /// The text of the 0-based line `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> &str {
         let line_starts = self.line_starts();

@@ -247,11 +247,17 @@ fn stderr_styled(color: ColorMode) -> bool {
 /// A compile's diagnostics as `fabula check` prints them and, when the
 /// story has errors, a line saying it cannot be played.
 pub fn report(loaded: &LoadedStory, styled: bool) -> String {
+    let mut shown = crate::render::ShownCount::new(crate::render::DEFAULT_MAX_DIAGNOSTICS);
     let mut report: String = loaded
         .diagnostics
         .iter()
+        .filter(|_| shown.admit())
         .map(|diagnostic| crate::render::human(diagnostic, &loaded.sources, styled) + "\n\n")
         .collect();
+    if let Some(line) = shown.held_back_line() {
+        report.push_str(&line);
+        report.push_str("\n\n");
+    }
     if loaded.story.is_none() {
         let errors = loaded.errors();
         let plural = if errors == 1 { "" } else { "s" };
