@@ -324,6 +324,11 @@ impl<W: Write> Player<W> {
             let prompt = "> ";
             let line = match source.read(prompt)? {
                 Input::Line(line) => line,
+                Input::Dropped(reason) => {
+                    self.message(&reason)?;
+                    self.out.flush()?;
+                    continue;
+                }
                 Input::Interrupted => continue,
                 Input::End => return self.settle(),
             };
