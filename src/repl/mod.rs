@@ -336,7 +336,7 @@ impl<W: Write> Player<W> {
                 return Ok(Outcome::Refused);
             }
             if !source.echoes() {
-                writeln!(self.out, "{prompt}{line}")?;
+                writeln!(self.out, "{prompt}{}", terminal_safe(&line))?;
             }
             writeln!(self.out)?;
             if let Flow::Quit = self.handle(line.trim())? {
@@ -384,7 +384,11 @@ impl<W: Write> Player<W> {
         }
     }
 
+    /// Wraps text to the terminal's width, made [`terminal_safe`] first:
+    /// every story and save text the player prints passes through here.
     fn wrap(&self, text: &str, indent: &str) -> String {
+        let text = terminal_safe(text);
+        let text = text.as_ref();
         match self.width {
             Some(width) => {
                 let options = textwrap::Options::new(width).subsequent_indent(indent);
@@ -396,10 +400,10 @@ impl<W: Write> Player<W> {
 
     fn title(&mut self) -> io::Result<()> {
         let story = Arc::clone(self.session.story());
-        let title = self.paint(Style::new().bold(), &story.title);
+        let title = self.paint(Style::new().bold(), &terminal_safe(&story.title));
         writeln!(self.out, "{title}")?;
         if let Some(author) = &story.author {
-            writeln!(self.out, "by {author}")?;
+            writeln!(self.out, "by {}", terminal_safe(author))?;
         }
         writeln!(self.out)
     }
@@ -440,7 +444,7 @@ impl<W: Write> Player<W> {
                 }
             }
             Status::Ended(ending) => {
-                let line = self.paint(Style::new().bold(), &ending_line(&ending));
+                let line = self.paint(Style::new().bold(), &terminal_safe(&ending_line(&ending)));
                 writeln!(self.out, "{line}\n")?;
                 if self.record_endings
                     && let Ok(slots) = &self.slots
@@ -457,7 +461,7 @@ impl<W: Write> Player<W> {
             }
             Status::Failed(error) => {
                 let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
-                writeln!(self.out, "{label} {error}\n")?;
+                writeln!(self.out, "{label} {}\n", terminal_safe(&error.to_string()))?;
                 writeln!(
                     self.out,
                     "The story cannot go on from here: type `undo`, `restart`, `load` or `quit`."
@@ -639,7 +643,7 @@ impl<W: Write> Player<W> {
             let scene = story.scene(id);
             if found.contains(&scene.name) {
                 let title = scene.title.as_deref().unwrap_or(&scene.name);
-                text.push_str(&format!("  {title}\n"));
+                text.push_str(&format!("  {}\n", terminal_safe(title)));
             }
         }
         if count < total {
@@ -675,7 +679,11 @@ impl<W: Write> Player<W> {
                     },
                 );
             let time = slot.modified.map(slots::format_time).unwrap_or_default();
-            text.push_str(&format!("  {:<12} {place} — {time}\n", slot.name));
+            text.push_str(&format!(
+                "  {:<12} {} — {time}\n",
+                terminal_safe(&slot.name),
+                terminal_safe(&place)
+            ));
         }
         writeln!(self.out, "{text}")
     }
@@ -690,6 +698,29 @@ impl<W: Write> Player<W> {
             source,
         })
     }
+}
+
+/// Text from a story or a save, made safe to print on a terminal: control
+/// characters (C0 but newline and tab, DEL, C1) are shown as visible
+/// pictures (`␛` for escape) and bidirectional overrides as `�`, so no
+/// text can move the cursor, retitle the window (OSC), or reorder what is
+/// shown. Every place the player prints story or save text uses it.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            _ if !unsafe_char(c) => c,
+            '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7F}' => '\u{2421}',
+            _ => '\u{FFFD}',
+        })
+        .collect()
 }
 
 /// Error messages start in lowercase; sentences shown alone do not.
@@ -803,5 +834,17 @@ Snow covers the park.
             assert!(shown.contains("Lenin lies paralysed upstairs."), "{shown}");
             assert!(!shown.contains("You do not choose your words."), "{shown}");
         }
+    }
+    #[test]
+    fn terminal_safe_shows_controls_as_pictures() {
+        assert!(matches!(
+            terminal_safe("Plain text, é, 中文\n\tindented"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            terminal_safe("a\x1b]0;title\x07b\x1b[2Jc\rd\x7f\u{9b}e\u{202e}f\u{2066}"),
+            "a\u{241b}]0;title\u{2407}b\u{241b}[2Jc\u{240d}d\u{2421}\u{fffd}e\u{fffd}f\u{fffd}"
+        );
+        assert_eq!(terminal_safe("\0"), "\u{2400}");
     }
 }
