@@ -249,7 +249,10 @@ impl<'a> Excerpt<'a> {
                     match window {
                         Some(window) => {
                             cut_any = true;
-                            cut_chars.push((line, text[start..window.start].chars().count()));
+                            cut_chars.push((
+                                line,
+                                file.chars_before(window.start) - file.chars_before(start),
+                            ));
                             starts.push((excerpt_text.len(), window.start - start));
                             excerpt_text.push_str(&text[window]);
                             excerpt_text.push('\n');
