@@ -214,7 +214,7 @@ pub fn dot(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
     let quote = |text: &str| {
-        let escaped = text
+        let escaped = crate::render::terminal_safe(text)
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('\n', "\\n");
@@ -279,7 +279,11 @@ pub fn mermaid(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
     // Mermaid labels are quoted strings; quotes become entities.
-    let label = |text: &str| text.replace('"', "#quot;").replace('\n', "<br/>");
+    let label = |text: &str| {
+        crate::render::terminal_safe(text)
+            .replace('"', "#quot;")
+            .replace('\n', "<br/>")
+    };
     let mut out = String::from("flowchart LR\n");
     for (index, scene) in story.scenes.iter().enumerate() {
         let text = label(&node_label(story, SceneId(index as u32)));
@@ -405,6 +409,18 @@ mod tests {
                 .and_then(|number| number.parse::<usize>().ok())
                 .is_none_or(|number| number > 100);
             assert_eq!(reached[index], !after_cut, "{}", scene.name);
+        }
+    }
+    /// A story's titles and choices reach the map raw no more: escape
+    /// sequences in them would act on the terminal the map is printed to.
+    #[test]
+    fn control_characters_in_labels_are_neutralised() {
+        let story = story(
+            "title: T\x1b]0;x\x07\n== one: One\x1b[2J\n* Go \x1b[5m -> ending end\n== ending end: End\nDone.\n",
+        );
+        for map in [dot(&story), mermaid(&story)] {
+            assert!(!map.contains('\x1b') && !map.contains('\x07'), "{map}");
+            assert!(map.contains("One\u{241b}[2J"), "{map}");
         }
     }
 }

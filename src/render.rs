@@ -523,6 +523,30 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// Text from a story or a save, made safe to print on a terminal: control
+/// characters (C0 but newline and tab, DEL, C1) are shown as visible
+/// pictures (`␛` for escape) and bidirectional overrides as `�`, so no
+/// text can move the cursor, retitle the window (OSC), or reorder what is
+/// shown. Every place the player prints story or save text uses it, and the
+/// story map's labels.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            _ if !unsafe_char(c) => c,
+            '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{FFFD}'),
+            '\u{7F}' => '\u{2421}',
+            _ => '\u{FFFD}',
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
