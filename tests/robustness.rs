@@ -441,7 +441,7 @@ fn exercise(story: fabula::graph::Story) {
     use fabula::storytest::{Coverage, random_play, run_tests};
     let mut coverage = Coverage::new(&story);
     run_tests(&story, &mut coverage);
-    random_play(&story, 2, 7);
+    random_play(&story, 1, 7);
     let story = std::sync::Arc::new(story);
     let mut session = Session::start(std::sync::Arc::clone(&story), 3);
     for turn in 0..12 {
@@ -463,7 +463,7 @@ fn exercise(story: fabula::graph::Story) {
 proptest! {
     // The bundled story is big (about 35,000 words): a few cases keep the
     // suite fast on two cores; each case mangles a different file.
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(ProptestConfig::with_cases(4))]
 
     /// `check`, `test`, random play and saves never panic on the bundled
     /// story with lines deleted, duplicated, swapped or cut and characters
