@@ -341,7 +341,8 @@ codes! {
     E0203 = Error, "not a constant expression";
     /// `var enemies = {}`: a type that cannot be inferred.
     E0204 = Error, "type cannot be inferred";
-    /// A constant expression that overflows or divides by zero.
+    /// A constant expression that overflows, divides by zero or builds a
+    /// text over 1 MiB.
     E0205 = Error, "constant arithmetic error";
     /// A set of an enum with more than 64 values.
     E0206 = Error, "enum too large for a set";

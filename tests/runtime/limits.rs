@@ -75,3 +75,27 @@ Done.
     assert_eq!(error.kind, RuntimeErrorKind::TextTooLong);
     assert_eq!(error.location.as_deref(), Some("test.fab:9:1"));
 }
+
+/// Constants fold with the runtime's own operator, so a constant text over
+/// the limit is a compile error (E0205) rather than a story that fails.
+#[test]
+fn a_constant_text_over_the_limit_is_e0205() {
+    let half = "x".repeat(MAX_TEXT_LEN / 2 + 1);
+    let text = format!(
+        "title: Big\nconst HALF = \"{half}\"\nvar t = HALF + HALF\n== a\n{{t}}\n-> ending b\n== ending b\nB.\n"
+    );
+    let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
+    let loaded = fabula::graph::compile(std::path::Path::new("big.fab"), &mut read).unwrap();
+    let found: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|diagnostic| (diagnostic.code.as_str(), diagnostic.message.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "E0205",
+            "text longer than 1048576 bytes in a constant expression"
+        )]
+    );
+}
