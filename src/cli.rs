@@ -189,6 +189,10 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Human output shows at most N diagnostics, then a count of the rest
+    /// (0: no limit). JSON and GitHub output show every one.
+    #[arg(long, value_name = "N", default_value_t = render::DEFAULT_MAX_DIAGNOSTICS)]
+    pub max_diagnostics: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -369,6 +373,8 @@ struct Report {
     seen: HashSet<(PathBuf, u32, u32, Code)>,
     /// The first code reported, for the hint about `--explain`.
     first_code: Option<Code>,
+    /// Human output's cap (`--max-diagnostics`).
+    shown: render::ShownCount,
 }
 
 impl Report {
@@ -388,6 +394,7 @@ impl Report {
         }
         self.first_code.get_or_insert(diagnostic.code);
         match self.format {
+            Format::Human if !self.shown.admit() => Ok(()),
             Format::Human => write_diagnostic(
                 &render::human(diagnostic, sources, self.styled),
                 self.styled,
@@ -459,6 +466,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
         warnings: 0,
         seen: HashSet::new(),
         first_code: None,
+        shown: render::ShownCount::new(args.max_diagnostics),
     };
     let mut covered: HashSet<PathBuf> = HashSet::new();
     let mut stories = 0;
@@ -499,6 +507,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
             render::json_summary(report.errors, report.warnings, files.len())
         ))?,
         Format::Github | Format::Human => {
+            if let Some(line) = report.shown.held_back_line() {
+                write_err(&format!("{line}\n\n"))?;
+            }
             let count = |n: usize, one: &str, many: &str| {
                 format!("{n} {}", if n == 1 { one } else { many })
             };
@@ -560,8 +571,14 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
 /// the story, when it has no errors.
 fn report_diagnostics(loaded: LoadedStory) -> Result<Option<fabula::graph::Story>> {
     let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
+    let mut shown = render::ShownCount::new(render::DEFAULT_MAX_DIAGNOSTICS);
     for diagnostic in &loaded.diagnostics {
-        write_diagnostic(&render::human(diagnostic, &loaded.sources, styled), styled)?;
+        if shown.admit() {
+            write_diagnostic(&render::human(diagnostic, &loaded.sources, styled), styled)?;
+        }
+    }
+    if let Some(line) = shown.held_back_line() {
+        write_err(&format!("{line}\n\n"))?;
     }
     Ok(loaded.story)
 }
@@ -659,7 +676,14 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
     let path = args.story.display().to_string();
     let text = match args.format {
         ReportFormat::Human => {
-            fabula::explore::human(&report, &story, &path, args.allow_unreached_endings)
+            // Story text is hostile: no escape sequence reaches a terminal.
+            render::terminal_safe(&fabula::explore::human(
+                &report,
+                &story,
+                &path,
+                args.allow_unreached_endings,
+            ))
+            .into_owned()
         }
         ReportFormat::Json => {
             fabula::explore::json(&report, &story, &path, args.allow_unreached_endings) + "\n"
@@ -709,13 +733,19 @@ fn test(args: &TestArgs) -> Result<u8> {
             let plural = if count == 1 { "" } else { "s" };
             write_out(&format!("\nrunning {count} test{plural} from {path}\n"))?;
             for outcome in &outcomes {
-                write_out(&format!("{}\n", storytest::human_test(outcome)))?;
+                write_out(&render::terminal_safe(&format!(
+                    "{}\n",
+                    storytest::human_test(outcome)
+                )))?;
             }
             if outcomes.iter().any(|outcome| outcome.failure.is_some()) {
                 write_out("\nfailures:\n")?;
                 for outcome in &outcomes {
                     if outcome.failure.is_some() {
-                        write_out(&format!("\n{}", storytest::human_failure(outcome)))?;
+                        write_out(&render::terminal_safe(&format!(
+                            "\n{}",
+                            storytest::human_failure(outcome)
+                        )))?;
                     }
                 }
             }
@@ -735,7 +765,9 @@ fn test(args: &TestArgs) -> Result<u8> {
                 ))?;
             } else {
                 write_out("\n")?;
-                write_out(&storytest::human_random(&story, &report, &path))?;
+                write_out(&render::terminal_safe(&storytest::human_random(
+                    &story, &report, &path,
+                )))?;
             }
         }
         lcov.add(&story, &coverage);

@@ -51,6 +51,18 @@ pub struct SourceFile {
     /// Byte offset of the start of every line, found the first time a
     /// position is located: a clean check never needs it.
     line_starts: OnceLock<Vec<usize>>,
+    /// How many characters start before each [`CHECKPOINT`]-byte block,
+    /// found the first time a column is counted, so counting a column costs
+    /// at most one block however long its line is.
+    char_checkpoints: OnceLock<Vec<usize>>,
+}
+
+/// The block size of [`SourceFile`]'s character checkpoints.
+const CHECKPOINT: usize = 4096;
+
+/// Whether a byte starts a character (is not a UTF-8 continuation byte).
+fn starts_char(byte: &u8) -> bool {
+    (*byte as i8) >= -0x40
 }
 
 impl SourceFile {
@@ -59,7 +71,32 @@ impl SourceFile {
             path,
             text,
             line_starts: OnceLock::new(),
+            char_checkpoints: OnceLock::new(),
         }
+    }
+
+    /// How many characters start before byte `offset`, in time bounded by
+    /// [`CHECKPOINT`]: columns were counted from the line's start, so many
+    /// diagnostics on one long line were quadratic (issue #10).
+    pub(crate) fn chars_before(&self, offset: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let checkpoints = self.char_checkpoints.get_or_init(|| {
+            let mut total = 0;
+            let mut checkpoints = Vec::with_capacity(bytes.len() / CHECKPOINT + 1);
+            for block in bytes.chunks(CHECKPOINT) {
+                checkpoints.push(total);
+                total += block.iter().filter(|byte| starts_char(byte)).count();
+            }
+            checkpoints.push(total);
+            checkpoints
+        });
+        let offset = offset.min(bytes.len());
+        let block = offset / CHECKPOINT;
+        checkpoints[block]
+            + bytes[block * CHECKPOINT..offset]
+                .iter()
+                .filter(|byte| starts_char(byte))
+                .count()
     }
 
     fn line_starts(&self) -> &[usize] {
@@ -83,10 +120,20 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_index(offset);
         let start = self.line_starts()[line];
-        let column = self.text[start..floor_char_boundary(&self.text, offset)]
-            .chars()
-            .count();
+        let end = floor_char_boundary(&self.text, offset);
+        let column = self.chars_before(end) - self.chars_before(start);
         (line + 1, column + 1)
+    }
+
+    /// The byte range of the 0-based line `line`, with its line ending.
+    pub fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let line_starts = self.line_starts();
+        let start = line_starts[line];
+        let end = line_starts
+            .get(line + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        (start, end)
     }
 
     /// The text of the 0-based line `line`, without its line ending.
@@ -294,7 +341,8 @@ codes! {
     E0203 = Error, "not a constant expression";
     /// `var enemies = {}`: a type that cannot be inferred.
     E0204 = Error, "type cannot be inferred";
-    /// A constant expression that overflows or divides by zero.
+    /// A constant expression that overflows, divides by zero or builds a
+    /// text over 1 MiB.
     E0205 = Error, "constant arithmetic error";
     /// A set of an enum with more than 64 values.
     E0206 = Error, "enum too large for a set";
@@ -343,5 +391,33 @@ codes! {
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Columns counted through the checkpoints equal columns counted from
+    /// the line's start, also where characters straddle a block boundary.
+    #[test]
+    fn line_col_counts_characters_across_checkpoints() {
+        let mut text = String::from("first line\n");
+        for index in 0..3000 {
+            text.push(['a', 'é', '中', '🦀'][index % 4]);
+        }
+        text.push_str("\nlast é line");
+        let file = SourceFile::new("t.fab".into(), text.clone());
+        for offset in (0..=text.len()).filter(|offset| offset % 7 == 0 || *offset > text.len() - 20)
+        {
+            let line_start = text[..floor_char_boundary(&text, offset)]
+                .rfind('\n')
+                .map_or(0, |at| at + 1);
+            let naive = text[line_start..floor_char_boundary(&text, offset)]
+                .chars()
+                .count()
+                + 1;
+            assert_eq!(file.line_col(offset).1, naive, "offset {offset}");
+        }
     }
 }

@@ -28,13 +28,14 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
     for (index, scene) in story.scenes.iter().enumerate() {
         let from = SceneId(index as u32);
         let mut in_choice = vec![false; scene.ops.len()];
+        let mut walk = Walk::new(scene.ops.len());
         for op in &scene.ops {
             let Op::Choices { choices, .. } = op else {
                 continue;
             };
             for choice in choices {
                 let (label, guarded) = choice_label(story, choice);
-                for (pc, to) in diverts_from(&scene.ops, choice.target as usize) {
+                for (pc, to) in walk.diverts_from(&scene.ops, choice.target as usize) {
                     in_choice[pc] = true;
                     edges.insert(MapEdge {
                         from,
@@ -61,30 +62,54 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
     edges.into_iter().collect()
 }
 
-/// The diverts reachable from `start` inside one scene's program without
-/// passing another choice point: following jumps and both sides of every
-/// condition. Returns each divert's position and target.
-fn diverts_from(ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
-    let mut seen = vec![false; ops.len()];
-    let mut stack = vec![start];
-    let mut found = Vec::new();
-    while let Some(pc) = stack.pop() {
-        if pc >= ops.len() || seen[pc] {
-            continue;
-        }
-        seen[pc] = true;
-        match &ops[pc] {
-            Op::Divert { target, .. } => found.push((pc, *target)),
-            Op::Jump { target } => stack.push(*target as usize),
-            Op::JumpUnless { target, .. } => {
-                stack.push(*target as usize);
-                stack.push(pc + 1);
-            }
-            Op::Choices { .. } | Op::End { .. } => {}
-            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
+/// A walk over one scene's program, reused for each of its choices: the
+/// marks of one walk are cleared by the next in time proportional to what
+/// it visited, not to the scene's length (a scene of 10,000 choices would
+/// otherwise be quadratic).
+struct Walk {
+    seen: Vec<bool>,
+    visited: Vec<usize>,
+    stack: Vec<usize>,
+}
+
+impl Walk {
+    fn new(ops: usize) -> Walk {
+        Walk {
+            seen: vec![false; ops],
+            visited: Vec::new(),
+            stack: Vec::new(),
         }
     }
-    found
+
+    /// The diverts reachable from `start` inside the scene's program
+    /// without passing another choice point: following jumps and both sides
+    /// of every condition. Returns each divert's position and target.
+    fn diverts_from(&mut self, ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
+        for pc in self.visited.drain(..) {
+            self.seen[pc] = false;
+        }
+        self.stack.clear();
+        self.stack.push(start);
+        let mut found = Vec::new();
+        while let Some(pc) = self.stack.pop() {
+            if pc >= ops.len() || self.seen[pc] {
+                continue;
+            }
+            self.seen[pc] = true;
+            self.visited.push(pc);
+            match &ops[pc] {
+                Op::Divert { target, .. } => found.push((pc, *target)),
+                Op::Jump { target } => self.stack.push(*target as usize),
+                Op::JumpUnless { target, .. } => {
+                    self.stack.push(*target as usize);
+                    self.stack.push(pc + 1);
+                }
+                Op::Choices { .. } | Op::End { .. } => {}
+                Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => self.stack.push(pc + 1),
+            }
+        }
+        found
+    }
 }
 
 fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) {
@@ -142,15 +167,36 @@ fn shorten(text: &str, limit: usize) -> String {
     short
 }
 
-/// Which scenes a chain of diverts from the start reaches.
+/// Which scenes a chain of diverts from the start reaches. Linear in scenes
+/// and edges: the edges are first grouped by the scene they leave (issue
+/// #10: filtering every edge for each scene made a 100,000-scene chain
+/// take 13 s).
 pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
-    let mut reached = vec![false; story.scenes.len()];
+    let count = story.scenes.len();
+    // `targets[first[s]..first[s + 1]]`: where scene `s`'s edges lead.
+    let mut first = vec![0usize; count + 1];
+    for edge in edges.iter().filter(|edge| edge.from.index() < count) {
+        first[edge.from.index() + 1] += 1;
+    }
+    for index in 0..count {
+        first[index + 1] += first[index];
+    }
+    let mut next = first.clone();
+    let mut targets = vec![SceneId(0); first[count]];
+    for edge in edges.iter().filter(|edge| edge.from.index() < count) {
+        targets[next[edge.from.index()]] = edge.to;
+        next[edge.from.index()] += 1;
+    }
+    let mut reached = vec![false; count];
     let mut stack = vec![story.start];
     while let Some(scene) = stack.pop() {
-        if std::mem::replace(&mut reached[scene.index()], true) {
+        let Some(seen) = reached.get_mut(scene.index()) else {
+            continue;
+        };
+        if std::mem::replace(seen, true) {
             continue;
         }
-        stack.extend(edges.iter().filter(|e| e.from == scene).map(|e| e.to));
+        stack.extend_from_slice(&targets[first[scene.index()]..first[scene.index() + 1]]);
     }
     reached
 }
@@ -168,7 +214,7 @@ pub fn dot(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
     let quote = |text: &str| {
-        let escaped = text
+        let escaped = crate::render::terminal_safe(text)
             .replace('\\', "\\\\")
             .replace('"', "\\\"")
             .replace('\n', "\\n");
@@ -233,7 +279,11 @@ pub fn mermaid(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
     // Mermaid labels are quoted strings; quotes become entities.
-    let label = |text: &str| text.replace('"', "#quot;").replace('\n', "<br/>");
+    let label = |text: &str| {
+        crate::render::terminal_safe(text)
+            .replace('"', "#quot;")
+            .replace('\n', "<br/>")
+    };
     let mut out = String::from("flowchart LR\n");
     for (index, scene) in story.scenes.iter().enumerate() {
         let text = label(&node_label(story, SceneId(index as u32)));
@@ -322,5 +372,55 @@ mod tests {
             mermaid.contains("n0 -.->|\"Go right [a > 2]\"| n2"),
             "{mermaid}"
         );
+    }
+    /// Regression (issue #10): `reachable` filtered every edge for each
+    /// scene, so a 100,000-scene chain took 13 s to map. A long chain, with
+    /// its edges given in reverse order, is reached to its end.
+    #[test]
+    fn reachable_follows_a_long_chain_in_any_edge_order() {
+        let scenes = 20_000;
+        let mut text = String::from("title: Chain\n");
+        for index in 0..scenes - 1 {
+            text.push_str(&format!("== s{index}\n-> s{}\n", index + 1));
+        }
+        text.push_str(&format!(
+            "== s{}\n-> ending done\n== ending done\nDone.\n",
+            scenes - 1
+        ));
+        let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
+        let loaded = crate::graph::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
+        let story = loaded.story.expect("story compiles");
+        let mut found = edges(&story);
+        assert_eq!(found.len(), scenes);
+        found.reverse();
+        assert!(reachable(&story, &found).iter().all(|reached| *reached));
+        // Cut the chain at s100: what follows is unreached.
+        let cut = story
+            .scenes
+            .iter()
+            .position(|scene| scene.name == "s100")
+            .unwrap();
+        found.retain(|edge| edge.from.index() != cut);
+        let reached = reachable(&story, &found);
+        for (index, scene) in story.scenes.iter().enumerate() {
+            let after_cut = scene
+                .name
+                .strip_prefix('s')
+                .and_then(|number| number.parse::<usize>().ok())
+                .is_none_or(|number| number > 100);
+            assert_eq!(reached[index], !after_cut, "{}", scene.name);
+        }
+    }
+    /// A story's titles and choices reach the map raw no more: escape
+    /// sequences in them would act on the terminal the map is printed to.
+    #[test]
+    fn control_characters_in_labels_are_neutralised() {
+        let story = story(
+            "title: T\x1b]0;x\x07\n== one: One\x1b[2J\n* Go \x1b[5m -> ending end\n== ending end: End\nDone.\n",
+        );
+        for map in [dot(&story), mermaid(&story)] {
+            assert!(!map.contains('\x1b') && !map.contains('\x07'), "{map}");
+            assert!(map.contains("One\u{241b}[2J"), "{map}");
+        }
     }
 }

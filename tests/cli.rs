@@ -447,3 +447,60 @@ fn compile_emits_ron_that_reads_back() {
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
 }
+
+/// Human output stops after 500 diagnostics with a count of the rest
+/// (issue #10: 20,000 of them scrolled for over a minute); JSON keeps them
+/// all; `--max-diagnostics` changes the cap, 0 lifts it.
+#[test]
+fn human_output_is_capped_and_json_is_complete() {
+    let folder = scratch("diagnostics_cap");
+    let story = folder.join("many.fab");
+    let lines: String = (0..600).map(|n| format!("* Go {n} -> nowhere\n")).collect();
+    std::fs::write(
+        &story,
+        format!("title: Many\n== start\n{lines}* Done -> ending done\n== ending done\nDone.\n"),
+    )
+    .unwrap();
+    let story = story.to_str().unwrap();
+    let count = |text: &str| text.matches("error[E0104]").count();
+
+    let capped = stderr_of(fabula().args(["check", "--color", "never", story]));
+    assert_eq!(count(&capped), 500, "{capped}");
+    assert!(
+        capped.contains(
+            "... and 100 more diagnostics not shown after the first 500 (`fabula check --max-diagnostics 0` shows every one)\n\nchecked 1 story in 1 file: 600 errors, 0 warnings\n"
+        ),
+        "{capped}"
+    );
+
+    let ten = stderr_of(fabula().args(["check", "--max-diagnostics", "10", story]));
+    assert_eq!(count(&ten), 10);
+    assert!(ten.contains("... and 590 more diagnostics"), "{ten}");
+
+    let all = stderr_of(fabula().args(["check", "--max-diagnostics", "0", story]));
+    assert_eq!(count(&all), 600);
+    assert!(!all.contains("more diagnostic"), "{all}");
+
+    let json = json_lines(&[story]);
+    assert_eq!(json.len(), 601, "600 diagnostics and the summary");
+}
+
+/// Story text is hostile: an escape sequence in a scene title or a choice
+/// never reaches the terminal through explore's or test's reports (issue
+/// #10).
+#[test]
+fn reports_neutralise_escape_sequences_from_the_story() {
+    let dir = scratch("escapes");
+    let story = dir.join("escapes.fab");
+    std::fs::write(
+        &story,
+        "title: Esc\n== start: Start \u{1b}]0;pwned\u{7}\n* Go \u{1b}[2J -> ending done\n== ending done: Done \u{1b}[31m\nDone.\n",
+    )
+    .unwrap();
+    for args in [vec!["explore"], vec!["test", "--random", "3"]] {
+        let output = fabula().args(&args).arg(&story).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!stdout.contains('\u{1b}'), "{args:?}: {stdout}");
+        assert!(!stdout.contains('\u{7}'), "{args:?}: {stdout}");
+    }
+}

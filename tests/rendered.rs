@@ -246,3 +246,41 @@ fn once_only_fallback_in_a_scene_entered_again() {
         "tests/check/w0008_once_only_fallback_in_a_scene_entered_again.fab"
     ));
 }
+
+/// Every diagnostic of a story compiled from memory, rendered.
+fn rendered_text(text: &str) -> String {
+    let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
+    let loaded = fabula::graph::compile(Path::new("test.fab"), &mut read).unwrap();
+    loaded
+        .diagnostics
+        .iter()
+        .map(|diagnostic| human(diagnostic, &loaded.sources, false))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// A label over 1,000 lines from its diagnostic's line is quoted in a
+/// section of its own (`:::`) instead of one excerpt with the lines between
+/// folded: the renderer is handed only the lines it shows (issue #10).
+#[test]
+fn a_label_far_away_is_quoted_in_its_own_section() {
+    let filler: String = (0..1500).map(|n| format!("Line {n}.\n")).collect();
+    insta::assert_snapshot!(rendered_text(&format!(
+        "title: Far\nvar a = 2\n== start\n{filler}~ a = true\n-> ending done\n== ending done\nDone.\n"
+    )));
+}
+
+/// A line over 1 KiB is quoted around its markers only; the location keeps
+/// the file's column (issue #10: 20,000 diagnostics on one long line took
+/// two minutes, each quoting the whole line).
+#[test]
+fn a_long_line_is_quoted_around_its_marker_with_the_true_column() {
+    let text = format!(
+        "title: Long\n== start\n{} {{nope}} {}\n-> ending done\n== ending done\nDone.\n",
+        "é".repeat(3000),
+        "z".repeat(3000)
+    );
+    let rendered = rendered_text(&text);
+    assert!(rendered.contains(" --> test.fab:3:3003\n"), "{rendered}");
+    insta::assert_snapshot!(rendered);
+}

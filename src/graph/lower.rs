@@ -1939,6 +1939,10 @@ fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Con
         Fault::DivisionByZero => {
             ConstError::Arithmetic("division by zero in a constant expression".into())
         }
+        Fault::TextTooLong => ConstError::Arithmetic(format!(
+            "text longer than {} bytes in a constant expression",
+            crate::runtime::MAX_TEXT_LEN
+        )),
         Fault::RandomRange { .. } | Fault::Malformed(_) => ConstError::NotConstant,
     })
 }

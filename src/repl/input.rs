@@ -32,10 +32,18 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave the game"),
 ];
 
+/// The longest line the player reads (64 KiB). A longer one is dropped
+/// whole, with a message: nothing the player types needs more, and a pasted
+/// megabyte must not stall the prompt.
+pub const MAX_LINE: usize = 64 * 1024;
+
 /// One read.
 #[derive(Debug)]
 pub enum Input {
     Line(String),
+    /// A line that was read and dropped, with the reason to tell the player:
+    /// over [`MAX_LINE`], or not UTF-8. The session goes on.
+    Dropped(String),
     /// Ctrl-C: the line is dropped.
     Interrupted,
     /// Ctrl-D or the end of piped input.
@@ -63,12 +71,52 @@ pub struct Plain<R> {
 }
 
 impl<R: BufRead> LineSource for Plain<R> {
+    /// Reads up to the next newline in one pass over the buffer, keeping at
+    /// most [`MAX_LINE`] bytes: linear in the line, and bounded in memory
+    /// however long it is. Bytes that are not UTF-8 drop their line only
+    /// (a single bad byte used to end the session).
     fn read(&mut self, _prompt: &str) -> Result<Input, ReadlineError> {
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
+        let mut line = Vec::new();
+        let mut length = 0usize;
+        let mut ended = false;
+        loop {
+            let buffer = match self.reader.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error.into()),
+            };
+            if buffer.is_empty() {
+                break;
+            }
+            let (taken, found_newline) = match buffer.iter().position(|&byte| byte == b'\n') {
+                Some(at) => (at + 1, true),
+                None => (buffer.len(), false),
+            };
+            let room = MAX_LINE.saturating_sub(line.len());
+            line.extend_from_slice(&buffer[..taken.min(room)]);
+            length = length.saturating_add(taken);
+            self.reader.consume(taken);
+            if found_newline {
+                ended = true;
+                break;
+            }
+        }
+        if length == 0 {
             return Ok(Input::End);
         }
-        Ok(Input::Line(line.trim_end_matches(['\n', '\r']).to_string()))
+        let content = length - usize::from(ended);
+        if content > MAX_LINE {
+            return Ok(Input::Dropped(format!(
+                "That line was {content} bytes long; a line may hold at most {MAX_LINE}. It was ignored."
+            )));
+        }
+        match String::from_utf8(line) {
+            Ok(text) => Ok(Input::Line(text.trim_end_matches(['\n', '\r']).to_string())),
+            Err(error) => Ok(Input::Dropped(format!(
+                "That line is not valid UTF-8 (byte {} of it); it was ignored.",
+                error.utf8_error().valid_up_to() + 1
+            ))),
+        }
     }
 
     fn echoes(&self) -> bool {
@@ -148,6 +196,10 @@ impl Terminal {
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> Result<Input, ReadlineError> {
         match self.editor.readline(prompt) {
+            Ok(line) if line.len() > MAX_LINE => Ok(Input::Dropped(format!(
+                "That line was {} bytes long; a line may hold at most {MAX_LINE}. It was ignored.",
+                line.len()
+            ))),
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = self.editor.add_history_entry(line.as_str());
@@ -177,5 +229,66 @@ impl LineSource for Terminal {
             }
             let _ = self.editor.save_history(path);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(bytes: &[u8]) -> Vec<String> {
+        // A small buffer, so lines straddle reads.
+        let mut source = Plain {
+            reader: std::io::BufReader::with_capacity(7, bytes),
+        };
+        let mut found = Vec::new();
+        loop {
+            match source.read("> ").unwrap() {
+                Input::Line(line) => found.push(format!("line {line}")),
+                Input::Dropped(reason) => found.push(format!("dropped {reason}")),
+                Input::Interrupted => found.push("interrupted".into()),
+                Input::End => return found,
+            }
+        }
+    }
+
+    /// Regression: one invalid UTF-8 byte on piped input ended the session
+    /// with three error messages. The line is dropped and reading goes on.
+    #[test]
+    fn a_line_that_is_not_utf8_is_dropped_and_reading_goes_on() {
+        assert_eq!(
+            lines(b"1\nab\xffcd\n2\r\nlast"),
+            [
+                "line 1",
+                "dropped That line is not valid UTF-8 (byte 3 of it); it was ignored.",
+                "line 2",
+                "line last",
+            ]
+        );
+    }
+
+    /// Regression: a 1 MB pasted line was read whole; now a line over
+    /// 64 KiB is dropped without being kept, and the next line is read.
+    #[test]
+    fn a_line_over_the_limit_is_dropped_and_the_next_one_read() {
+        let mut input = vec![b'x'; 1_000_000];
+        input.extend_from_slice(b"\n");
+        input.extend_from_slice(&vec![b'y'; MAX_LINE]);
+        input.extend_from_slice(b"\nhelp\n");
+        let found = lines(&input);
+        assert_eq!(found.len(), 3);
+        assert_eq!(
+            found[0],
+            "dropped That line was 1000000 bytes long; a line may hold at most 65536. It was ignored."
+        );
+        assert_eq!(found[1], format!("line {}", "y".repeat(MAX_LINE)));
+        assert_eq!(found[2], "line help");
+    }
+
+    #[test]
+    fn end_of_input_without_a_newline_still_reads_the_line() {
+        assert_eq!(lines(b""), Vec::<String>::new());
+        assert_eq!(lines(b"\n"), ["line "]);
+        assert_eq!(lines(b"quit"), ["line quit"]);
     }
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, mpsc};
 use anstyle::{AnsiColor, Style};
 
 use crate::graph::{LoadedStory, Opening, Story};
+pub use crate::render::terminal_safe;
 use crate::runtime::{ChooseError, Event, Session, Status, ending_line, savefile};
 use crate::slots::{self, SlotError, Slots};
 use input::{COMMANDS, Input, LineSource, Plain, Terminal};
@@ -247,11 +248,17 @@ fn stderr_styled(color: ColorMode) -> bool {
 /// A compile's diagnostics as `fabula check` prints them and, when the
 /// story has errors, a line saying it cannot be played.
 pub fn report(loaded: &LoadedStory, styled: bool) -> String {
+    let mut shown = crate::render::ShownCount::new(crate::render::DEFAULT_MAX_DIAGNOSTICS);
     let mut report: String = loaded
         .diagnostics
         .iter()
+        .filter(|_| shown.admit())
         .map(|diagnostic| crate::render::human(diagnostic, &loaded.sources, styled) + "\n\n")
         .collect();
+    if let Some(line) = shown.held_back_line() {
+        report.push_str(&line);
+        report.push_str("\n\n");
+    }
     if loaded.story.is_none() {
         let errors = loaded.errors();
         let plural = if errors == 1 { "" } else { "s" };
@@ -318,6 +325,11 @@ impl<W: Write> Player<W> {
             let prompt = "> ";
             let line = match source.read(prompt)? {
                 Input::Line(line) => line,
+                Input::Dropped(reason) => {
+                    self.message(&reason)?;
+                    self.out.flush()?;
+                    continue;
+                }
                 Input::Interrupted => continue,
                 Input::End => return self.settle(),
             };
@@ -325,7 +337,7 @@ impl<W: Write> Player<W> {
                 return Ok(Outcome::Refused);
             }
             if !source.echoes() {
-                writeln!(self.out, "{prompt}{line}")?;
+                writeln!(self.out, "{prompt}{}", terminal_safe(&line))?;
             }
             writeln!(self.out)?;
             if let Flow::Quit = self.handle(line.trim())? {
@@ -373,7 +385,11 @@ impl<W: Write> Player<W> {
         }
     }
 
+    /// Wraps text to the terminal's width, made [`terminal_safe`] first:
+    /// every story and save text the player prints passes through here.
     fn wrap(&self, text: &str, indent: &str) -> String {
+        let text = terminal_safe(text);
+        let text = text.as_ref();
         match self.width {
             Some(width) => {
                 let options = textwrap::Options::new(width).subsequent_indent(indent);
@@ -385,10 +401,10 @@ impl<W: Write> Player<W> {
 
     fn title(&mut self) -> io::Result<()> {
         let story = Arc::clone(self.session.story());
-        let title = self.paint(Style::new().bold(), &story.title);
+        let title = self.paint(Style::new().bold(), &terminal_safe(&story.title));
         writeln!(self.out, "{title}")?;
         if let Some(author) = &story.author {
-            writeln!(self.out, "by {author}")?;
+            writeln!(self.out, "by {}", terminal_safe(author))?;
         }
         writeln!(self.out)
     }
@@ -429,7 +445,7 @@ impl<W: Write> Player<W> {
                 }
             }
             Status::Ended(ending) => {
-                let line = self.paint(Style::new().bold(), &ending_line(&ending));
+                let line = self.paint(Style::new().bold(), &terminal_safe(&ending_line(&ending)));
                 writeln!(self.out, "{line}\n")?;
                 if self.record_endings
                     && let Ok(slots) = &self.slots
@@ -446,7 +462,7 @@ impl<W: Write> Player<W> {
             }
             Status::Failed(error) => {
                 let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
-                writeln!(self.out, "{label} {error}\n")?;
+                writeln!(self.out, "{label} {}\n", terminal_safe(&error.to_string()))?;
                 writeln!(
                     self.out,
                     "The story cannot go on from here: type `undo`, `restart`, `load` or `quit`."
@@ -628,7 +644,7 @@ impl<W: Write> Player<W> {
             let scene = story.scene(id);
             if found.contains(&scene.name) {
                 let title = scene.title.as_deref().unwrap_or(&scene.name);
-                text.push_str(&format!("  {title}\n"));
+                text.push_str(&format!("  {}\n", terminal_safe(title)));
             }
         }
         if count < total {
@@ -664,7 +680,11 @@ impl<W: Write> Player<W> {
                     },
                 );
             let time = slot.modified.map(slots::format_time).unwrap_or_default();
-            text.push_str(&format!("  {:<12} {place} — {time}\n", slot.name));
+            text.push_str(&format!(
+                "  {:<12} {} — {time}\n",
+                terminal_safe(&slot.name),
+                terminal_safe(&place)
+            ));
         }
         writeln!(self.out, "{text}")
     }
@@ -794,5 +814,17 @@ Snow covers the park.
             assert!(shown.contains("Lenin lies paralysed upstairs."), "{shown}");
             assert!(!shown.contains("You do not choose your words."), "{shown}");
         }
+    }
+    #[test]
+    fn terminal_safe_shows_controls_as_pictures() {
+        assert!(matches!(
+            terminal_safe("Plain text, é, 中文\n\tindented"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            terminal_safe("a\x1b]0;title\x07b\x1b[2Jc\rd\x7f\u{9b}e\u{202e}f\u{2066}"),
+            "a\u{241b}]0;title\u{2407}b\u{241b}[2Jc\u{240d}d\u{2421}\u{fffd}e\u{fffd}f\u{fffd}"
+        );
+        assert_eq!(terminal_safe("\0"), "\u{2400}");
     }
 }

@@ -207,6 +207,9 @@ pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, F
         (Div, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_div(b).ok_or(Fault::Overflow)?),
         (Rem, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_rem(b).ok_or(Fault::Overflow)?),
         (Add, Value::Text(a), Value::Text(b)) => {
+            if a.len().saturating_add(b.len()) > super::MAX_TEXT_LEN {
+                return Err(Fault::TextTooLong);
+            }
             let mut joined = String::with_capacity(a.len() + b.len());
             joined.push_str(&a);
             joined.push_str(&b);
@@ -279,6 +282,43 @@ pub(crate) fn display(
     Ok(())
 }
 
+/// How many bytes [`display`] appends for a value, without building it:
+/// counted even when no text is wanted, so a paragraph's length limit holds
+/// the same with and without text. A value that does not match its type
+/// counts as empty; [`display`] reports it.
+pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
+    let names = |id: crate::graph::EnumId| story.enums.get(id.index()).map(|found| &found.variants);
+    match (value, ty) {
+        (Value::Int(number), _) => {
+            let digits = number.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
+            digits + usize::from(*number < 0)
+        }
+        (Value::Bool(flag), _) => {
+            if *flag {
+                4
+            } else {
+                5
+            }
+        }
+        (Value::Text(text), _) => text.len(),
+        (Value::Enum(variant), Type::Enum(id)) => names(id)
+            .and_then(|variants| variants.get(*variant as usize))
+            .map_or(0, String::len),
+        (Value::Set(bits), Type::Set(id)) => names(id).map_or(0, |variants| {
+            let shown = variants
+                .iter()
+                .enumerate()
+                .take(64)
+                .filter(|(index, _)| bits & (1 << index) != 0);
+            let (count, bytes) = shown.fold((0usize, 0usize), |(count, bytes), (_, name)| {
+                (count + 1, bytes + name.len())
+            });
+            bytes + 2 * count.saturating_sub(1)
+        }),
+        _ => 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,5 +374,44 @@ mod tests {
             binary(Mul, Value::Set(0b0111), Value::Set(0b1101)).unwrap(),
             Value::Set(0b0101)
         );
+    }
+    #[test]
+    fn text_concatenation_is_bounded() {
+        let half = Value::Text(Arc::from("x".repeat(super::super::MAX_TEXT_LEN / 2)));
+        let full = binary(BinaryOp::Add, half.clone(), half.clone()).unwrap();
+        assert!(matches!(&full, Value::Text(text) if text.len() == super::super::MAX_TEXT_LEN));
+        assert!(matches!(
+            binary(BinaryOp::Add, full, Value::Text(Arc::from("y"))),
+            Err(Fault::TextTooLong)
+        ));
+    }
+
+    #[test]
+    fn display_len_counts_what_display_writes() {
+        let text = "title: T\nenum Post { secretary, orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
+        let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
+        let loaded = crate::graph::compile(std::path::Path::new("t.fab"), &mut read).unwrap();
+        let story = loaded.story.expect("the story compiles");
+        let post = Type::Enum(crate::graph::EnumId(0));
+        let posts = Type::Set(crate::graph::EnumId(0));
+        for (value, ty) in [
+            (Value::Enum(1), post),
+            (Value::Set(0), posts),
+            (Value::Set(0b100), posts),
+            (Value::Set(0b111), posts),
+            (Value::Int(0), Type::Int),
+            (Value::Int(9), Type::Int),
+            (Value::Int(10), Type::Int),
+            (Value::Int(-10), Type::Int),
+            (Value::Int(i64::MIN), Type::Int),
+            (Value::Int(i64::MAX), Type::Int),
+            (Value::Bool(true), Type::Bool),
+            (Value::Bool(false), Type::Bool),
+            (Value::Text(Arc::from("héllo")), Type::Text),
+        ] {
+            let mut out = String::new();
+            display(&story, &value, ty, &mut out).unwrap();
+            assert_eq!(display_len(&story, &value, ty), out.len(), "{value:?}");
+        }
     }
 }

@@ -25,12 +25,22 @@ use crate::graph::{
 };
 pub use eval::RandomScript;
 pub(crate) use eval::binary;
-use eval::{display, evaluate, evaluate_bool, random_below};
+use eval::{display, display_len, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
 pub const STEP_LIMIT: u32 = 10_000;
+
+/// The longest a text value may grow, in bytes (1 MiB). Text is bounded like
+/// integers are: `~ t = t + t` in a loop is a located runtime error
+/// ([`RuntimeErrorKind::TextTooLong`]) instead of exhausting memory.
+pub const MAX_TEXT_LEN: usize = 1 << 20;
+
+/// The longest a rendered paragraph or choice text may grow, in bytes
+/// (4 MiB): interpolating a long text value many times in one line is
+/// stopped here.
+pub const MAX_PARAGRAPH_LEN: usize = 4 << 20;
 
 /// Everything that changes while a story is played. Compact, so the explorer
 /// can hash and deduplicate millions of them.
@@ -153,6 +163,7 @@ pub(crate) enum Fault {
     Overflow,
     DivisionByZero,
     RandomRange { lo: i64, hi: i64 },
+    TextTooLong,
     Malformed(&'static str),
 }
 
@@ -168,6 +179,9 @@ pub enum RuntimeErrorKind {
     DivisionByZero,
     /// `random(lo, hi)` with `lo > hi`.
     RandomRange { lo: i64, hi: i64 },
+    /// A text value longer than [`MAX_TEXT_LEN`], or a paragraph longer
+    /// than [`MAX_PARAGRAPH_LEN`]: `~ t = t + t` repeated in a loop.
+    TextTooLong,
     /// A choice block where nothing is enabled and no fallback holds:
     /// `* [requires false] Go` alone.
     NoChoiceAvailable,
@@ -213,6 +227,7 @@ impl RuntimeError {
             Fault::Overflow => RuntimeErrorKind::Overflow,
             Fault::DivisionByZero => RuntimeErrorKind::DivisionByZero,
             Fault::RandomRange { lo, hi } => RuntimeErrorKind::RandomRange { lo, hi },
+            Fault::TextTooLong => RuntimeErrorKind::TextTooLong,
             Fault::Malformed(what) => RuntimeErrorKind::Malformed(what),
         };
         RuntimeError::new(story, scene, span, kind)
@@ -228,6 +243,10 @@ impl fmt::Display for RuntimeErrorKind {
             RuntimeErrorKind::RandomRange { lo, hi } => {
                 write!(f, "random({lo}, {hi}): the low bound is above the high one")
             }
+            RuntimeErrorKind::TextTooLong => write!(
+                f,
+                "text too long: a text value may hold at most {MAX_TEXT_LEN} bytes, a paragraph {MAX_PARAGRAPH_LEN}"
+            ),
             RuntimeErrorKind::NoChoiceAvailable => {
                 f.write_str("no choice available: every choice is hidden, taken or disabled")
             }
@@ -379,7 +398,7 @@ impl Machine {
                     if out.wants_text() {
                         let mut buffer = std::mem::take(&mut self.text);
                         buffer.clear();
-                        let rendered = self.render(story, state, text, Some(&mut buffer));
+                        let rendered = self.render(story, state, text, Some(&mut buffer), &mut 0);
                         rendered.map_err(|fault| locate(Some(*span), fault))?;
                         collapse_spaces(&mut buffer);
                         let trimmed = buffer.trim();
@@ -388,7 +407,7 @@ impl Machine {
                         }
                         self.text = buffer;
                     } else {
-                        self.render(story, state, text, None)
+                        self.render(story, state, text, None, &mut 0)
                             .map_err(|fault| locate(Some(*span), fault))?;
                     }
                     state.pc += 1;
@@ -629,7 +648,7 @@ impl Machine {
         let mut text = String::new();
         // Pure: a choice's text never consumes scripted random values.
         let script = self.script.take();
-        let rendered = self.render(story, &mut scratch, parts, Some(&mut text));
+        let rendered = self.render(story, &mut scratch, parts, Some(&mut text), &mut 0);
         self.script = script;
         rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
         collapse_spaces(&mut text);
@@ -739,23 +758,28 @@ impl Machine {
     }
 
     /// Renders parts into `out`, or only performs their effects (counters,
-    /// random draws, errors) when `out` is `None`.
+    /// random draws, errors) when `out` is `None`. `length` counts the bytes
+    /// rendered so far, with or without `out`, so a paragraph over
+    /// [`MAX_PARAGRAPH_LEN`] is the same error whether or not text is wanted.
     fn render(
         &mut self,
         story: &Story,
         state: &mut State,
         parts: &[Part],
         mut out: Option<&mut String>,
+        length: &mut usize,
     ) -> Result<(), Fault> {
         for part in parts {
             match part {
                 Part::Literal(literal) => {
+                    grow(length, story.text(*literal).len())?;
                     if let Some(out) = out.as_deref_mut() {
                         out.push_str(story.text(*literal));
                     }
                 }
                 Part::Value(expr) => {
                     let value = self.live_value(story, state, expr)?;
+                    grow(length, display_len(story, &value, expr.ty))?;
                     if let Some(out) = out.as_deref_mut() {
                         display(story, &value, expr.ty, out)?;
                     }
@@ -767,7 +791,7 @@ impl Machine {
                     } else {
                         &conditional.otherwise
                     };
-                    self.render(story, state, branch, out.as_deref_mut())?;
+                    self.render(story, state, branch, out.as_deref_mut(), length)?;
                 }
                 Part::Alternatives(alternatives) => {
                     let Alternatives { kind, seq, options } = &**alternatives;
@@ -794,13 +818,23 @@ impl Machine {
                         *counter = counter.saturating_add(1);
                     }
                     if let Some(option) = pick.and_then(|index| options.get(index)) {
-                        self.render(story, state, option, out.as_deref_mut())?;
+                        self.render(story, state, option, out.as_deref_mut(), length)?;
                     }
                 }
             }
         }
         Ok(())
     }
+}
+
+/// Counts `more` bytes into a paragraph's `length`, refusing to pass
+/// [`MAX_PARAGRAPH_LEN`].
+fn grow(length: &mut usize, more: usize) -> Result<(), Fault> {
+    *length = length.saturating_add(more);
+    if *length > MAX_PARAGRAPH_LEN {
+        return Err(Fault::TextTooLong);
+    }
+    Ok(())
 }
 
 /// Turns runs of spaces into one, so markup that renders nothing (an

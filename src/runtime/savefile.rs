@@ -2,6 +2,12 @@
 //! enum values), not ids, so a save can be read by a person and still loads
 //! after an edit that keeps every name it mentions. RON text only; writing
 //! files is `crate::slots`' job.
+//!
+//! A save is hostile input. It carries a checksum of its content, so a
+//! damaged or hand-edited save is refused rather than loaded with a changed
+//! value; a key given twice is refused; and each taken once-only choice is
+//! stored with a fingerprint of its line, so a mark is never attached to a
+//! different choice after the story was edited.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,6 +23,7 @@ pub const FORMAT: u32 = 1;
 
 /// One saved game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SaveFile {
     pub format: u32,
     /// The story's title, to refuse saves of other stories.
@@ -31,15 +38,28 @@ pub struct SaveFile {
     /// The seed the game started from, for undo (which replays from it).
     pub seed: u64,
     pub rng: u64,
+    #[serde(deserialize_with = "unique_keys")]
     pub vars: BTreeMap<String, SavedValue>,
     /// Scenes entered at least once, by name.
+    #[serde(deserialize_with = "unique_keys")]
     pub visits: BTreeMap<String, u32>,
     /// Once-only choices taken, as `scene#n` (the n-th choice of the scene).
     pub taken: Vec<String>,
+    /// For each key of `taken`, [`choice_fingerprint`] of that choice as 16
+    /// hex digits: a choice's number in its scene changes when a choice is
+    /// inserted above it, its line does not. Empty in saves written before
+    /// fingerprints (whose marks are then kept only for the very same story).
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub choices: BTreeMap<String, String>,
     /// Alternatives counters that are not zero, as `scene#n`.
+    #[serde(deserialize_with = "unique_keys")]
     pub sequences: BTreeMap<String, u32>,
     /// Every choice the player made, as indices into each choice block.
     pub history: Vec<u32>,
+    /// [`checksum`] of everything above, as 16 hex digits. `None` only in
+    /// saves written before checksums, which load with a note.
+    #[serde(default)]
+    pub checksum: Option<String>,
 }
 
 /// A variable's value, with enum values by name.
@@ -65,6 +85,15 @@ pub enum SaveError {
     /// A save written by another version of the save format.
     #[error("the save has format version {found}; this player reads version {FORMAT}")]
     Version { found: u32 },
+    /// The save's content does not match its checksum: a byte of it was
+    /// damaged or edited by hand.
+    #[error(
+        "the save is corrupt: its content does not match its checksum (it was damaged or edited)"
+    )]
+    Checksum,
+    /// A save that reads but cannot be right: a taken choice listed twice.
+    #[error("the save is corrupt: {0}")]
+    Invalid(String),
     /// A save of another story (its title differs).
     #[error("the save is from the story `{found}`, not `{expected}`")]
     ForeignStory { found: String, expected: String },
@@ -79,16 +108,86 @@ pub enum SaveError {
 /// A stable 64-bit FNV-1a hash of the compiled story's RON form: equal
 /// stories give equal fingerprints on every machine and every run.
 pub fn fingerprint(story: &Story) -> u64 {
-    let text = ron::to_string(story).unwrap_or_default();
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    fnv1a(ron::to_string(story).unwrap_or_default().as_bytes())
+}
+
+/// 64-bit FNV-1a: stable across machines and runs. It detects damage (any
+/// one flipped bit changes it), not forgery: a save is the player's own.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
     })
+}
+
+/// The checksum of a save: a hash of its canonical text without the
+/// checksum, so reading a save and writing it again gives the same one.
+pub fn checksum(save: &SaveFile) -> u64 {
+    let unsummed = SaveFile {
+        checksum: None,
+        ..save.clone()
+    };
+    fnv1a(to_ron(&unsummed).as_bytes())
+}
+
+/// A once-only choice's identity across edits of its story: its kind and
+/// its own line as written (text, guard and divert), so the same line
+/// elsewhere in its scene is the same choice and any change to it is
+/// another. Without the story's sources (a graph read from RON), its
+/// compiled form.
+pub fn choice_fingerprint(story: &Story, choice: &crate::graph::Choice) -> u64 {
+    let line = (choice.span.file.0 as usize)
+        .lt(&story.sources.len())
+        .then(|| {
+            let text = &story.sources.get(choice.span.file).text;
+            text.get(choice.span.range()).map(str::trim)
+        })
+        .flatten();
+    let mut bytes = vec![u8::from(choice.sticky)];
+    match line {
+        Some(line) => bytes.extend_from_slice(line.as_bytes()),
+        None => bytes.extend_from_slice(format!("{:?}{:?}", choice.guard, choice.text).as_bytes()),
+    }
+    fnv1a(&bytes)
+}
+
+/// A map read from a save whose keys must each appear once: RON would keep
+/// the last of two, silently.
+fn unique_keys<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map with each key once")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut found = BTreeMap::new();
+            while let Some((key, value)) = map.next_entry::<String, V>()? {
+                if found.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "the key `{key}` is given twice"
+                    )));
+                }
+                found.insert(key, value);
+            }
+            Ok(found)
+        }
+    }
+    deserializer.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// Stable names of choices and alternatives: `scene#n`, the n-th of its
 /// kind in the scene, so they survive edits to other scenes.
 struct Keys {
     choices: BTreeMap<ChoiceId, String>,
+    /// Each choice's [`choice_fingerprint`].
+    fingerprints: BTreeMap<ChoiceId, u64>,
     seqs: BTreeMap<SeqId, String>,
 }
 
@@ -96,6 +195,7 @@ impl Keys {
     fn of(story: &Story) -> Keys {
         let mut keys = Keys {
             choices: BTreeMap::new(),
+            fingerprints: BTreeMap::new(),
             seqs: BTreeMap::new(),
         };
         for scene in &story.scenes {
@@ -109,6 +209,8 @@ impl Keys {
                         for choice in choices {
                             keys.choices
                                 .insert(choice.id, format!("{}#{choice_count}", scene.name));
+                            keys.fingerprints
+                                .insert(choice.id, choice_fingerprint(story, choice));
                             choice_count += 1;
                             if let Some(text) = &choice.text {
                                 parts.push(text);
@@ -164,11 +266,20 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         .filter(|(_, count)| **count > 0)
         .map(|(index, count)| (scene_name(SceneId(index as u32)), *count))
         .collect();
-    let taken = keys
+    let taken: Vec<String> = keys
         .choices
         .iter()
         .filter(|(id, _)| state.is_taken(**id))
         .map(|(_, key)| key.clone())
+        .collect();
+    let choices = keys
+        .choices
+        .iter()
+        .filter(|(id, _)| state.is_taken(**id))
+        .filter_map(|(id, key)| {
+            let fingerprint = keys.fingerprints.get(id)?;
+            Some((key.clone(), format!("{fingerprint:016x}")))
+        })
         .collect();
     let sequences = keys
         .seqs
@@ -178,7 +289,7 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
             (count > 0).then(|| (key.clone(), count))
         })
         .collect();
-    SaveFile {
+    let mut save = SaveFile {
         format: FORMAT,
         story: story.title.clone(),
         fingerprint: format!("{:016x}", fingerprint(story)),
@@ -190,9 +301,13 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         vars,
         visits,
         taken,
+        choices,
         sequences,
         history: history.to_vec(),
-    }
+        checksum: None,
+    };
+    save.checksum = Some(format!("{:016x}", checksum(&save)));
+    save
 }
 
 fn save_value(story: &Story, value: &Value, ty: Type) -> SavedValue {
@@ -257,7 +372,19 @@ pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
             expected: story.title.clone(),
         });
     }
-    ron::from_str(text).map_err(corrupt)
+    let save: SaveFile = ron::from_str(text).map_err(corrupt)?;
+    if let Some(sum) = &save.checksum
+        && *sum != format!("{:016x}", checksum(&save))
+    {
+        return Err(SaveError::Checksum);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = save.taken.iter().find(|key| !seen.insert(key.as_str())) {
+        return Err(SaveError::Invalid(format!(
+            "the taken choice `{twice}` is given twice"
+        )));
+    }
+    Ok(save)
 }
 
 /// Rebuilds the state a save describes. Returns a notice when the story was
@@ -306,21 +433,8 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<(State, Option<String>)
         }
     }
     let keys = Keys::of(story);
-    let choices: BTreeMap<&str, ChoiceId> = keys
-        .choices
-        .iter()
-        .map(|(id, key)| (key.as_str(), *id))
-        .collect();
-    for key in &save.taken {
-        match choices.get(key.as_str()) {
-            Some(id) => {
-                if state.mark_taken(*id).is_err() {
-                    problems.push(format!("choice `{key}` is out of range"));
-                }
-            }
-            None => problems.push(format!("choice `{key}` no longer exists")),
-        }
-    }
+    let same_story = save.fingerprint == format!("{:016x}", fingerprint(story));
+    let dropped = restore_taken(&keys, save, same_story, &mut state, &mut problems);
     let seqs: BTreeMap<&str, SeqId> = keys
         .seqs
         .iter()
@@ -339,12 +453,92 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<(State, Option<String>)
         problems.dedup();
         return Err(SaveError::Mismatch { problems });
     }
-    let notice = (save.fingerprint != format!("{:016x}", fingerprint(story))).then(|| {
-        "the story has changed since this game was saved; it loaded because every scene \
-         and variable the save names still exists"
-            .to_string()
-    });
-    Ok((state, notice))
+    let mut notes = Vec::new();
+    if save.checksum.is_none() {
+        notes.push(
+            "this save has no checksum (an older Fabula wrote it), so damage to it cannot be detected"
+                .to_string(),
+        );
+    }
+    if !same_story {
+        notes.push(
+            "the story has changed since this game was saved; it loaded because every scene \
+             and variable the save names still exists"
+                .to_string(),
+        );
+    }
+    if !dropped.is_empty() {
+        let plural = if dropped.len() == 1 { "" } else { "s" };
+        let mut named = dropped[..dropped.len().min(5)].join(", ");
+        if dropped.len() > 5 {
+            named.push_str(&format!(" and {} more", dropped.len() - 5));
+        }
+        notes.push(format!(
+            "{} once-only choice{plural} taken before ({named}) changed or moved in the story, so \
+             which of them were taken is forgotten and they are offered again",
+            dropped.len(),
+        ));
+    }
+    Ok((state, (!notes.is_empty()).then(|| notes.join("; "))))
+}
+
+/// Marks the save's taken choices in `state`. A mark goes to the choice
+/// whose line the save fingerprinted: the choice at the saved `scene#n` when
+/// it is still that line, else the one choice of the scene with that line
+/// (a choice inserted above moves the others down). A mark whose choice
+/// cannot be told for certain is dropped, never given to another choice;
+/// the dropped keys are returned. Saves without fingerprints keep their
+/// marks only for the very story they were saved from.
+fn restore_taken(
+    keys: &Keys,
+    save: &SaveFile,
+    same_story: bool,
+    state: &mut State,
+    problems: &mut Vec<String>,
+) -> Vec<String> {
+    let by_key: BTreeMap<&str, ChoiceId> = keys
+        .choices
+        .iter()
+        .map(|(id, key)| (key.as_str(), *id))
+        .collect();
+    // Each scene's choices by line: `None` where two choices share a line.
+    let mut by_line: BTreeMap<(&str, u64), Option<ChoiceId>> = BTreeMap::new();
+    for (id, key) in &keys.choices {
+        if let (Some((scene, _)), Some(hash)) = (key.rsplit_once('#'), keys.fingerprints.get(id)) {
+            by_line
+                .entry((scene, *hash))
+                .and_modify(|found| *found = None)
+                .or_insert(Some(*id));
+        }
+    }
+    let mut dropped = Vec::new();
+    for key in &save.taken {
+        let saved_fingerprint = save
+            .choices
+            .get(key)
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok());
+        let at_key = by_key.get(key.as_str()).copied();
+        let found = match saved_fingerprint {
+            None if same_story => at_key,
+            None => None,
+            Some(wanted) => match at_key {
+                Some(id) if keys.fingerprints.get(&id) == Some(&wanted) => Some(id),
+                _ => {
+                    let scene = key.rsplit_once('#').map_or("", |(scene, _)| scene);
+                    by_line.get(&(scene, wanted)).copied().flatten()
+                }
+            },
+        };
+        match found {
+            Some(id) => {
+                if state.mark_taken(id).is_err() {
+                    problems.push(format!("choice `{key}` is out of range"));
+                }
+            }
+            None => dropped.push(format!("`{key}`")),
+        }
+    }
+    dropped
 }
 
 fn load_value(story: &Story, saved: &SavedValue, ty: Type) -> Result<Value, String> {
@@ -359,6 +553,12 @@ fn load_value(story: &Story, saved: &SavedValue, ty: Type) -> Result<Value, Stri
     Ok(match (saved, ty) {
         (SavedValue::Int(number), Type::Int) => Value::Int(*number),
         (SavedValue::Bool(flag), Type::Bool) => Value::Bool(*flag),
+        (SavedValue::Text(text), Type::Text) if text.len() > super::MAX_TEXT_LEN => {
+            return Err(format!(
+                "its text is longer than the limit of {} bytes",
+                super::MAX_TEXT_LEN
+            ));
+        }
         (SavedValue::Text(text), Type::Text) => Value::Text(Arc::from(text.as_str())),
         (SavedValue::Enum(name), Type::Enum(id)) => Value::Enum(variant(id, name)?),
         (SavedValue::Set(names), Type::Set(id)) => {

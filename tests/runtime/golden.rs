@@ -18,7 +18,7 @@ fn play_transcripts_match() {
     for story in &stories {
         let name = story.file_stem().unwrap().to_string_lossy().to_string();
         let (Ok(input), Ok(expected)) = (
-            std::fs::read_to_string(story.with_extension("input")),
+            std::fs::read(story.with_extension("input")),
             std::fs::read_to_string(story.with_extension("transcript")),
         ) else {
             failures.push(format!("{name}: missing {name}.input or {name}.transcript"));

@@ -2,6 +2,7 @@
 //! one module per area.
 
 mod golden;
+mod limits;
 mod opening;
 mod saves;
 #[path = "../stories.rs"]

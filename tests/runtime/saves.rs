@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use fabula::runtime::savefile::SaveError;
+use fabula::runtime::savefile::{self, SaveError};
 use fabula::runtime::{Discard, Machine, Pause, Session, State};
 use fabula::slots::{SlotError, Slots};
 
@@ -201,4 +201,173 @@ fn the_generated_story_plays_and_is_deterministic() {
         session.transcript_text()
     };
     assert_eq!(play(5), play(5));
+}
+
+const ONCE_V1: &str = "\
+title: Marks
+var name = \"Koba\"
+== hub: The Hub
+Hello, {name}.
+* Once -> hub
++ Read the paper -> hub
+* Leave -> ending out
+== ending out: Out
+Gone.
+";
+
+/// `ONCE_V1` with a choice inserted above `* Once`.
+fn once_v2() -> String {
+    ONCE_V1.replace("* Once -> hub", "* Inserted -> hub\n* Once -> hub")
+}
+
+/// A game of `ONCE_V1` that took `* Once` and read the paper.
+fn once_taken() -> Session {
+    let mut session = Session::start(super::story(ONCE_V1), 5);
+    session.choose(0).unwrap();
+    session.choose(0).unwrap();
+    session
+}
+
+/// Regression (issue #10): 3 of 300 random bit flips in a save loaded, one
+/// changing a text value. Every single-bit flip of a save is now refused,
+/// or loads exactly the saved game.
+#[test]
+fn every_flipped_bit_is_refused_or_loads_identically() {
+    let session = once_taken();
+    let text = session.save().unwrap();
+    let story = Arc::clone(session.story());
+    let (mut refused, mut identical) = (0, 0);
+    for (index, bit) in
+        (0..text.len()).flat_map(|index| [(index, index % 8), (index, (index + 3) % 8)])
+    {
+        let mut bytes = text.clone().into_bytes();
+        bytes[index] ^= 1 << bit;
+        let Ok(flipped) = String::from_utf8(bytes) else {
+            refused += 1; // a slot that is not UTF-8 is refused on reading
+            continue;
+        };
+        match Session::load(Arc::clone(&story), &flipped) {
+            Err(_) => refused += 1,
+            Ok((loaded, _)) => {
+                assert_eq!(
+                    loaded.state(),
+                    session.state(),
+                    "byte {index} bit {bit}:\n{flipped}"
+                );
+                assert_eq!(loaded.history(), session.history());
+                identical += 1;
+            }
+        }
+    }
+    assert!(
+        refused > text.len(),
+        "{refused} refused, {identical} identical"
+    );
+}
+
+#[test]
+fn a_key_given_twice_is_refused() {
+    let text = once_taken().save().unwrap();
+    let twice = text.replace(
+        "\"name\": Text(\"Koba\"),",
+        "\"name\": Text(\"Koba\"), \"name\": Text(\"Trotsky\"),",
+    );
+    assert_ne!(twice, text);
+    let error = Session::load(super::story(ONCE_V1), &twice).unwrap_err();
+    assert!(
+        matches!(&error, SaveError::Corrupt { message, .. } if message.contains("`name` is given twice")),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_save_without_a_checksum_loads_with_a_note() {
+    let session = once_taken();
+    let text = session.save().unwrap();
+    let old: String = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with("checksum:"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    assert_ne!(old, text);
+    let (loaded, notice) = Session::load(Arc::clone(session.story()), &old).unwrap();
+    assert_eq!(loaded.state(), session.state());
+    assert!(notice.unwrap().contains("no checksum"));
+}
+
+/// Regression (issue #10): marks were `scene#n`, so inserting a choice
+/// above `* Once` marked the new choice as taken. The mark follows its
+/// choice's line instead.
+#[test]
+fn a_taken_mark_follows_its_choice_when_one_is_inserted_above() {
+    let text = once_taken().save().unwrap();
+    let (loaded, notice) = Session::load(super::story(&once_v2()), &text).unwrap();
+    let offered: Vec<&str> = loaded
+        .choices()
+        .iter()
+        .map(|choice| choice.text.as_str())
+        .collect();
+    assert_eq!(offered, ["Inserted", "Read the paper", "Leave"]);
+    let notice = notice.unwrap();
+    assert!(!notice.contains("forgotten"), "{notice}");
+}
+
+#[test]
+fn a_mark_whose_choice_changed_is_dropped_with_a_note() {
+    let text = once_taken().save().unwrap();
+    let edited = ONCE_V1.replace("* Once -> hub", "* Once more -> hub");
+    let (loaded, notice) = Session::load(super::story(&edited), &text).unwrap();
+    let offered: Vec<&str> = loaded
+        .choices()
+        .iter()
+        .map(|choice| choice.text.as_str())
+        .collect();
+    assert_eq!(offered, ["Once more", "Read the paper", "Leave"]);
+    assert!(
+        notice
+            .unwrap()
+            .contains("1 once-only choice taken before (`hub#0`) changed or moved")
+    );
+}
+
+/// A save from before fingerprints cannot tell which choice a mark meant
+/// once the story changed: the marks are dropped, never misattributed.
+#[test]
+fn an_old_save_of_an_edited_story_drops_its_marks() {
+    let session = once_taken();
+    let mut save = savefile::parse(session.story(), &session.save().unwrap()).unwrap();
+    save.choices.clear();
+    save.checksum = None;
+    let old = savefile::to_ron(&save);
+    let (loaded, notice) = Session::load(super::story(&once_v2()), &old).unwrap();
+    let offered: Vec<&str> = loaded
+        .choices()
+        .iter()
+        .map(|choice| choice.text.as_str())
+        .collect();
+    assert_eq!(offered, ["Inserted", "Once", "Read the paper", "Leave"]);
+    let notice = notice.unwrap();
+    assert!(
+        notice.contains("no checksum") && notice.contains("`hub#0`"),
+        "{notice}"
+    );
+    // The same old save in the very same story keeps its marks.
+    let (same, _) = Session::load(Arc::clone(session.story()), &old).unwrap();
+    assert_eq!(same.state(), session.state());
+}
+
+#[test]
+fn a_text_over_the_limit_in_a_save_is_refused() {
+    let session = once_taken();
+    let mut save = savefile::parse(session.story(), &session.save().unwrap()).unwrap();
+    save.vars.insert(
+        "name".into(),
+        savefile::SavedValue::Text("x".repeat(fabula::runtime::MAX_TEXT_LEN + 1)),
+    );
+    save.checksum = Some(format!("{:016x}", savefile::checksum(&save)));
+    let error = Session::load(Arc::clone(session.story()), &savefile::to_ron(&save)).unwrap_err();
+    assert!(
+        error.to_string().contains("longer than the limit"),
+        "{error}"
+    );
 }
