@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use fabula::compile::{self, LoadedStory};
 use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
 use fabula::fsio;
-use fabula::graph::{self, LoadedStory, normalize};
+use fabula::graph::normalize;
 use fabula::render;
 
 #[derive(Debug, Parser)]
@@ -463,7 +464,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut covered: HashSet<PathBuf> = HashSet::new();
     let mut stories = 0;
     for entry in &entries {
-        let loaded: LoadedStory = graph::compile_files(entry)
+        let loaded: LoadedStory = compile::compile_files(entry)
             .with_context(|| format!("cannot read `{}`", entry.display()))?;
         stories += 1;
         for index in 0..loaded.sources.len() {
@@ -551,8 +552,8 @@ fn entry_of(path: &Path) -> Result<PathBuf> {
 
 /// Compiles a story or prints its diagnostics; `None` when it has errors.
 fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
-    let loaded =
-        graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let loaded = compile::compile_files(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
     report_diagnostics(loaded)
 }
 
@@ -782,16 +783,16 @@ fn play(args: PlayArgs) -> Result<u8> {
             let entry = entry_of(path)?;
             let folder = fsio::StoryFolder::of_entry(&entry)
                 .with_context(|| format!("cannot read `{}`", entry.display()))?;
-            match graph::compile_opening(&entry, &mut |path: &Path| folder.read(path))
+            match compile::compile_opening(&entry, &mut |path: &Path| folder.read(path))
                 .with_context(|| format!("cannot read `{}`", entry.display()))?
             {
-                graph::Early::Opening(opening) => {
+                compile::Early::Opening(opening) => {
                     return Ok(match fabula::repl::play_opening(opening, &options)? {
                         fabula::repl::Outcome::Played => 0,
                         fabula::repl::Outcome::Refused => 1,
                     });
                 }
-                graph::Early::Done(loaded) => *loaded,
+                compile::Early::Done(loaded) => *loaded,
             }
         }
         None => fabula::bundled::load(),

@@ -31,7 +31,7 @@
 //! Snow.
 //! ";
 //! let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-//! let loaded = fabula::graph::compile(Path::new("gorki.fab"), &mut read)?;
+//! let loaded = fabula::compile::compile(Path::new("gorki.fab"), &mut read)?;
 //! let story = Arc::new(loaded.story.expect("no errors"));
 //!
 //! let mut game = Session::start(story, 42);
@@ -46,6 +46,7 @@
 pub mod ast;
 pub mod bundled;
 pub mod check;
+pub mod compile;
 pub mod diagnostic;
 pub mod explore;
 pub mod fsio;

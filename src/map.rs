@@ -283,7 +283,7 @@ mod tests {
 
     fn story(text: &str) -> Story {
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
         loaded.story.expect("story compiles")
     }
 

@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use fabula::compile::compile_files;
 use fabula::diagnostic::Code;
-use fabula::graph::compile_files;
 
 /// Where the stories live, relative to the package root (the working
 /// directory of integration tests).

@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
+use fabula::compile::compile_files;
 use fabula::diagnostic::Code;
-use fabula::graph::compile_files;
 use fabula::render::human;
 
 /// Every diagnostic of the story at `entry`, rendered, one after another.

@@ -7,129 +7,17 @@
 //! stories lower their scenes on two threads.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 use std::sync::Arc;
 
-use super::load::load;
 use super::{
     Alternatives, BothGuards, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard,
     Instr, Invariant, Op, Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind,
     TextRange, Type, Value, Var, VarId,
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
-use crate::check;
-use crate::diagnostic::{Code, Diagnostic, FileId, Severity, SourceMap, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::runtime::Fault;
 use crate::syntax::Outline;
-
-/// The result of loading and compiling one story.
-#[derive(Debug)]
-pub struct LoadedStory {
-    /// The compiled story; `None` when the story has errors.
-    pub story: Option<Story>,
-    /// Every error and warning, in file and position order.
-    pub diagnostics: Vec<Diagnostic>,
-    pub sources: Arc<SourceMap>,
-}
-
-impl LoadedStory {
-    pub fn errors(&self) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity() == Severity::Error)
-            .count()
-    }
-}
-
-/// Loads an entry file and everything it includes from disk and compiles it.
-/// Only regular files inside the entry file's folder are read, links
-/// followed ([`crate::fsio::StoryFolder`]).
-pub fn compile_files(entry: &Path) -> Result<LoadedStory, std::io::Error> {
-    let folder = crate::fsio::StoryFolder::of_entry(entry)?;
-    compile(entry, &mut |path: &Path| folder.read(path))
-}
-
-/// Compiles the story whose entry file is `entry`, reading files through
-/// `read` (so a story can be compiled from memory, as the bundled one is).
-/// Fails only when the entry file itself cannot be read.
-pub fn compile(
-    entry: &Path,
-    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
-) -> Result<LoadedStory, std::io::Error> {
-    compile_split(entry, read, PARALLEL_LINES)
-}
-
-/// [`compile`], lowering on two threads from `parallel_lines` scene lines.
-fn compile_split(
-    entry: &Path,
-    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
-    parallel_lines: usize,
-) -> Result<LoadedStory, std::io::Error> {
-    let mut sources = SourceMap::default();
-    let mut diagnostics = Vec::new();
-    let files = load(entry, read, &mut sources, &mut diagnostics)?;
-    let declared = declare(&files, &sources, &mut diagnostics);
-    Ok(lower_and_check(
-        files,
-        declared,
-        sources,
-        diagnostics,
-        parallel_lines,
-    ))
-}
-
-/// The rest of a compile after [`declare`]: lowers every scene, runs the
-/// graph passes and sorts the diagnostics.
-pub(super) fn lower_and_check(
-    files: Vec<Outline>,
-    declared: Option<Declared>,
-    sources: SourceMap,
-    mut diagnostics: Vec<Diagnostic>,
-    parallel_lines: usize,
-) -> LoadedStory {
-    let (mut story, diverts_resolved) = match declared {
-        Some(declared) => build(files, declared, &sources, &mut diagnostics, parallel_lines),
-        None => (None, true),
-    };
-    // The sources first, so passes can quote the story's own text.
-    let sources = Arc::new(sources);
-    if let Some(story) = &mut story {
-        story.sources = Arc::clone(&sources);
-    }
-    // The graph passes run even when lowering found errors, so one run
-    // reports everything; lowering keeps the graph's shape intact for them
-    // (a divert to an unknown scene still diverts somewhere).
-    if let Some(story) = &story {
-        let mark = diagnostics.len();
-        check::graph_passes(story, &mut diagnostics);
-        if !diverts_resolved {
-            // A divert to an unknown scene was meant for some scene, so
-            // which scenes are reachable is unknown: reporting every scene
-            // behind one typo as unreachable would bury the typo. Such a
-            // divert goes to the start scene in the graph, which may make
-            // a loop (or a scene entered again) that the story as written
-            // does not have.
-            let found = diagnostics.split_off(mark);
-            diagnostics.extend(found.into_iter().filter(|d| {
-                !matches!(
-                    d.code,
-                    Code::E0304 | Code::E0305 | Code::E0307 | Code::W0008
-                )
-            }));
-        }
-    }
-    check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
-    if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
-        story = None;
-    }
-    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.code));
-    diagnostics.dedup();
-    LoadedStory {
-        story,
-        diagnostics,
-        sources,
-    }
-}
 
 /// What a name in an expression means.
 #[derive(Debug, Clone)]
@@ -326,7 +214,7 @@ impl Names {
 }
 
 /// Stories with more scene lines than this lower their scenes on two threads.
-pub(super) const PARALLEL_LINES: usize = 20_000;
+pub const PARALLEL_LINES: usize = 20_000;
 
 /// One scene to parse and, when it got an id, lower.
 type WorkItem = (usize, usize, Option<SceneId>);
@@ -449,7 +337,7 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
 
 /// What the declaration pass found, before any scene is lowered.
 #[derive(Debug)]
-pub(super) struct Declared {
+pub(crate) struct Declared {
     pub(super) names: Names,
     /// Per file and scene, the id the scene got.
     pub(super) ids: Vec<Vec<Option<SceneId>>>,
@@ -463,7 +351,7 @@ pub(super) struct Declared {
 
 /// Reads the headers and declares every enum, constant, variable and
 /// scene. `None` when there are no files.
-pub(super) fn declare(
+pub(crate) fn declare(
     files: &[Outline],
     sources: &SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
@@ -555,7 +443,7 @@ pub(super) fn declare(
 /// Builds the story; also says whether every divert named a scene.
 /// The outlines are dropped as soon as the scenes are lowered, before the
 /// lowering runs are joined.
-fn build(
+pub(crate) fn build(
     files: Vec<Outline>,
     declared: Declared,
     sources: &SourceMap,
@@ -1996,44 +1884,5 @@ mod tests {
         assert_eq!(did_you_mean("zzz", ["troika"].into_iter()), None);
         assert_eq!(did_you_mean("y", ["x"].into_iter()), None);
         assert_eq!(did_you_mean("lef", ["left"].into_iter()), Some("left"));
-    }
-
-    /// The second lowering run's choice and sequence ids and its text and
-    /// code ranges are shifted when the runs are joined: two runs must give
-    /// exactly the graph one run gives.
-    #[test]
-    fn two_lowering_runs_give_the_graph_one_run_gives() {
-        let mut text = crate::generate::story(40);
-        // Markup the generated scenes lack, in both halves: alternatives
-        // (sequence ids), a refusal reason (text), a string constant.
-        text = text.replacen(
-            "== s1: Room 1\n",
-            "== s1: Room 1\nA bell. {&Once.|Twice.} {favours > 1: Owed.}\n",
-            1,
-        );
-        text = text.replacen(
-            "== s39: Room 39\n",
-            "== s39: Room 39\n{~Dust.|Ash.|Smoke.} {\"a\" + \"b\"}\nassert favours >= 0: \"never owed\"\n* [requires favours > 2: \"Nobody owes you.\"] Collect -> s0\n",
-            1,
-        );
-        text = text.replacen(
-            "var favours = 0\n",
-            "var favours = 0\ninvariant power >= 0: \"power is never negative\"\n",
-            1,
-        );
-        text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
-        let graph = |parallel_lines| {
-            let loaded = compile_split(
-                Path::new("gen.fab"),
-                &mut |_: &Path| Ok(text.clone().into_bytes()),
-                parallel_lines,
-            )
-            .unwrap();
-            assert_eq!(loaded.errors(), 0, "{:?}", loaded.diagnostics);
-            let story = loaded.story.unwrap();
-            assert!(story.seq_count >= 2);
-            ron::to_string(&story).unwrap()
-        };
-        assert_eq!(graph(0), graph(usize::MAX));
     }
 }

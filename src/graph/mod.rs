@@ -17,9 +17,13 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
+pub(crate) use load::load;
 pub use load::normalize;
-pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
-pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
+pub(crate) use lower::{Declared, build, declare};
+pub use lower::{PARALLEL_LINES, did_you_mean};
+#[cfg(test)]
+pub(crate) use opening::MAX_OPENING_SCENES;
+pub(crate) use opening::lower_opening;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
