@@ -9,6 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::eval::{Env, Fault, run};
 use super::{
     Alternatives, BothGuards, Choice, ChoiceId, CodeRange, Conditional, Enum, EnumId, Expr, Guard,
     Instr, Invariant, Op, Part, Scene, SceneId, SeqId, Story, Test, TestStep, TestStepKind,
@@ -16,7 +17,6 @@ use super::{
 };
 use crate::ast::{self, AssignOp, BinaryOp, ExprKind, HeaderKey, StmtKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
-use crate::runtime::Fault;
 use crate::syntax::Outline;
 
 /// What a name in an expression means.
@@ -1747,80 +1747,10 @@ enum ConstError {
 
 /// Evaluates code that uses only literals (constants are already inlined):
 /// the compile-time half of arithmetic, for constants, initial values and
-/// always-false guards.
+/// always-false guards. The runtime's own evaluator runs it over an empty
+/// environment, so a constant folds exactly as the same expression runs.
 fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
-    let mut stack: Vec<Value> = Vec::new();
-    let mut pc = 0;
-    let overflow = || ConstError::Arithmetic("integer overflow in a constant expression".into());
-    while pc < code.len() {
-        match &code[pc] {
-            Instr::Int(number) => stack.push(Value::Int(*number)),
-            Instr::Push(value) => stack.push(Value::clone(value)),
-            Instr::MakeSet(count) => {
-                let mut bits = 0u64;
-                for _ in 0..*count {
-                    match stack.pop() {
-                        Some(Value::Enum(index)) => bits |= 1 << index,
-                        _ => return Err(ConstError::NotConstant),
-                    }
-                }
-                stack.push(Value::Set(bits));
-            }
-            Instr::Unary(op) => {
-                let value = match (op, stack.pop()) {
-                    (UnaryOp::Neg, Some(Value::Int(n))) => {
-                        Value::Int(n.checked_neg().ok_or_else(overflow)?)
-                    }
-                    (UnaryOp::Not, Some(Value::Bool(b))) => Value::Bool(!b),
-                    _ => return Err(ConstError::NotConstant),
-                };
-                stack.push(value);
-            }
-            Instr::Min | Instr::Max => {
-                let (Some(Value::Int(right)), Some(Value::Int(left))) = (stack.pop(), stack.pop())
-                else {
-                    return Err(ConstError::NotConstant);
-                };
-                let min = matches!(code[pc], Instr::Min);
-                stack.push(Value::Int(if min {
-                    left.min(right)
-                } else {
-                    left.max(right)
-                }));
-            }
-            Instr::Count => match stack.pop() {
-                Some(Value::Set(bits)) => stack.push(Value::Int(bits.count_ones() as i64)),
-                _ => return Err(ConstError::NotConstant),
-            },
-            Instr::AndThen(skip) | Instr::OrElse(skip) => {
-                let short = matches!(code[pc], Instr::OrElse(_));
-                match stack.last() {
-                    Some(Value::Bool(b)) if *b == short => pc += *skip as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
-                    _ => return Err(ConstError::NotConstant),
-                }
-            }
-            Instr::Binary(op) => {
-                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
-                    return Err(ConstError::NotConstant);
-                };
-                stack.push(constant_binary(*op, left, right)?);
-            }
-            Instr::Load(_) | Instr::Turns | Instr::Visits(_) | Instr::Random => {
-                return Err(ConstError::NotConstant);
-            }
-        }
-        pc += 1;
-    }
-    stack.pop().ok_or(ConstError::NotConstant)
-}
-
-/// `left op right` at compile time: the runtime's own operator, so a
-/// constant folds exactly as the same expression runs.
-fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ConstError> {
-    crate::runtime::binary(op, left, right).map_err(|fault| match fault {
+    run(&mut Folding, &mut Vec::new(), code).map_err(|fault| match fault {
         Fault::Overflow => {
             ConstError::Arithmetic("integer overflow in a constant expression".into())
         }
@@ -1829,6 +1759,28 @@ fn constant_binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Con
         }
         Fault::RandomRange { .. } | Fault::Malformed(_) => ConstError::NotConstant,
     })
+}
+
+/// What a constant reads: nothing. A variable, `turns`, `visits()` or
+/// `random()` makes an expression not constant.
+struct Folding;
+
+impl Env for Folding {
+    fn load(&mut self, _: VarId) -> Result<Value, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
+    fn turns(&mut self) -> Result<i64, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
+    fn visits(&mut self, _: SceneId) -> Result<i64, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
+    fn random(&mut self, _: i64, _: i64) -> Result<i64, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
 }
 
 /// The closest candidate by edit distance, if close enough to be a likely typo.

@@ -7,6 +7,7 @@
 //! This is what the checker's graph passes, the runtime and the explorer
 //! consume, and what `fabula compile --emit ron` writes.
 
+mod eval;
 mod load;
 mod lower;
 mod opening;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
+pub(crate) use eval::{Env, Fault, binary, run};
 pub(crate) use load::load;
 pub use load::normalize;
 pub(crate) use lower::{Declared, build, declare};

@@ -1,11 +1,8 @@
 //! Expressions: postfix [`Instr`] code run over a reusable value stack.
 
-use std::sync::Arc;
+use crate::graph::{Env, Fault, Instr, SceneId, Story, Type, Value, VarId, run};
 
-use crate::ast::{BinaryOp, UnaryOp};
-use crate::graph::{Instr, Story, Type, Value};
-
-use super::{Fault, State};
+use super::State;
 
 /// The next number from a splitmix64 generator whose whole state is `rng`.
 /// Small, fast and fully determined by the saved `u64`.
@@ -34,12 +31,6 @@ fn random_between(rng: &mut u64, lo: i64, hi: i64) -> Result<i64, Fault> {
         None => next_random(rng),
     };
     Ok(lo.wrapping_add(offset as i64))
-}
-
-/// The bit of enum variant `index` in a set.
-pub(crate) fn bit(index: u32) -> Result<u64, Fault> {
-    1u64.checked_shl(index)
-        .ok_or(Fault::Malformed("enum value out of a set's range"))
 }
 
 /// Scripted values for `random()`, so the explorer can branch over every
@@ -82,96 +73,45 @@ pub(crate) fn evaluate(
     stack: &mut Vec<Value>,
     code: &[Instr],
 ) -> Result<Value, Fault> {
-    let mut script = script;
-    stack.clear();
-    let mut pc = 0;
-    while let Some(instr) = code.get(pc) {
-        match instr {
-            Instr::Int(number) => stack.push(Value::Int(*number)),
-            Instr::Push(value) => stack.push(Value::clone(value)),
-            Instr::Load(var) => {
-                let value = state
-                    .vars
-                    .get(var.index())
-                    .ok_or(Fault::Malformed("unknown variable"))?;
-                stack.push(value.clone());
-            }
-            Instr::Turns => stack.push(Value::Int(i64::from(state.turns))),
-            Instr::Visits(scene) => {
-                let visits = state
-                    .visits
-                    .get(scene.index())
-                    .ok_or(Fault::Malformed("unknown scene in visits()"))?;
-                stack.push(Value::Int(i64::from(*visits)));
-            }
-            Instr::Random => {
-                let hi = pop_int(stack)?;
-                let lo = pop_int(stack)?;
-                let value = match script.as_deref_mut() {
-                    Some(_) if lo > hi => return Err(Fault::RandomRange { lo, hi }),
-                    Some(script) => script.draw(lo, hi),
-                    None => random_between(rng, lo, hi)?,
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::Count => match stack.pop() {
-                Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
-                _ => return Err(Fault::Malformed("count() of a non-set")),
-            },
-            Instr::Min | Instr::Max => {
-                let right = pop_int(stack)?;
-                let left = pop_int(stack)?;
-                let value = if matches!(instr, Instr::Min) {
-                    left.min(right)
-                } else {
-                    left.max(right)
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::MakeSet(count) => {
-                let mut bits = 0;
-                for _ in 0..*count {
-                    match stack.pop() {
-                        Some(Value::Enum(index)) => bits |= bit(index)?,
-                        _ => return Err(Fault::Malformed("a set element that is not an enum")),
-                    }
-                }
-                stack.push(Value::Set(bits));
-            }
-            Instr::Unary(op) => {
-                let value = match (op, stack.pop()) {
-                    (UnaryOp::Neg, Some(Value::Int(number))) => {
-                        Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
-                    }
-                    (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
-                    _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
-                };
-                stack.push(value);
-            }
-            Instr::Binary(op) => {
-                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
-                    return Err(Fault::Malformed("expression stack underflow"));
-                };
-                stack.push(binary(*op, left, right)?);
-            }
-            Instr::AndThen(skip) | Instr::OrElse(skip) => {
-                let short_on = matches!(instr, Instr::OrElse(_));
-                match stack.last() {
-                    Some(Value::Bool(flag)) if *flag == short_on => pc += *skip as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
-                    _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
-                }
-            }
-        }
-        pc += 1;
+    let mut env = Playing { state, rng, script };
+    run(&mut env, stack, code)
+}
+
+/// What an expression reads while the story is played.
+struct Playing<'a> {
+    state: &'a State,
+    rng: &'a mut u64,
+    script: Option<&'a mut RandomScript>,
+}
+
+impl Env for Playing<'_> {
+    fn load(&mut self, var: VarId) -> Result<Value, Fault> {
+        self.state
+            .vars
+            .get(var.index())
+            .cloned()
+            .ok_or(Fault::Malformed("unknown variable"))
     }
-    match (stack.pop(), stack.is_empty()) {
-        (Some(value), true) => Ok(value),
-        _ => Err(Fault::Malformed(
-            "an expression that leaves no single value",
-        )),
+
+    fn turns(&mut self) -> Result<i64, Fault> {
+        Ok(i64::from(self.state.turns))
+    }
+
+    fn visits(&mut self, scene: SceneId) -> Result<i64, Fault> {
+        let visits = self
+            .state
+            .visits
+            .get(scene.index())
+            .ok_or(Fault::Malformed("unknown scene in visits()"))?;
+        Ok(i64::from(*visits))
+    }
+
+    fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault> {
+        match self.script.as_deref_mut() {
+            Some(_) if lo > hi => Err(Fault::RandomRange { lo, hi }),
+            Some(script) => Ok(script.draw(lo, hi)),
+            None => random_between(self.rng, lo, hi),
+        }
     }
 }
 
@@ -187,50 +127,6 @@ pub(crate) fn evaluate_bool(
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
     }
-}
-
-fn pop_int(stack: &mut Vec<Value>) -> Result<i64, Fault> {
-    match stack.pop() {
-        Some(Value::Int(number)) => Ok(number),
-        _ => Err(Fault::Malformed("expected an int on the expression stack")),
-    }
-}
-
-/// `left op right`, also used by `+=` and `-=`.
-pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Fault> {
-    use BinaryOp::*;
-    Ok(match (op, left, right) {
-        (Add, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_add(b).ok_or(Fault::Overflow)?),
-        (Sub, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_sub(b).ok_or(Fault::Overflow)?),
-        (Mul, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_mul(b).ok_or(Fault::Overflow)?),
-        (Div | Rem, Value::Int(_), Value::Int(0)) => return Err(Fault::DivisionByZero),
-        (Div, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_div(b).ok_or(Fault::Overflow)?),
-        (Rem, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_rem(b).ok_or(Fault::Overflow)?),
-        (Add, Value::Text(a), Value::Text(b)) => {
-            let mut joined = String::with_capacity(a.len() + b.len());
-            joined.push_str(&a);
-            joined.push_str(&b);
-            Value::Text(Arc::from(joined))
-        }
-        (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
-        (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
-        (Mul, Value::Set(a), Value::Set(b)) => Value::Set(a & b),
-        (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | bit(b)?),
-        (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !bit(b)?),
-        (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
-        (Le, Value::Int(a), Value::Int(b)) => Value::Bool(a <= b),
-        (Gt, Value::Int(a), Value::Int(b)) => Value::Bool(a > b),
-        (Ge, Value::Int(a), Value::Int(b)) => Value::Bool(a >= b),
-        (In, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? != 0),
-        (NotIn, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? == 0),
-        (Eq | Ne, left, right) => {
-            if std::mem::discriminant(&left) != std::mem::discriminant(&right) {
-                return Err(Fault::Malformed("comparing values of different types"));
-            }
-            Value::Bool((left == right) == (op == Eq))
-        }
-        _ => return Err(Fault::Malformed("an operator on the wrong types")),
-    })
 }
 
 /// Appends a value as a player reads it: ints and text as they are, enum
@@ -298,41 +194,5 @@ mod tests {
             random_between(&mut rng, 2, 1),
             Err(Fault::RandomRange { lo: 2, hi: 1 })
         ));
-    }
-
-    #[test]
-    fn arithmetic_is_checked() {
-        use BinaryOp::*;
-        let int = Value::Int;
-        assert!(matches!(
-            binary(Add, int(i64::MAX), int(1)),
-            Err(Fault::Overflow)
-        ));
-        assert!(matches!(
-            binary(Div, int(1), int(0)),
-            Err(Fault::DivisionByZero)
-        ));
-        assert!(matches!(
-            binary(Rem, int(1), int(0)),
-            Err(Fault::DivisionByZero)
-        ));
-        assert!(matches!(
-            binary(Div, int(i64::MIN), int(-1)),
-            Err(Fault::Overflow)
-        ));
-        assert_eq!(binary(Rem, int(7), int(3)).unwrap(), int(1));
-        assert_eq!(
-            binary(Add, Value::Set(0b01), Value::Enum(1)).unwrap(),
-            Value::Set(0b11)
-        );
-        assert!(matches!(
-            binary(Add, Value::Set(0), Value::Enum(64)),
-            Err(Fault::Malformed(_))
-        ));
-        // Intersection.
-        assert_eq!(
-            binary(Mul, Value::Set(0b0111), Value::Set(0b1101)).unwrap(),
-            Value::Set(0b0101)
-        );
     }
 }

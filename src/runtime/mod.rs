@@ -21,10 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Op, Part, SceneId, Story, Tag, Value,
+    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, Op, Part, SceneId, Story, Tag, Value,
+    binary,
 };
 pub use eval::RandomScript;
-pub(crate) use eval::binary;
 use eval::{display, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
@@ -145,15 +145,6 @@ impl Output for Discard {
     fn wants_text(&self) -> bool {
         false
     }
-}
-
-/// What went wrong while running, before it is located.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Fault {
-    Overflow,
-    DivisionByZero,
-    RandomRange { lo: i64, hi: i64 },
-    Malformed(&'static str),
 }
 
 /// The kinds of runtime error. Each stops the story.
@@ -728,8 +719,8 @@ impl Machine {
             .ok_or(Fault::Malformed("unknown variable"))?;
         let new = match op {
             AssignOp::Set => value,
-            AssignOp::Add => eval::binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
-            AssignOp::Sub => eval::binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
+            AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
+            AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
         };
         if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
             return Err(Fault::Malformed("assigning a value of another type"));
