@@ -62,27 +62,50 @@ impl<'s> Encoder<'s> {
     /// quadratic). Those counts in `target` are stale, which is harmless:
     /// only text that cannot fail reads them.
     pub fn copy_state(&self, target: &mut State, source: &State) {
-        target.scene = source.scene;
-        target.pc = source.pc;
-        target.vars.clone_from(&source.vars);
-        if target.visits.len() == source.visits.len() {
+        // Every field by name: a new one does not compile until it is copied.
+        let State {
+            scene,
+            pc,
+            vars,
+            visits,
+            taken,
+            seqs,
+            turns,
+            rng,
+        } = source;
+        target.scene = *scene;
+        target.pc = *pc;
+        target.vars.clone_from(vars);
+        if target.visits.len() == visits.len() {
             for (scene, _) in &self.visit_slots {
-                target.visits[*scene] = source.visits[*scene];
+                target.visits[*scene] = visits[*scene];
             }
         } else {
-            target.visits.clone_from(&source.visits);
+            target.visits.clone_from(visits);
         }
-        target.taken.clone_from(&source.taken);
-        target.seqs.clone_from(&source.seqs);
-        target.turns = source.turns;
-        target.rng = source.rng;
+        target.taken.clone_from(taken);
+        target.seqs.clone_from(seqs);
+        target.turns = *turns;
+        target.rng = *rng;
     }
 
     /// Applies the abstraction in place. Returns whether a counter was cut
     /// down to a bound above zero (the abstraction was needed).
     pub fn normalise(&self, state: &mut State) -> bool {
+        // Every field by name: a new one does not compile until it says how
+        // it is abstracted. Where the story is stays as it is.
+        let State {
+            scene: _,
+            pc: _,
+            vars,
+            visits,
+            taken,
+            seqs,
+            turns,
+            rng,
+        } = state;
         let mut saturated = false;
-        for (visits, bound) in state.visits.iter_mut().zip(&self.bounds.visits) {
+        for (visits, bound) in visits.iter_mut().zip(&self.bounds.visits) {
             if let Some(bound) = *bound
                 && *visits > bound
             {
@@ -91,15 +114,15 @@ impl<'s> Encoder<'s> {
             }
         }
         if let Some(bound) = self.bounds.turns
-            && state.turns > bound
+            && *turns > bound
         {
             saturated |= bound > 0;
-            state.turns = bound;
+            *turns = bound;
         }
         // Alternatives counters are reduced to the option they select next;
         // those that only print text are reset. The generator is reset:
         // `random()` is branched over, not drawn.
-        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
+        for (count, usage) in seqs.iter_mut().zip(&self.bounds.seqs) {
             *count = match *usage {
                 SeqUse::Ignored => 0,
                 SeqUse::Kept { kind, options } => match kind {
@@ -111,18 +134,13 @@ impl<'s> Encoder<'s> {
                 },
             };
         }
-        state.rng = 0;
-        for ((value, var), kept) in state
-            .vars
-            .iter_mut()
-            .zip(&self.story.vars)
-            .zip(&self.bounds.vars)
-        {
+        *rng = 0;
+        for ((value, var), kept) in vars.iter_mut().zip(&self.story.vars).zip(&self.bounds.vars) {
             if !*kept && *value != var.initial {
                 value.clone_from(&var.initial);
             }
         }
-        for (word, mask) in state.taken.iter_mut().zip(&self.relevant_mask) {
+        for (word, mask) in taken.iter_mut().zip(&self.relevant_mask) {
             *word &= mask;
         }
         saturated
@@ -130,10 +148,21 @@ impl<'s> Encoder<'s> {
 
     /// Appends a normalised state's encoding to `out`.
     pub fn encode(&self, state: &State, out: &mut Vec<u8>) {
-        varint(out, u64::from(state.scene.0));
-        varint(out, u64::from(state.pc));
-        for (value, _) in state
-            .vars
+        // Every field by name: a new one does not compile until it is
+        // encoded (or said to be normalised away).
+        let State {
+            scene,
+            pc,
+            vars,
+            visits,
+            taken: _, // read through `state.is_taken`
+            seqs,
+            turns,
+            rng: _, // always 0 after `normalise`
+        } = state;
+        varint(out, u64::from(scene.0));
+        varint(out, u64::from(*pc));
+        for (value, _) in vars
             .iter()
             .zip(&self.bounds.vars)
             .filter(|(_, kept)| **kept)
@@ -150,12 +179,9 @@ impl<'s> Encoder<'s> {
             }
         }
         for (scene, _) in &self.visit_slots {
-            varint(
-                out,
-                u64::from(state.visits.get(*scene).copied().unwrap_or(0)),
-            );
+            varint(out, u64::from(visits.get(*scene).copied().unwrap_or(0)));
         }
-        for (count, usage) in state.seqs.iter().zip(&self.bounds.seqs) {
+        for (count, usage) in seqs.iter().zip(&self.bounds.seqs) {
             if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
                 varint(out, u64::from(*count));
             }
@@ -174,7 +200,7 @@ impl<'s> Encoder<'s> {
             out.push(byte);
         }
         if self.bounds.turns != Some(0) {
-            varint(out, u64::from(state.turns));
+            varint(out, u64::from(*turns));
         }
     }
 
@@ -186,19 +212,25 @@ impl<'s> Encoder<'s> {
     /// Rebuilds a state from its encoding into `state` (made by
     /// [`Encoder::blank`]), reusing its vectors.
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
+        // Every field by name: a new one does not compile until it is decoded.
+        let State {
+            scene,
+            pc,
+            vars,
+            visits,
+            taken,
+            seqs,
+            turns,
+            rng,
+        } = state;
         // Visit counts of scenes not kept are left stale (see `copy_state`).
-        state.taken.iter_mut().for_each(|word| *word = 0);
-        state.seqs.iter_mut().for_each(|count| *count = 0);
-        state.rng = 0;
-        state.turns = 0;
-        state.scene = SceneId(read_varint(&mut bytes) as u32);
-        state.pc = read_varint(&mut bytes) as u32;
-        for ((value, var), kept) in state
-            .vars
-            .iter_mut()
-            .zip(&self.story.vars)
-            .zip(&self.bounds.vars)
-        {
+        taken.iter_mut().for_each(|word| *word = 0);
+        seqs.iter_mut().for_each(|count| *count = 0);
+        *rng = 0;
+        *turns = 0;
+        *scene = SceneId(read_varint(&mut bytes) as u32);
+        *pc = read_varint(&mut bytes) as u32;
+        for ((value, var), kept) in vars.iter_mut().zip(&self.story.vars).zip(&self.bounds.vars) {
             if !*kept {
                 value.clone_from(&var.initial);
                 continue;
@@ -222,11 +254,11 @@ impl<'s> Encoder<'s> {
         }
         for (scene, _) in &self.visit_slots {
             let count = read_varint(&mut bytes) as u32;
-            if let Some(slot) = state.visits.get_mut(*scene) {
+            if let Some(slot) = visits.get_mut(*scene) {
                 *slot = count;
             }
         }
-        for (count, usage) in state.seqs.iter_mut().zip(&self.bounds.seqs) {
+        for (count, usage) in seqs.iter_mut().zip(&self.bounds.seqs) {
             if matches!(usage, SeqUse::Kept { kind, .. } if *kind != AltKind::Shuffle) {
                 *count = read_varint(&mut bytes) as u32;
             }
@@ -237,14 +269,14 @@ impl<'s> Encoder<'s> {
             for bit in 0..8 {
                 if byte & (1 << bit) != 0
                     && let Some(choice) = self.relevant_choices.get(chunk_start + bit)
-                    && let Some(word) = state.taken.get_mut(choice.index() / 64)
+                    && let Some(word) = taken.get_mut(choice.index() / 64)
                 {
                     *word |= 1 << (choice.index() % 64);
                 }
             }
         }
         if self.bounds.turns != Some(0) {
-            state.turns = read_varint(&mut bytes) as u32;
+            *turns = read_varint(&mut bytes) as u32;
         }
     }
 }
