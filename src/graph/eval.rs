@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{BinaryOp, Instr, SceneId, UnaryOp, Value, VarId};
+use super::{BinaryOp, EnumId, Instr, SceneId, Story, Type, UnaryOp, Value, VarId};
 
 /// What went wrong while evaluating, before it is located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +156,51 @@ pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, F
         }
         _ => return Err(Fault::Malformed("an operator on the wrong types")),
     })
+}
+
+/// Appends a value as a player reads it: ints and text as they are, enum
+/// values by name, sets as `a, b`. It never panics on a malformed story.
+pub(crate) fn display(
+    story: &Story,
+    value: &Value,
+    ty: Type,
+    out: &mut String,
+) -> Result<(), Fault> {
+    use std::fmt::Write as _;
+    let variants = |id: EnumId| {
+        story
+            .enums
+            .get(id.index())
+            .map(|found| &found.variants)
+            .ok_or(Fault::Malformed("unknown enum"))
+    };
+    match (value, ty) {
+        (Value::Int(number), _) => {
+            let _ = write!(out, "{number}");
+        }
+        (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
+        (Value::Text(text), _) => out.push_str(text),
+        (Value::Enum(variant), Type::Enum(id)) => {
+            let name = variants(id)?
+                .get(*variant as usize)
+                .ok_or(Fault::Malformed("unknown enum value"))?;
+            out.push_str(name);
+        }
+        (Value::Set(bits), Type::Set(id)) => {
+            let mut first = true;
+            for (index, name) in variants(id)?.iter().enumerate().take(64) {
+                if bits & (1 << index) != 0 {
+                    if !first {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                    first = false;
+                }
+            }
+        }
+        _ => return Err(Fault::Malformed("a value that does not match its type")),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
-pub(crate) use eval::{Env, Fault, binary, run};
+pub(crate) use eval::{Env, Fault, binary, display, run};
 pub(crate) use load::load;
 pub use load::normalize;
 pub(crate) use lower::{Declared, build, declare};
@@ -439,6 +439,15 @@ impl Story {
         &self.scenes[id.index()]
     }
 
+    /// The choices of the block at op `pc` of `scene`; `None` when there is
+    /// no such scene or op, or the op is not a choice block.
+    pub fn choice_block(&self, scene: SceneId, pc: u32) -> Option<&[Choice]> {
+        match self.scenes.get(scene.index())?.ops.get(pc as usize)? {
+            Op::Choices { choices, .. } => Some(choices),
+            _ => None,
+        }
+    }
+
     pub fn scene_by_name(&self, name: &str) -> Option<SceneId> {
         self.scenes
             .iter()
@@ -489,23 +498,15 @@ impl Story {
     /// How to write a value for a player: ints and text as they are, enum
     /// values by name, sets as `a, b`.
     pub fn display_value(&self, value: &Value, ty: Type) -> String {
-        match (value, ty) {
-            (Value::Int(number), _) => number.to_string(),
-            (Value::Bool(flag), _) => flag.to_string(),
-            (Value::Text(text), _) => text.to_string(),
-            (Value::Enum(variant), Type::Enum(enum_id)) => {
-                self.enums[enum_id.index()].variants[*variant as usize].clone()
-            }
-            (Value::Set(bits), Type::Set(enum_id)) => {
-                let variants = &self.enums[enum_id.index()].variants;
-                (0..variants.len())
-                    .filter(|index| bits & (1 << index) != 0)
-                    .map(|index| variants[index].as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-            (Value::Enum(variant), _) => variant.to_string(),
-            (Value::Set(bits), _) => format!("{bits:#x}"),
+        let mut out = String::new();
+        match eval::display(self, value, ty, &mut out) {
+            Ok(()) => out,
+            // A value that does not match its type: its raw form.
+            Err(_) => match value {
+                Value::Enum(variant) => variant.to_string(),
+                Value::Set(bits) => format!("{bits:#x}"),
+                _ => out,
+            },
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Expressions: postfix [`Instr`] code run over a reusable value stack.
 
-use crate::graph::{Env, Fault, Instr, SceneId, Story, Type, Value, VarId, run};
+use crate::graph::{Env, Fault, Instr, SceneId, Value, VarId, run};
 
 use super::State;
 
@@ -127,52 +127,6 @@ pub(crate) fn evaluate_bool(
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
     }
-}
-
-/// Appends a value as a player reads it: ints and text as they are, enum
-/// values by name, sets as `a, b`. Unlike [`Story::display_value`] it never
-/// panics on a malformed story.
-pub(crate) fn display(
-    story: &Story,
-    value: &Value,
-    ty: Type,
-    out: &mut String,
-) -> Result<(), Fault> {
-    use std::fmt::Write as _;
-    let variants = |id: crate::graph::EnumId| {
-        story
-            .enums
-            .get(id.index())
-            .map(|found| &found.variants)
-            .ok_or(Fault::Malformed("unknown enum"))
-    };
-    match (value, ty) {
-        (Value::Int(number), _) => {
-            let _ = write!(out, "{number}");
-        }
-        (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
-        (Value::Text(text), _) => out.push_str(text),
-        (Value::Enum(variant), Type::Enum(id)) => {
-            let name = variants(id)?
-                .get(*variant as usize)
-                .ok_or(Fault::Malformed("unknown enum value"))?;
-            out.push_str(name);
-        }
-        (Value::Set(bits), Type::Set(id)) => {
-            let mut first = true;
-            for (index, name) in variants(id)?.iter().enumerate().take(64) {
-                if bits & (1 << index) != 0 {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    out.push_str(name);
-                    first = false;
-                }
-            }
-        }
-        _ => return Err(Fault::Malformed("a value that does not match its type")),
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostic::Span;
 use crate::graph::{
     AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, Op, Part, SceneId, Story, Tag, Value,
-    binary,
+    binary, display,
 };
 pub use eval::RandomScript;
-use eval::{display, evaluate, evaluate_bool, random_below};
+use eval::{evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
