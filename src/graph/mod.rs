@@ -7,10 +7,13 @@
 //! This is what the checker's graph passes, the runtime and the explorer
 //! consume, and what `fabula compile --emit ron` writes.
 
+mod build;
+mod declare;
 mod eval;
 mod load;
 mod lower;
 mod opening;
+mod suggest;
 
 use std::sync::Arc;
 
@@ -18,14 +21,16 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
+pub use build::PARALLEL_LINES;
+pub(crate) use build::build;
+pub(crate) use declare::{Declared, declare};
 pub(crate) use eval::{Env, Fault, binary, display, run};
 pub(crate) use load::load;
 pub use load::normalize;
-pub(crate) use lower::{Declared, build, declare};
-pub use lower::{PARALLEL_LINES, did_you_mean};
 #[cfg(test)]
 pub(crate) use opening::MAX_OPENING_SCENES;
 pub(crate) use opening::lower_opening;
+pub use suggest::did_you_mean;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use super::lower::{Declared, Lowering};
+use super::declare::Declared;
+use super::lower::Lowering;
 use super::{Op, Scene, SceneId, Story};
 use crate::diagnostic::{Diagnostic, Severity, SourceMap};
 use crate::syntax::Outline;
