@@ -196,99 +196,8 @@ impl Lowering<'_> {
                 code.push(Instr::Turns);
                 Some(Type::Int)
             }
-            ExprKind::Name(name) => match self.names.symbols.get(name).cloned() {
-                Some((Symbol::Const(value, ty), _)) => {
-                    code.push(Instr::constant(value));
-                    Some(ty)
-                }
-                Some((Symbol::Var(id), _)) => {
-                    self.var_reads[id.index()] = true;
-                    code.push(Instr::Load(id));
-                    Some(self.names.vars[id.index()].ty)
-                }
-                Some((Symbol::Variant(id, index), _)) => {
-                    code.push(Instr::constant(Value::Enum(index)));
-                    Some(Type::Enum(id))
-                }
-                Some((Symbol::EnumType(_), _)) => {
-                    self.report(
-                        Diagnostic::new(
-                            Code::E0201,
-                            expr.span,
-                            format!("`{name}` is a type, not a value"),
-                        )
-                        .with_help("write one of its values instead"),
-                    );
-                    None
-                }
-                None => {
-                    let ident = ast::Ident {
-                        name: name.clone(),
-                        span: expr.span,
-                    };
-                    if !self.names.broken.contains(name) {
-                        self.report(self.undeclared(&ident, expected));
-                    }
-                    None
-                }
-            },
-            ExprKind::Set(elements) => {
-                let mut element_type: Option<EnumId> = match expected {
-                    Some(Type::Set(id)) => Some(id),
-                    _ => None,
-                };
-                let mut ok = true;
-                for element in elements {
-                    match self.emit(element, element_type.map(Type::Enum), code) {
-                        Some(Type::Enum(id)) if element_type.is_none_or(|known| known == id) => {
-                            element_type = Some(id);
-                        }
-                        Some(other) => {
-                            let message = match element_type {
-                                Some(id) => format!(
-                                    "a set of `{}` cannot hold a value of type {}",
-                                    self.names.enums[id.index()].name,
-                                    self.type_name(other)
-                                ),
-                                None => format!(
-                                    "a set holds enum values, not {}",
-                                    self.type_name(other)
-                                ),
-                            };
-                            self.report(Diagnostic::new(Code::E0201, element.span, message));
-                            ok = false;
-                        }
-                        None => ok = false,
-                    }
-                }
-                if !ok {
-                    return None;
-                }
-                let Some(id) = element_type else {
-                    self.report(
-                        Diagnostic::new(
-                            Code::E0204,
-                            expr.span,
-                            "the type of this empty set is unknown",
-                        )
-                        .with_help("write the variable's type: `var name: set of Enum = {}`"),
-                    );
-                    return None;
-                };
-                if self.names.enums[id.index()].variants.len() > 64 {
-                    self.report(Diagnostic::new(
-                        Code::E0206,
-                        expr.span,
-                        format!(
-                            "enum `{}` has more than 64 values, too many for a set",
-                            self.names.enums[id.index()].name
-                        ),
-                    ));
-                    return None;
-                }
-                code.push(Instr::MakeSet(elements.len() as u32));
-                Some(Type::Set(id))
-            }
+            ExprKind::Name(name) => self.name(name, expr.span, expected, code),
+            ExprKind::Set(elements) => self.set(elements, expr.span, expected, code),
             ExprKind::Call { function, args } => self.call(function, args, expr.span, code),
             ExprKind::Unary(op, operand) => {
                 let ty = self.emit(operand, None, code)?;
@@ -309,66 +218,190 @@ impl Lowering<'_> {
                 Some(ty)
             }
             ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), left, right) => {
-                let left_ty = self.emit(left, None, code);
-                let jump = code.len();
-                code.push(Instr::AndThen(0));
-                let right_ty = self.emit(right, None, code);
-                let skip = (code.len() - jump - 1) as u32;
-                code[jump] = if *op == BinaryOp::And {
-                    Instr::AndThen(skip)
-                } else {
-                    Instr::OrElse(skip)
-                };
-                let (left_ty, right_ty) = (left_ty?, right_ty?);
-                for (ty, side) in [(left_ty, left), (right_ty, right)] {
-                    if ty != Type::Bool {
-                        let message = format!(
-                            "`{}` needs bool operands, found {}",
-                            op.symbol(),
-                            self.type_name(ty)
-                        );
-                        return self.mismatch(side.span, message);
-                    }
-                }
-                Some(Type::Bool)
+                self.logical(*op, left, right, code)
             }
-            ExprKind::Binary(op, left, right) => {
-                // An empty set on one side takes the other side's type.
-                let left_is_empty = matches!(&left.kind, ExprKind::Set(items) if items.is_empty());
-                let (left_ty, right_ty) = if left_is_empty {
-                    let mut right_code = Vec::new();
-                    let right_ty = self.emit(right, None, &mut right_code);
-                    let hint = right_ty.map(|ty| match ty {
-                        Type::Enum(id) => Type::Set(id),
-                        other => other,
-                    });
-                    let left_ty = self.emit(left, hint, code);
-                    code.extend(right_code);
-                    (left_ty, right_ty)
-                } else {
-                    let left_ty = self.emit(left, None, code);
-                    let hint = match (op, left_ty) {
-                        (BinaryOp::In | BinaryOp::NotIn, _) => None,
-                        (_, ty) => ty,
-                    };
-                    let right_ty = self.emit(right, hint, code);
-                    (left_ty, right_ty)
+            ExprKind::Binary(op, left, right) => self.binary(*op, left, right, expr.span, code),
+        }
+    }
+
+    /// A name used as a value: a constant, a variable or an enum value.
+    fn name(
+        &mut self,
+        name: &str,
+        span: Span,
+        expected: Option<Type>,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        match self.names.symbols.get(name).cloned() {
+            Some((Symbol::Const(value, ty), _)) => {
+                code.push(Instr::constant(value));
+                Some(ty)
+            }
+            Some((Symbol::Var(id), _)) => {
+                self.var_reads[id.index()] = true;
+                code.push(Instr::Load(id));
+                Some(self.names.vars[id.index()].ty)
+            }
+            Some((Symbol::Variant(id, index), _)) => {
+                code.push(Instr::constant(Value::Enum(index)));
+                Some(Type::Enum(id))
+            }
+            Some((Symbol::EnumType(_), _)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0201,
+                        span,
+                        format!("`{name}` is a type, not a value"),
+                    )
+                    .with_help("write one of its values instead"),
+                );
+                None
+            }
+            None => {
+                let ident = ast::Ident {
+                    name: name.to_owned(),
+                    span,
                 };
-                let (left_ty, right_ty) = (left_ty?, right_ty?);
-                let result = binary_type(*op, left_ty, right_ty);
-                let Some(result) = result else {
-                    let message = format!(
-                        "`{}` cannot combine {} and {}",
-                        op.symbol(),
-                        self.type_name(left_ty),
-                        self.type_name(right_ty)
-                    );
-                    return self.mismatch(expr.span, message);
-                };
-                code.push(Instr::Binary(*op));
-                Some(result)
+                if !self.names.broken.contains(name) {
+                    self.report(self.undeclared(&ident, expected));
+                }
+                None
             }
         }
+    }
+
+    /// A set literal: `{a, b}`. `expected` gives an empty one its type.
+    fn set(
+        &mut self,
+        elements: &[ast::Expr],
+        span: Span,
+        expected: Option<Type>,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        let mut element_type: Option<EnumId> = match expected {
+            Some(Type::Set(id)) => Some(id),
+            _ => None,
+        };
+        let mut ok = true;
+        for element in elements {
+            match self.emit(element, element_type.map(Type::Enum), code) {
+                Some(Type::Enum(id)) if element_type.is_none_or(|known| known == id) => {
+                    element_type = Some(id);
+                }
+                Some(other) => {
+                    let message = match element_type {
+                        Some(id) => format!(
+                            "a set of `{}` cannot hold a value of type {}",
+                            self.names.enums[id.index()].name,
+                            self.type_name(other)
+                        ),
+                        None => format!("a set holds enum values, not {}", self.type_name(other)),
+                    };
+                    self.report(Diagnostic::new(Code::E0201, element.span, message));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let Some(id) = element_type else {
+            self.report(
+                Diagnostic::new(Code::E0204, span, "the type of this empty set is unknown")
+                    .with_help("write the variable's type: `var name: set of Enum = {}`"),
+            );
+            return None;
+        };
+        if self.names.enums[id.index()].variants.len() > 64 {
+            self.report(Diagnostic::new(
+                Code::E0206,
+                span,
+                format!(
+                    "enum `{}` has more than 64 values, too many for a set",
+                    self.names.enums[id.index()].name
+                ),
+            ));
+            return None;
+        }
+        code.push(Instr::MakeSet(elements.len() as u32));
+        Some(Type::Set(id))
+    }
+
+    /// `and` and `or`, which skip their right side when the left decides.
+    fn logical(
+        &mut self,
+        op: BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        let left_ty = self.emit(left, None, code);
+        let jump = code.len();
+        code.push(Instr::AndThen(0));
+        let right_ty = self.emit(right, None, code);
+        let skip = (code.len() - jump - 1) as u32;
+        code[jump] = if op == BinaryOp::And {
+            Instr::AndThen(skip)
+        } else {
+            Instr::OrElse(skip)
+        };
+        let (left_ty, right_ty) = (left_ty?, right_ty?);
+        for (ty, side) in [(left_ty, left), (right_ty, right)] {
+            if ty != Type::Bool {
+                let message = format!(
+                    "`{}` needs bool operands, found {}",
+                    op.symbol(),
+                    self.type_name(ty)
+                );
+                return self.mismatch(side.span, message);
+            }
+        }
+        Some(Type::Bool)
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        left: &ast::Expr,
+        right: &ast::Expr,
+        span: Span,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        // An empty set on one side takes the other side's type.
+        let left_is_empty = matches!(&left.kind, ExprKind::Set(items) if items.is_empty());
+        let (left_ty, right_ty) = if left_is_empty {
+            let mut right_code = Vec::new();
+            let right_ty = self.emit(right, None, &mut right_code);
+            let hint = right_ty.map(|ty| match ty {
+                Type::Enum(id) => Type::Set(id),
+                other => other,
+            });
+            let left_ty = self.emit(left, hint, code);
+            code.extend(right_code);
+            (left_ty, right_ty)
+        } else {
+            let left_ty = self.emit(left, None, code);
+            let hint = match (op, left_ty) {
+                (BinaryOp::In | BinaryOp::NotIn, _) => None,
+                (_, ty) => ty,
+            };
+            let right_ty = self.emit(right, hint, code);
+            (left_ty, right_ty)
+        };
+        let (left_ty, right_ty) = (left_ty?, right_ty?);
+        let result = binary_type(op, left_ty, right_ty);
+        let Some(result) = result else {
+            let message = format!(
+                "`{}` cannot combine {} and {}",
+                op.symbol(),
+                self.type_name(left_ty),
+                self.type_name(right_ty)
+            );
+            return self.mismatch(span, message);
+        };
+        code.push(Instr::Binary(op));
+        Some(result)
     }
 
     /// Lowers the arguments of a call that is itself wrong, for their own
@@ -381,6 +414,7 @@ impl Lowering<'_> {
         }
     }
 
+    /// A call of a built-in function (see [`BUILTINS`]).
     pub(super) fn call(
         &mut self,
         function: &ast::Ident,
@@ -388,43 +422,16 @@ impl Lowering<'_> {
         span: Span,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
-        let arity = match function.name.as_str() {
-            "count" | "visits" => 1,
-            "random" | "min" | "max" => 2,
-            other => {
-                let help = match did_you_mean(
-                    other,
-                    ["count", "visits", "random", "min", "max"].into_iter(),
-                ) {
-                    Some(best) => format!("did you mean `{best}`?"),
-                    // What other languages call it.
-                    None if matches!(other, "len" | "length" | "size" | "size_of") => {
-                        "a set's size is `count(set)`".into()
-                    }
-                    None => "the built-in functions are count, visits, random, min and max".into(),
-                };
-                self.report(
-                    Diagnostic::new(
-                        Code::E0106,
-                        function.span,
-                        format!("unknown function `{other}`"),
-                    )
-                    .with_help(help),
-                );
-                self.check_arguments(args);
-                return None;
-            }
+        let Some(builtin) = BUILTINS
+            .iter()
+            .find(|builtin| builtin.name == function.name)
+        else {
+            self.unknown_function(function);
+            self.check_arguments(args);
+            return None;
         };
+        let arity = builtin.arity;
         if args.len() != arity {
-            let usage = match function.name.as_str() {
-                "count" => "`count(set)`: the number of elements in a set",
-                "visits" => "`visits(scene)`: how often a scene was entered",
-                "random" => {
-                    "`random(lo, hi)`: a number from `lo` to `hi`, both included (a die is `random(1, 6)`)"
-                }
-                "min" => "`min(a, b)`: the smaller of two ints",
-                _ => "`max(a, b)`: the larger of two ints",
-            };
             self.report(
                 Diagnostic::new(
                     Code::E0106,
@@ -436,30 +443,16 @@ impl Lowering<'_> {
                         args.len()
                     ),
                 )
-                .with_help(usage),
+                .with_help(builtin.usage),
             );
             // `visits` takes scene names, not expressions.
-            if function.name != "visits" {
+            if builtin.args != Args::SceneName {
                 self.check_arguments(args);
             }
             return None;
         }
-        if function.name == "visits" {
-            let ExprKind::Name(name) = &args[0].kind else {
-                self.report(
-                    Diagnostic::new(Code::E0106, args[0].span, "`visits` takes a scene's name")
-                        .with_help("write `visits(scene_name)`"),
-                );
-                return None;
-            };
-            let Some(id) = self.names.scene_ids.get(name).copied() else {
-                let help = self.suggest_scene(name);
-                self.report(
-                    Diagnostic::new(Code::E0104, args[0].span, format!("unknown scene `{name}`"))
-                        .with_help(help),
-                );
-                return None;
-            };
+        if builtin.args == Args::SceneName {
+            let id = self.scene_argument(&args[0])?;
             code.push(Instr::Visits(id));
             return Some(Type::Int);
         }
@@ -468,30 +461,72 @@ impl Lowering<'_> {
             types.push(self.emit(arg, None, code));
         }
         let types: Vec<Type> = types.into_iter().collect::<Option<_>>()?;
-        match function.name.as_str() {
-            "count" => {
-                if !matches!(types[0], Type::Set(_)) {
-                    let message =
-                        format!("`count` needs a set, found {}", self.type_name(types[0]));
-                    return self.mismatch(args[0].span, message);
-                }
-                code.push(Instr::Count);
-            }
-            name => {
-                for (ty, arg) in types.iter().zip(args) {
-                    if *ty != Type::Int {
-                        let message = format!("`{name}` needs ints, found {}", self.type_name(*ty));
-                        return self.mismatch(arg.span, message);
-                    }
-                }
-                code.push(match name {
-                    "random" => Instr::Random,
-                    "min" => Instr::Min,
-                    _ => Instr::Max,
-                });
+        for (ty, arg) in types.iter().zip(args) {
+            let fits = match builtin.args {
+                Args::Set => matches!(ty, Type::Set(_)),
+                Args::Ints => *ty == Type::Int,
+                Args::SceneName => true,
+            };
+            if !fits {
+                let wanted = if builtin.args == Args::Set {
+                    "a set"
+                } else {
+                    "ints"
+                };
+                let message = format!(
+                    "`{}` needs {wanted}, found {}",
+                    builtin.name,
+                    self.type_name(*ty)
+                );
+                return self.mismatch(arg.span, message);
             }
         }
+        code.extend(builtin.instr.clone());
         Some(Type::Int)
+    }
+
+    fn unknown_function(&mut self, function: &ast::Ident) {
+        let name = function.name.as_str();
+        let help = match did_you_mean(name, BUILTINS.iter().map(|builtin| builtin.name)) {
+            Some(best) => format!("did you mean `{best}`?"),
+            // What other languages call it.
+            None if matches!(name, "len" | "length" | "size" | "size_of") => {
+                "a set's size is `count(set)`".into()
+            }
+            None => {
+                let names: Vec<&str> = BUILTINS.iter().map(|builtin| builtin.name).collect();
+                let (last, rest) = names.split_last().expect("there are built-in functions");
+                format!("the built-in functions are {} and {last}", rest.join(", "))
+            }
+        };
+        self.report(
+            Diagnostic::new(
+                Code::E0106,
+                function.span,
+                format!("unknown function `{name}`"),
+            )
+            .with_help(help),
+        );
+    }
+
+    /// The scene `visits(scene)` names.
+    fn scene_argument(&mut self, arg: &ast::Expr) -> Option<SceneId> {
+        let ExprKind::Name(name) = &arg.kind else {
+            self.report(
+                Diagnostic::new(Code::E0106, arg.span, "`visits` takes a scene's name")
+                    .with_help("write `visits(scene_name)`"),
+            );
+            return None;
+        };
+        let Some(id) = self.names.scene_ids.get(name).copied() else {
+            let help = self.suggest_scene(name);
+            self.report(
+                Diagnostic::new(Code::E0104, arg.span, format!("unknown scene `{name}`"))
+                    .with_help(help),
+            );
+            return None;
+        };
+        Some(id)
     }
 }
 
@@ -553,3 +588,67 @@ impl Env for Folding {
         Err(Fault::Malformed("not a constant"))
     }
 }
+
+/// What a built-in function's arguments must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Args {
+    /// One set: `count(allies)`.
+    Set,
+    /// Ints: `random(1, 6)`, `min(a, b)`.
+    Ints,
+    /// A scene's name, not an expression: `visits(letter)`.
+    SceneName,
+}
+
+/// A built-in function. Every use of one (the call, its checks, the
+/// suggestions for a misspelt name and the usage help) reads this table,
+/// so adding one is adding a row (and, for a new instruction, its meaning
+/// in `graph/eval.rs`). Every built-in returns an int.
+#[derive(Debug)]
+struct Builtin {
+    name: &'static str,
+    arity: usize,
+    args: Args,
+    /// The instruction applied to the arguments' values; `None` for
+    /// `visits`, whose instruction carries the scene's id.
+    instr: Option<Instr>,
+    usage: &'static str,
+}
+
+static BUILTINS: [Builtin; 5] = [
+    Builtin {
+        name: "count",
+        arity: 1,
+        args: Args::Set,
+        instr: Some(Instr::Count),
+        usage: "`count(set)`: the number of elements in a set",
+    },
+    Builtin {
+        name: "visits",
+        arity: 1,
+        args: Args::SceneName,
+        instr: None,
+        usage: "`visits(scene)`: how often a scene was entered",
+    },
+    Builtin {
+        name: "random",
+        arity: 2,
+        args: Args::Ints,
+        instr: Some(Instr::Random),
+        usage: "`random(lo, hi)`: a number from `lo` to `hi`, both included (a die is `random(1, 6)`)",
+    },
+    Builtin {
+        name: "min",
+        arity: 2,
+        args: Args::Ints,
+        instr: Some(Instr::Min),
+        usage: "`min(a, b)`: the smaller of two ints",
+    },
+    Builtin {
+        name: "max",
+        arity: 2,
+        args: Args::Ints,
+        instr: Some(Instr::Max),
+        usage: "`max(a, b)`: the larger of two ints",
+    },
+];
