@@ -314,34 +314,14 @@ fn check_story_file(folder: &fsio::StoryFolder, file: &Path) -> std::io::Result<
     Ok(())
 }
 
-/// Whether a file is a story's entry: it has a `title:` header before its
-/// first scene. A cheap look at the file's prologue, not a parse: it reads
-/// only up to the first scene (the file is read whole again if compiled).
+/// Whether a file is a story's entry ([`fabula::syntax::is_entry`]).
 /// [`discover`] has vetted the file; it is read no further than the most a
 /// story file can be, so a file with no line breaks cannot exhaust memory.
 fn is_entry(file: &Path) -> std::io::Result<bool> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(fsio::open_regular(file)?.take(fsio::MAX_FILE_BYTES));
-    let mut line = Vec::new();
-    let mut first = true;
-    while reader.read_until(b'\n', &mut line)? > 0 {
-        let text = if first {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
-        } else {
-            &line
-        };
-        first = false;
-        if text.starts_with(b"==") {
-            return Ok(false);
-        }
-        if let Some(rest) = text.strip_prefix(b"title")
-            && rest.trim_ascii_start().starts_with(b":")
-        {
-            return Ok(true);
-        }
-        line.clear();
-    }
-    Ok(false)
+    use std::io::Read;
+    fabula::syntax::is_entry(std::io::BufReader::new(
+        fsio::open_regular(file)?.take(fsio::MAX_FILE_BYTES),
+    ))
 }
 
 /// Every `.fab` file under `paths`, and the stories' entry files among

@@ -135,3 +135,30 @@ pub(super) fn classify(content: &str) -> Kind {
         Kind::Text
     }
 }
+
+/// Whether a file is a story's entry: it has a `title:` header before its
+/// first scene. A cheap look at the file's prologue, not a parse: it reads
+/// only up to the first scene. The one test of entry files, for the CLI's
+/// folder search and the tests' fixtures.
+pub fn is_entry(mut reader: impl std::io::BufRead) -> std::io::Result<bool> {
+    let mut line = Vec::new();
+    let mut first = true;
+    while reader.read_until(b'\n', &mut line)? > 0 {
+        let text = if first {
+            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
+        } else {
+            &line
+        };
+        first = false;
+        if text.starts_with(b"==") {
+            return Ok(false);
+        }
+        if let Some(rest) = text.strip_prefix(b"title")
+            && rest.trim_ascii_start().starts_with(b":")
+        {
+            return Ok(true);
+        }
+        line.clear();
+    }
+    Ok(false)
+}

@@ -24,6 +24,7 @@ use crate::ast::{self, Decl};
 use crate::diagnostic::{FileId, Span};
 
 pub use block::{parse_file, parse_str};
+pub use classify::is_entry;
 pub use error::PError;
 pub use outline::{Outline, SceneOutline, outline};
 pub use source::decode;
