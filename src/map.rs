@@ -73,16 +73,10 @@ fn diverts_from(ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
             continue;
         }
         seen[pc] = true;
-        match &ops[pc] {
-            Op::Divert { target, .. } => found.push((pc, *target)),
-            Op::Jump { target } => stack.push(*target as usize),
-            Op::JumpUnless { target, .. } => {
-                stack.push(*target as usize);
-                stack.push(pc + 1);
-            }
-            Op::Choices { .. } | Op::End { .. } => {}
-            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
+        if let Op::Divert { target, .. } = &ops[pc] {
+            found.push((pc, *target));
         }
+        stack.extend(ops[pc].flows_to(pc));
     }
     found
 }

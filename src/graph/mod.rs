@@ -199,6 +199,23 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Where control goes from this op, at `pc`, while staying in the scene
+    /// and without the player: the next op after text, logic and an
+    /// assertion; both sides of a condition (the next op first); a jump's
+    /// target. Nothing for a choice block, a divert or an end. The one
+    /// statement of a scene's control flow for the walkers over its ops.
+    pub fn flows_to(&self, pc: usize) -> impl Iterator<Item = usize> + use<> {
+        let next = match self {
+            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => [Some(pc + 1), None],
+            Op::JumpUnless { target, .. } => [Some(pc + 1), Some(*target as usize)],
+            Op::Jump { target } => [Some(*target as usize), None],
+            Op::Choices { .. } | Op::Divert { .. } | Op::End { .. } => [None, None],
+        };
+        next.into_iter().flatten()
+    }
+}
+
 /// `invariant condition: "message"`: checked, purely, whenever the story
 /// pauses; a false one is a runtime error located at this declaration.
 #[derive(Debug, Clone, Serialize, Deserialize)]

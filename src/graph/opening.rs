@@ -121,13 +121,8 @@ fn reached_without_choosing(scene: &Scene) -> Vec<SceneId> {
         if std::mem::replace(&mut seen[pc], true) {
             continue;
         }
+        stack.extend(op.flows_to(pc));
         match op {
-            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
-            Op::JumpUnless { target, .. } => {
-                stack.push(pc + 1);
-                stack.push(*target as usize);
-            }
-            Op::Jump { target } => stack.push(*target as usize),
             Op::Choices { choices, .. } => stack.extend(
                 choices
                     .iter()
@@ -135,7 +130,13 @@ fn reached_without_choosing(scene: &Scene) -> Vec<SceneId> {
                     .map(|choice| choice.target as usize),
             ),
             Op::Divert { target, .. } => targets.push(*target),
-            Op::End { .. } => {}
+            // Followed by `flows_to` above, or the end of the scene.
+            Op::Text { .. }
+            | Op::Assign { .. }
+            | Op::Assert { .. }
+            | Op::JumpUnless { .. }
+            | Op::Jump { .. }
+            | Op::End { .. } => {}
         }
     }
     targets
