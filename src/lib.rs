@@ -3,6 +3,7 @@
 //! The pipeline runs one way: [`syntax`] parses story files into an
 //! [`ast`]; [`graph`] loads a story's files, resolves every name and compiles
 //! scenes into the narrative graph; [`check`] runs whole-graph passes;
+//! [`compile`] drives the two and collects the diagnostics;
 //! [`runtime`] plays the graph (no I/O), [`slots`] keeps saves on disk and
 //! [`repl`] is the interactive player. Every stage reports problems as
 //! [`diagnostic::Diagnostic`]s with stable codes; [`explore`] proves a story
