@@ -262,3 +262,45 @@ fn rooms_of_a_sensible_size() {
         too_long.join("\n")
     );
 }
+
+/// The modules that never touch the disk, the terminal or other
+/// processes: they get their input from a reader they are given
+/// (`graph::load`), and `compile` and above hand them the files.
+const NO_IO: &[&str] = &["ast", "syntax", "graph", "check", "runtime", "map"];
+
+#[test]
+fn the_pipeline_below_compile_does_no_io() {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let mut found = Vec::new();
+    for path in &files {
+        if path.file_name().is_some_and(|name| name == "tests.rs") {
+            continue;
+        }
+        let relative = path.strip_prefix("src").unwrap();
+        let first = relative.iter().next().unwrap().to_string_lossy();
+        if !NO_IO.contains(&first.trim_end_matches(".rs")) {
+            continue;
+        }
+        let code = code_of(&std::fs::read_to_string(path).unwrap());
+        for io in [
+            "std::fs",
+            "std::net",
+            "std::process",
+            "stdin()",
+            "stdout()",
+            "stderr()",
+            "print!",
+            "println!",
+        ] {
+            if code.contains(io) {
+                found.push(format!("{}: {io}", path.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "I/O below `compile` (see ARCHITECTURE.md):\n{}",
+        found.join("\n")
+    );
+}
