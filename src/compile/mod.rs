@@ -76,7 +76,7 @@ fn compile_split(
 
 /// The rest of a compile after [`graph::declare`]: lowers every scene, runs the
 /// graph passes and sorts the diagnostics.
-pub(crate) fn lower_and_check(
+fn lower_and_check(
     files: Vec<Outline>,
     declared: Option<Declared>,
     sources: SourceMap,
