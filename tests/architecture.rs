@@ -57,6 +57,24 @@ fn rust_files(folder: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
+/// Every source file outside unit-test files (`tests.rs`), with the
+/// top-level module it belongs to (`lib` and `main` for the crate roots).
+fn source_files() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    assert!(files.len() > 20, "run from the crate root");
+    files
+        .into_iter()
+        .filter(|path| path.file_name().is_none_or(|name| name != "tests.rs"))
+        .map(|path| {
+            let relative = path.strip_prefix("src").unwrap();
+            let first = relative.iter().next().unwrap().to_string_lossy();
+            let module = first.trim_end_matches(".rs").to_owned();
+            (path, module)
+        })
+        .collect()
+}
+
 /// The file's code without comments, up to its unit-test module.
 fn code_of(text: &str) -> String {
     let lines: Vec<&str> = text.lines().collect();
@@ -128,17 +146,9 @@ fn identifier(text: &str) -> &str {
 
 #[test]
 fn modules_import_only_lower_layers() {
-    let mut files = Vec::new();
-    rust_files(Path::new("src"), &mut files);
-    assert!(files.len() > 20, "run from the crate root");
     let mut broken = Vec::new();
-    for path in &files {
-        if path.file_name().is_some_and(|name| name == "tests.rs") {
-            continue;
-        }
-        let relative = path.strip_prefix("src").unwrap();
-        let first = relative.iter().next().unwrap().to_string_lossy();
-        let module = first.trim_end_matches(".rs");
+    for (path, module) in source_files() {
+        let module = module.as_str();
         if module == "lib" {
             continue;
         }
@@ -149,7 +159,7 @@ fn modules_import_only_lower_layers() {
             ));
             continue;
         };
-        let text = std::fs::read_to_string(path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
         for name in modules_named(&code_of(&text)) {
             if name == module {
                 continue;
@@ -270,19 +280,12 @@ const NO_IO: &[&str] = &["ast", "syntax", "graph", "check", "runtime", "map"];
 
 #[test]
 fn the_pipeline_below_compile_does_no_io() {
-    let mut files = Vec::new();
-    rust_files(Path::new("src"), &mut files);
     let mut found = Vec::new();
-    for path in &files {
-        if path.file_name().is_some_and(|name| name == "tests.rs") {
+    for (path, module) in source_files() {
+        if !NO_IO.contains(&module.as_str()) {
             continue;
         }
-        let relative = path.strip_prefix("src").unwrap();
-        let first = relative.iter().next().unwrap().to_string_lossy();
-        if !NO_IO.contains(&first.trim_end_matches(".rs")) {
-            continue;
-        }
-        let code = code_of(&std::fs::read_to_string(path).unwrap());
+        let code = code_of(&std::fs::read_to_string(&path).unwrap());
         for io in [
             "std::fs",
             "std::net",
