@@ -20,7 +20,7 @@ fn check(c: &mut Criterion) {
         group.bench_function(format!("generated_{scenes}_scenes"), |bench| {
             bench.iter(|| {
                 let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-                let loaded = fabula::graph::compile(Path::new("gen.fab"), &mut read).unwrap();
+                let loaded = fabula::compile::compile(Path::new("gen.fab"), &mut read).unwrap();
                 assert!(loaded.story.is_some());
                 loaded
             })

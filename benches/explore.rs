@@ -18,7 +18,7 @@ fn explore(c: &mut Criterion) {
     for flags in [16, 20] {
         let text = fabula::generate::flags(flags);
         let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-        let story = fabula::graph::compile(Path::new("flags.fab"), &mut read)
+        let story = fabula::compile::compile(Path::new("flags.fab"), &mut read)
             .unwrap()
             .story
             .unwrap();

@@ -16,7 +16,7 @@ use fabula::runtime::{Discard, Machine, Pause, State};
 fn generated(scenes: usize) -> Story {
     let text = fabula::generate::story(scenes);
     let mut read = |_: &Path| Ok(text.clone().into_bytes());
-    let loaded = fabula::graph::compile(Path::new("gen.fab"), &mut read).unwrap();
+    let loaded = fabula::compile::compile(Path::new("gen.fab"), &mut read).unwrap();
     loaded.story.expect("the generated story compiles")
 }
 

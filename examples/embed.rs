@@ -13,7 +13,7 @@ fn main() -> anyhow::Result<()> {
             .nth(1)
             .unwrap_or("tests/play/call.fab".into()),
     );
-    let loaded = fabula::graph::compile_files(&path)?;
+    let loaded = fabula::compile::compile_files(&path)?;
     let Some(story) = loaded.story else {
         anyhow::bail!(
             "{} has {} errors; run `fabula check`",

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::graph::{LoadedStory, compile};
+use crate::compile::{LoadedStory, compile};
 
 include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 

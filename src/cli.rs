@@ -3,17 +3,20 @@
 //! Exit codes are an interface: 0 success (warnings allowed), 1 the story
 //! has errors (or warnings under `--deny-warnings`), 2 a usage or I/O error.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use fabula::compile::{self, LoadedStory};
 use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
 use fabula::fsio;
-use fabula::graph::{self, LoadedStory, normalize};
 use fabula::render;
+
+mod stories;
+use stories::{entry_of, find_stories};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -274,97 +277,6 @@ pub fn run(cli: Cli) -> Result<u8> {
     }
 }
 
-/// Every `.fab` file under `path` (or `path` itself), sorted. Each must be
-/// a regular file that resolves, links followed, to a place inside `path`
-/// (a file named itself: inside its own folder); anything else is an error,
-/// before any byte of it is read. Links to folders are not followed.
-fn discover(path: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
-    let cannot_read = |path: &Path| format!("cannot read `{}`", path.display());
-    fsio::check_named(path).with_context(|| cannot_read(path))?;
-    let metadata = std::fs::metadata(path).with_context(|| cannot_read(path))?;
-    if !metadata.is_dir() {
-        let folder = fsio::StoryFolder::of_entry(path).with_context(|| cannot_read(path))?;
-        check_story_file(&folder, path).with_context(|| cannot_read(path))?;
-        found.insert(normalize(path));
-        return Ok(());
-    }
-    let root = fsio::StoryFolder::new(path).with_context(|| cannot_read(path))?;
-    // An explicit stack: folder depth is the user's, not ours to recurse on.
-    let mut folders = vec![path.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let entries = std::fs::read_dir(&folder)
-            .with_context(|| format!("cannot read folder `{}`", folder.display()))?;
-        for entry in entries {
-            let entry =
-                entry.with_context(|| format!("cannot read folder `{}`", folder.display()))?;
-            let file_type = entry.file_type()?;
-            let child = entry.path();
-            if file_type.is_dir() {
-                folders.push(child);
-            } else if child.extension().is_some_and(|ext| ext == "fab") {
-                check_story_file(&root, &child).with_context(|| cannot_read(&child))?;
-                found.insert(normalize(&child));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Whether `file` may be read as part of a story in `folder`: it resolves
-/// inside the folder, to a regular file of at most 1 GiB.
-fn check_story_file(folder: &fsio::StoryFolder, file: &Path) -> std::io::Result<()> {
-    drop(fsio::open_regular(&folder.resolve(file)?)?);
-    Ok(())
-}
-
-/// Whether a file is a story's entry: it has a `title:` header before its
-/// first scene. A cheap look at the file's prologue, not a parse: it reads
-/// only up to the first scene (the file is read whole again if compiled).
-/// [`discover`] has vetted the file; it is read no further than the most a
-/// story file can be, so a file with no line breaks cannot exhaust memory.
-fn is_entry(file: &Path) -> std::io::Result<bool> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(fsio::open_regular(file)?.take(fsio::MAX_FILE_BYTES));
-    let mut line = Vec::new();
-    let mut first = true;
-    while reader.read_until(b'\n', &mut line)? > 0 {
-        let text = if first {
-            line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line)
-        } else {
-            &line
-        };
-        first = false;
-        if text.starts_with(b"==") {
-            return Ok(false);
-        }
-        if let Some(rest) = text.strip_prefix(b"title")
-            && rest.trim_ascii_start().starts_with(b":")
-        {
-            return Ok(true);
-        }
-        line.clear();
-    }
-    Ok(false)
-}
-
-/// Every `.fab` file under `paths`, and the stories' entry files among
-/// them: those with a `title:` header, and any file named explicitly.
-fn find_stories(paths: &[PathBuf]) -> Result<(BTreeSet<PathBuf>, Vec<PathBuf>)> {
-    let mut files = BTreeSet::new();
-    for path in paths {
-        discover(path, &mut files)?;
-    }
-    let explicit: HashSet<PathBuf> = paths.iter().map(|path| normalize(path)).collect();
-    let mut entries = Vec::new();
-    for file in &files {
-        let entry = is_entry(file).with_context(|| format!("cannot read `{}`", file.display()))?;
-        if entry || explicit.contains(file) {
-            entries.push(file.clone());
-        }
-    }
-    Ok((files, entries))
-}
-
 struct Report {
     format: Format,
     styled: bool,
@@ -471,7 +383,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     let mut covered: HashSet<PathBuf> = HashSet::new();
     let mut stories = 0;
     for entry in &entries {
-        let loaded: LoadedStory = graph::compile_files(entry)
+        let loaded: LoadedStory = compile::compile_files(entry)
             .with_context(|| format!("cannot read `{}`", entry.display()))?;
         stories += 1;
         for index in 0..loaded.sources.len() {
@@ -530,40 +442,10 @@ fn check(args: &CheckArgs) -> Result<u8> {
     Ok(if failed { 1 } else { 0 })
 }
 
-/// The entry file of a story given as a file or as a folder holding
-/// exactly one story.
-fn entry_of(path: &Path) -> Result<PathBuf> {
-    fsio::check_named(path).with_context(|| format!("cannot read `{}`", path.display()))?;
-    if std::fs::metadata(path)
-        .with_context(|| format!("cannot read `{}`", path.display()))?
-        .is_file()
-    {
-        return Ok(path.to_path_buf());
-    }
-    let (_, mut entries) = find_stories(&[path.to_path_buf()])?;
-    match entries.len() {
-        1 => Ok(entries.remove(0)),
-        0 => bail!(
-            "`{}` holds no story (no `.fab` file with a `title:` header)",
-            path.display()
-        ),
-        _ => bail!(
-            "`{}` holds {} stories ({}); name one entry file",
-            path.display(),
-            entries.len(),
-            entries
-                .iter()
-                .map(|e| e.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
 /// Compiles a story or prints its diagnostics; `None` when it has errors.
 fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
-    let loaded =
-        graph::compile_files(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let loaded = compile::compile_files(path)
+        .with_context(|| format!("cannot read `{}`", path.display()))?;
     report_diagnostics(loaded)
 }
 
@@ -814,16 +696,16 @@ fn play(args: PlayArgs) -> Result<u8> {
             let entry = entry_of(path)?;
             let folder = fsio::StoryFolder::of_entry(&entry)
                 .with_context(|| format!("cannot read `{}`", entry.display()))?;
-            match graph::compile_opening(&entry, &mut |path: &Path| folder.read(path))
+            match compile::compile_opening(&entry, &mut |path: &Path| folder.read(path))
                 .with_context(|| format!("cannot read `{}`", entry.display()))?
             {
-                graph::Early::Opening(opening) => {
+                compile::Early::Opening(opening) => {
                     return Ok(match fabula::repl::play_opening(opening, &options)? {
                         fabula::repl::Outcome::Played => 0,
                         fabula::repl::Outcome::Refused => 1,
                     });
                 }
-                graph::Early::Done(loaded) => *loaded,
+                compile::Early::Done(loaded) => *loaded,
             }
         }
         None => fabula::bundled::load(),

@@ -94,7 +94,7 @@ mod tests {
     fn flag_stories_have_the_state_space_they_promise() {
         let text = flags(6);
         let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
-        let loaded = crate::graph::compile(std::path::Path::new("flags.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(std::path::Path::new("flags.fab"), &mut read).unwrap();
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let story = loaded.story.unwrap();
         let report =
@@ -107,7 +107,7 @@ mod tests {
     fn generated_stories_check_clean() {
         let text = story(50);
         let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
-        let loaded = crate::graph::compile(std::path::Path::new("gen.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(std::path::Path::new("gen.fab"), &mut read).unwrap();
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         assert_eq!(loaded.story.unwrap().scenes.len(), 53);
     }

@@ -3,6 +3,7 @@
 //! The pipeline runs one way: [`syntax`] parses story files into an
 //! [`ast`]; [`graph`] loads a story's files, resolves every name and compiles
 //! scenes into the narrative graph; [`check`] runs whole-graph passes;
+//! [`compile`] drives the two and collects the diagnostics;
 //! [`runtime`] plays the graph (no I/O), [`slots`] keeps saves on disk and
 //! [`repl`] is the interactive player. Every stage reports problems as
 //! [`diagnostic::Diagnostic`]s with stable codes; [`explore`] proves a story
@@ -31,7 +32,7 @@
 //! Snow.
 //! ";
 //! let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-//! let loaded = fabula::graph::compile(Path::new("gorki.fab"), &mut read)?;
+//! let loaded = fabula::compile::compile(Path::new("gorki.fab"), &mut read)?;
 //! let story = Arc::new(loaded.story.expect("no errors"));
 //!
 //! let mut game = Session::start(story, 42);
@@ -46,6 +47,7 @@
 pub mod ast;
 pub mod bundled;
 pub mod check;
+pub mod compile;
 pub mod diagnostic;
 pub mod explore;
 pub mod fsio;

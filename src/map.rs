@@ -333,7 +333,7 @@ mod tests {
 
     fn story(text: &str) -> Story {
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
         loaded.story.expect("story compiles")
     }
 
@@ -388,7 +388,7 @@ mod tests {
             scenes - 1
         ));
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
         let story = loaded.story.expect("story compiles");
         let mut found = edges(&story);
         assert_eq!(found.len(), scenes);

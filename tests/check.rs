@@ -15,8 +15,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use fabula::compile::compile_files;
 use fabula::diagnostic::Code;
-use fabula::graph::compile_files;
 
 /// Where the stories live, relative to the package root (the working
 /// directory of integration tests).
@@ -81,9 +81,7 @@ fn is_story_file(path: &Path) -> bool {
 }
 
 fn has_title(bytes: &[u8]) -> bool {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .any(|line| line.trim_start_matches('\u{feff}').starts_with("title:"))
+    fabula::syntax::is_entry(bytes).expect("reading from memory")
 }
 
 fn code_named(word: &str) -> Option<Code> {

@@ -8,8 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use fabula::compile::compile;
 use fabula::diagnostic::{Code, Severity};
-use fabula::graph::compile;
 use fabula::render::human;
 
 fn examples(markdown: &str) -> Vec<(usize, String)> {
@@ -44,7 +44,7 @@ fn check_examples(doc: &str) {
             continue;
         }
         let mut read = |_: &Path| Ok(text.clone().into_bytes());
-        let loaded = fabula::graph::compile(Path::new("example.fab"), &mut read).unwrap();
+        let loaded = fabula::compile::compile(Path::new("example.fab"), &mut read).unwrap();
         let errors: Vec<_> = loaded
             .diagnostics
             .iter()

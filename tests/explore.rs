@@ -41,7 +41,7 @@ fn known_state_spaces() {
     for path in stories {
         let text = std::fs::read_to_string(&path).unwrap();
         let expected = expectations(&text);
-        let loaded = fabula::graph::compile_files(&path).unwrap();
+        let loaded = fabula::compile::compile_files(&path).unwrap();
         let story = loaded
             .story
             .unwrap_or_else(|| panic!("{}: {:#?}", path.display(), loaded.diagnostics));
@@ -110,7 +110,7 @@ fn rendered_reports() {
             .into_owned();
         // Compiled from the relative path, so locations do not name this
         // machine's checkout.
-        let story = fabula::graph::compile_files(Path::new(&relative))
+        let story = fabula::compile::compile_files(Path::new(&relative))
             .unwrap()
             .story
             .unwrap();
@@ -142,7 +142,10 @@ fn rendered_reports() {
 fn readable_steps_are_what_the_player_shows() {
     let mut checked = 0;
     for path in crate::stories::fab_files("tests/explore") {
-        let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+        let story = fabula::compile::compile_files(&path)
+            .unwrap()
+            .story
+            .unwrap();
         let report = explore(&story, Limits::default(), &mut |_| {});
         let witnesses = report
             .endings
@@ -209,7 +212,7 @@ fn the_guides_example_reports_are_real() {
         else {
             continue;
         };
-        let story = fabula::graph::compile_files(Path::new(path))
+        let story = fabula::compile::compile_files(Path::new(path))
             .unwrap()
             .story
             .unwrap();
@@ -237,7 +240,10 @@ fn the_guides_example_reports_are_real() {
 #[test]
 fn limits_are_reported_as_incomplete() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore/flags.fab");
-    let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+    let story = fabula::compile::compile_files(&path)
+        .unwrap()
+        .story
+        .unwrap();
     let capped = explore(
         &story,
         Limits {
@@ -286,7 +292,7 @@ fn the_bundled_story_is_proved() {
 fn threads_do_not_change_the_report() {
     let text = fabula::generate::flags(13);
     let mut read = |_: &Path| Ok(text.clone().into_bytes());
-    let story = fabula::graph::compile(Path::new("flags.fab"), &mut read)
+    let story = fabula::compile::compile(Path::new("flags.fab"), &mut read)
         .unwrap()
         .story
         .unwrap();
@@ -306,7 +312,7 @@ fn threads_do_not_change_the_report() {
 #[test]
 fn the_reproduce_command_replays_a_random_storys_problem() {
     let path = "tests/explore/dice.fab";
-    let loaded = fabula::graph::compile_files(Path::new(path)).unwrap();
+    let loaded = fabula::compile::compile_files(Path::new(path)).unwrap();
     let story = loaded.story.expect("the dice story compiles");
     let report = explore(&story, Limits::default(), &mut |_| {});
     let play = |witness: &[u32], seed: u64| {
@@ -365,7 +371,7 @@ var x = 0
 == ending b
 ";
     let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-    let story = fabula::graph::compile(Path::new("fallbacks.fab"), &mut read)
+    let story = fabula::compile::compile(Path::new("fallbacks.fab"), &mut read)
         .unwrap()
         .story
         .unwrap();
@@ -446,7 +452,10 @@ fn replay(
 fn every_witness_replays_to_what_it_names() {
     use fabula::runtime::{Discard, Machine, Pause};
     for path in crate::stories::fab_files("tests/explore") {
-        let story = fabula::graph::compile_files(&path).unwrap().story.unwrap();
+        let story = fabula::compile::compile_files(&path)
+            .unwrap()
+            .story
+            .unwrap();
         let report = explore(&story, Limits::default(), &mut |_| {});
         let name = path.display();
         let needs_seed = report.bounds.uses_random;
@@ -518,7 +527,7 @@ fn bug_witness_past_65535_choices_wrapped() {
         "* Go -> next\n== next\n* Finish -> ending b\n== ending b\nB.\n== ending c\nC.\n",
     );
     let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-    let story = fabula::graph::compile(Path::new("wide.fab"), &mut read)
+    let story = fabula::compile::compile(Path::new("wide.fab"), &mut read)
         .unwrap()
         .story
         .expect("compiles");

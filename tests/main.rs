@@ -8,6 +8,7 @@
 //! - [`storytest`]: `fabula test`: story tests, random play, coverage.
 //! - [`hostile`]: untrusted stories, output files, broken pipes, full disks.
 
+mod architecture;
 mod check;
 mod cli;
 mod docs;

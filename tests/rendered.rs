@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
+use fabula::compile::compile_files;
 use fabula::diagnostic::Code;
-use fabula::graph::compile_files;
 use fabula::render::human;
 
 /// Every diagnostic of the story at `entry`, rendered, one after another.
@@ -250,7 +250,7 @@ fn once_only_fallback_in_a_scene_entered_again() {
 /// Every diagnostic of a story compiled from memory, rendered.
 fn rendered_text(text: &str) -> String {
     let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-    let loaded = fabula::graph::compile(Path::new("test.fab"), &mut read).unwrap();
+    let loaded = fabula::compile::compile(Path::new("test.fab"), &mut read).unwrap();
     loaded
         .diagnostics
         .iter()

@@ -9,8 +9,8 @@ use std::path::Path;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+use fabula::compile::{LoadedStory, compile};
 use fabula::diagnostic::{Code, Severity};
-use fabula::graph::{LoadedStory, compile};
 use fabula::render;
 
 /// Compiles `bytes` as the one-file story `story.fab`, from memory; any
@@ -376,23 +376,23 @@ fn mangled_test_stories_never_panic_and_their_openings_agree() {
             let bytes = mangled.clone().into_bytes();
             let outcome = std::panic::catch_unwind(|| {
                 let mut read = |_: &Path| Ok(bytes.clone());
-                let loaded = fabula::graph::compile(Path::new("story.fab"), &mut read).unwrap();
+                let loaded = fabula::compile::compile(Path::new("story.fab"), &mut read).unwrap();
                 for diagnostic in &loaded.diagnostics {
                     let _ = fabula::render::human(diagnostic, &loaded.sources, false);
                 }
                 let mut read = |_: &Path| Ok(bytes.clone());
                 let early =
-                    fabula::graph::compile_opening_over(Path::new("story.fab"), &mut read, 0)
+                    fabula::compile::compile_opening_over(Path::new("story.fab"), &mut read, 0)
                         .unwrap();
                 let whole = match early {
-                    fabula::graph::Early::Opening(opening) => {
+                    fabula::compile::Early::Opening(opening) => {
                         let _ = fabula::runtime::Session::start(
                             std::sync::Arc::clone(&opening.story),
                             1,
                         );
                         opening.finish()
                     }
-                    fabula::graph::Early::Done(whole) => *whole,
+                    fabula::compile::Early::Done(whole) => *whole,
                 };
                 assert_eq!(whole.diagnostics, loaded.diagnostics);
                 if let Some(story) = loaded.story {
@@ -487,7 +487,7 @@ proptest! {
     /// Any bytes as a save: refused or loaded, never a panic.
     #[test]
     fn arbitrary_saves_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
-        let story = fabula::graph::compile(Path::new("story.fab"), &mut |_: &Path| Ok(SEEDS[1].as_bytes().to_vec()))
+        let story = fabula::compile::compile(Path::new("story.fab"), &mut |_: &Path| Ok(SEEDS[1].as_bytes().to_vec()))
             .unwrap()
             .story
             .unwrap();
@@ -502,7 +502,7 @@ proptest! {
         edits in prop::collection::vec((any::<Index>(), any::<u8>(), 0..3u8), 1..6),
     ) {
         let story = std::sync::Arc::new(
-            fabula::graph::compile(Path::new("story.fab"), &mut |_: &Path| Ok(SEEDS[1].as_bytes().to_vec()))
+            fabula::compile::compile(Path::new("story.fab"), &mut |_: &Path| Ok(SEEDS[1].as_bytes().to_vec()))
                 .unwrap()
                 .story
                 .unwrap(),

@@ -18,7 +18,7 @@ fn fabula() -> Command {
 }
 
 fn compile(path: &Path) -> fabula::graph::Story {
-    let loaded = fabula::graph::compile_files(path).unwrap();
+    let loaded = fabula::compile::compile_files(path).unwrap();
     loaded
         .story
         .unwrap_or_else(|| panic!("{}: {:#?}", path.display(), loaded.diagnostics))

@@ -103,15 +103,16 @@ fn only_diverts(scene: &Scene) -> Option<Vec<(SceneId, Span)>> {
         if std::mem::replace(seen.get_mut(pc)?, true) {
             continue;
         }
+        stack.extend(ops[pc].flows_to(pc));
         match &ops[pc] {
-            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => stack.push(pc + 1),
-            Op::JumpUnless { target, .. } => {
-                stack.push(pc + 1);
-                stack.push(*target as usize);
-            }
-            Op::Jump { target } => stack.push(*target as usize),
             Op::Divert { target, span } => diverts.push((*target, *span)),
             Op::Choices { .. } | Op::End { .. } => return None,
+            // Followed by `flows_to` above.
+            Op::Text { .. }
+            | Op::Assign { .. }
+            | Op::Assert { .. }
+            | Op::JumpUnless { .. }
+            | Op::Jump { .. } => {}
         }
     }
     Some(diverts)

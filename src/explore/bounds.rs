@@ -453,7 +453,7 @@ mod tests {
 
     fn story(text: &str) -> Story {
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
-        crate::graph::compile(std::path::Path::new("s.fab"), &mut read)
+        crate::compile::compile(std::path::Path::new("s.fab"), &mut read)
             .unwrap()
             .story
             .expect("compiles")

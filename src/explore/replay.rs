@@ -89,7 +89,7 @@ mod tests {
 
     fn story(text: &str) -> Story {
         let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(Path::new("dice.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(Path::new("dice.fab"), &mut read).unwrap();
         loaded.story.expect("the story compiles")
     }
 

@@ -77,6 +77,19 @@ impl<'s> Encoder<'s> {
     /// made a long chain of scenes quadratic). Those in `target` are stale,
     /// which is harmless: only text that cannot fail reads them.
     pub fn copy_state(&self, target: &mut State, source: &State) {
+        // Every field of `State`, named: a field added to it fails to
+        // compile here until this function is taught about it (a forgotten
+        // field would merge distinct states and make a proof wrong).
+        let State {
+            scene: _,
+            pc: _,
+            vars: _,
+            visits: _,
+            taken: _,
+            seqs: _,
+            turns: _,
+            rng: _,
+        } = source;
         target.scene = source.scene;
         target.pc = source.pc;
         target.vars.clone_from(&source.vars);
@@ -102,6 +115,19 @@ impl<'s> Encoder<'s> {
     /// Applies the abstraction in place. Returns whether a counter was cut
     /// down to a bound above zero (the abstraction was needed).
     pub fn normalise(&self, state: &mut State) -> bool {
+        // Every field of `State`, named: a field added to it fails to
+        // compile here until this function is taught about it (a forgotten
+        // field would merge distinct states and make a proof wrong).
+        let State {
+            scene: _,
+            pc: _,
+            vars: _,
+            visits: _,
+            taken: _,
+            seqs: _,
+            turns: _,
+            rng: _,
+        } = &*state;
         let mut saturated = false;
         // Only kept counts: the others are stale and never read (see
         // `copy_state`); walking every scene made a long story quadratic.
@@ -153,6 +179,19 @@ impl<'s> Encoder<'s> {
 
     /// Appends a normalised state's encoding to `out`.
     pub fn encode(&self, state: &State, out: &mut Vec<u8>) {
+        // Every field of `State`, named: a field added to it fails to
+        // compile here until this function is taught about it (a forgotten
+        // field would merge distinct states and make a proof wrong).
+        let State {
+            scene: _,
+            pc: _,
+            vars: _,
+            visits: _,
+            taken: _,
+            seqs: _,
+            turns: _,
+            rng: _,
+        } = state;
         varint(out, u64::from(state.scene.0));
         varint(out, u64::from(state.pc));
         for (value, _) in state
@@ -231,6 +270,19 @@ impl<'s> Encoder<'s> {
     /// Rebuilds a state from its encoding into `state` (made by
     /// [`Encoder::blank`]), reusing its vectors.
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
+        // Every field of `State`, named: a field added to it fails to
+        // compile here until this function is taught about it (a forgotten
+        // field would merge distinct states and make a proof wrong).
+        let State {
+            scene: _,
+            pc: _,
+            vars: _,
+            visits: _,
+            taken: _,
+            seqs: _,
+            turns: _,
+            rng: _,
+        } = &*state;
         // Visit counts of scenes not kept are left stale (see `copy_state`).
         state.taken.iter_mut().for_each(|word| *word = 0);
         state.rng = 0;

@@ -276,7 +276,7 @@ mod tests {
 
     fn story(text: &str) -> Story {
         let mut read = |_: &Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(Path::new("shore.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(Path::new("shore.fab"), &mut read).unwrap();
         loaded.story.expect("the story compiles")
     }
 

@@ -238,7 +238,7 @@ mod tests {
                 .cloned()
                 .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
         };
-        let loaded = crate::graph::compile(Path::new("../main.fab"), &mut read).unwrap();
+        let loaded = crate::compile::compile(Path::new("../main.fab"), &mut read).unwrap();
         assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
         let mut outside = |path: &Path| -> std::io::Result<Vec<u8>> {
             if path == Path::new("../main.fab") {
@@ -250,7 +250,7 @@ mod tests {
                 Ok(Vec::new())
             }
         };
-        let loaded = crate::graph::compile(Path::new("../main.fab"), &mut outside).unwrap();
+        let loaded = crate::compile::compile(Path::new("../main.fab"), &mut outside).unwrap();
         assert_eq!(loaded.diagnostics[0].code, Code::E0403);
     }
 

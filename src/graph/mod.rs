@@ -7,9 +7,13 @@
 //! This is what the checker's graph passes, the runtime and the explorer
 //! consume, and what `fabula compile --emit ron` writes.
 
+mod build;
+mod declare;
+mod eval;
 mod load;
 mod lower;
 mod opening;
+mod suggest;
 
 use std::sync::Arc;
 
@@ -17,9 +21,17 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
+pub use build::PARALLEL_LINES;
+pub(crate) use build::build;
+pub(crate) use declare::{Declared, declare};
+pub use eval::MAX_TEXT_LEN;
+pub(crate) use eval::{Env, Fault, binary, display, display_len, run};
+pub(crate) use load::load;
 pub use load::normalize;
-pub use lower::{LoadedStory, compile, compile_files, did_you_mean};
-pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
+#[cfg(test)]
+pub(crate) use opening::MAX_OPENING_SCENES;
+pub(crate) use opening::lower_opening;
+pub use suggest::did_you_mean;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -186,6 +198,23 @@ pub enum Op {
     End {
         span: Span,
     },
+}
+
+impl Op {
+    /// Where control goes from this op, at `pc`, while staying in the scene
+    /// and without the player: the next op after text, logic and an
+    /// assertion; both sides of a condition (the next op first); a jump's
+    /// target. Nothing for a choice block, a divert or an end. The one
+    /// statement of a scene's control flow for the walkers over its ops.
+    pub fn flows_to(&self, pc: usize) -> impl Iterator<Item = usize> + use<> {
+        let next = match self {
+            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => [Some(pc + 1), None],
+            Op::JumpUnless { target, .. } => [Some(pc + 1), Some(*target as usize)],
+            Op::Jump { target } => [Some(*target as usize), None],
+            Op::Choices { .. } | Op::Divert { .. } | Op::End { .. } => [None, None],
+        };
+        next.into_iter().flatten()
+    }
 }
 
 /// `invariant condition: "message"`: checked, purely, whenever the story
@@ -433,6 +462,15 @@ impl Story {
         &self.scenes[id.index()]
     }
 
+    /// The choices of the block at op `pc` of `scene`; `None` when there is
+    /// no such scene or op, or the op is not a choice block.
+    pub fn choice_block(&self, scene: SceneId, pc: u32) -> Option<&[Choice]> {
+        match self.scenes.get(scene.index())?.ops.get(pc as usize)? {
+            Op::Choices { choices, .. } => Some(choices),
+            _ => None,
+        }
+    }
+
     pub fn scene_by_name(&self, name: &str) -> Option<SceneId> {
         self.scenes
             .iter()
@@ -483,23 +521,15 @@ impl Story {
     /// How to write a value for a player: ints and text as they are, enum
     /// values by name, sets as `a, b`.
     pub fn display_value(&self, value: &Value, ty: Type) -> String {
-        match (value, ty) {
-            (Value::Int(number), _) => number.to_string(),
-            (Value::Bool(flag), _) => flag.to_string(),
-            (Value::Text(text), _) => text.to_string(),
-            (Value::Enum(variant), Type::Enum(enum_id)) => {
-                self.enums[enum_id.index()].variants[*variant as usize].clone()
-            }
-            (Value::Set(bits), Type::Set(enum_id)) => {
-                let variants = &self.enums[enum_id.index()].variants;
-                (0..variants.len())
-                    .filter(|index| bits & (1 << index) != 0)
-                    .map(|index| variants[index].as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-            (Value::Enum(variant), _) => variant.to_string(),
-            (Value::Set(bits), _) => format!("{bits:#x}"),
+        let mut out = String::new();
+        match eval::display(self, value, ty, &mut out) {
+            Ok(()) => out,
+            // A value that does not match its type: its raw form.
+            Err(_) => match value {
+                Value::Enum(variant) => variant.to_string(),
+                Value::Set(bits) => format!("{bits:#x}"),
+                _ => out,
+            },
         }
     }
 }

@@ -14,7 +14,8 @@ use std::sync::{Arc, mpsc};
 
 use anstyle::{AnsiColor, Style};
 
-use crate::graph::{LoadedStory, Opening, Story};
+use crate::compile::{LoadedStory, Opening};
+use crate::graph::Story;
 pub use crate::render::terminal_safe;
 use crate::runtime::{ChooseError, Event, Session, Status, ending_line, savefile};
 use crate::slots::{self, SlotError, Slots};
@@ -101,7 +102,7 @@ pub enum Outcome {
 }
 
 /// Plays a story whose check is still running (see
-/// [`crate::graph::compile_opening`]). On a terminal the opening and the
+/// [`crate::compile::compile_opening`]). On a terminal the opening and the
 /// first prompt appear at once; the check's diagnostics are printed above
 /// the prompt as soon as it ends, and the first line typed waits for it: a
 /// story with errors is refused there, before anything typed is acted on.
@@ -718,7 +719,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::graph::{Early, compile_opening_over};
+    use crate::compile::{Early, compile_opening_over};
 
     const STORY: &str = "\
 var unused = 1

@@ -1,11 +1,8 @@
 //! Expressions: postfix [`Instr`] code run over a reusable value stack.
 
-use std::sync::Arc;
+use crate::graph::{Env, Fault, Instr, SceneId, Value, VarId, run};
 
-use crate::ast::{BinaryOp, UnaryOp};
-use crate::graph::{Instr, Story, Type, Value};
-
-use super::{Fault, State};
+use super::State;
 
 /// The next number from a splitmix64 generator whose whole state is `rng`.
 /// Small, fast and fully determined by the saved `u64`.
@@ -34,12 +31,6 @@ fn random_between(rng: &mut u64, lo: i64, hi: i64) -> Result<i64, Fault> {
         None => next_random(rng),
     };
     Ok(lo.wrapping_add(offset as i64))
-}
-
-/// The bit of enum variant `index` in a set.
-pub(crate) fn bit(index: u32) -> Result<u64, Fault> {
-    1u64.checked_shl(index)
-        .ok_or(Fault::Malformed("enum value out of a set's range"))
 }
 
 /// Scripted values for `random()`, so the explorer can branch over every
@@ -82,96 +73,45 @@ pub(crate) fn evaluate(
     stack: &mut Vec<Value>,
     code: &[Instr],
 ) -> Result<Value, Fault> {
-    let mut script = script;
-    stack.clear();
-    let mut pc = 0;
-    while let Some(instr) = code.get(pc) {
-        match instr {
-            Instr::Int(number) => stack.push(Value::Int(*number)),
-            Instr::Push(value) => stack.push(Value::clone(value)),
-            Instr::Load(var) => {
-                let value = state
-                    .vars
-                    .get(var.index())
-                    .ok_or(Fault::Malformed("unknown variable"))?;
-                stack.push(value.clone());
-            }
-            Instr::Turns => stack.push(Value::Int(i64::from(state.turns))),
-            Instr::Visits(scene) => {
-                let visits = state
-                    .visits
-                    .get(scene.index())
-                    .ok_or(Fault::Malformed("unknown scene in visits()"))?;
-                stack.push(Value::Int(i64::from(*visits)));
-            }
-            Instr::Random => {
-                let hi = pop_int(stack)?;
-                let lo = pop_int(stack)?;
-                let value = match script.as_deref_mut() {
-                    Some(_) if lo > hi => return Err(Fault::RandomRange { lo, hi }),
-                    Some(script) => script.draw(lo, hi),
-                    None => random_between(rng, lo, hi)?,
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::Count => match stack.pop() {
-                Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
-                _ => return Err(Fault::Malformed("count() of a non-set")),
-            },
-            Instr::Min | Instr::Max => {
-                let right = pop_int(stack)?;
-                let left = pop_int(stack)?;
-                let value = if matches!(instr, Instr::Min) {
-                    left.min(right)
-                } else {
-                    left.max(right)
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::MakeSet(count) => {
-                let mut bits = 0;
-                for _ in 0..*count {
-                    match stack.pop() {
-                        Some(Value::Enum(index)) => bits |= bit(index)?,
-                        _ => return Err(Fault::Malformed("a set element that is not an enum")),
-                    }
-                }
-                stack.push(Value::Set(bits));
-            }
-            Instr::Unary(op) => {
-                let value = match (op, stack.pop()) {
-                    (UnaryOp::Neg, Some(Value::Int(number))) => {
-                        Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
-                    }
-                    (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
-                    _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
-                };
-                stack.push(value);
-            }
-            Instr::Binary(op) => {
-                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
-                    return Err(Fault::Malformed("expression stack underflow"));
-                };
-                stack.push(binary(*op, left, right)?);
-            }
-            Instr::AndThen(skip) | Instr::OrElse(skip) => {
-                let short_on = matches!(instr, Instr::OrElse(_));
-                match stack.last() {
-                    Some(Value::Bool(flag)) if *flag == short_on => pc += *skip as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
-                    _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
-                }
-            }
-        }
-        pc += 1;
+    let mut env = Playing { state, rng, script };
+    run(&mut env, stack, code)
+}
+
+/// What an expression reads while the story is played.
+struct Playing<'a> {
+    state: &'a State,
+    rng: &'a mut u64,
+    script: Option<&'a mut RandomScript>,
+}
+
+impl Env for Playing<'_> {
+    fn load(&mut self, var: VarId) -> Result<Value, Fault> {
+        self.state
+            .vars
+            .get(var.index())
+            .cloned()
+            .ok_or(Fault::Malformed("unknown variable"))
     }
-    match (stack.pop(), stack.is_empty()) {
-        (Some(value), true) => Ok(value),
-        _ => Err(Fault::Malformed(
-            "an expression that leaves no single value",
-        )),
+
+    fn turns(&mut self) -> Result<i64, Fault> {
+        Ok(i64::from(self.state.turns))
+    }
+
+    fn visits(&mut self, scene: SceneId) -> Result<i64, Fault> {
+        let visits = self
+            .state
+            .visits
+            .get(scene.index())
+            .ok_or(Fault::Malformed("unknown scene in visits()"))?;
+        Ok(i64::from(*visits))
+    }
+
+    fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault> {
+        match self.script.as_deref_mut() {
+            Some(_) if lo > hi => Err(Fault::RandomRange { lo, hi }),
+            Some(script) => Ok(script.draw(lo, hi)),
+            None => random_between(self.rng, lo, hi),
+        }
     }
 }
 
@@ -186,136 +126,6 @@ pub(crate) fn evaluate_bool(
     match evaluate(state, rng, script, stack, code)? {
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
-    }
-}
-
-fn pop_int(stack: &mut Vec<Value>) -> Result<i64, Fault> {
-    match stack.pop() {
-        Some(Value::Int(number)) => Ok(number),
-        _ => Err(Fault::Malformed("expected an int on the expression stack")),
-    }
-}
-
-/// `left op right`, also used by `+=` and `-=`.
-pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, Fault> {
-    use BinaryOp::*;
-    Ok(match (op, left, right) {
-        (Add, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_add(b).ok_or(Fault::Overflow)?),
-        (Sub, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_sub(b).ok_or(Fault::Overflow)?),
-        (Mul, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_mul(b).ok_or(Fault::Overflow)?),
-        (Div | Rem, Value::Int(_), Value::Int(0)) => return Err(Fault::DivisionByZero),
-        (Div, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_div(b).ok_or(Fault::Overflow)?),
-        (Rem, Value::Int(a), Value::Int(b)) => Value::Int(a.checked_rem(b).ok_or(Fault::Overflow)?),
-        (Add, Value::Text(a), Value::Text(b)) => {
-            if a.len().saturating_add(b.len()) > super::MAX_TEXT_LEN {
-                return Err(Fault::TextTooLong);
-            }
-            let mut joined = String::with_capacity(a.len() + b.len());
-            joined.push_str(&a);
-            joined.push_str(&b);
-            Value::Text(Arc::from(joined))
-        }
-        (Add, Value::Set(a), Value::Set(b)) => Value::Set(a | b),
-        (Sub, Value::Set(a), Value::Set(b)) => Value::Set(a & !b),
-        (Mul, Value::Set(a), Value::Set(b)) => Value::Set(a & b),
-        (Add, Value::Set(a), Value::Enum(b)) => Value::Set(a | bit(b)?),
-        (Sub, Value::Set(a), Value::Enum(b)) => Value::Set(a & !bit(b)?),
-        (Lt, Value::Int(a), Value::Int(b)) => Value::Bool(a < b),
-        (Le, Value::Int(a), Value::Int(b)) => Value::Bool(a <= b),
-        (Gt, Value::Int(a), Value::Int(b)) => Value::Bool(a > b),
-        (Ge, Value::Int(a), Value::Int(b)) => Value::Bool(a >= b),
-        (In, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? != 0),
-        (NotIn, Value::Enum(a), Value::Set(b)) => Value::Bool(b & bit(a)? == 0),
-        (Eq | Ne, left, right) => {
-            if std::mem::discriminant(&left) != std::mem::discriminant(&right) {
-                return Err(Fault::Malformed("comparing values of different types"));
-            }
-            Value::Bool((left == right) == (op == Eq))
-        }
-        _ => return Err(Fault::Malformed("an operator on the wrong types")),
-    })
-}
-
-/// Appends a value as a player reads it: ints and text as they are, enum
-/// values by name, sets as `a, b`. Unlike [`Story::display_value`] it never
-/// panics on a malformed story.
-pub(crate) fn display(
-    story: &Story,
-    value: &Value,
-    ty: Type,
-    out: &mut String,
-) -> Result<(), Fault> {
-    use std::fmt::Write as _;
-    let variants = |id: crate::graph::EnumId| {
-        story
-            .enums
-            .get(id.index())
-            .map(|found| &found.variants)
-            .ok_or(Fault::Malformed("unknown enum"))
-    };
-    match (value, ty) {
-        (Value::Int(number), _) => {
-            let _ = write!(out, "{number}");
-        }
-        (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
-        (Value::Text(text), _) => out.push_str(text),
-        (Value::Enum(variant), Type::Enum(id)) => {
-            let name = variants(id)?
-                .get(*variant as usize)
-                .ok_or(Fault::Malformed("unknown enum value"))?;
-            out.push_str(name);
-        }
-        (Value::Set(bits), Type::Set(id)) => {
-            let mut first = true;
-            for (index, name) in variants(id)?.iter().enumerate().take(64) {
-                if bits & (1 << index) != 0 {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    out.push_str(name);
-                    first = false;
-                }
-            }
-        }
-        _ => return Err(Fault::Malformed("a value that does not match its type")),
-    }
-    Ok(())
-}
-
-/// How many bytes [`display`] appends for a value, without building it:
-/// counted even when no text is wanted, so a paragraph's length limit holds
-/// the same with and without text. A value that does not match its type
-/// counts as empty; [`display`] reports it.
-pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
-    let names = |id: crate::graph::EnumId| story.enums.get(id.index()).map(|found| &found.variants);
-    match (value, ty) {
-        (Value::Int(number), _) => {
-            let digits = number.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
-            digits + usize::from(*number < 0)
-        }
-        (Value::Bool(flag), _) => {
-            if *flag {
-                4
-            } else {
-                5
-            }
-        }
-        (Value::Text(text), _) => text.len(),
-        (Value::Enum(variant), Type::Enum(id)) => names(id)
-            .and_then(|variants| variants.get(*variant as usize))
-            .map_or(0, String::len),
-        (Value::Set(bits), Type::Set(id)) => names(id).map_or(0, |variants| {
-            let shown = variants
-                .iter()
-                .enumerate()
-                .take(64)
-                .filter(|(index, _)| bits & (1 << index) != 0);
-            let (count, bytes) = shown.fold((0usize, 0usize), |(count, bytes), (_, name)| {
-                (count + 1, bytes + name.len())
-            });
-            bytes + 2 * count.saturating_sub(1)
-        }),
-        _ => 0,
     }
 }
 
@@ -338,80 +148,5 @@ mod tests {
             random_between(&mut rng, 2, 1),
             Err(Fault::RandomRange { lo: 2, hi: 1 })
         ));
-    }
-
-    #[test]
-    fn arithmetic_is_checked() {
-        use BinaryOp::*;
-        let int = Value::Int;
-        assert!(matches!(
-            binary(Add, int(i64::MAX), int(1)),
-            Err(Fault::Overflow)
-        ));
-        assert!(matches!(
-            binary(Div, int(1), int(0)),
-            Err(Fault::DivisionByZero)
-        ));
-        assert!(matches!(
-            binary(Rem, int(1), int(0)),
-            Err(Fault::DivisionByZero)
-        ));
-        assert!(matches!(
-            binary(Div, int(i64::MIN), int(-1)),
-            Err(Fault::Overflow)
-        ));
-        assert_eq!(binary(Rem, int(7), int(3)).unwrap(), int(1));
-        assert_eq!(
-            binary(Add, Value::Set(0b01), Value::Enum(1)).unwrap(),
-            Value::Set(0b11)
-        );
-        assert!(matches!(
-            binary(Add, Value::Set(0), Value::Enum(64)),
-            Err(Fault::Malformed(_))
-        ));
-        // Intersection.
-        assert_eq!(
-            binary(Mul, Value::Set(0b0111), Value::Set(0b1101)).unwrap(),
-            Value::Set(0b0101)
-        );
-    }
-    #[test]
-    fn text_concatenation_is_bounded() {
-        let half = Value::Text(Arc::from("x".repeat(super::super::MAX_TEXT_LEN / 2)));
-        let full = binary(BinaryOp::Add, half.clone(), half.clone()).unwrap();
-        assert!(matches!(&full, Value::Text(text) if text.len() == super::super::MAX_TEXT_LEN));
-        assert!(matches!(
-            binary(BinaryOp::Add, full, Value::Text(Arc::from("y"))),
-            Err(Fault::TextTooLong)
-        ));
-    }
-
-    #[test]
-    fn display_len_counts_what_display_writes() {
-        let text = "title: T\nenum Post { secretary, orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
-        let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
-        let loaded = crate::graph::compile(std::path::Path::new("t.fab"), &mut read).unwrap();
-        let story = loaded.story.expect("the story compiles");
-        let post = Type::Enum(crate::graph::EnumId(0));
-        let posts = Type::Set(crate::graph::EnumId(0));
-        for (value, ty) in [
-            (Value::Enum(1), post),
-            (Value::Set(0), posts),
-            (Value::Set(0b100), posts),
-            (Value::Set(0b111), posts),
-            (Value::Int(0), Type::Int),
-            (Value::Int(9), Type::Int),
-            (Value::Int(10), Type::Int),
-            (Value::Int(-10), Type::Int),
-            (Value::Int(i64::MIN), Type::Int),
-            (Value::Int(i64::MAX), Type::Int),
-            (Value::Bool(true), Type::Bool),
-            (Value::Bool(false), Type::Bool),
-            (Value::Text(Arc::from("héllo")), Type::Text),
-        ] {
-            let mut out = String::new();
-            display(&story, &value, ty, &mut out).unwrap();
-            assert_eq!(display_len(&story, &value, ty), out.len(), "{value:?}");
-        }
     }
 }

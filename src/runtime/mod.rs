@@ -21,21 +21,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Op, Part, SceneId, Story, Tag, Value,
+    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, Op, Part, SceneId, Story, Tag, Value,
+    binary, display, display_len,
 };
 pub use eval::RandomScript;
-pub(crate) use eval::binary;
-use eval::{display, display_len, evaluate, evaluate_bool, random_below};
+use eval::{evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
 pub const STEP_LIMIT: u32 = 10_000;
 
-/// The longest a text value may grow, in bytes (1 MiB). Text is bounded like
-/// integers are: `~ t = t + t` in a loop is a located runtime error
-/// ([`RuntimeErrorKind::TextTooLong`]) instead of exhausting memory.
-pub const MAX_TEXT_LEN: usize = 1 << 20;
+pub use crate::graph::MAX_TEXT_LEN;
 
 /// The longest a rendered paragraph or choice text may grow, in bytes
 /// (4 MiB): interpolating a long text value many times in one line is
@@ -155,16 +152,6 @@ impl Output for Discard {
     fn wants_text(&self) -> bool {
         false
     }
-}
-
-/// What went wrong while running, before it is located.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Fault {
-    Overflow,
-    DivisionByZero,
-    RandomRange { lo: i64, hi: i64 },
-    TextTooLong,
-    Malformed(&'static str),
 }
 
 /// The kinds of runtime error. Each stops the story.
@@ -747,8 +734,8 @@ impl Machine {
             .ok_or(Fault::Malformed("unknown variable"))?;
         let new = match op {
             AssignOp::Set => value,
-            AssignOp::Add => eval::binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
-            AssignOp::Sub => eval::binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
+            AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
+            AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
         };
         if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
             return Err(Fault::Malformed("assigning a value of another type"));

@@ -246,6 +246,18 @@ impl Keys {
 
 /// Writes a state as a save.
 pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> SaveFile {
+    // Every field by name: a new one does not compile until the save
+    // format says how it is written.
+    let State {
+        scene,
+        pc,
+        vars,
+        visits,
+        taken: _, // written by key, through `state.is_taken`
+        seqs,
+        turns,
+        rng,
+    } = state;
     let keys = Keys::of(story);
     let scene_name = |id: SceneId| {
         story
@@ -256,11 +268,10 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
     let vars = story
         .vars
         .iter()
-        .zip(&state.vars)
+        .zip(vars)
         .map(|(var, value)| (var.name.clone(), save_value(story, value, var.ty)))
         .collect();
-    let visits = state
-        .visits
+    let visits = visits
         .iter()
         .enumerate()
         .filter(|(_, count)| **count > 0)
@@ -285,7 +296,7 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         .seqs
         .iter()
         .filter_map(|(id, key)| {
-            let count = *state.seqs.get(id.index())?;
+            let count = *seqs.get(id.index())?;
             (count > 0).then(|| (key.clone(), count))
         })
         .collect();
@@ -293,11 +304,11 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         format: FORMAT,
         story: story.title.clone(),
         fingerprint: format!("{:016x}", fingerprint(story)),
-        scene: scene_name(state.scene),
-        pc: state.pc,
-        turns: state.turns,
+        scene: scene_name(*scene),
+        pc: *pc,
+        turns: *turns,
         seed,
-        rng: state.rng,
+        rng: *rng,
         vars,
         visits,
         taken,
@@ -392,9 +403,21 @@ pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
 /// names still exists.
 pub fn restore(story: &Story, save: &SaveFile) -> Result<(State, Option<String>), SaveError> {
     let mut problems = Vec::new();
-    let mut state = State::new(story, save.rng);
-    state.turns = save.turns;
-    state.pc = save.pc;
+    let fresh = State::new(story, save.rng);
+    // Every field by name: a new one does not compile until the save
+    // format says how it is restored. Where the story is, variables,
+    // visits, choices taken and alternatives are set below from the
+    // save's names, when they still exist.
+    let mut state = State {
+        scene: fresh.scene,
+        pc: save.pc,
+        vars: fresh.vars,
+        visits: fresh.visits,
+        taken: fresh.taken,
+        seqs: fresh.seqs,
+        turns: save.turns,
+        rng: save.rng,
+    };
     match story.scene_by_name(&save.scene) {
         Some(scene) => {
             state.scene = scene;

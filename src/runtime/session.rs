@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::graph::{Op, SceneId, Story, Tag};
+use crate::graph::{SceneId, Story, Tag};
 
 use super::savefile::{self, SaveError};
 use super::{ChooseError, Machine, Output, Pause, RuntimeError, State};
@@ -170,11 +170,7 @@ impl Session {
                 return;
             }
         };
-        let Some(Op::Choices { choices, .. }) = story
-            .scenes
-            .get(self.state.scene.index())
-            .and_then(|scene| scene.ops.get(self.state.pc as usize))
-        else {
+        let Some(choices) = story.choice_block(self.state.scene, self.state.pc) else {
             return;
         };
         let mut views = Vec::with_capacity(offers.len());

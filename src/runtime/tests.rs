@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::*;
-use crate::graph::compile;
+use crate::compile::compile;
 
 /// Compiles a one-file story, failing the test on any error.
 fn story(text: &str) -> Arc<Story> {

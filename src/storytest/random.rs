@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::Span;
-use crate::graph::{ChoiceId, Op, SceneId, Story};
+use crate::graph::{ChoiceId, SceneId, Story};
 use crate::runtime::{Machine, Pause, RuntimeError, State};
 
 use super::coverage::{Coverage, Recorder, fallbacks};
@@ -224,18 +224,10 @@ fn play(
 
 /// The id and span of choice `choice` of the block the state is at.
 fn choice_at(story: &Story, state: &State, choice: u32) -> Option<(ChoiceId, Span)> {
-    match story
-        .scenes
-        .get(state.scene.index())?
-        .ops
-        .get(state.pc as usize)?
-    {
-        Op::Choices { choices, .. } => {
-            let found = choices.get(choice as usize)?;
-            Some((found.id, found.span))
-        }
-        _ => None,
-    }
+    let found = story
+        .choice_block(state.scene, state.pc)?
+        .get(choice as usize)?;
+    Some((found.id, found.span))
 }
 
 /// What replaying a choice sequence did.

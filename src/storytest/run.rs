@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    ChoiceExpectation, ChoiceId, ChoiceRef, Expr, Instr, Op, SceneId, Story, Test, TestStepKind,
-    Value,
+    ChoiceExpectation, ChoiceId, ChoiceRef, Expr, Instr, SceneId, Story, Test, TestStepKind, Value,
 };
 use crate::runtime::{Machine, Pause, RuntimeError, State};
 
@@ -256,12 +255,7 @@ impl TestRun<'_> {
             Err(Ok(scene)) => return Ok(Now::Ended(scene)),
             Err(Err(error)) => return Err(runtime_failure(&error)),
         };
-        let Some(Op::Choices { choices, .. }) = self
-            .story
-            .scenes
-            .get(self.state.scene.index())
-            .and_then(|scene| scene.ops.get(self.state.pc as usize))
-        else {
+        let Some(choices) = self.story.choice_block(self.state.scene, self.state.pc) else {
             return Err(("choices".into(), "the story paused elsewhere".into()));
         };
         let mut shown = Vec::new();

@@ -168,13 +168,6 @@ struct Operand {
     depth: usize,
 }
 
-/// `expression := unary-op* operand (binary-op unary-op* operand)*`
-/// `operand := integer | string | "true" | "false" | "turns" | name
-///           | name "(" (expression ("," expression)*)? ")"
-///           | "(" expression ")" | "{" (expression ("," expression)*)? "}"`
-///
-/// Precedence, loosest first: `or`, `and`, `not`, comparisons and `in`,
-/// `+ -`, `* / %`, unary `-`.
 /// `gold = 1` where a condition goes: when `input` holds an expression,
 /// a single `=` and another expression, the error to give at the `=`, with
 /// the condition written with `==` in its help.
@@ -201,161 +194,34 @@ pub fn assignment_as_condition(input: Input) -> Option<PError> {
     )
 }
 
+/// `expression := unary-op* operand (binary-op unary-op* operand)*`
+/// `operand := integer | string | "true" | "false" | "turns" | name
+///           | name "(" (expression ("," expression)*)? ")"
+///           | "(" expression ")" | "{" (expression ("," expression)*)? "}"`
+///
+/// Precedence, loosest first: `or`, `and`, `not`, comparisons and `in`,
+/// `+ -`, `* / %`, unary `-`.
+///
+/// A shunting-yard parser: operands and pending operators on two stacks,
+/// so nesting costs no native stack.
 pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
     let file = input.extra.file;
     let mut operands: Vec<Operand> = Vec::new();
     let mut pending: Vec<Pending> = Vec::new();
     let mut rest = input;
     let mut groups = 0usize;
-    let too_deep = |at: Input| {
-        nom::Err::Failure(
-            PError::at(at, "shallower nesting")
-                .with_code(Code::E0005)
-                .with_message(format!("expression nested deeper than {MAX_DEPTH} levels")),
-        )
-    };
     'operand: loop {
         // Expecting an operand, possibly after prefix operators and openers.
-        (rest, _) = space0(rest)?;
-        let first = rest.fragment().as_bytes().first().copied().unwrap_or(0);
-        if matches!(first, b'n' | b'-')
-            && let Ok((after, op)) = unary_operator(rest)
-        {
-            pending.push(Pending::Unary(op, span_of(file, rest)));
-            rest = after;
+        let read;
+        (rest, read) = operand(rest, &mut operands, &mut pending, &mut groups)?;
+        if let Read::Prefix = read {
             continue;
-        }
-        if first == b'('
-            && let Ok((after, _)) = char::<_, PError>('(').parse(rest)
-        {
-            groups += 1;
-            if groups > MAX_DEPTH {
-                return Err(too_deep(rest));
-            }
-            pending.push(Pending::Paren(Span::new(file, pos(&rest), pos(&after))));
-            rest = after;
-            continue;
-        }
-        if first == b'{'
-            && let Ok((after, _)) = char::<_, PError>('{').parse(rest)
-        {
-            groups += 1;
-            if groups > MAX_DEPTH {
-                return Err(too_deep(rest));
-            }
-            let open = Span::new(file, pos(&rest), pos(&after));
-            let (after_space, _) = space0(after)?;
-            if let Ok((closed, _)) = char::<_, PError>('}').parse(after_space) {
-                groups -= 1;
-                operands.push(Operand {
-                    expr: Expr {
-                        kind: ExprKind::Set(Vec::new()),
-                        span: open.to(span_of(file, closed)),
-                    },
-                    depth: 1,
-                });
-                rest = closed;
-            } else {
-                pending.push(Pending::Set(open, 0));
-                rest = after;
-                continue;
-            }
-        } else if first.is_ascii_digit() {
-            let (after, expr) = integer(rest)?;
-            operands.push(Operand { expr, depth: 1 });
-            rest = after;
-        } else if matches!(first, b't' | b'f')
-            && let Ok((after, expr)) = boolean(rest)
-        {
-            operands.push(Operand { expr, depth: 1 });
-            rest = after;
-        } else if first == b'"' {
-            // Called for its error too: an unterminated string is E0006.
-            let (after, (text, span)) = string_literal(rest)?;
-            operands.push(Operand {
-                expr: Expr {
-                    kind: ExprKind::Str(text),
-                    span,
-                },
-                depth: 1,
-            });
-            rest = after;
-        } else if let Ok((after, name)) = identifier(rest) {
-            if let Ok((after_paren, _)) = char::<_, PError>('(').parse(after) {
-                groups += 1;
-                if groups > MAX_DEPTH {
-                    return Err(too_deep(rest));
-                }
-                let (after_space, _) = space0(after_paren)?;
-                if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
-                    groups -= 1;
-                    let span = name.span.to(span_of(file, closed));
-                    operands.push(Operand {
-                        expr: Expr {
-                            kind: ExprKind::Call {
-                                function: name,
-                                args: Vec::new(),
-                            },
-                            span,
-                        },
-                        depth: 1,
-                    });
-                    rest = closed;
-                } else {
-                    pending.push(Pending::Call(name, 0));
-                    rest = after_paren;
-                    continue;
-                }
-            } else {
-                let kind = match name.name.as_str() {
-                    "turns" => ExprKind::Turns,
-                    "and" | "or" | "not" | "in" => {
-                        return Err(nom::Err::Error(PError::at(rest, "an expression")));
-                    }
-                    _ => ExprKind::Name(name.name.clone()),
-                };
-                operands.push(Operand {
-                    expr: Expr {
-                        kind,
-                        span: name.span,
-                    },
-                    depth: 1,
-                });
-                rest = after;
-            }
-        } else if rest.fragment().starts_with('!') && !rest.fragment().starts_with("!=") {
-            // `!ready`, as C writes it.
-            let operand: String = rest.fragment()[1..]
-                .trim_start()
-                .chars()
-                .take_while(|&c| c.is_alphanumeric() || c == '_')
-                .collect();
-            let operand = if operand.is_empty() {
-                "x".into()
-            } else {
-                operand
-            };
-            return Err(nom::Err::Failure(
-                PError::at(rest, "an expression")
-                    .with_message("`!` is written `not` here".into())
-                    .with_help(&format!("write `not {operand}`")),
-            ));
-        } else {
-            return Err(nom::Err::Error(PError::at(rest, "an expression")));
         }
 
         // Expecting an operator or a closer.
         loop {
             let (after_space, _) = space0(rest)?;
-            // `a && b`, `a || b`, as C writes them.
-            for (written, word) in [("&&", "and"), ("||", "or")] {
-                if after_space.fragment().starts_with(written) {
-                    return Err(nom::Err::Failure(
-                        PError::at(after_space, "an operator")
-                            .with_message(format!("`{written}` is written `{word}` here")),
-                    ));
-                }
-            }
+            c_logical_operator(after_space)?;
             let next = after_space
                 .fragment()
                 .as_bytes()
@@ -466,6 +332,173 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
             }
         }
     }
+}
+
+/// An expression nested deeper than [`MAX_DEPTH`].
+fn too_deep(at: Input) -> nom::Err<PError> {
+    nom::Err::Failure(
+        PError::at(at, "shallower nesting")
+            .with_code(Code::E0005)
+            .with_message(format!("expression nested deeper than {MAX_DEPTH} levels")),
+    )
+}
+
+/// `a && b`, `a || b`, as C writes them: an error that says how they are
+/// written here.
+fn c_logical_operator(at: Input) -> Result<(), nom::Err<PError>> {
+    for (written, word) in [("&&", "and"), ("||", "or")] {
+        if at.fragment().starts_with(written) {
+            return Err(nom::Err::Failure(
+                PError::at(at, "an operator")
+                    .with_message(format!("`{written}` is written `{word}` here")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What [`operand`] read where [`expression`] expects an operand.
+enum Read {
+    /// A prefix operator or an opener: an operand is still to come.
+    Prefix,
+    /// A whole operand: an operator or a closer comes next.
+    Operand,
+}
+
+/// Reads, where an operand is expected, a prefix operator or an opener
+/// (pushed on `pending`) or an operand (pushed on `operands`); `groups`
+/// counts the open brackets.
+fn operand<'a>(
+    rest: Input<'a>,
+    operands: &mut Vec<Operand>,
+    pending: &mut Vec<Pending>,
+    groups: &mut usize,
+) -> Result<(Input<'a>, Read), nom::Err<PError>> {
+    let file = rest.extra.file;
+    let (mut rest, _) = space0(rest)?;
+    let first = rest.fragment().as_bytes().first().copied().unwrap_or(0);
+    if matches!(first, b'n' | b'-')
+        && let Ok((after, op)) = unary_operator(rest)
+    {
+        pending.push(Pending::Unary(op, span_of(file, rest)));
+        return Ok((after, Read::Prefix));
+    }
+    if first == b'('
+        && let Ok((after, _)) = char::<_, PError>('(').parse(rest)
+    {
+        *groups += 1;
+        if *groups > MAX_DEPTH {
+            return Err(too_deep(rest));
+        }
+        pending.push(Pending::Paren(Span::new(file, pos(&rest), pos(&after))));
+        return Ok((after, Read::Prefix));
+    }
+    if first == b'{'
+        && let Ok((after, _)) = char::<_, PError>('{').parse(rest)
+    {
+        *groups += 1;
+        if *groups > MAX_DEPTH {
+            return Err(too_deep(rest));
+        }
+        let open = Span::new(file, pos(&rest), pos(&after));
+        let (after_space, _) = space0(after)?;
+        if let Ok((closed, _)) = char::<_, PError>('}').parse(after_space) {
+            *groups -= 1;
+            operands.push(Operand {
+                expr: Expr {
+                    kind: ExprKind::Set(Vec::new()),
+                    span: open.to(span_of(file, closed)),
+                },
+                depth: 1,
+            });
+            rest = closed;
+        } else {
+            pending.push(Pending::Set(open, 0));
+            return Ok((after, Read::Prefix));
+        }
+    } else if first.is_ascii_digit() {
+        let (after, expr) = integer(rest)?;
+        operands.push(Operand { expr, depth: 1 });
+        rest = after;
+    } else if matches!(first, b't' | b'f')
+        && let Ok((after, expr)) = boolean(rest)
+    {
+        operands.push(Operand { expr, depth: 1 });
+        rest = after;
+    } else if first == b'"' {
+        // Called for its error too: an unterminated string is E0006.
+        let (after, (text, span)) = string_literal(rest)?;
+        operands.push(Operand {
+            expr: Expr {
+                kind: ExprKind::Str(text),
+                span,
+            },
+            depth: 1,
+        });
+        rest = after;
+    } else if let Ok((after, name)) = identifier(rest) {
+        if let Ok((after_paren, _)) = char::<_, PError>('(').parse(after) {
+            *groups += 1;
+            if *groups > MAX_DEPTH {
+                return Err(too_deep(rest));
+            }
+            let (after_space, _) = space0(after_paren)?;
+            if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
+                *groups -= 1;
+                let span = name.span.to(span_of(file, closed));
+                operands.push(Operand {
+                    expr: Expr {
+                        kind: ExprKind::Call {
+                            function: name,
+                            args: Vec::new(),
+                        },
+                        span,
+                    },
+                    depth: 1,
+                });
+                rest = closed;
+            } else {
+                pending.push(Pending::Call(name, 0));
+                return Ok((after_paren, Read::Prefix));
+            }
+        } else {
+            let kind = match name.name.as_str() {
+                "turns" => ExprKind::Turns,
+                "and" | "or" | "not" | "in" => {
+                    return Err(nom::Err::Error(PError::at(rest, "an expression")));
+                }
+                _ => ExprKind::Name(name.name.clone()),
+            };
+            operands.push(Operand {
+                expr: Expr {
+                    kind,
+                    span: name.span,
+                },
+                depth: 1,
+            });
+            rest = after;
+        }
+    } else if rest.fragment().starts_with('!') && !rest.fragment().starts_with("!=") {
+        // `!ready`, as C writes it.
+        let operand: String = rest.fragment()[1..]
+            .trim_start()
+            .chars()
+            .take_while(|&c| c.is_alphanumeric() || c == '_')
+            .collect();
+        let operand = if operand.is_empty() {
+            "x".into()
+        } else {
+            operand
+        };
+        return Err(nom::Err::Failure(
+            PError::at(rest, "an expression")
+                .with_message("`!` is written `not` here".into())
+                .with_help(&format!("write `not {operand}`")),
+        ));
+    } else {
+        return Err(nom::Err::Error(PError::at(rest, "an expression")));
+    }
+    Ok((rest, Read::Operand))
 }
 
 /// Pops pending operators while they are operators that `should_pop`

@@ -5,7 +5,7 @@ use nom::{IResult, Parser};
 
 use super::expr::{assignment_as_condition, expression};
 use super::{Input, PError, pos, span_of};
-use crate::ast::{AltKind, MAX_MARKUP_DEPTH, Segment, Text};
+use crate::ast::{AltKind, Expr, MAX_MARKUP_DEPTH, Segment, Text};
 use crate::diagnostic::Code;
 
 /// Where a run of text stops.
@@ -142,50 +142,7 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
                 return Ok((rest, Segment::Interpolate(condition)));
             }
             if let Ok((after_colon, _)) = char::<_, PError>(':').parse(after_expr) {
-                let (after_colon, _) = space0(after_colon)?;
-                let (mut rest, then) = text(after_colon, Until::Markup, depth)?;
-                // `{a: x|b: y|z}`: every branch but the last has its own
-                // condition (with two branches the second is plain text, so
-                // `{a: x|Note: y}` keeps meaning what it always meant).
-                let mut branches = vec![(condition, then)];
-                let mut otherwise = Vec::new();
-                while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
-                    let (after_option, option) = text(after_bar, Until::Markup, depth)?;
-                    if !after_option.fragment().starts_with('|') {
-                        otherwise = option;
-                        rest = after_option;
-                        break;
-                    }
-                    if depth + branches.len() >= MAX_MARKUP_DEPTH {
-                        return Err(nom::Err::Failure(
-                            PError::at(after_bar, "fewer branches")
-                                .with_code(Code::E0005)
-                                .with_message(format!(
-                                    "an inline conditional with more than {MAX_MARKUP_DEPTH} branches"
-                                )),
-                        ));
-                    }
-                    let (after_space, _) = space0(after_bar)?;
-                    let branch = expression(after_space).ok().and_then(|(after, condition)| {
-                        let (after, _) = space0::<_, PError>(after).ok()?;
-                        let (after, _) = char::<_, PError>(':').parse(after).ok()?;
-                        Some((after, condition))
-                    });
-                    let Some((after_colon, condition)) = branch else {
-                        return Err(nom::Err::Failure(
-                            PError::at(after_space, "a condition and `:`")
-                                .with_message(
-                                    "a middle branch of an inline conditional needs its own condition"
-                                        .into(),
-                                )
-                                .with_help("write `{a: first|b: second|otherwise}`; only the last branch has no condition"),
-                        ));
-                    };
-                    let (after_colon, _) = space0(after_colon)?;
-                    let (after_then, then) = text(after_colon, Until::Markup, depth)?;
-                    branches.push((condition, then));
-                    rest = after_then;
-                }
+                let (rest, (branches, mut otherwise)) = branches(after_colon, condition, depth)?;
                 let (rest, _) = char::<_, PError>('}')
                     .parse(rest)
                     .map_err(|_| unterminated())?;
@@ -256,6 +213,64 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             span,
         },
     ))
+}
+
+/// Each branch of an inline conditional: its condition and its text.
+type Branches = Vec<(Expr, Text)>;
+
+/// An inline conditional's branches after its first condition's `:`:
+/// `x|b: y|z` gives `[(a, x), (b, y)]` (with the first condition `a`) and
+/// `z`, what is shown otherwise.
+fn branches(
+    after_colon: Input,
+    condition: Expr,
+    depth: usize,
+) -> IResult<Input, (Branches, Text), PError> {
+    let (after_colon, _) = space0(after_colon)?;
+    let (mut rest, then) = text(after_colon, Until::Markup, depth)?;
+    // `{a: x|b: y|z}`: every branch but the last has its own
+    // condition (with two branches the second is plain text, so
+    // `{a: x|Note: y}` keeps meaning what it always meant).
+    let mut branches = vec![(condition, then)];
+    let mut otherwise = Vec::new();
+    while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
+        let (after_option, option) = text(after_bar, Until::Markup, depth)?;
+        if !after_option.fragment().starts_with('|') {
+            otherwise = option;
+            rest = after_option;
+            break;
+        }
+        if depth + branches.len() >= MAX_MARKUP_DEPTH {
+            return Err(nom::Err::Failure(
+                PError::at(after_bar, "fewer branches")
+                    .with_code(Code::E0005)
+                    .with_message(format!(
+                        "an inline conditional with more than {MAX_MARKUP_DEPTH} branches"
+                    )),
+            ));
+        }
+        let (after_space, _) = space0(after_bar)?;
+        let branch = expression(after_space).ok().and_then(|(after, condition)| {
+            let (after, _) = space0::<_, PError>(after).ok()?;
+            let (after, _) = char::<_, PError>(':').parse(after).ok()?;
+            Some((after, condition))
+        });
+        let Some((after_colon, condition)) = branch else {
+            return Err(nom::Err::Failure(
+                PError::at(after_space, "a condition and `:`")
+                    .with_message(
+                        "a middle branch of an inline conditional needs its own condition"
+                            .into(),
+                    )
+                    .with_help("write `{a: first|b: second|otherwise}`; only the last branch has no condition"),
+            ));
+        };
+        let (after_colon, _) = space0(after_colon)?;
+        let (after_then, then) = text(after_colon, Until::Markup, depth)?;
+        branches.push((condition, then));
+        rest = after_then;
+    }
+    Ok((rest, (branches, otherwise)))
 }
 
 fn alternatives(input: Input, depth: usize) -> IResult<Input, Vec<Text>, PError> {

@@ -89,7 +89,7 @@ fn a_constant_text_over_the_limit_is_e0205() {
         "title: Big\nconst HALF = \"{half}\"\nvar t = HALF + HALF\n== a\n{{t}}\n-> ending b\n== ending b\nB.\n"
     );
     let mut read = |_: &std::path::Path| Ok(text.clone().into_bytes());
-    let loaded = fabula::graph::compile(std::path::Path::new("big.fab"), &mut read).unwrap();
+    let loaded = fabula::compile::compile(std::path::Path::new("big.fab"), &mut read).unwrap();
     let found: Vec<_> = loaded
         .diagnostics
         .iter()

@@ -12,7 +12,8 @@ mod terminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use fabula::graph::{Story, compile};
+use fabula::compile::compile;
+use fabula::graph::Story;
 
 /// Compiles a one-file story from text, failing the test on errors.
 pub fn story(text: &str) -> Arc<Story> {

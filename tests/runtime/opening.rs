@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use fabula::graph::{Early, OPENING_MIN_LINES, compile_opening, compile_opening_over};
+use fabula::compile::{Early, OPENING_MIN_LINES, compile_opening, compile_opening_over};
 use fabula::runtime::Session;
 
 /// Compiles `entry`'s opening, checks that it was compiled apart, and

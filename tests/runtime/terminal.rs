@@ -195,7 +195,7 @@ fn shows_the_checks_warnings_and_plays_on() {
 fn shows_a_big_storys_opening_while_checking_it_and_refuses_it_then() {
     let dir = super::scratch("terminal-opening");
     let story = dir.join("big.fab");
-    let text = fabula::generate::story(fabula::graph::OPENING_MIN_LINES / 8 + 500);
+    let text = fabula::generate::story(fabula::compile::OPENING_MIN_LINES / 8 + 500);
     std::fs::write(&story, text.replace("They give you more.", "-> nowhere")).unwrap();
     let transcript = dir.join("transcript.txt");
     let mut pty = spawn_player(

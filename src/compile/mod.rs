@@ -1,0 +1,172 @@
+//! The compile driver: load a story's files, declare its names, lower its
+//! scenes into the graph, run the check passes and sort the diagnostics.
+//!
+//! It sits above [`crate::graph`] and [`crate::check`] so that neither
+//! reaches the other's way: lowering knows nothing of the passes that run
+//! after it, and the passes see only a finished graph. The CLI, the REPL,
+//! the library's users and the tests compile through here.
+
+mod opening;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::check;
+use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap};
+use crate::graph::{self, Declared, Story};
+use crate::syntax::Outline;
+
+pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
+
+/// The result of loading and compiling one story.
+#[derive(Debug)]
+pub struct LoadedStory {
+    /// The compiled story; `None` when the story has errors.
+    pub story: Option<Story>,
+    /// Every error and warning, in file and position order.
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Arc<SourceMap>,
+}
+
+impl LoadedStory {
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count()
+    }
+}
+
+/// Loads an entry file and everything it includes from disk and compiles it.
+/// Only regular files inside the entry file's folder are read, links
+/// followed ([`crate::fsio::StoryFolder`]).
+pub fn compile_files(entry: &Path) -> Result<LoadedStory, std::io::Error> {
+    let folder = crate::fsio::StoryFolder::of_entry(entry)?;
+    compile(entry, &mut |path: &Path| folder.read(path))
+}
+
+/// Compiles the story whose entry file is `entry`, reading files through
+/// `read` (so a story can be compiled from memory, as the bundled one is).
+/// Fails only when the entry file itself cannot be read.
+pub fn compile(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+) -> Result<LoadedStory, std::io::Error> {
+    compile_split(entry, read, graph::PARALLEL_LINES)
+}
+
+/// [`compile`], lowering on two threads from `parallel_lines` scene lines.
+fn compile_split(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    parallel_lines: usize,
+) -> Result<LoadedStory, std::io::Error> {
+    let mut sources = SourceMap::default();
+    let mut diagnostics = Vec::new();
+    let files = graph::load(entry, read, &mut sources, &mut diagnostics)?;
+    let declared = graph::declare(&files, &sources, &mut diagnostics);
+    Ok(lower_and_check(
+        files,
+        declared,
+        sources,
+        diagnostics,
+        parallel_lines,
+    ))
+}
+
+/// The rest of a compile after [`graph::declare`]: lowers every scene, runs the
+/// graph passes and sorts the diagnostics.
+fn lower_and_check(
+    files: Vec<Outline>,
+    declared: Option<Declared>,
+    sources: SourceMap,
+    mut diagnostics: Vec<Diagnostic>,
+    parallel_lines: usize,
+) -> LoadedStory {
+    let (mut story, diverts_resolved) = match declared {
+        Some(declared) => graph::build(files, declared, &sources, &mut diagnostics, parallel_lines),
+        None => (None, true),
+    };
+    // The sources first, so passes can quote the story's own text.
+    let sources = Arc::new(sources);
+    if let Some(story) = &mut story {
+        story.sources = Arc::clone(&sources);
+    }
+    // The graph passes run even when lowering found errors, so one run
+    // reports everything; lowering keeps the graph's shape intact for them
+    // (a divert to an unknown scene still diverts somewhere).
+    if let Some(story) = &story {
+        let mark = diagnostics.len();
+        check::graph_passes(story, &mut diagnostics);
+        if !diverts_resolved {
+            // A divert to an unknown scene was meant for some scene, so
+            // which scenes are reachable is unknown: reporting every scene
+            // behind one typo as unreachable would bury the typo. Such a
+            // divert goes to the start scene in the graph, which may make
+            // a loop (or a scene entered again) that the story as written
+            // does not have.
+            let found = diagnostics.split_off(mark);
+            diagnostics.extend(found.into_iter().filter(|d| {
+                !matches!(
+                    d.code,
+                    Code::E0304 | Code::E0305 | Code::E0307 | Code::W0008
+                )
+            }));
+        }
+    }
+    check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
+    if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
+        story = None;
+    }
+    diagnostics.sort_by_key(|d| (d.span.file, d.span.start, d.code));
+    diagnostics.dedup();
+    LoadedStory {
+        story,
+        diagnostics,
+        sources,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The second lowering run's choice and sequence ids and its text and
+    /// code ranges are shifted when the runs are joined: two runs must give
+    /// exactly the graph one run gives.
+    #[test]
+    fn two_lowering_runs_give_the_graph_one_run_gives() {
+        let mut text = crate::generate::story(40);
+        // Markup the generated scenes lack, in both halves: alternatives
+        // (sequence ids), a refusal reason (text), a string constant.
+        text = text.replacen(
+            "== s1: Room 1\n",
+            "== s1: Room 1\nA bell. {&Once.|Twice.} {favours > 1: Owed.}\n",
+            1,
+        );
+        text = text.replacen(
+            "== s39: Room 39\n",
+            "== s39: Room 39\n{~Dust.|Ash.|Smoke.} {\"a\" + \"b\"}\nassert favours >= 0: \"never owed\"\n* [requires favours > 2: \"Nobody owes you.\"] Collect -> s0\n",
+            1,
+        );
+        text = text.replacen(
+            "var favours = 0\n",
+            "var favours = 0\ninvariant power >= 0: \"power is never negative\"\n",
+            1,
+        );
+        text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
+        let graph = |parallel_lines| {
+            let loaded = compile_split(
+                Path::new("gen.fab"),
+                &mut |_: &Path| Ok(text.clone().into_bytes()),
+                parallel_lines,
+            )
+            .unwrap();
+            assert_eq!(loaded.errors(), 0, "{:?}", loaded.diagnostics);
+            let story = loaded.story.unwrap();
+            assert!(story.seq_count >= 2);
+            ron::to_string(&story).unwrap()
+        };
+        assert_eq!(graph(0), graph(usize::MAX));
+    }
+}

@@ -1,0 +1,283 @@
+//! Building the whole graph: tests first, then every scene, lowered in one
+//! run or, for big stories, two runs on two threads whose ids and arena
+//! ranges are renumbered when they are joined.
+
+use std::sync::Arc;
+
+use super::declare::Declared;
+use super::lower::Lowering;
+use super::{Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
+use crate::diagnostic::{Code, Diagnostic, SourceMap};
+use crate::syntax::Outline;
+
+/// Stories with more scene lines than this lower their scenes on two threads.
+pub const PARALLEL_LINES: usize = 20_000;
+
+/// One scene to parse and, when it got an id, lower.
+type WorkItem = (usize, usize, Option<SceneId>);
+
+/// What lowering a run of scenes produced.
+struct LoweredScenes {
+    scenes: Vec<Scene>,
+    /// The run's own text and code arenas, which its scenes address.
+    text: String,
+    code: Vec<Instr>,
+    diagnostics: Vec<Diagnostic>,
+    var_reads: Vec<bool>,
+    choice_count: u32,
+    seq_count: u32,
+    unknown_divert: bool,
+}
+
+fn lower_scenes(
+    mut lowering: Lowering,
+    files: &[Outline],
+    sources: &SourceMap,
+    items: &[WorkItem],
+) -> LoweredScenes {
+    let mut scenes = Vec::with_capacity(items.len());
+    for &(file, index, id) in items {
+        let outline = &files[file];
+        let (tree, found) = outline.parse_scene(&sources.get(outline.file).text, index);
+        lowering.diagnostics.extend(found);
+        if let (Some(tree), Some(_)) = (tree, id) {
+            scenes.push(lowering.scene(&tree));
+        }
+    }
+    LoweredScenes {
+        scenes,
+        text: lowering.text,
+        code: lowering.code,
+        diagnostics: lowering.diagnostics,
+        var_reads: lowering.var_reads,
+        choice_count: lowering.choice_count,
+        seq_count: lowering.seq_count,
+        unknown_divert: lowering.unknown_divert,
+    }
+}
+
+/// How far a later run's ids and arena ranges move when it is appended to
+/// the runs before it.
+#[derive(Clone, Copy)]
+struct Shift {
+    choices: u32,
+    seqs: u32,
+    text: u32,
+    code: u32,
+}
+
+/// Shifts a later run's choice and sequence ids and its text and code
+/// ranges past an earlier run's.
+fn renumber(scenes: &mut [Scene], shift: Shift) {
+    fn expr(expr: &mut Expr, shift: Shift) {
+        expr.code.start += shift.code;
+    }
+    fn parts(text: &mut [Part], shift: Shift) {
+        for part in text {
+            match part {
+                Part::Literal(range) => range.start += shift.text,
+                Part::Value(value) => expr(value, shift),
+                Part::Conditional(conditional) => {
+                    expr(&mut conditional.condition, shift);
+                    parts(&mut conditional.then, shift);
+                    parts(&mut conditional.otherwise, shift);
+                }
+                Part::Alternatives(alternatives) => {
+                    alternatives.seq.0 += shift.seqs;
+                    for option in &mut alternatives.options {
+                        parts(option, shift);
+                    }
+                }
+            }
+        }
+    }
+    for scene in scenes {
+        for op in &mut scene.ops {
+            match op {
+                Op::Text { text, .. } => parts(text, shift),
+                Op::Assign { value, .. } => expr(value, shift),
+                Op::JumpUnless { condition, .. } => expr(condition, shift),
+                Op::Assert {
+                    condition, message, ..
+                } => {
+                    expr(condition, shift);
+                    if let Some(message) = message {
+                        message.start += shift.text;
+                    }
+                }
+                Op::Choices { choices: block, .. } => {
+                    for choice in block {
+                        choice.id.0 += shift.choices;
+                        match &mut choice.guard {
+                            Guard::Always => {}
+                            Guard::Hidden(condition) => expr(condition, shift),
+                            Guard::Requires { condition, reason } => {
+                                expr(condition, shift);
+                                reason.start += shift.text;
+                            }
+                            Guard::Both(both) => {
+                                expr(&mut both.shown, shift);
+                                expr(&mut both.condition, shift);
+                                both.reason.start += shift.text;
+                            }
+                        }
+                        if let Some(text) = &mut choice.text {
+                            parts(text, shift);
+                        }
+                    }
+                }
+                Op::Jump { .. } | Op::Divert { .. } | Op::End { .. } => {}
+            }
+        }
+    }
+}
+
+/// Builds the story; also says whether every divert named a scene.
+/// The outlines are dropped as soon as the scenes are lowered, before the
+/// lowering runs are joined.
+pub(crate) fn build(
+    files: Vec<Outline>,
+    declared: Declared,
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    parallel_lines: usize,
+) -> (Option<Story>, bool) {
+    let Declared {
+        mut names,
+        ids,
+        start,
+        title,
+        author,
+        about,
+        invariants,
+    } = declared;
+    let items: Vec<WorkItem> = ids
+        .iter()
+        .enumerate()
+        .flat_map(|(file, scenes)| {
+            scenes
+                .iter()
+                .enumerate()
+                .map(move |(index, id)| (file, index, *id))
+        })
+        .collect();
+    let total_lines: usize = files
+        .iter()
+        .flat_map(|f| &f.scenes)
+        .map(|s| s.line_count)
+        .sum();
+    // Tests first, so the outlines can go as soon as the scenes are
+    // lowered. Their code starts the first run's arenas; their reads of
+    // variables do not count as uses (a variable only a test reads is
+    // still unused), so a lowering of their own keeps them apart.
+    let mut test_lowering = Lowering::new(&names);
+    let tests = lower_tests(&mut test_lowering, &files, sources);
+    diagnostics.append(&mut test_lowering.diagnostics);
+    let mut first_lowering = Lowering::new(&names);
+    first_lowering.text = test_lowering.text;
+    first_lowering.code = test_lowering.code;
+    // Invariants are part of the story, so what they read counts as used.
+    let invariants = first_lowering.invariants(&invariants);
+
+    let runs = if total_lines >= parallel_lines && items.len() >= 2 {
+        let (first, second) = items.split_at(items.len() / 2);
+        let (names, files) = (&names, &files);
+        std::thread::scope(|scope| {
+            let later =
+                scope.spawn(move || lower_scenes(Lowering::new(names), files, sources, second));
+            let earlier = lower_scenes(first_lowering, files, sources, first);
+            match later.join() {
+                Ok(later) => vec![earlier, later],
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    } else {
+        vec![lower_scenes(first_lowering, &files, sources, &items)]
+    };
+    drop(files);
+    drop(std::mem::take(&mut names.scene_ids));
+
+    let mut scenes = Vec::new();
+    let mut text = String::new();
+    let mut code = Vec::new();
+    let mut var_reads = vec![false; names.vars.len()];
+    let (mut choice_count, mut seq_count) = (0, 0);
+    let mut diverts_resolved = true;
+    for (index, mut run) in runs.into_iter().enumerate() {
+        diverts_resolved &= !run.unknown_divert;
+        if index == 0 {
+            // The first run's scenes and arenas are taken as they are.
+            scenes = run.scenes;
+            text = run.text;
+            code = run.code;
+        } else {
+            let shift = Shift {
+                choices: choice_count,
+                seqs: seq_count,
+                text: text.len() as u32,
+                code: code.len() as u32,
+            };
+            renumber(&mut run.scenes, shift);
+            // Exact reservations: doubling would copy the arenas into
+            // buffers twice their size.
+            scenes.reserve_exact(run.scenes.len());
+            scenes.append(&mut run.scenes);
+            text.reserve_exact(run.text.len());
+            text.push_str(&run.text);
+            code.reserve_exact(run.code.len());
+            code.append(&mut run.code);
+        }
+        choice_count += run.choice_count;
+        seq_count += run.seq_count;
+        diagnostics.append(&mut run.diagnostics);
+        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
+            *read |= run_read;
+        }
+    }
+    text.shrink_to_fit();
+    code.shrink_to_fit();
+    for (var, read) in names.vars.iter().zip(&var_reads) {
+        if !read {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::W0002,
+                    var.span,
+                    format!("variable `{}` is never read", var.name),
+                )
+                .with_help("use it in a condition or text, or remove it"),
+            );
+        }
+    }
+    let story = start.map(|start| Story {
+        title,
+        author,
+        about,
+        start,
+        scenes,
+        vars: names.vars,
+        enums: names.enums,
+        choice_count,
+        seq_count,
+        invariants,
+        tests,
+        text,
+        code,
+        sources: Arc::default(),
+    });
+    (story, diverts_resolved)
+}
+
+/// Parses and lowers every file's test blocks with `lowering`.
+fn lower_tests(lowering: &mut Lowering, files: &[Outline], sources: &SourceMap) -> Vec<Test> {
+    let mut tests = Vec::new();
+    for outline in files {
+        let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
+        lowering.diagnostics.extend(found);
+        for block in blocks {
+            if let Some(test) = lowering.test(&block) {
+                tests.push(test);
+            }
+        }
+    }
+    tests
+}

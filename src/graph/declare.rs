@@ -1,0 +1,310 @@
+//! The declaration pass: headers, and every enum, constant, variable and
+//! scene name, collected before any scene is lowered.
+
+use std::collections::{HashMap, HashSet};
+
+use super::lower::Lowering;
+use super::suggest::did_you_mean;
+use super::{Enum, EnumId, SceneId, Type, Value, Var, VarId};
+use crate::ast::{self, HeaderKey};
+use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
+use crate::syntax::Outline;
+
+/// What a name in an expression means.
+#[derive(Debug, Clone)]
+pub(crate) enum Symbol {
+    Const(Value, Type),
+    Var(VarId),
+    Variant(EnumId, u32),
+    EnumType(EnumId),
+}
+
+/// Everything declared in a story: read-only while scenes are lowered.
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    /// Every declared name, with where it was declared.
+    pub(super) symbols: HashMap<String, (Symbol, Span)>,
+    /// Names whose declaration was wrong (and reported): using one is not
+    /// reported again as undeclared.
+    pub(super) broken: HashSet<String>,
+    pub(super) vars: Vec<Var>,
+    pub(super) enums: Vec<Enum>,
+    pub(super) scene_ids: HashMap<String, SceneId>,
+    /// Per scene: whether it is an ending.
+    pub(super) endings: Vec<bool>,
+    /// Where a divert to an unknown scene points, so the program keeps its
+    /// shape for the graph passes. Such a story is never returned.
+    pub(super) fallback_scene: SceneId,
+}
+
+impl Names {
+    fn declare(
+        &mut self,
+        name: &ast::Ident,
+        symbol: Symbol,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> bool {
+        if let Some((_, first)) = self.symbols.get(&name.name) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::E0102,
+                    name.span,
+                    format!("`{}` is declared twice", name.name),
+                )
+                .with_label(*first, "first declared here")
+                .with_help("names of variables, constants, enums and enum values share one namespace; rename one"),
+            );
+            return false;
+        }
+        self.symbols.insert(name.name.clone(), (symbol, name.span));
+        true
+    }
+
+    fn declare_enums(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
+            if let ast::Decl::Enum { name, variants, .. } = decl {
+                let id = EnumId(self.enums.len() as u32);
+                if !self.declare(name, Symbol::EnumType(id), diagnostics) {
+                    continue;
+                }
+                let mut names = Vec::new();
+                for variant in variants {
+                    if self.declare(
+                        variant,
+                        Symbol::Variant(id, names.len() as u32),
+                        diagnostics,
+                    ) {
+                        names.push(variant.name.clone());
+                    }
+                }
+                self.enums.push(Enum {
+                    name: name.name.clone(),
+                    variants: names,
+                });
+            }
+        }
+    }
+
+    /// Constants, then variables, in order: a constant may use the constants
+    /// above it; a variable's initial value may use any constant.
+    fn declare_values(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
+            if let ast::Decl::Const { name, value, .. } = decl {
+                let mut lowering = Lowering::new(self);
+                let constant = lowering.constant(value, None);
+                diagnostics.append(&mut lowering.diagnostics);
+                match constant {
+                    Some((constant, ty)) => {
+                        self.declare(name, Symbol::Const(constant, ty), diagnostics);
+                    }
+                    None => {
+                        self.broken.insert(name.name.clone());
+                    }
+                }
+            }
+        }
+        for decl in files.iter().flat_map(|file| &file.prologue.decls) {
+            if let ast::Decl::Var {
+                name, ty, value, ..
+            } = decl
+            {
+                let mut lowering = Lowering::new(self);
+                let declared = match ty {
+                    Some(ty) => match lowering.type_expr(ty) {
+                        Some(ty) => Some(ty),
+                        None => {
+                            diagnostics.append(&mut lowering.diagnostics);
+                            self.broken.insert(name.name.clone());
+                            continue;
+                        }
+                    },
+                    None => None,
+                };
+                let value = lowering.constant(value, declared);
+                diagnostics.append(&mut lowering.diagnostics);
+                let Some((initial, ty)) = value else {
+                    self.broken.insert(name.name.clone());
+                    continue;
+                };
+                let id = VarId(self.vars.len() as u32);
+                if self.declare(name, Symbol::Var(id), diagnostics) {
+                    self.vars.push(Var {
+                        name: name.name.clone(),
+                        ty,
+                        initial,
+                        span: name.span,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Gives every scene with a valid, first-of-its-name header an id, in
+    /// order. Returns, per file and scene, the id it got.
+    fn declare_scenes(
+        &mut self,
+        files: &[Outline],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<Vec<Option<SceneId>>> {
+        let count = files.iter().map(|file| file.scenes.len()).sum();
+        self.scene_ids.reserve(count);
+        // Each id's header span, for reporting a second scene of its name.
+        let mut spans: Vec<Span> = Vec::with_capacity(count);
+        let mut ids = Vec::with_capacity(files.len());
+        for file in files {
+            let mut file_ids = Vec::with_capacity(file.scenes.len());
+            for scene in &file.scenes {
+                let Some((name, is_ending, _)) = &scene.header else {
+                    file_ids.push(None);
+                    continue;
+                };
+                if let Some(first) = self.scene_ids.get(&name.name) {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0101,
+                            name.span,
+                            format!("scene `{}` is declared twice", name.name),
+                        )
+                        .with_label(spans[first.index()], "first declared here")
+                        .with_help("rename one of the scenes"),
+                    );
+                    file_ids.push(None);
+                    continue;
+                }
+                let id = SceneId(self.scene_ids.len() as u32);
+                self.scene_ids.insert(name.name.clone(), id);
+                spans.push(name.span);
+                self.endings.push(*is_ending);
+                file_ids.push(Some(id));
+            }
+            ids.push(file_ids);
+        }
+        ids
+    }
+
+    pub(super) fn suggest_scene(&self, name: &str) -> String {
+        if let Some(best) = did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
+            return format!("did you mean `{best}`?");
+        }
+        if matches!(name, "END" | "DONE") {
+            // ink's way to stop; here a story stops in an ending scene.
+            // The story's first ending (by id, so the message is the same
+            // every run; the map's order is not).
+            let first = self.endings.iter().position(|&is_ending| is_ending);
+            let ending = self
+                .scene_ids
+                .iter()
+                .find(|(_, id)| Some(id.index()) == first)
+                .map_or("name", |(found, _)| found.as_str());
+            return format!(
+                "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
+            );
+        }
+        format!("declare the scene with `== {name}`")
+    }
+}
+
+/// What the declaration pass found, before any scene is lowered.
+#[derive(Debug)]
+pub(crate) struct Declared {
+    pub(super) names: Names,
+    /// Per file and scene, the id the scene got.
+    pub(super) ids: Vec<Vec<Option<SceneId>>>,
+    pub(super) start: Option<SceneId>,
+    pub(super) title: String,
+    pub(super) author: Option<String>,
+    pub(super) about: Vec<String>,
+    /// Every file's `invariant` declarations, lowered with the scenes.
+    pub(super) invariants: Vec<ast::Invariant>,
+}
+
+/// Reads the headers and declares every enum, constant, variable and
+/// scene. `None` when there are no files.
+pub(crate) fn declare(
+    files: &[Outline],
+    sources: &SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Declared> {
+    let entry = files.first()?;
+    let mut title = None;
+    let mut author = None;
+    let mut start = None;
+    let mut about = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        for header in &file.prologue.headers {
+            if index > 0 {
+                diagnostics.push(
+                    Diagnostic::new(Code::E0007, header.span, "a header in an included file")
+                        .with_help("headers belong in the story's entry file; remove this one, or make this file an entry file that is not included"),
+                );
+                continue;
+            }
+            match header.key {
+                HeaderKey::Title => title = Some(header.value.clone()),
+                HeaderKey::Author => author = Some(header.value.clone()),
+                HeaderKey::Start => start = Some(header),
+                HeaderKey::About => about.push(header.value.clone()),
+            }
+        }
+    }
+    let title = title.unwrap_or_else(|| {
+        sources
+            .get(entry.file)
+            .path
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+
+    let mut names = Names::default();
+    names.declare_enums(files, diagnostics);
+    names.declare_values(files, diagnostics);
+    let ids = names.declare_scenes(files, diagnostics);
+
+    let start = match start {
+        Some(header) => match names.scene_ids.get(&header.value) {
+            Some(id) => Some(*id),
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0302,
+                        header.value_span,
+                        format!("`start:` names `{}`, which is not a scene", header.value),
+                    )
+                    .with_help(names.suggest_scene(&header.value)),
+                );
+                None
+            }
+        },
+        None => match ids.first().and_then(|first| first.first()) {
+            Some(id) => *id,
+            None => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0302,
+                        Span::new(entry.file, 0, 0),
+                        "the story has no scene to start from",
+                    )
+                    .with_help(
+                        "add a scene (`== name`) to the entry file, or name one with `start:`",
+                    ),
+                );
+                None
+            }
+        },
+    };
+    names.fallback_scene = start.unwrap_or(SceneId(0));
+    let invariants = files
+        .iter()
+        .flat_map(|file| file.prologue.invariants.iter().cloned())
+        .collect();
+    Some(Declared {
+        names,
+        ids,
+        start,
+        title,
+        author,
+        about,
+        invariants,
+    })
+}

@@ -1,0 +1,308 @@
+//! Lowering one scene (and the story's tests and invariants) from the
+//! syntax tree to the graph: names resolved, types checked, blocks
+//! compiled to a flat program of [`Op`]s. Statements are in `stmt`,
+//! expressions in `expr`.
+
+mod expr;
+mod stmt;
+
+use crate::ast::{self, AssignOp, StmtKind};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+use crate::graph::declare::Names;
+use crate::graph::{
+    CodeRange, Expr, Instr, Invariant, Op, Scene, SceneId, Test, TestStep, TestStepKind, TextRange,
+    Type, Value,
+};
+use expr::evaluate_constant;
+
+pub(crate) struct Lowering<'n> {
+    pub(super) names: &'n Names,
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// Whether some divert names no scene (see `compile`).
+    pub(super) unknown_divert: bool,
+    /// Whether each variable is read anywhere.
+    pub(super) var_reads: Vec<bool>,
+    pub(super) choice_count: u32,
+    pub(super) seq_count: u32,
+    /// The arenas the lowered parts and expressions address (see
+    /// [`Story::text`] and [`Story::code`]).
+    pub(super) text: String,
+    pub(super) code: Vec<Instr>,
+    /// Where an expression is emitted before it is known to compile.
+    pub(super) scratch: Vec<Instr>,
+}
+
+impl<'n> Lowering<'n> {
+    pub(crate) fn new(names: &'n Names) -> Self {
+        Lowering {
+            names,
+            diagnostics: Vec::new(),
+            unknown_divert: false,
+            var_reads: vec![false; names.vars.len()],
+            choice_count: 0,
+            seq_count: 0,
+            text: String::new(),
+            code: Vec::new(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Appends a literal to the text arena.
+    pub(super) fn intern(&mut self, literal: &str) -> TextRange {
+        let start = self.text.len() as u32;
+        self.text.push_str(literal);
+        TextRange {
+            start,
+            len: literal.len() as u32,
+        }
+    }
+
+    /// The code of an expression lowered here.
+    pub(super) fn code_of(&self, expr: &Expr) -> &[Instr] {
+        let start = expr.code.start as usize;
+        &self.code[start..start + expr.code.len as usize]
+    }
+
+    /// An expression standing in for one that failed to compile, so the
+    /// program keeps its shape; a story with errors is never run.
+    pub(super) fn placeholder(&mut self, ty: Type) -> Expr {
+        let start = self.code.len() as u32;
+        self.code.push(Instr::constant(Value::Bool(false)));
+        Expr {
+            code: CodeRange { start, len: 1 },
+            ty,
+            span: Span::new(FileId(0), 0, 0),
+        }
+    }
+
+    pub(super) fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    pub(crate) fn test(&mut self, block: &ast::TestBlock) -> Option<Test> {
+        // An unknown `from` scene is reported, and the steps are still
+        // checked, so one run reports their errors too.
+        let start = match &block.from {
+            Some(from) => self.scene_ref(from),
+            None => Some(self.names.fallback_scene),
+        };
+        let mut steps = Vec::with_capacity(block.steps.len());
+        let mut ok = true;
+        for step in &block.steps {
+            let kind = match &step.kind {
+                ast::TestStepKind::Choose(choice) => Some(TestStepKind::Choose(choice.clone())),
+                ast::TestStepKind::Set { target, value } => {
+                    match self.assign(target, AssignOp::Set, value, step.span) {
+                        Some(Op::Assign { var, value, .. }) => {
+                            Some(TestStepKind::Set { var, value })
+                        }
+                        _ => None,
+                    }
+                }
+                ast::TestStepKind::ExpectText { fragment, present } => {
+                    Some(TestStepKind::ExpectText {
+                        fragment: fragment.clone(),
+                        present: *present,
+                    })
+                }
+                ast::TestStepKind::ExpectChoice { fragment, state } => {
+                    Some(TestStepKind::ExpectChoice {
+                        fragment: fragment.clone(),
+                        state: *state,
+                    })
+                }
+                ast::TestStepKind::ExpectEnding(ending) => {
+                    let id = self.scene_ref(ending);
+                    match id {
+                        Some(id) if self.names.endings.get(id.index()) == Some(&true) => {
+                            Some(TestStepKind::ExpectEnding(id))
+                        }
+                        Some(_) => {
+                            self.report(
+                                Diagnostic::new(
+                                    Code::E0306,
+                                    ending.span,
+                                    format!("`{}` is a scene, not an ending", ending.name),
+                                )
+                                .with_help("`expect ending` names an `== ending` scene"),
+                            );
+                            None
+                        }
+                        None => None,
+                    }
+                }
+                ast::TestStepKind::Expect(condition) => {
+                    self.condition(condition).map(TestStepKind::Expect)
+                }
+            };
+            match kind {
+                Some(kind) => steps.push(TestStep {
+                    kind,
+                    span: step.span,
+                }),
+                None => ok = false,
+            }
+        }
+        let start = start?;
+        ok.then(|| Test {
+            name: block.name.clone(),
+            start,
+            steps,
+            span: block.span,
+        })
+    }
+
+    /// Compiles the story's `invariant` declarations.
+    pub(crate) fn invariants(&mut self, declared: &[ast::Invariant]) -> Vec<Invariant> {
+        declared
+            .iter()
+            .filter_map(|invariant| {
+                let condition = self.asserted(&invariant.condition, "invariant")?;
+                Some(Invariant {
+                    condition,
+                    message: self.intern(&invariant.message),
+                    span: invariant.span,
+                })
+            })
+            .collect()
+    }
+
+    /// An `assert` line's op. Apart from `block` (and never inlined) so
+    /// the recursive lowering's stack frame stays small.
+    #[inline(never)]
+    pub(super) fn assertion(
+        &mut self,
+        condition: &ast::Expr,
+        message: Option<&str>,
+        span: Span,
+    ) -> Option<Op> {
+        let condition = self.asserted(condition, "assertion")?;
+        let message = message.map(|message| self.intern(message));
+        Some(Op::Assert {
+            condition,
+            message,
+            span,
+        })
+    }
+
+    /// Compiles the condition of an assertion or an invariant (`what`),
+    /// reporting one whose value is known without playing: always false
+    /// is an error, always true a warning.
+    pub(super) fn asserted(&mut self, condition: &ast::Expr, what: &str) -> Option<Expr> {
+        let compiled = self.condition(condition)?;
+        match evaluate_constant(self.code_of(&compiled)) {
+            Ok(Value::Bool(false)) => self.report(
+                Diagnostic::new(
+                    Code::E0207,
+                    condition.span,
+                    format!("this {what} always fails"),
+                )
+                .with_help(format!(
+                    "its condition uses only literals and constants and is false, so the story stops wherever it is checked; fix the condition or remove the {what}"
+                )),
+            ),
+            Ok(Value::Bool(true)) => self.report(
+                Diagnostic::new(
+                    Code::W0006,
+                    condition.span,
+                    format!("this {what} always holds"),
+                )
+                .with_help(format!(
+                    "its condition uses only literals and constants, so it checks nothing; state what must be true of the variables, or remove the {what}"
+                )),
+            ),
+            _ => {}
+        }
+        Some(compiled)
+    }
+
+    /// A scene named in a test, reported when unknown.
+    pub(super) fn scene_ref(&mut self, name: &ast::Ident) -> Option<SceneId> {
+        let id = self.names.scene_ids.get(&name.name).copied();
+        if id.is_none() {
+            let help = self.suggest_scene(&name.name);
+            self.report(
+                Diagnostic::new(
+                    Code::E0104,
+                    name.span,
+                    format!("unknown scene `{}`", name.name),
+                )
+                .with_help(help),
+            );
+        }
+        id
+    }
+
+    pub(super) fn suggest_scene(&self, name: &str) -> String {
+        self.names.suggest_scene(name)
+    }
+
+    pub(super) fn type_name(&self, ty: Type) -> String {
+        match ty {
+            Type::Int => "int".into(),
+            Type::Bool => "bool".into(),
+            Type::Text => "text".into(),
+            Type::Enum(id) => format!("`{}`", self.names.enums[id.index()].name),
+            Type::Set(id) => format!("set of `{}`", self.names.enums[id.index()].name),
+        }
+    }
+
+    pub(crate) fn scene(&mut self, scene: &ast::Scene) -> Scene {
+        let mut builder = SceneBuilder {
+            ops: Vec::new(),
+            is_ending: scene.is_ending,
+        };
+        self.block(&scene.body, &mut builder);
+        let end_span = Span::new(
+            scene.span.file,
+            scene.span.end as usize,
+            scene.span.end as usize,
+        );
+        let end_span = last_line_span(&scene.body).unwrap_or(end_span);
+        builder.ops.push(Op::End { span: end_span });
+        builder.ops.shrink_to_fit();
+        Scene {
+            name: scene.name.name.clone(),
+            title: scene.title.clone(),
+            is_ending: scene.is_ending,
+            tags: scene.tags.clone(),
+            span: scene.span,
+            ops: builder.ops,
+        }
+    }
+}
+
+struct SceneBuilder {
+    ops: Vec<Op>,
+    is_ending: bool,
+}
+
+fn ending_continues(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::E0303, span, format!("{what} inside an ending")).with_help(
+        "an ending ends the story; make this scene a plain scene (`== name`) to continue",
+    )
+}
+
+/// The span of a block's last divert, if it certainly diverts at its end.
+fn ends_in_divert(block: &[ast::Stmt]) -> Option<Span> {
+    block.iter().find_map(|stmt| match &stmt.kind {
+        StmtKind::Divert(divert) => Some(divert.span),
+        _ => None,
+    })
+}
+
+fn last_line_span(block: &[ast::Stmt]) -> Option<Span> {
+    let last = block.last()?;
+    let nested = match &last.kind {
+        StmtKind::If {
+            branches,
+            otherwise,
+        } => otherwise
+            .as_deref()
+            .and_then(last_line_span)
+            .or_else(|| branches.last().and_then(|(_, body)| last_line_span(body))),
+        StmtKind::Choices(choices) => choices.last().and_then(|c| last_line_span(&c.body)),
+        _ => None,
+    };
+    Some(nested.unwrap_or(last.span))
+}

@@ -1,0 +1,568 @@
+//! The block parser: nests a file's lines into scenes, blocks and choices
+//! by indentation, parsing each line with the nom parsers in `line`,
+//! `expr` and `text`.
+
+use super::classify::{
+    Kind, classify, misspelt_header, opens_block_without_colon, test_header_written_another_way,
+};
+use super::outline::outline;
+use super::source::Line;
+use super::{Input, Origin, PError, line, text};
+use crate::ast::{self, Block, Choice, File, MAX_DEPTH, Scene, Stmt, StmtKind, Tag};
+use crate::diagnostic::{Code, Diagnostic, FileId};
+
+/// Parses one file's bytes whole. Always returns a tree (possibly partial)
+/// and every problem found.
+pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>) {
+    let (text, outline) = outline(file, bytes.to_vec());
+    let mut tree = File {
+        scenes: Vec::with_capacity(outline.scenes.len()),
+        ..outline.prologue.clone()
+    };
+    let mut diagnostics = outline.diagnostics.clone();
+    for index in 0..outline.scenes.len() {
+        let (scene, found) = outline.parse_scene(&text, index);
+        tree.scenes.extend(scene);
+        diagnostics.extend(found);
+    }
+    let (tests, found) = outline.parse_tests(&text);
+    tree.tests = tests;
+    diagnostics.extend(found);
+    diagnostics.sort_by_key(|d| (d.span.start, d.code));
+    (text, tree, diagnostics)
+}
+
+pub(super) struct FileParser<'a> {
+    pub(super) file: FileId,
+    pub(super) lines: &'a [Line<'a>],
+    pub(super) position: usize,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> FileParser<'a> {
+    fn input(&self, line: &Line<'a>) -> Input<'a> {
+        Input::new_extra(
+            line.content,
+            Origin {
+                file: self.file,
+                base: line.offset,
+            },
+        )
+    }
+
+    fn error(&mut self, line: &Line, error: PError, context: &str) {
+        let line_end = line.offset + line.content.len();
+        self.diagnostics
+            .push(error.into_diagnostic(line_end, context));
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn peek(&self) -> Option<Line<'a>> {
+        self.lines.get(self.position).copied()
+    }
+
+    /// `file := prologue scene*`
+    /// `prologue := (header | include | declaration)*`
+    pub(super) fn file(&mut self) -> File {
+        let mut tree = File::default();
+        while let Some(line) = self.peek() {
+            let kind = classify(line.content);
+            if kind == Kind::Scene {
+                if let Some(scene) = self.scene() {
+                    tree.scenes.push(scene);
+                }
+                continue;
+            }
+            if kind == Kind::Test {
+                if let Some(test) = self.test() {
+                    tree.tests.push(test);
+                }
+                continue;
+            }
+            self.position += 1;
+            let input = self.input(&line);
+            // Once the first scene starts, scenes take every line up to the
+            // next scene header (misplaced prologue lines included), so
+            // this loop only sees the prologue and scene headers.
+            match kind {
+                Kind::Header => match line::whole_line(input, line::header) {
+                    Ok(header) => tree.headers.push(header),
+                    Err(error) => self.error(&line, error, "in a header"),
+                },
+                Kind::Include => match line::whole_line(input, line::include) {
+                    Ok(include) => tree.includes.push(include),
+                    Err(error) => self.error(&line, error, "in an include"),
+                },
+                Kind::Declaration => match line::whole_line(input, line::declaration) {
+                    Ok(decl) => tree.decls.push(decl),
+                    Err(error) => self.error(&line, error, "in a declaration"),
+                },
+                Kind::Invariant => match line::whole_line(input, line::invariant) {
+                    Ok(invariant) => tree.invariants.push(invariant),
+                    Err(error) => self.error(&line, error, "in an invariant"),
+                },
+                _ => {
+                    let help = match misspelt_header(line.content) {
+                        Some((key, value)) => {
+                            format!("a header is lowercase, with a `:`: `{key}: {value}`")
+                        }
+                        None => "start a scene with `== name` above this line".to_string(),
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0007,
+                            line.span(self.file),
+                            "story content before the first scene",
+                        )
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+        tree
+    }
+
+    /// Takes the header line of a top-level chunk (a scene or a test),
+    /// reporting it when indented, and parses it with `parser`.
+    fn chunk_header<T>(
+        &mut self,
+        what: &str,
+        marker: &str,
+        parser: impl FnMut(Input<'a>) -> nom::IResult<Input<'a>, T, PError>,
+    ) -> Option<(Line<'a>, Result<T, PError>)> {
+        let line = self.peek()?;
+        self.position += 1;
+        let header = line::whole_line(self.input(&line), parser);
+        if line.indent > 0 {
+            self.report(
+                Diagnostic::new(
+                    Code::E0004,
+                    line.span(self.file),
+                    format!("{what} must not be indented"),
+                )
+                .with_help(format!("start `{marker}` at the beginning of the line")),
+            );
+        }
+        Some((line, header))
+    }
+
+    /// `scene := scene-header NEWLINE tag* block`
+    fn scene(&mut self) -> Option<Scene> {
+        let (line, header) = self.chunk_header("a scene header", "==", line::scene_header)?;
+        let mut tags = Vec::new();
+        while let Some(next) = self.peek() {
+            if classify(next.content) != Kind::Tag || next.indent != 0 {
+                break;
+            }
+            self.position += 1;
+            if let Some(tag) = self.tag(&next) {
+                tags.push(tag);
+            }
+        }
+        let body = self.block(0, 1);
+        match header {
+            Ok((name, is_ending, title)) => Some(Scene {
+                name,
+                title,
+                is_ending,
+                tags,
+                body,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a scene header");
+                None
+            }
+        }
+    }
+
+    /// `test := test-header NEWLINE (INDENT test-step NEWLINE)*`
+    fn test(&mut self) -> Option<ast::TestBlock> {
+        let (line, header) = self.chunk_header("a test", "test", line::test_header)?;
+        let mut steps = Vec::new();
+        while let Some(step) = self.peek() {
+            if step.indent <= line.indent || classify(step.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            match line::whole_line(self.input(&step), line::test_step) {
+                Ok(kind) => steps.push(ast::TestStep {
+                    kind,
+                    span: step.span(self.file),
+                }),
+                Err(error) => self.error(&step, error, "in a test step"),
+            }
+        }
+        while let Some(stray) = self.peek() {
+            if classify(stray.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+            if let Some(fixed) = test_header_written_another_way(stray.content) {
+                // `test two:` or `test "three"`: not a header, so not a
+                // chunk; say what it should be, and skip its steps with it.
+                self.report(
+                    Diagnostic::new(
+                        Code::E0002,
+                        stray.span(self.file),
+                        "a test header is `test \"name\":`",
+                    )
+                    .with_help(format!("write `{fixed}`")),
+                );
+                self.skip_deeper_than(stray.indent);
+                continue;
+            }
+            self.report(
+                Diagnostic::new(Code::E0007, stray.span(self.file), "a line after a test that belongs to no scene")
+                    .with_help("a test ends at the next unindented line; indent test steps, and start scenes with `==`"),
+            );
+        }
+        match header {
+            Ok((name, from)) => Some(ast::TestBlock {
+                name,
+                from,
+                steps,
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(&line, error, "in a test header");
+                None
+            }
+        }
+    }
+
+    fn tag(&mut self, line: &Line<'a>) -> Option<Tag> {
+        match line::whole_line(self.input(line), line::tag_line) {
+            Ok(tag) => Some(tag),
+            Err(error) => {
+                self.error(line, error, "in a tag");
+                None
+            }
+        }
+    }
+
+    /// An `assert` line. Apart from `block` (and never inlined) so the
+    /// recursive block parser's stack frame stays small.
+    #[inline(never)]
+    fn assertion(&mut self, line: &Line<'a>) -> Option<Stmt> {
+        match line::whole_line(self.input(line), line::assertion) {
+            Ok((condition, message)) => Some(Stmt {
+                kind: StmtKind::Assert { condition, message },
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(line, error, "in an assertion");
+                None
+            }
+        }
+    }
+
+    /// What to say about `line`, indented deeper than its block at `indent`
+    /// allows. Apart from `block` (and never inlined) so the recursive
+    /// block parser's stack frame stays small: blocks nest 256 deep.
+    #[inline(never)]
+    fn misplaced_indentation(&self, line: Line<'a>, indent: usize) -> Diagnostic {
+        // The line above, when it is at this block's level: the line
+        // the indented block was meant to belong to.
+        let above = self
+            .position
+            .checked_sub(1)
+            .map(|index| self.lines[index])
+            .filter(|above| above.indent == indent);
+        let keyword = above.and_then(|above| opens_block_without_colon(above.content));
+        let test_header = above.and_then(|above| test_header_written_another_way(above.content));
+        match (above, keyword, test_header) {
+            // `if x > 2` then an indented block: the `:` is missing,
+            // which is what to say, not that the block is misplaced.
+            (Some(above), Some(keyword), _) => Diagnostic::new(
+                Code::E0002,
+                above.span(self.file),
+                format!("this `{keyword}` line does not end with `:`"),
+            )
+            .with_help(format!(
+                "a line that opens an indented block ends with `:`: `{}:`",
+                above.content
+            )),
+            // `test two:` with steps under it, in the last scene.
+            (Some(above), None, Some(fixed)) => Diagnostic::new(
+                Code::E0002,
+                above.span(self.file),
+                "a test header is `test \"name\":`",
+            )
+            .with_help(format!("write `{fixed}`")),
+            _ => Diagnostic::new(
+                Code::E0004,
+                line.span(self.file),
+                "unexpected indentation",
+            )
+            .with_help("only the body of a choice or an `if` is indented; align this line with the one above"),
+        }
+    }
+
+    /// `block := statement*` — every line at exactly `indent`; stops at a
+    /// line indented less, or at a scene header.
+    fn block(&mut self, indent: usize, depth: usize) -> Block {
+        let mut block = Block::new();
+        let mut pending_tags: Vec<Tag> = Vec::new();
+        while let Some(line) = self.peek() {
+            let kind = classify(line.content);
+            if kind.starts_chunk() || line.indent < indent {
+                break;
+            }
+            if line.indent > indent {
+                let diagnostic = self.misplaced_indentation(line, indent);
+                self.report(diagnostic);
+                self.skip_deeper_than(indent);
+                continue;
+            }
+            let prologue = match kind {
+                Kind::Header => Some("a header"),
+                Kind::Include => Some("an include"),
+                Kind::Declaration => Some("a declaration"),
+                Kind::Invariant => Some("an invariant"),
+                _ => None,
+            };
+            if let Some(what) = prologue {
+                // Reported and skipped: the scene goes on, so the lines
+                // after it are still parsed and checked.
+                self.position += 1;
+                self.report(
+                    Diagnostic::new(
+                        Code::E0007,
+                        line.span(self.file),
+                        format!("{what} after the first scene"),
+                    )
+                    .with_help("move it above the first `==` scene line"),
+                );
+                continue;
+            }
+            self.position += 1;
+            let span = line.span(self.file);
+            let input = self.input(&line);
+            match kind {
+                Kind::Tag => {
+                    if let Some(tag) = self.tag(&line) {
+                        pending_tags.push(tag);
+                    }
+                    continue;
+                }
+                Kind::Text => {
+                    let content = input;
+                    let content = if line.content.starts_with('\\')
+                        && line.content[1..].starts_with(|c: char| c.is_alphabetic())
+                    {
+                        nom::Input::take_from(&content, 1)
+                    } else {
+                        content
+                    };
+                    match line::whole_line(content, |i| text::text(i, text::Until::LineEnd, 0)) {
+                        Ok(text) => block.push(Stmt {
+                            kind: StmtKind::Text {
+                                text,
+                                tags: std::mem::take(&mut pending_tags),
+                            },
+                            span,
+                        }),
+                        Err(error) => self.error(&line, error, "in text"),
+                    }
+                }
+                Kind::Logic => match line::whole_line(input, line::logic) {
+                    Ok((target, op, value)) => block.push(Stmt {
+                        kind: StmtKind::Assign { target, op, value },
+                        span,
+                    }),
+                    Err(error) => self.error(&line, error, "in a logic line"),
+                },
+                Kind::Assert => block.extend(self.assertion(&line)),
+                Kind::Divert => match line::whole_line(input, line::divert) {
+                    Ok(divert) => block.push(Stmt {
+                        kind: StmtKind::Divert(divert),
+                        span,
+                    }),
+                    Err(error) => self.error(&line, error, "in a divert"),
+                },
+                Kind::If => {
+                    let statement = self.conditional(line, indent, depth);
+                    block.extend(statement);
+                }
+                Kind::Elif | Kind::Else => {
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0008,
+                            span,
+                            format!(
+                                "`{}` without an `if` before it",
+                                if kind == Kind::Elif { "elif" } else { "else" }
+                            ),
+                        )
+                        .with_help(
+                            "an `elif` or `else` follows an `if` block at the same indentation",
+                        ),
+                    );
+                    self.body(&line, indent, depth);
+                }
+                Kind::Choice => {
+                    self.position -= 1;
+                    let choices = self.choices(indent, depth, std::mem::take(&mut pending_tags));
+                    if !choices.is_empty() {
+                        block.push(Stmt {
+                            kind: StmtKind::Choices(choices),
+                            span,
+                        });
+                    }
+                }
+                Kind::Scene
+                | Kind::Test
+                | Kind::Header
+                | Kind::Include
+                | Kind::Declaration
+                | Kind::Invariant => {
+                    unreachable!("handled before the match")
+                }
+            }
+        }
+        if let Some(tag) = pending_tags.first() {
+            self.report(
+                Diagnostic::new(Code::E0007, tag.span, "a tag with no line to belong to")
+                    .with_help("put a tag just above the text line or choice it describes"),
+            );
+        }
+        block
+    }
+
+    fn skip_deeper_than(&mut self, indent: usize) {
+        while let Some(line) = self.peek() {
+            if line.indent <= indent || classify(line.content).starts_chunk() {
+                break;
+            }
+            self.position += 1;
+        }
+    }
+
+    /// The indented block below `header`, or an empty one.
+    fn body(&mut self, header: &Line, indent: usize, depth: usize) -> Block {
+        let Some(next) = self.peek() else {
+            return Block::new();
+        };
+        if next.indent <= indent || classify(next.content).starts_chunk() {
+            return Block::new();
+        }
+        if depth >= MAX_DEPTH {
+            self.report(
+                Diagnostic::new(
+                    Code::E0005,
+                    next.span(self.file),
+                    format!("blocks nested deeper than {MAX_DEPTH} levels"),
+                )
+                .with_label(header.span(self.file), "this block is the limit")
+                .with_help("move deeply nested content into a scene of its own"),
+            );
+            self.skip_deeper_than(indent);
+            return Block::new();
+        }
+        self.block(next.indent, depth + 1)
+    }
+
+    /// `conditional := "if" expr ":" block ("elif" expr ":" block)* ("else" ":" block)?`
+    fn conditional(&mut self, first: Line<'a>, indent: usize, depth: usize) -> Option<Stmt> {
+        let mut ok = true;
+        let mut branches = Vec::new();
+        let mut otherwise = None;
+        let mut line = first;
+        let mut word = "if";
+        loop {
+            let input = self.input(&line);
+            if word == "else" {
+                if let Err(error) = line::whole_line(input, line::else_line) {
+                    self.error(&line, error, "after `else`");
+                    ok = false;
+                }
+                otherwise = Some(self.body(&line, indent, depth));
+                break;
+            }
+            let condition = line::whole_line(input, line::condition(word));
+            let body = self.body(&line, indent, depth);
+            match condition {
+                Ok(condition) => branches.push((condition, body)),
+                Err(error) => {
+                    self.error(&line, error, &format!("in an `{word}` line"));
+                    ok = false;
+                }
+            }
+            match self.peek() {
+                Some(next) if next.indent == indent => match classify(next.content) {
+                    Kind::Elif => word = "elif",
+                    Kind::Else => word = "else",
+                    _ => break,
+                },
+                _ => break,
+            }
+            line = self.peek().expect("peeked above");
+            self.position += 1;
+        }
+        ok.then(|| Stmt {
+            kind: StmtKind::If {
+                branches,
+                otherwise,
+            },
+            span: first.span(self.file),
+        })
+    }
+
+    /// `choices := (tag* choice block)+`
+    fn choices(&mut self, indent: usize, depth: usize, mut tags: Vec<Tag>) -> Vec<Choice> {
+        let mut choices = Vec::new();
+        loop {
+            // Tags directly above the next choice belong to it.
+            let mark = self.position;
+            let mut lookahead_tags = Vec::new();
+            while let Some(line) = self.peek() {
+                if line.indent == indent && classify(line.content) == Kind::Tag {
+                    self.position += 1;
+                    lookahead_tags.push(line);
+                } else {
+                    break;
+                }
+            }
+            let Some(line) = self.peek() else {
+                self.position = mark;
+                break;
+            };
+            if line.indent != indent || classify(line.content) != Kind::Choice {
+                self.position = mark;
+                break;
+            }
+            for tag_line in lookahead_tags {
+                if let Some(tag) = self.tag(&tag_line) {
+                    tags.push(tag);
+                }
+            }
+            self.position += 1;
+            let parsed = line::whole_line(self.input(&line), line::choice);
+            let body = self.body(&line, indent, depth);
+            match parsed {
+                Ok(mut choice) => {
+                    choice.body = body;
+                    choice.tags = std::mem::take(&mut tags);
+                    choice.span = line.span(self.file);
+                    choices.push(choice);
+                }
+                Err(error) => {
+                    self.error(&line, error, "in a choice");
+                    tags.clear();
+                }
+            }
+        }
+        choices
+    }
+}
+
+/// Parses a file's text and returns only its tree, for tests and tools that
+/// already know the text is valid.
+pub fn parse_str(text: &str) -> (File, Vec<Diagnostic>) {
+    let (_, tree, diagnostics) = parse_file(FileId(0), text.as_bytes());
+    (tree, diagnostics)
+}

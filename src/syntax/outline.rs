@@ -1,0 +1,162 @@
+//! The first, cheap pass over a file: decoded, split into lines, its
+//! prologue parsed and its scenes and tests located, not yet parsed.
+
+use super::block::FileParser;
+use super::classify::{Kind, classify, starts_chunk};
+use super::source::{self, Line, LineRecord, decode};
+use super::{Input, Origin, line};
+use crate::ast::{self, File, Scene};
+use crate::diagnostic::{Diagnostic, FileId, Span};
+
+/// A file after its first, cheap pass: decoded, comments removed, split into
+/// lines, its prologue (headers, includes, declarations) parsed, and its
+/// scenes found by their header lines but not yet parsed. Scenes are parsed
+/// one at a time with [`Outline::parse_scene`], so a story's whole syntax
+/// tree never needs to exist at once.
+#[derive(Debug)]
+pub struct Outline {
+    pub file: FileId,
+    /// Headers, includes and declarations; `scenes` is empty.
+    pub prologue: File,
+    pub scenes: Vec<SceneOutline>,
+    /// The test blocks, by their lines.
+    tests: Vec<std::ops::Range<usize>>,
+    /// Problems found so far: encoding, comments, indentation, prologue.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The comment-free text, when it differs from the file's text.
+    blanked: Option<String>,
+    lines: Vec<LineRecord>,
+}
+
+/// A scene found by the first pass.
+#[derive(Debug)]
+pub struct SceneOutline {
+    /// The header's id, whether it is an ending, and its title; `None` when
+    /// the header line does not parse (parsing the scene reports why).
+    pub header: Option<(ast::Ident, bool, Option<String>)>,
+    /// The header line.
+    pub span: Span,
+    /// How many lines the scene has, header included.
+    pub line_count: usize,
+    lines: std::ops::Range<usize>,
+}
+
+impl Outline {
+    fn text<'t>(&'t self, original: &'t str) -> &'t str {
+        self.blanked.as_deref().unwrap_or(original)
+    }
+
+    /// Parses scene `index`. `text` is the file's text, as in the source map.
+    pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let records = &self.lines[self.scenes[index].lines.clone()];
+        let lines: Vec<Line> = records.iter().map(|record| record.line(text)).collect();
+        let mut parser = FileParser {
+            file: self.file,
+            lines: &lines,
+            position: 0,
+            diagnostics: Vec::new(),
+        };
+        let mut tree = parser.file();
+        (tree.scenes.pop(), parser.diagnostics)
+    }
+
+    /// Parses every test block in the file.
+    pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
+        let text = self.text(text);
+        let mut tests = Vec::new();
+        let mut diagnostics = Vec::new();
+        for range in &self.tests {
+            let lines: Vec<Line> = self.lines[range.clone()]
+                .iter()
+                .map(|record| record.line(text))
+                .collect();
+            let mut parser = FileParser {
+                file: self.file,
+                lines: &lines,
+                position: 0,
+                diagnostics: Vec::new(),
+            };
+            let tree = parser.file();
+            tests.extend(tree.tests);
+            diagnostics.extend(parser.diagnostics);
+        }
+        (tests, diagnostics)
+    }
+}
+
+/// The first pass over a file: see [`Outline`]. Returns the decoded text
+/// (for the source map) and the outline.
+pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
+    let (text, mut diagnostics) = decode_owned(file, bytes);
+    let blanked = match source::blank_comments(file, &text, &mut diagnostics) {
+        std::borrow::Cow::Borrowed(_) => None,
+        std::borrow::Cow::Owned(blanked) => Some(blanked),
+    };
+    let comment_free = blanked.as_deref().unwrap_or(&text);
+    let lines = source::lines(file, comment_free, &mut diagnostics);
+    let starts_chunk = |record: &LineRecord| starts_chunk(record.line(comment_free).content);
+    let first_scene = lines.iter().position(starts_chunk).unwrap_or(lines.len());
+    let prologue_lines: Vec<Line> = lines[..first_scene]
+        .iter()
+        .map(|record| record.line(comment_free))
+        .collect();
+    let mut parser = FileParser {
+        file,
+        lines: &prologue_lines,
+        position: 0,
+        diagnostics: Vec::new(),
+    };
+    let prologue = parser.file();
+    diagnostics.extend(parser.diagnostics);
+    // Where each scene or test starts, found first so the scene table is
+    // allocated once at its size.
+    let chunk_starts: Vec<usize> = (first_scene..lines.len())
+        .filter(|&index| starts_chunk(&lines[index]))
+        .collect();
+    let mut scenes = Vec::with_capacity(chunk_starts.len());
+    let mut tests = Vec::new();
+    for (chunk, &start) in chunk_starts.iter().enumerate() {
+        let end = chunk_starts.get(chunk + 1).copied().unwrap_or(lines.len());
+        let line = lines[start].line(comment_free);
+        if classify(line.content) == Kind::Test {
+            tests.push(start..end);
+            continue;
+        }
+        let input = Input::new_extra(
+            line.content,
+            Origin {
+                file,
+                base: line.offset,
+            },
+        );
+        scenes.push(SceneOutline {
+            header: line::whole_line(input, line::scene_header).ok(),
+            span: line.span(file),
+            line_count: end - start,
+            lines: start..end,
+        });
+    }
+    let outline = Outline {
+        file,
+        prologue,
+        scenes,
+        tests,
+        diagnostics,
+        blanked,
+        lines,
+    };
+    (text, outline)
+}
+
+/// Decodes bytes it owns, without copying them when they are valid UTF-8.
+fn decode_owned(file: FileId, bytes: Vec<u8>) -> (String, Vec<Diagnostic>) {
+    let has_bom = bytes.starts_with(b"\xEF\xBB\xBF");
+    if !has_bom {
+        match String::from_utf8(bytes) {
+            Ok(text) => return (text, Vec::new()),
+            Err(error) => return decode(file, error.as_bytes()),
+        }
+    }
+    decode(file, &bytes)
+}
