@@ -53,6 +53,7 @@ pub mod generate;
 pub mod graph;
 pub mod map;
 pub mod render;
+#[cfg(feature = "cli")]
 pub mod repl;
 pub mod runtime;
 pub mod slots;
