@@ -10,9 +10,9 @@
 //! let story = Story::compile_str("gorki.fab", "title: Gorki
 //! var rudeness = 0
 //! == gorki
-//! ## place: gorki
+//! #place: gorki
 //! Snow.
-//! ## mood: grim
+//! #mood: grim
 //! Lenin lies paralysed.
 //! * Telephone Krupskaya
 //!     ~ rudeness += 1
@@ -328,3 +328,8 @@ fn has_title(bytes: &[u8]) -> bool {
     }
     false
 }
+
+/// `docs/EMBEDDING.md`'s examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/EMBEDDING.md")]
+pub struct EmbeddingGuide;
