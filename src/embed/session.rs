@@ -144,6 +144,7 @@ struct Observer {
 /// hands its text out a paragraph at a time (ink's `Continue`) or a page at
 /// a time ([`Session::current_text`]).
 pub struct Session {
+    story: Story,
     inner: runtime::Session,
     /// Paragraphs not yet handed out by [`Session::next_paragraph`].
     pending: VecDeque<Paragraph>,
@@ -169,6 +170,7 @@ impl Session {
     /// Starts a game of `story` (as [`Story::start`]).
     pub fn start(story: &Story, seed: u64) -> Session {
         let mut session = Session {
+            story: story.clone(),
             inner: runtime::Session::start(Arc::clone(&story.graph), seed),
             pending: VecDeque::new(),
             page: Vec::new(),
@@ -254,8 +256,8 @@ impl Session {
     }
 
     /// The story played.
-    pub fn story(&self) -> Story {
-        Story::from_graph(Arc::clone(self.inner.story()))
+    pub fn story(&self) -> &Story {
+        &self.story
     }
 
     /// The runtime's session underneath, for what this module does not
