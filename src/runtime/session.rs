@@ -46,8 +46,11 @@ pub struct ChoiceView {
 /// The ending a game reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
+    /// The ending's scene.
     pub scene: SceneId,
+    /// Its name: `winter` for `== ending winter: A Quiet Winter`.
     pub name: String,
+    /// Its title, when it has one: `A Quiet Winter`.
     pub title: Option<String>,
     /// 1-based position among [`Story::endings`].
     pub number: usize,
