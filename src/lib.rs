@@ -9,6 +9,8 @@
 //! [`diagnostic::Diagnostic`]s with stable codes; [`explore`] proves a story
 //! by searching every reachable state. Every file read from or written to
 //! disk goes through [`fsio`], which treats stories as untrusted input.
+//! A game embeds a story through [`embed`]: compile, play, variables by
+//! name, observers, saves (docs/EMBEDDING.md).
 //!
 //! Compiling and playing a story from memory:
 //!
@@ -49,12 +51,14 @@ pub mod bundled;
 pub mod check;
 pub mod compile;
 pub mod diagnostic;
+pub mod embed;
 pub mod explore;
 pub mod fsio;
 pub mod generate;
 pub mod graph;
 pub mod map;
 pub mod render;
+#[cfg(feature = "cli")]
 pub mod repl;
 pub mod runtime;
 pub mod slots;

@@ -28,6 +28,8 @@ const LAYERS: &[(&str, u32)] = &[
     ("compile", 5),
     ("slots", 5),
     ("bundled", 6),
+    // The embedding API: compile and play, for a game; no terminal.
+    ("embed", 6),
     ("explore", 6),
     ("storytest", 7),
     ("repl", 8),

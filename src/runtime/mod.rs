@@ -188,6 +188,7 @@ pub enum RuntimeErrorKind {
 /// A runtime error, located in the story.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeError {
+    /// What went wrong.
     pub kind: RuntimeErrorKind,
     /// The scene the story was in.
     pub scene: String,

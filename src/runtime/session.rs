@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use crate::graph::{SceneId, Story, Tag};
+use crate::graph::{SceneId, Story, Tag, Value, VarId};
 
 use super::savefile::{self, SaveError};
 use super::{ChooseError, Machine, Output, Pause, RuntimeError, State};
@@ -46,8 +46,11 @@ pub struct ChoiceView {
 /// The ending a game reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ending {
+    /// The ending's scene.
     pub scene: SceneId,
+    /// Its name: `winter` for `== ending winter: A Quiet Winter`.
     pub name: String,
+    /// Its title, when it has one: `A Quiet Winter`.
     pub title: Option<String>,
     /// 1-based position among [`Story::endings`].
     pub number: usize,
@@ -82,6 +85,10 @@ pub struct Session {
     machine: Machine,
     state: State,
     seed: u64,
+    /// Where [`Session::history`] starts when it is not the story's start:
+    /// the state a game embedding the story last changed from outside
+    /// (see [`Session::set_var`], [`Session::jump`]).
+    base: Option<Box<State>>,
     history: Vec<u32>,
     transcript: Vec<Event>,
     /// Where the events not yet returned by [`Session::take_new`] start.
@@ -127,6 +134,7 @@ impl Session {
             machine: Machine::new(),
             state,
             seed,
+            base: None,
             history: Vec::new(),
             transcript,
             unread: 0,
@@ -292,9 +300,32 @@ impl Session {
         Ok(())
     }
 
-    /// Replays a game from its seed through `history`.
-    fn replay(story: Arc<Story>, seed: u64, history: &[u32]) -> Result<Session, String> {
-        let mut session = Session::start(story, seed);
+    /// Replays a game from its seed (or from `base`, a state changed from
+    /// outside) through `history`.
+    fn replay(
+        story: Arc<Story>,
+        seed: u64,
+        base: Option<&State>,
+        history: &[u32],
+    ) -> Result<Session, String> {
+        let mut session = match base {
+            None => Session::start(story, seed),
+            Some(base) => {
+                let mut session = Session {
+                    transcript: vec![scene_event(&story, base.scene)],
+                    story,
+                    machine: Machine::new(),
+                    state: base.clone(),
+                    seed,
+                    base: Some(Box::new(base.clone())),
+                    history: Vec::new(),
+                    unread: 0,
+                    status: Status::Choosing(Vec::new()),
+                };
+                session.advance();
+                session
+            }
+        };
         for &choice in history {
             let index = session
                 .choices()
@@ -311,11 +342,56 @@ impl Session {
         let Some((_, earlier)) = self.history.split_last() else {
             return Err(UndoError::AtStart);
         };
-        let mut replayed = Session::replay(Arc::clone(&self.story), self.seed, earlier)
+        let base = self.base.as_deref();
+        let mut replayed = Session::replay(Arc::clone(&self.story), self.seed, base, earlier)
             .map_err(UndoError::Replay)?;
         replayed.unread = last_choice_end(&replayed.transcript);
         *self = replayed;
         Ok(())
+    }
+
+    /// Sets a variable from outside the story (a game embedding it), then
+    /// offers the choices again, since guards may read it. False, changing
+    /// nothing, when there is no such variable or the value has another
+    /// type. Undo does not go back past it, and a save holds no history
+    /// from before it.
+    pub fn set_var(&mut self, var: VarId, value: Value) -> bool {
+        let Some(slot) = self.state.vars.get_mut(var.index()) else {
+            return false;
+        };
+        if std::mem::discriminant(slot) != std::mem::discriminant(&value) {
+            return false;
+        }
+        *slot = value;
+        self.rebase();
+        self.advance();
+        true
+    }
+
+    /// Goes to the start of `scene` from outside the story (a game
+    /// embedding it), as a divert would, counting a visit, and runs on.
+    /// False, changing nothing, when there is no such scene. Undo does not
+    /// go back past it, and a save holds no history from before it.
+    pub fn jump(&mut self, scene: SceneId) -> bool {
+        let Some(visits) = self.state.visits.get_mut(scene.index()) else {
+            return false;
+        };
+        *visits = visits.saturating_add(1);
+        self.state.scene = scene;
+        self.state.pc = 0;
+        self.transcript.push(scene_event(&self.story, scene));
+        self.rebase();
+        self.advance();
+        true
+    }
+
+    /// A change made from outside the story is not a choice, so replaying
+    /// the history from the seed would not reach it: undo replays from the
+    /// changed state instead and stops there, and a save holds no history
+    /// (it loads by its state).
+    fn rebase(&mut self) {
+        self.base = Some(Box::new(self.state.clone()));
+        self.history.clear();
     }
 
     /// Starts again from the beginning with a new seed.
@@ -343,7 +419,14 @@ impl Session {
                 "the game stopped on an error ({error}); undo or restart first"
             )));
         }
-        let save = savefile::to_save(&self.story, &self.state, self.seed, &self.history);
+        // After a change from outside the story the history starts from
+        // that change, which a save cannot hold; without it, the save loads
+        // by its state and undo stops there.
+        let history: &[u32] = match self.base {
+            Some(_) => &[],
+            None => &self.history,
+        };
+        let save = savefile::to_save(&self.story, &self.state, self.seed, history);
         Ok(savefile::to_ron(&save))
     }
 
@@ -354,7 +437,8 @@ impl Session {
         let (state, notice) = savefile::restore(&story, &save)?;
         // The transcript comes from replaying the history; it is only
         // trusted when the replay lands on exactly the saved state.
-        if let Ok(mut replayed) = Session::replay(Arc::clone(&story), save.seed, &save.history)
+        if let Ok(mut replayed) =
+            Session::replay(Arc::clone(&story), save.seed, None, &save.history)
             && replayed.state == state
         {
             replayed.unread = last_choice_end(&replayed.transcript);
@@ -364,6 +448,9 @@ impl Session {
             transcript: vec![scene_event(&story, state.scene)],
             story,
             machine: Machine::new(),
+            // A save with no history that does not replay to its state was
+            // changed from outside the story: undo stops here.
+            base: save.history.is_empty().then(|| Box::new(state.clone())),
             state,
             seed: save.seed,
             history: save.history,

@@ -765,3 +765,33 @@ var votes = {votes}
         assert!(text.contains(shown), "{votes}: {text}");
     }
 }
+
+/// `Session::set_var` and `Session::jump`, the hooks `crate::embed` uses:
+/// a change from outside the story is where undo stops, and a save made
+/// after it loads by its state.
+#[test]
+fn changes_from_outside_the_story_are_where_undo_stops() {
+    let story = story(
+        "title: T\nvar gold = 0\n== a\n* Earn\n    ~ gold += 1\n    -> a\n* Leave -> b\n== b\nGold: {gold}.\n* Back -> a\n",
+    );
+    let mut session = play(&story, 0, &[0]);
+    let gold = story.var_by_name("gold").unwrap();
+    assert!(!session.set_var(gold, Value::Bool(true)), "another type");
+    assert!(!session.set_var(crate::graph::VarId(9), Value::Int(1)));
+    assert!(session.set_var(gold, Value::Int(10)));
+    assert_eq!(session.state().vars[gold.index()], Value::Int(10));
+    assert_eq!(session.undo(), Err(UndoError::AtStart));
+    session.choose(0).unwrap();
+    session.undo().unwrap();
+    assert_eq!(session.state().vars[gold.index()], Value::Int(10));
+
+    let b = story.scene_by_name("b").unwrap();
+    assert!(session.jump(b));
+    assert!(!session.jump(SceneId(99)));
+    assert!(session.transcript_text().ends_with("Gold: 10.\n\n"));
+    assert_eq!(session.state().visits[b.index()], 1);
+    let saved = session.save().unwrap();
+    let (loaded, _) = Session::load(Arc::clone(&story), &saved).unwrap();
+    assert_eq!(loaded.state(), session.state());
+    assert!(loaded.history().is_empty());
+}
