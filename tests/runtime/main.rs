@@ -7,6 +7,7 @@ mod saves;
 #[path = "../stories.rs"]
 mod stories;
 mod terminal;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
