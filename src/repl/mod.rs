@@ -479,6 +479,15 @@ impl<W: Write> Player<W> {
             Status::Ended(_) => slots.remove(AUTOSAVE),
             Status::Failed(_) => Ok(()),
             Status::Choosing(_) => match self.session.save() {
+                // The seen text is kept with the game, so a closed window
+                // loses neither.
+                Ok(text) if self.seen.is_some() => {
+                    let written = slots.write(AUTOSAVE, &text).map(|_| ());
+                    if let Some(seen) = &mut self.seen {
+                        let _ = seen.write();
+                    }
+                    written
+                }
                 Ok(text) => slots.write(AUTOSAVE, &text).map(|_| ()),
                 Err(_) => Ok(()),
             },
@@ -1077,6 +1086,104 @@ Snow covers the park.
         let shown = String::from_utf8(player.out.into_inner()).unwrap();
         let printed = printed.lock().unwrap().clone();
         (outcome, shown, printed)
+    }
+
+    /// A story whose second scene has a choice, to leave a game there.
+    const LETTER: &str = "\
+== gorki: Gorki
+Lenin lies paralysed upstairs.
+* Telephone Krupskaya
+    You do not choose your words.
+    -> letter
+* Wait for the doctors
+    -> letter
+== letter: The Letter
+The house is quiet.
+* Go on
+    -> ending quiet
+== ending quiet: A Quiet Winter
+Snow covers the park.
+";
+
+    /// Plays [`LETTER`] as at a terminal of 80 by 40, with saves in `dir`
+    /// and `input` typed; returns what was shown.
+    fn play_at_terminal(dir: &Path, input: &str) -> String {
+        let mut read = |_: &Path| Ok(LETTER.as_bytes().to_vec());
+        let loaded = crate::graph::compile(Path::new("call.fab"), &mut read).unwrap();
+        let story = Arc::new(loaded.story.unwrap());
+        let slots = Slots::for_story("call", Some(dir));
+        let seen = slots.as_ref().ok().map(Slots::seen_text);
+        let mut player = Player {
+            slots,
+            record_endings: true,
+            at_terminal: true,
+            session: Session::start(story, 1),
+            pending: None,
+            options: PlayOptions {
+                story: Some("call.fab".into()),
+                ..PlayOptions::default()
+            },
+            out: Screen::of_size(Vec::new(), 80, 40),
+            styled: false,
+            earlier_games: String::new(),
+            seen,
+            read_this_game: HashSet::new(),
+            before_restart: None,
+            autosave_failed: false,
+        };
+        player
+            .run(&mut Plain {
+                reader: input.as_bytes(),
+            })
+            .unwrap();
+        String::from_utf8(player.out.into_inner()).unwrap()
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("fabula-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn a_game_left_at_a_terminal_is_kept_and_continued() {
+        let dir = scratch("kept");
+        let shown = play_at_terminal(&dir, "1\n");
+        assert!(shown.contains("The house is quiet."), "{shown}");
+        assert!(
+            shown.contains("Your game is kept. To continue it, run `fabula play call.fab"),
+            "{shown}"
+        );
+        assert!(dir.join("autosave.ron").exists());
+        // Enter continues it, with the text since the last choice.
+        let shown = play_at_terminal(&dir, "\n1\n");
+        assert!(
+            shown.contains("A game of this story is kept: The Letter, 1 choice made"),
+            "{shown}"
+        );
+        assert!(shown.contains("Continuing the kept game."), "{shown}");
+        assert!(shown.contains("You do not choose your words."), "{shown}");
+        assert!(shown.contains("THE END: A Quiet Winter"), "{shown}");
+        assert!(!shown.contains("Your game is kept."), "{shown}");
+        assert!(
+            !dir.join("autosave.ron").exists(),
+            "an ended game is not kept"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn restart_asks_and_undo_after_it_brings_the_game_before_back() {
+        let dir = scratch("restart");
+        let shown = play_at_terminal(&dir, "2\nrestart\nno\nrestart\ny\nundo\n");
+        assert!(shown.contains("The game goes on."), "{shown}");
+        assert_eq!(shown.matches("Starting again.").count(), 1, "{shown}");
+        let back = shown.split("Back to the game before the restart.").nth(1);
+        assert!(
+            back.is_some_and(|back| back.contains("1. Go on")),
+            "{shown}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

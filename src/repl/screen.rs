@@ -33,6 +33,8 @@ pub struct Screen<W> {
     /// The terminal's width as rustyline saw it at the start, for where
     /// the size cannot be asked again (not on Unix).
     fallback_width: Option<usize>,
+    /// The window's size when it is not the terminal's (in tests).
+    size: Option<(usize, usize)>,
     /// The response being written, held to be paged; `None` when not.
     held: Option<String>,
     /// Where in `held` the choices start.
@@ -47,6 +49,7 @@ impl<W: Write> Screen<W> {
             terminal,
             measure_given: width.is_some(),
             fallback_width: None,
+            size: None,
             held: None,
             choices_at: None,
         }
@@ -56,6 +59,14 @@ impl<W: Write> Screen<W> {
     pub fn with_fallback_width(mut self, width: Option<usize>) -> Screen<W> {
         self.fallback_width = width;
         self
+    }
+
+    /// A screen of a fixed size, as a terminal of that size shows it.
+    #[cfg(test)]
+    pub fn of_size(out: W, columns: usize, rows: usize) -> Screen<W> {
+        let mut screen = Screen::new(out, true, None);
+        screen.size = Some((columns, rows));
+        screen
     }
 
     #[cfg(test)]
@@ -72,8 +83,11 @@ impl<W: Write> Screen<W> {
         if !self.terminal {
             return self.measure_given.then_some(self.measure);
         }
-        let columns = env_size("COLUMNS")
-            .or_else(|| terminal_size().map(|(columns, _)| columns))
+        let columns = self
+            .size
+            .map(|(columns, _)| columns)
+            .or_else(|| env_size("COLUMNS"))
+            .or_else(|| self.size().map(|(columns, _)| columns))
             .or(self.fallback_width)
             .unwrap_or(self.measure);
         Some(columns.min(self.measure)).filter(|&width| width >= NARROWEST)
@@ -82,7 +96,7 @@ impl<W: Write> Screen<W> {
     /// Starts holding a response, to page it at [`Screen::page`]; only at a
     /// terminal whose height is known.
     pub fn hold(&mut self) {
-        if self.terminal && rows().is_some() {
+        if self.terminal && self.rows().is_some() {
             self.held = Some(String::new());
             self.choices_at = None;
         }
@@ -104,8 +118,10 @@ impl<W: Write> Screen<W> {
         };
         let choices_at = self.choices_at.take().unwrap_or(held.len());
         // A row for the prompt that follows.
-        let window = rows().unwrap_or(usize::MAX).saturating_sub(1).max(1);
-        let columns = terminal_size().map_or(usize::MAX, |(columns, _)| columns.max(1));
+        let window = self.rows().unwrap_or(usize::MAX).saturating_sub(1).max(1);
+        let columns = self
+            .size()
+            .map_or(usize::MAX, |(columns, _)| columns.max(1));
         let mut start = 0;
         let mut shown_rows = 0;
         for (line_start, line) in line_starts(&held) {
@@ -164,11 +180,22 @@ fn env_size(name: &str) -> Option<usize> {
     std::env::var(name).ok()?.trim().parse().ok()
 }
 
-/// The window's height: `$LINES` when set, else the terminal's.
-fn rows() -> Option<usize> {
-    env_size("LINES")
-        .or_else(|| terminal_size().map(|(_, rows)| rows))
-        .filter(|&rows| rows >= 2)
+impl<W> Screen<W> {
+    /// The window's columns and rows: as given (a test's), else the
+    /// terminal's now.
+    fn size(&self) -> Option<(usize, usize)> {
+        self.size.or_else(terminal_size)
+    }
+
+    /// The window's height: as given, else `$LINES` when set, else the
+    /// terminal's.
+    fn rows(&self) -> Option<usize> {
+        self.size
+            .map(|(_, rows)| rows)
+            .or_else(|| env_size("LINES"))
+            .or_else(|| self.size().map(|(_, rows)| rows))
+            .filter(|&rows| rows >= 2)
+    }
 }
 
 /// The terminal's columns and rows, asked of the terminal on standard
@@ -201,6 +228,54 @@ mod tests {
     fn lines_are_found_with_their_offsets() {
         let lines: Vec<_> = line_starts("ab\n\ncd").collect();
         assert_eq!(lines, [(0, "ab"), (3, ""), (4, "cd")]);
+    }
+
+    /// Ten lines of text, then the choices, held and paged on a window of
+    /// `rows` rows with `typed` typed at the more prompts.
+    fn paged(rows: usize, typed: &str) -> String {
+        let mut screen = Screen::of_size(Vec::new(), 80, rows);
+        screen.hold();
+        for line in 1..=10 {
+            writeln!(screen, "line {line}").unwrap();
+        }
+        screen.mark_choices();
+        writeln!(screen, "1. Go on").unwrap();
+        screen
+            .page(&mut Plain {
+                reader: typed.as_bytes(),
+            })
+            .unwrap();
+        String::from_utf8(screen.into_inner()).unwrap()
+    }
+
+    #[test]
+    fn a_response_that_fits_is_not_paged() {
+        let shown = paged(12, "");
+        assert_eq!(shown.lines().count(), 11, "{shown}");
+        assert!(shown.ends_with("line 10\n1. Go on\n"), "{shown}");
+    }
+
+    #[test]
+    fn a_taller_response_is_paged_and_q_skips_to_the_choices() {
+        // Pages of 5 rows (one is kept for the prompt): Enter shows more.
+        let shown = paged(6, "\n\n");
+        assert!(shown.starts_with("line 1\n"), "{shown}");
+        assert!(shown.ends_with("line 10\n1. Go on\n"), "{shown}");
+        // q after the first page: the choices, not the rest.
+        let shown = paged(6, "q\n");
+        assert_eq!(shown, "line 1\nline 2\nline 3\nline 4\nline 5\n1. Go on\n");
+        // The end of input at the prompt skips too.
+        assert_eq!(paged(6, ""), shown);
+    }
+
+    #[test]
+    fn the_width_is_the_windows_capped_at_the_measure() {
+        assert_eq!(Screen::of_size(Vec::<u8>::new(), 60, 24).width(), Some(60));
+        assert_eq!(
+            Screen::of_size(Vec::<u8>::new(), 300, 24).width(),
+            Some(100)
+        );
+        assert_eq!(Screen::of_size(Vec::<u8>::new(), 10, 24).width(), None);
     }
 
     #[test]
