@@ -342,10 +342,14 @@ impl SeenText {
             known: Default::default(),
             changed: false,
         };
-        for hash in text
+        let hashes: Vec<u64> = text
             .lines()
             .filter_map(|line| u64::from_str_radix(line.trim(), 16).ok())
-        {
+            .collect();
+        // Only the newest are kept: a huge record costs one pass, not one
+        // eviction per line.
+        let newest = hashes.len().saturating_sub(Self::CAPACITY);
+        for &hash in &hashes[newest..] {
             seen.insert(hash);
         }
         seen.changed = false;

@@ -400,7 +400,7 @@ impl<W: Write> Player<W> {
             .and_then(|path| std::fs::metadata(path).ok())
             .and_then(|metadata| metadata.modified().ok());
         let story = Arc::clone(self.session.story());
-        let Ok((session, _)) = Session::load(Arc::clone(&story), &text) else {
+        let Ok((session, notice)) = Session::load(Arc::clone(&story), &text) else {
             self.message("The game kept from last time cannot be continued; starting anew.")?;
             return Ok(Flow::Continue);
         };
@@ -421,6 +421,9 @@ impl<W: Write> Player<W> {
                 "" => {
                     self.session = session;
                     self.message("Continuing the kept game.")?;
+                    if let Some(notice) = notice {
+                        self.message(&sentence(&format!("Note: {notice}")))?;
+                    }
                     return Ok(Flow::Continue);
                 }
                 "new" | "n" => {
@@ -445,10 +448,10 @@ impl<W: Write> Player<W> {
         if kept {
             let mut command = String::from("fabula play");
             if let Some(story) = &self.options.story {
-                command.push_str(&format!(" {}", story.display()));
+                command.push_str(&format!(" {}", shell_word(story)));
             }
             if let Some(dir) = &self.options.save_dir {
-                command.push_str(&format!(" --save-dir {}", dir.display()));
+                command.push_str(&format!(" --save-dir {}", shell_word(dir)));
             }
             self.message(&format!(
                 "Your game is kept. To continue it, run `{command}` again."
@@ -988,6 +991,21 @@ fn sentence(text: &str) -> String {
     sentence
 }
 
+/// A path as a word to type in a shell: quoted when it has anything but
+/// the usual characters of a path.
+fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || "/._-+,:@".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// The longest input quoted back to the player, in characters.
 const QUOTED_INPUT: usize = 60;
 
@@ -1170,6 +1188,16 @@ Snow covers the park.
             "an ended game is not kept"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn paths_are_quoted_for_the_shell_when_they_need_it() {
+        assert_eq!(
+            shell_word(Path::new("stories/call.fab")),
+            "stories/call.fab"
+        );
+        assert_eq!(shell_word(Path::new("my story.fab")), "'my story.fab'");
+        assert_eq!(shell_word(Path::new("it's.fab")), "'it'\\''s.fab'");
     }
 
     #[test]
