@@ -482,16 +482,15 @@ impl<W: Write> Player<W> {
             Status::Ended(_) => slots.remove(AUTOSAVE),
             Status::Failed(_) => Ok(()),
             Status::Choosing(_) => match self.session.save() {
-                // The seen text is kept with the game, so a closed window
-                // loses neither.
-                Ok(text) if self.seen.is_some() => {
+                Ok(text) => {
                     let written = slots.write(AUTOSAVE, &text).map(|_| ());
+                    // The seen text is kept with the game, so a closed
+                    // window loses neither; a lost record only undims text.
                     if let Some(seen) = &mut self.seen {
                         let _ = seen.write();
                     }
                     written
                 }
-                Ok(text) => slots.write(AUTOSAVE, &text).map(|_| ()),
                 Err(_) => Ok(()),
             },
         };
@@ -590,9 +589,28 @@ impl<W: Write> Player<W> {
                 Event::Scene { .. } | Event::Chose { .. } => {}
             }
         }
-        if let Status::Failed(error) = self.session.status() {
-            let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
-            writeln!(self.out, "{label} {error}\n")?;
+        match self.session.status().clone() {
+            Status::Failed(error) => {
+                let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
+                writeln!(self.out, "{label} {error}\n")?;
+            }
+            Status::Ended(ending) => {
+                let line = self.paint(Style::new().bold(), &ending_line(&ending));
+                writeln!(self.out, "{line}\n")?;
+                self.keep_seen();
+                if self.record_endings
+                    && let Ok(slots) = &self.slots
+                    && let Ok(found) = slots.found_endings().add(&ending.name)
+                {
+                    let count = self.endings_found(&found);
+                    writeln!(
+                        self.out,
+                        "Endings found: {count} of {}. Type `endings` to see them.\n",
+                        ending.of
+                    )?;
+                }
+            }
+            Status::Choosing(_) => {}
         }
         self.show_choices()
     }
@@ -632,21 +650,7 @@ impl<W: Write> Player<W> {
                     writeln!(self.out, "{line}")?;
                 }
             }
-            Status::Ended(ending) => {
-                let line = self.paint(Style::new().bold(), &ending_line(&ending));
-                writeln!(self.out, "{line}\n")?;
-                self.keep_seen();
-                if self.record_endings
-                    && let Ok(slots) = &self.slots
-                    && let Ok(found) = slots.found_endings().add(&ending.name)
-                {
-                    let count = self.endings_found(&found);
-                    writeln!(
-                        self.out,
-                        "Endings found: {count} of {}. Type `endings` to see them.\n",
-                        ending.of
-                    )?;
-                }
+            Status::Ended(_) => {
                 writeln!(self.out, "1. Restart\n2. Load the latest save\n3. Quit")?;
             }
             Status::Failed(_) => {
