@@ -453,9 +453,12 @@ impl<W: Write> Player<W> {
             if let Some(dir) = &self.options.save_dir {
                 command.push_str(&format!(" --save-dir {}", shell_word(dir)));
             }
-            self.message(&format!(
-                "Your game is kept. To continue it, run `{command}` again."
-            ))?;
+            // Not wrapped: a command broken at a hyphen or a space could
+            // not be pasted back.
+            writeln!(
+                self.out,
+                "Your game is kept. To continue it, run `{command}` again.\n"
+            )?;
         }
         self.out.flush()
     }

@@ -139,7 +139,11 @@ impl<W: Write> Screen<W> {
                     Input::Interrupted | Input::End => true,
                 };
                 if skip {
-                    start = start.max(choices_at);
+                    if choices_at > start {
+                        start = choices_at;
+                        // The line the text was skipped from.
+                        self.out.write_all(b"\n")?;
+                    }
                     break;
                 }
             }
@@ -263,7 +267,10 @@ mod tests {
         assert!(shown.ends_with("line 10\n1. Go on\n"), "{shown}");
         // q after the first page: the choices, not the rest.
         let shown = paged(6, "q\n");
-        assert_eq!(shown, "line 1\nline 2\nline 3\nline 4\nline 5\n1. Go on\n");
+        assert_eq!(
+            shown,
+            "line 1\nline 2\nline 3\nline 4\nline 5\n\n1. Go on\n"
+        );
         // The end of input at the prompt skips too.
         assert_eq!(paged(6, ""), shown);
     }
