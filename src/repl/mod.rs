@@ -693,9 +693,13 @@ impl<W: Write> Player<W> {
                     .find(|name| name != AUTOSAVE)
                     .ok_or_else(|| "There are no saves yet.".to_string())?,
             };
-            let text = slots
-                .read(&slot)
-                .map_err(|error| sentence(&error.to_string()))?;
+            let text = slots.read(&slot).map_err(|error| match error {
+                // A name of up to 64 characters, quoted as typed input is.
+                SlotError::Missing(name) => {
+                    format!("There is no save in slot `{}`.", shorten(&name))
+                }
+                other => sentence(&other.to_string()),
+            })?;
             let (session, notice) =
                 Session::load(story, &text).map_err(|error| slots::load_error(&slot, &error))?;
             Ok((slot, session, notice))
@@ -893,6 +897,17 @@ Snow covers the park.
         let shown = String::from_utf8(player.out.into_inner()).unwrap();
         let printed = printed.lock().unwrap().clone();
         (outcome, shown, printed)
+    }
+
+    #[test]
+    fn messages_are_sentences_and_quote_input_shortened() {
+        assert_eq!(sentence("cannot save now"), "Cannot save now.");
+        assert_eq!(sentence("You need two keys."), "You need two keys.");
+        assert_eq!(sentence("Really?"), "Really?");
+        assert_eq!(shorten("hello"), "hello");
+        assert_eq!(shorten("\u{1b}[2Jhi"), "[2Jhi");
+        let long = "é".repeat(61);
+        assert_eq!(shorten(&long), format!("{}…", "é".repeat(60)));
     }
 
     #[test]
