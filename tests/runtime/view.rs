@@ -360,3 +360,28 @@ fn piped_play_never_autosaves_nor_asks() {
     assert!(!dir.join("saves/autosave.ron").exists());
     assert!(!dir.join("saves/seen-text.txt").exists());
 }
+
+/// Piped text is wrapped only to a `--width` given, which has a range.
+#[test]
+fn piped_play_is_wrapped_only_to_a_width_given() {
+    let dir = scratch("view-piped-width", LONG);
+    let play = |width: Option<&str>| {
+        let mut command = assert_cmd::Command::cargo_bin("fabula").unwrap();
+        command
+            .args(["play", "--seed", "1", "--save-dir"])
+            .arg(dir.join("saves"))
+            .arg(dir.join("story.fab"));
+        if let Some(width) = width {
+            command.args(["--width", width]);
+        }
+        command.write_stdin("1\n").output().unwrap()
+    };
+    let unwrapped = String::from_utf8(play(None).stdout).unwrap();
+    assert!(unwrapped.contains("mmmm nnnn oooo pppp\n"), "{unwrapped}");
+    assert!(unwrapped.contains("aaaa bbbb"), "{unwrapped}");
+    assert!(!unwrapped.contains("ffff\ngggg"), "{unwrapped}");
+    let wrapped = String::from_utf8(play(Some("30")).stdout).unwrap();
+    assert!(wrapped.contains("ffff\ngggg hhhh"), "{wrapped}");
+    let refused = play(Some("1001"));
+    assert_eq!(refused.status.code(), Some(2));
+}
