@@ -115,6 +115,16 @@ pub struct PlayArgs {
     /// When to colour the output.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
+    /// Wrap text to at most N columns, 0 to 1000 (0: do not wrap) [default:
+    /// 100 at a terminal, no wrapping when piped].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub width: Option<u16>,
+    /// Start a new game even when one is kept from last time.
+    #[arg(long)]
+    pub new: bool,
+    /// Do not dim the text read in earlier playthroughs.
+    #[arg(long)]
+    pub no_seen: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -250,6 +260,9 @@ pub fn run(cli: Cli) -> Result<u8> {
             transcript: None,
             save_dir: None,
             color: ColorChoice::Auto,
+            width: None,
+            new: false,
+            no_seen: false,
         }),
         Some(Command::Check(args)) => check(&args),
         Some(Command::Compile(args)) => compile(&args),
@@ -688,6 +701,10 @@ fn play(args: PlayArgs) -> Result<u8> {
         transcript: args.transcript,
         save_dir: args.save_dir,
         color: args.color.into(),
+        width: args.width.map(usize::from),
+        new_game: args.new,
+        no_seen: args.no_seen,
+        story: args.story.clone(),
     };
     // A story from disk may be big: its opening is shown while the rest is
     // checked (see `repl::play_opening`). The bundled one is small.

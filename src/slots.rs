@@ -11,9 +11,16 @@ use crate::runtime::savefile::SaveError;
 /// Why a slot could not be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SlotError {
-    /// `save ../x`: slot names are letters, digits, `-` and `_`.
-    #[error("`{0}` is not a slot name (use letters, digits, `-` and `_`)")]
-    BadName(String),
+    /// `save ../x`: slot names are letters, digits, `-` and `_`. The name
+    /// is not quoted: it may be anything the player typed.
+    #[error("a slot name can only have letters, digits, `-` and `_`, and this one has {0:?}")]
+    BadCharacter(char),
+    /// `save` with a name of 65 bytes or more.
+    #[error("a slot name can be at most {max} characters long, and this one has {0}", max = MAX_SLOT_NAME)]
+    TooLong(usize),
+    /// A slot name that is empty.
+    #[error("a slot name cannot be empty")]
+    EmptyName,
     /// No data folder: neither `$XDG_DATA_HOME` nor `$HOME` is set.
     #[error("cannot find a folder for saves: set HOME or XDG_DATA_HOME, or pass --save-dir")]
     NoDataDir,
@@ -26,6 +33,13 @@ pub enum SlotError {
         source: std::io::Error,
     },
 }
+
+/// The longest slot name, in bytes (all ASCII).
+pub const MAX_SLOT_NAME: usize = 64;
+
+/// The slot the player writes after every choice at a terminal, so a game
+/// closed in any way is continued next time.
+pub const AUTOSAVE: &str = "autosave";
 
 /// The user's data folder, by the XDG rules: `$XDG_DATA_HOME` when it is an
 /// absolute path, else `~/.local/share`; `%APPDATA%` on Windows.
@@ -98,17 +112,35 @@ impl Slots {
         &self.dir
     }
 
-    /// The file of a slot, after checking its name.
+    /// The file of a slot, after checking its name: the characters first,
+    /// so the reason given is the one to fix.
     pub fn path(&self, slot: &str) -> Result<PathBuf, SlotError> {
-        let valid = !slot.is_empty()
-            && slot.len() <= 64
-            && slot
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if !valid {
-            return Err(SlotError::BadName(slot.to_string()));
+        if let Some(bad) = slot
+            .chars()
+            .find(|&c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
+            return Err(SlotError::BadCharacter(bad));
+        }
+        if slot.is_empty() {
+            return Err(SlotError::EmptyName);
+        }
+        if slot.len() > MAX_SLOT_NAME {
+            return Err(SlotError::TooLong(slot.len()));
         }
         Ok(self.dir.join(format!("{slot}.ron")))
+    }
+
+    /// Removes a slot; a missing one is no error.
+    pub fn remove(&self, slot: &str) -> Result<(), SlotError> {
+        let path = self.path(slot)?;
+        match std::fs::remove_file(&path) {
+            Err(source) if source.kind() != std::io::ErrorKind::NotFound => Err(SlotError::Io {
+                action: "remove",
+                path,
+                source,
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Writes a slot atomically: a temporary file in the same folder,
@@ -127,6 +159,12 @@ impl Slots {
             dir: self.dir.clone(),
             path: self.dir.join("endings-found.txt"),
         }
+    }
+
+    /// The record of the paragraphs read in this story, kept beside its
+    /// saves (not a slot).
+    pub fn seen_text(&self) -> SeenText {
+        SeenText::open(&self.dir)
     }
 
     /// Reads a slot's text: a regular file (a FIFO would block forever) of
@@ -271,6 +309,103 @@ impl FoundEndings {
     }
 }
 
+/// The paragraphs a player has read in one story, for showing them dimmed
+/// when met again: a 64-bit hash of each paragraph's text (so the record
+/// holds no prose and stays small), one a line in hexadecimal, oldest first,
+/// in a text file beside the story's saves. It keeps at most
+/// [`SeenText::CAPACITY`] hashes, dropping the oldest.
+#[derive(Debug, Clone)]
+pub struct SeenText {
+    dir: PathBuf,
+    path: PathBuf,
+    /// In the order first read.
+    order: Vec<u64>,
+    known: std::collections::HashSet<u64>,
+    /// Whether `order` has hashes not written yet.
+    changed: bool,
+}
+
+impl SeenText {
+    /// The most hashes kept: some 1.1 MB on disk, far more paragraphs than
+    /// the bundled story has.
+    pub const CAPACITY: usize = 65_536;
+
+    /// Reads the record of the slots in `dir`; an unreadable record is
+    /// an empty one (losing it only undims text).
+    fn open(dir: &Path) -> SeenText {
+        let path = dir.join("seen-text.txt");
+        let text = read_text(&path).unwrap_or_default();
+        let mut seen = SeenText {
+            dir: dir.to_path_buf(),
+            path,
+            order: Vec::new(),
+            known: Default::default(),
+            changed: false,
+        };
+        let hashes: Vec<u64> = text
+            .lines()
+            .filter_map(|line| u64::from_str_radix(line.trim(), 16).ok())
+            .collect();
+        // Only the newest are kept: a huge record costs one pass, not one
+        // eviction per line.
+        let newest = hashes.len().saturating_sub(Self::CAPACITY);
+        for &hash in &hashes[newest..] {
+            seen.insert(hash);
+        }
+        seen.changed = false;
+        seen
+    }
+
+    /// The hash a paragraph is remembered by: 64-bit FNV-1a, stable across
+    /// builds and platforms (std's hasher is not).
+    pub fn hash(text: &str) -> u64 {
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+
+    pub fn contains(&self, hash: u64) -> bool {
+        self.known.contains(&hash)
+    }
+
+    /// Remembers a paragraph's hash.
+    pub fn insert(&mut self, hash: u64) {
+        if self.known.insert(hash) {
+            self.order.push(hash);
+            self.changed = true;
+            if self.order.len() > Self::CAPACITY {
+                let excess = self.order.len() - Self::CAPACITY;
+                for old in self.order.drain(..excess) {
+                    self.known.remove(&old);
+                }
+            }
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Writes the record atomically, if anything was added.
+    pub fn write(&mut self) -> Result<(), SlotError> {
+        if !self.changed {
+            return Ok(());
+        }
+        let text: String = self
+            .order
+            .iter()
+            .map(|hash| format!("{hash:016x}\n"))
+            .collect();
+        write_atomically(&self.dir, &self.path, &text)?;
+        self.changed = false;
+        Ok(())
+    }
+}
+
 /// `2026-11-27 03:08 UTC`: a time for a slot listing, without a date crate.
 pub fn format_time(time: SystemTime) -> String {
     let seconds = time
@@ -306,7 +441,14 @@ mod tests {
         assert_eq!(slug("  Ünïcode!! 2 "), "n-code-2");
         assert_eq!(slug("???"), "story");
         let slots = Slots::in_dir("/tmp/x");
-        assert!(slots.path("../etc").is_err());
+        assert_eq!(
+            slots.path("../etc").unwrap_err().to_string(),
+            "a slot name can only have letters, digits, `-` and `_`, and this one has '.'"
+        );
+        assert_eq!(
+            slots.path(&"a".repeat(65)).unwrap_err().to_string(),
+            "a slot name can be at most 64 characters long, and this one has 65"
+        );
         assert!(slots.path("").is_err());
         assert!(slots.path("quick_1-a").is_ok());
     }
@@ -326,6 +468,28 @@ mod tests {
             std::fs::read_to_string(dir.join("endings-found.txt")).unwrap(),
             "exile\nvozhd\n"
         );
+        assert!(slots.list().unwrap().is_empty(), "the record is not a save");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn seen_text_is_kept_bounded_and_survives_a_reopening() {
+        let dir = std::env::temp_dir().join(format!("fabula-seen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let slots = Slots::in_dir(&dir);
+        let mut seen = slots.seen_text();
+        assert!(seen.is_empty());
+        for hash in 0..SeenText::CAPACITY as u64 + 10 {
+            seen.insert(hash);
+        }
+        assert_eq!(seen.len(), SeenText::CAPACITY);
+        assert!(!seen.contains(9), "the oldest are dropped");
+        assert!(seen.contains(10));
+        seen.write().unwrap();
+        let reopened = slots.seen_text();
+        assert_eq!(reopened.len(), SeenText::CAPACITY);
+        assert!(reopened.contains(SeenText::CAPACITY as u64 + 9));
+        assert_ne!(SeenText::hash("a"), SeenText::hash("b"));
         assert!(slots.list().unwrap().is_empty(), "the record is not a save");
         let _ = std::fs::remove_dir_all(&dir);
     }

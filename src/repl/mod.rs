@@ -7,7 +7,10 @@
 //! to, so `printf '1\n2\n' | fabula play story.fab` gives a clean transcript.
 
 mod input;
+mod kept;
+mod screen;
 
+use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, mpsc};
@@ -17,10 +20,13 @@ use anstyle::{AnsiColor, Style};
 use crate::compile::{LoadedStory, Opening};
 use crate::graph::Story;
 pub use crate::render::terminal_safe;
-use crate::runtime::{ChooseError, Event, Session, Status, ending_line, savefile};
-use crate::slots::{self, SlotError, Slots};
+use crate::runtime::{ChooseError, Event, Session, Status, ending_line};
+use crate::slots::{self, AUTOSAVE, SeenText, SlotError, Slots};
 use input::{COMMANDS, Input, LineSource, Plain, Terminal};
+use kept::describe_save;
 use rustyline::ExternalPrinter;
+use screen::Screen;
+pub use screen::{DEFAULT_MEASURE, MORE_PROMPT};
 
 /// When to colour the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,6 +65,17 @@ pub struct PlayOptions {
     /// Keep save slots here instead of the user's data folder.
     pub save_dir: Option<PathBuf>,
     pub color: ColorMode,
+    /// Wrap text to at most this many columns; `Some(0)` never wraps.
+    /// At a terminal the default is [`DEFAULT_MEASURE`]; piped text is
+    /// wrapped only when this is given.
+    pub width: Option<usize>,
+    /// Start anew even when a game of the story was kept (no question).
+    pub new_game: bool,
+    /// Do not dim the paragraphs read in earlier playthroughs.
+    pub no_seen: bool,
+    /// The story as the player named it, for the line that says how to
+    /// continue a kept game (`None`: the bundled story).
+    pub story: Option<PathBuf>,
 }
 
 /// What stops the player. Story runtime errors are not among them: they are
@@ -117,7 +134,9 @@ pub fn play_opening(opening: Opening, options: &PlayOptions) -> Result<Outcome, 
             Event::Scene { scene, .. } => opening.is_compiled(*scene),
             _ => true,
         });
-    if !(shown_apart && is_interactive()) {
+    // A kept game is continued on the checked story: no opening apart.
+    let kept = !options.new_game && has_autosave(&opening.story.title, options);
+    if !(shown_apart && is_interactive()) || kept {
         let loaded = opening.finish();
         io::stderr().write_all(report(&loaded, stderr_styled(options.color)).as_bytes())?;
         return match loaded.story {
@@ -182,24 +201,29 @@ fn play_session(
     pending: Option<Pending>,
     options: &PlayOptions,
 ) -> Result<Outcome, ReplError> {
-    let width = if is_interactive() {
-        terminal_width(source)
-    } else {
-        None
-    };
+    let interactive = is_interactive();
     let slots = Slots::for_story(&session.story().title, options.save_dir.as_deref());
-    // A player at a terminal collects endings; a script does not.
-    let record_endings = is_interactive();
+    // Only a player at a terminal collects endings and seen text, has the
+    // game kept and is asked questions; a script is not.
+    let seen = match &slots {
+        Ok(slots) if interactive && !options.no_seen => Some(slots.seen_text()),
+        _ => None,
+    };
     let mut player = Player {
         slots,
-        record_endings,
+        record_endings: interactive,
+        at_terminal: interactive,
         session,
         pending,
         options: options.clone(),
-        out: io::stdout().lock(),
+        out: Screen::new(io::stdout().lock(), interactive, options.width)
+            .with_fallback_width(if interactive { source.width() } else { None }),
         styled: stdout_styled(options.color),
-        width,
         earlier_games: String::new(),
+        seen,
+        read_this_game: HashSet::new(),
+        before_restart: None,
+        autosave_failed: false,
     };
     let result = player.run(source);
     source.finish();
@@ -232,6 +256,13 @@ struct Pending {
 
 fn is_interactive() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
+/// Whether a game of the story is kept in its autosave slot.
+fn has_autosave(title: &str, options: &PlayOptions) -> bool {
+    is_interactive()
+        && Slots::for_story(title, options.save_dir.as_deref())
+            .is_ok_and(|slots| slots.path(AUTOSAVE).is_ok_and(|path| path.is_file()))
 }
 
 fn history_file() -> Option<PathBuf> {
@@ -278,16 +309,6 @@ fn seed(options: &PlayOptions) -> u64 {
     })
 }
 
-/// The width to wrap to: `$COLUMNS` when set, else the terminal's own
-/// (which rustyline asks of the terminal; no process is started).
-fn terminal_width(source: &mut dyn LineSource) -> Option<usize> {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|columns| columns.parse().ok())
-        .or_else(|| source.width())
-        .filter(|&width: &usize| width >= 20)
-}
-
 /// What to do after a line.
 enum Flow {
     Continue,
@@ -302,18 +323,38 @@ struct Player<W> {
     /// The check of the story, while it runs.
     pending: Option<Pending>,
     slots: Result<Slots, SlotError>,
+    /// Whether the player is at a terminal: the game is autosaved, and
+    /// `restart` and a kept game ask first.
+    at_terminal: bool,
     options: PlayOptions,
-    out: W,
+    out: Screen<W>,
     styled: bool,
-    width: Option<usize>,
     /// Transcripts of games ended by `restart` or replaced by `load`.
     earlier_games: String,
+    /// The paragraphs read in this story, when they are shown dimmed.
+    seen: Option<SeenText>,
+    /// The hashes of paragraphs first read in this playthrough: not dimmed
+    /// when met again in it.
+    read_this_game: HashSet<u64>,
+    /// The game a `restart` replaced, and how long `earlier_games` was
+    /// before it: `undo` at the start of the new game brings it back.
+    before_restart: Option<(Session, usize)>,
+    /// Whether the player was told the autosave failed (told once).
+    autosave_failed: bool,
 }
 
 impl<W: Write> Player<W> {
     fn run(&mut self, source: &mut dyn LineSource) -> Result<Outcome, ReplError> {
         self.title()?;
+        if self.pending.is_none() && self.at_terminal && !self.options.new_game {
+            match self.offer_kept_game(source)? {
+                Flow::Continue => {}
+                Flow::Quit => return Ok(Outcome::Played),
+            }
+        }
+        self.out.hold();
         self.show_position()?;
+        self.out.page(source)?;
         self.out.flush()?;
         if let Some(shown) = self
             .pending
@@ -332,7 +373,13 @@ impl<W: Write> Player<W> {
                     continue;
                 }
                 Input::Interrupted => continue,
-                Input::End => return self.settle(),
+                Input::End => {
+                    let outcome = self.settle()?;
+                    if outcome == Outcome::Played {
+                        self.leave()?;
+                    }
+                    return Ok(outcome);
+                }
             };
             if self.settle()? == Outcome::Refused {
                 return Ok(Outcome::Refused);
@@ -341,7 +388,11 @@ impl<W: Write> Player<W> {
                 writeln!(self.out, "{prompt}{}", terminal_safe(&line))?;
             }
             writeln!(self.out)?;
-            if let Flow::Quit = self.handle(line.trim())? {
+            self.out.hold();
+            let flow = self.handle(line.trim(), source);
+            self.out.page(source)?;
+            if let Flow::Quit = flow? {
+                self.leave()?;
                 return Ok(Outcome::Played);
             }
             self.out.flush()?;
@@ -386,12 +437,12 @@ impl<W: Write> Player<W> {
         }
     }
 
-    /// Wraps text to the terminal's width, made [`terminal_safe`] first:
+    /// `text` wrapped to the width of now, made [`terminal_safe`] first:
     /// every story and save text the player prints passes through here.
     fn wrap(&self, text: &str, indent: &str) -> String {
         let text = terminal_safe(text);
         let text = text.as_ref();
-        match self.width {
+        match self.out.width() {
             Some(width) => {
                 let options = textwrap::Options::new(width).subsequent_indent(indent);
                 textwrap::fill(text, options)
@@ -424,11 +475,62 @@ impl<W: Write> Player<W> {
                     writeln!(self.out, "{heading}\n")?;
                 }
                 Event::Paragraph { text, .. } => {
-                    writeln!(self.out, "{}\n", self.wrap(&text, ""))?;
+                    let wrapped = self.wrap(&text, "");
+                    let wrapped = if self.read_before(&text) {
+                        self.paint(Style::new().dimmed(), &wrapped)
+                    } else {
+                        wrapped
+                    };
+                    writeln!(self.out, "{wrapped}\n")?;
                 }
                 Event::Scene { .. } | Event::Chose { .. } => {}
             }
         }
+        match self.session.status().clone() {
+            Status::Failed(error) => {
+                let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
+                writeln!(self.out, "{label} {}\n", terminal_safe(&error.to_string()))?;
+            }
+            Status::Ended(ending) => {
+                let line = self.paint(Style::new().bold(), &terminal_safe(&ending_line(&ending)));
+                writeln!(self.out, "{line}\n")?;
+                self.keep_seen();
+                if self.record_endings
+                    && let Ok(slots) = &self.slots
+                    && let Ok(found) = slots.found_endings().add(&ending.name)
+                {
+                    let count = self.endings_found(&found);
+                    writeln!(
+                        self.out,
+                        "Endings found: {count} of {}. Type `endings` to see them.\n",
+                        ending.of
+                    )?;
+                }
+            }
+            Status::Choosing(_) => {}
+        }
+        self.show_choices()
+    }
+
+    /// Whether a paragraph was read in an earlier playthrough (and so is
+    /// dimmed); remembers it as read.
+    fn read_before(&mut self, text: &str) -> bool {
+        let Some(seen) = &mut self.seen else {
+            return false;
+        };
+        let hash = SeenText::hash(text);
+        if seen.contains(hash) {
+            return !self.read_this_game.contains(&hash);
+        }
+        seen.insert(hash);
+        self.read_this_game.insert(hash);
+        false
+    }
+
+    /// What the player can do now: the choices, the ending's menu, or how
+    /// to go on from an error.
+    fn show_choices(&mut self) -> io::Result<()> {
+        self.out.mark_choices();
         match self.session.status().clone() {
             Status::Choosing(choices) => {
                 for choice in &choices {
@@ -445,25 +547,10 @@ impl<W: Write> Player<W> {
                     writeln!(self.out, "{line}")?;
                 }
             }
-            Status::Ended(ending) => {
-                let line = self.paint(Style::new().bold(), &terminal_safe(&ending_line(&ending)));
-                writeln!(self.out, "{line}\n")?;
-                if self.record_endings
-                    && let Ok(slots) = &self.slots
-                    && let Ok(found) = slots.found_endings().add(&ending.name)
-                {
-                    let count = self.endings_found(&found);
-                    writeln!(
-                        self.out,
-                        "Endings found: {count} of {}. Type `endings` to see them.\n",
-                        ending.of
-                    )?;
-                }
+            Status::Ended(_) => {
                 writeln!(self.out, "1. Restart\n2. Load the latest save\n3. Quit")?;
             }
-            Status::Failed(error) => {
-                let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
-                writeln!(self.out, "{label} {}\n", terminal_safe(&error.to_string()))?;
+            Status::Failed(_) => {
                 writeln!(
                     self.out,
                     "The story cannot go on from here: type `undo`, `restart`, `load` or `quit`."
@@ -477,7 +564,7 @@ impl<W: Write> Player<W> {
         writeln!(self.out, "{}\n", self.wrap(text, ""))
     }
 
-    fn handle(&mut self, line: &str) -> Result<Flow, ReplError> {
+    fn handle(&mut self, line: &str, source: &mut dyn LineSource) -> Result<Flow, ReplError> {
         let (command, argument) = match line.split_once(char::is_whitespace) {
             Some((command, rest)) => (command, Some(rest.trim()).filter(|rest| !rest.is_empty())),
             None => (line, None),
@@ -485,8 +572,11 @@ impl<W: Write> Player<W> {
         if let Ok(number) = command.parse::<usize>() {
             return self.number(number);
         }
+        // Commands that do not move the game leave the choices above them,
+        // perhaps out of sight: they are shown again.
+        let mut show_choices = true;
         match command.to_ascii_lowercase().as_str() {
-            "" => self.show_position()?,
+            "" => {}
             "help" | "?" => {
                 let mut text = String::from("Type a choice's number to choose it, or a command:\n");
                 for (name, about) in COMMANDS {
@@ -495,16 +585,19 @@ impl<W: Write> Player<W> {
                 writeln!(self.out, "{text}")?;
             }
             "save" => self.save(argument.unwrap_or(QUICK_SLOT))?,
-            "load" => self.load(argument)?,
+            "load" => {
+                show_choices = false;
+                self.load(argument)?;
+            }
             "saves" => self.list_saves()?,
-            "undo" => match self.session.undo() {
-                Ok(()) => {
-                    self.message("Undone.")?;
-                    self.show_position()?;
-                }
-                Err(error) => self.message(&capitalise(&error.to_string()))?,
-            },
-            "restart" => self.restart()?,
+            "undo" => {
+                show_choices = false;
+                self.undo()?;
+            }
+            "restart" => {
+                show_choices = false;
+                self.ask_restart(source)?;
+            }
             "history" => {
                 let transcript = self.session.transcript_text();
                 writeln!(self.out, "{}", self.wrap(transcript.trim_end(), ""))?;
@@ -522,8 +615,12 @@ impl<W: Write> Player<W> {
             "endings" => self.list_endings()?,
             "quit" | "exit" => return Ok(Flow::Quit),
             _ => self.message(&format!(
-                "`{line}` is not a command. Type a choice's number, or `help` for the commands."
+                "`{}` is not a command. Type a choice's number, or `help` for the commands.",
+                shorten(line)
             ))?,
+        }
+        if show_choices {
+            self.show_choices()?;
         }
         Ok(Flow::Continue)
     }
@@ -535,31 +632,38 @@ impl<W: Write> Player<W> {
                 1 => self.restart()?,
                 2 => self.load(None)?,
                 3 => return Ok(Flow::Quit),
-                _ => self.message("Type 1 to restart, 2 to load the latest save or 3 to quit.")?,
+                _ => {
+                    self.message("Type 1 to restart, 2 to load the latest save or 3 to quit.")?;
+                    self.show_choices()?;
+                }
             }
             return Ok(Flow::Continue);
         }
         let count = self.session.choices().len();
         let index = number.checked_sub(1).unwrap_or(usize::MAX);
         match self.session.choose(index) {
-            Ok(()) => self.show_position()?,
-            Err(ChooseError::Disabled(reason)) => self.message(&reason)?,
+            Ok(()) => {
+                self.autosave()?;
+                return self
+                    .show_position()
+                    .map(|()| Flow::Continue)
+                    .map_err(Into::into);
+            }
+            Err(ChooseError::Disabled(reason)) => self.message(&sentence(&reason))?,
             Err(ChooseError::NoSuchChoice(_)) => self.message(&format!(
                 "There is no choice {number}; type a number from 1 to {count}."
             ))?,
-            Err(ChooseError::NotAtChoices) => self.message(
-                "There is nothing to choose now: type `undo`, `restart`, `load` or `quit`.",
-            )?,
-            Err(error) => self.message(&capitalise(&error.to_string()))?,
+            Err(ChooseError::NotAtChoices) => {
+                // Which says what there is to do instead.
+                self.message(
+                    "There is nothing to choose now: type `undo`, `restart`, `load` or `quit`.",
+                )?;
+                return Ok(Flow::Continue);
+            }
+            Err(error) => self.message(&sentence(&error.to_string()))?,
         }
+        self.show_choices()?;
         Ok(Flow::Continue)
-    }
-
-    fn restart(&mut self) -> io::Result<()> {
-        self.finish_game();
-        self.session.restart(seed(&self.options));
-        self.message("Starting again.")?;
-        self.show_position()
     }
 
     /// Keeps the current game's transcript before it is replaced.
@@ -571,7 +675,7 @@ impl<W: Write> Player<W> {
     fn slots(&self) -> Result<&Slots, String> {
         self.slots
             .as_ref()
-            .map_err(|error| capitalise(&error.to_string()))
+            .map_err(|error| sentence(&error.to_string()))
     }
 
     fn save(&mut self, slot: &str) -> io::Result<()> {
@@ -579,10 +683,10 @@ impl<W: Write> Player<W> {
             let text = self
                 .session
                 .save()
-                .map_err(|error| capitalise(&error.to_string()))?;
+                .map_err(|error| sentence(&error.to_string()))?;
             slots
                 .write(slot, &text)
-                .map_err(|error| capitalise(&error.to_string()))
+                .map_err(|error| sentence(&error.to_string()))
         });
         match result {
             Ok(_) => self.message(&format!("Saved in slot `{slot}`.")),
@@ -595,14 +699,23 @@ impl<W: Write> Player<W> {
         let result = self.slots().and_then(|slots| {
             let slot = match slot {
                 Some(slot) => slot.to_string(),
+                // The autosave is the game being played, not a save to go
+                // back to.
                 None => slots
-                    .latest()
-                    .map_err(|error| capitalise(&error.to_string()))?
+                    .list()
+                    .map_err(|error| sentence(&error.to_string()))?
+                    .into_iter()
+                    .map(|slot| slot.name)
+                    .find(|name| name != AUTOSAVE)
                     .ok_or_else(|| "There are no saves yet.".to_string())?,
             };
-            let text = slots
-                .read(&slot)
-                .map_err(|error| capitalise(&error.to_string()))?;
+            let text = slots.read(&slot).map_err(|error| match error {
+                // A name of up to 64 characters, quoted as typed input is.
+                SlotError::Missing(name) => {
+                    format!("There is no save in slot `{}`.", shorten(&name))
+                }
+                other => sentence(&other.to_string()),
+            })?;
             let (session, notice) =
                 Session::load(story, &text).map_err(|error| slots::load_error(&slot, &error))?;
             Ok((slot, session, notice))
@@ -611,13 +724,19 @@ impl<W: Write> Player<W> {
             Ok((slot, session, notice)) => {
                 self.finish_game();
                 self.session = session;
+                self.before_restart = None;
+                self.read_this_game.clear();
                 self.message(&format!("Loaded slot `{slot}`."))?;
                 if let Some(notice) = notice {
-                    self.message(&format!("Note: {notice}."))?;
+                    self.message(&sentence(&format!("Note: {notice}")))?;
                 }
+                self.autosave()?;
                 self.show_position()
             }
-            Err(error) => self.message(&error),
+            Err(error) => {
+                self.message(&error)?;
+                self.show_choices()
+            }
         }
     }
 
@@ -658,7 +777,7 @@ impl<W: Write> Player<W> {
         let story = Arc::clone(self.session.story());
         let listing = self
             .slots()
-            .and_then(|slots| slots.list().map_err(|error| capitalise(&error.to_string())));
+            .and_then(|slots| slots.list().map_err(|error| sentence(&error.to_string())));
         let list = match listing {
             Ok(list) => list,
             Err(error) => return self.message(&error),
@@ -668,24 +787,21 @@ impl<W: Write> Player<W> {
         }
         let mut text = String::new();
         for slot in list {
-            let place = std::fs::read_to_string(&slot.path)
+            let place = crate::fsio::read_regular(&slot.path)
                 .ok()
-                .and_then(|text| savefile::parse(&story, &text).ok())
+                .and_then(|bytes| String::from_utf8(bytes).ok())
                 .map_or_else(
                     || "(unreadable)".to_string(),
-                    |save| {
-                        story
-                            .scene_by_name(&save.scene)
-                            .and_then(|id| story.scene(id).title.clone())
-                            .unwrap_or(save.scene)
-                    },
+                    |save| describe_save(&story, &save),
                 );
             let time = slot.modified.map(slots::format_time).unwrap_or_default();
-            text.push_str(&format!(
-                "  {:<12} {} — {time}\n",
+            let line = format!(
+                "  {:<12} {time}  {}",
                 terminal_safe(&slot.name),
                 terminal_safe(&place)
-            ));
+            );
+            text.push_str(&self.wrap(&line, "    "));
+            text.push('\n');
         }
         writeln!(self.out, "{text}")
     }
@@ -704,12 +820,32 @@ impl<W: Write> Player<W> {
     }
 }
 
-/// Error messages start in lowercase; sentences shown alone do not.
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
+/// A message shown alone, as a sentence: error messages start in lowercase
+/// and end without a full stop; what the player reads does not.
+fn sentence(text: &str) -> String {
+    let mut chars = text.trim_end().chars();
+    let mut sentence: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
+        None => return String::new(),
+    };
+    if !sentence.ends_with(['.', '!', '?', '…']) {
+        sentence.push('.');
+    }
+    sentence
+}
+
+/// The longest input quoted back to the player, in characters.
+const QUOTED_INPUT: usize = 60;
+
+/// What the player typed, as quoted back: at most [`QUOTED_INPUT`]
+/// characters, without control characters (an escape sequence typed or
+/// pasted is not sent back to the terminal).
+fn shorten(input: &str) -> String {
+    // Control characters shown as pictures, as everywhere else.
+    let shown = terminal_safe(input).into_owned();
+    match shown.char_indices().nth(QUOTED_INPUT) {
+        Some((cut, _)) => format!("{}…", &shown[..cut]),
+        None => shown,
     }
 }
 
@@ -762,22 +898,37 @@ Snow covers the park.
         let mut player = Player {
             slots: Slots::for_story("call", Some(Path::new("unused-saves"))),
             record_endings: false,
+            at_terminal: false,
             session,
             pending: Some(pending),
             options: PlayOptions::default(),
-            out: Vec::new(),
+            out: Screen::new(Vec::new(), false, None),
             styled: false,
-            width: None,
             earlier_games: String::new(),
+            seen: None,
+            read_this_game: HashSet::new(),
+            before_restart: None,
+            autosave_failed: false,
         };
         let outcome = player
             .run(&mut Plain {
                 reader: input.as_bytes(),
             })
             .unwrap();
-        let shown = String::from_utf8(player.out).unwrap();
+        let shown = String::from_utf8(player.out.into_inner()).unwrap();
         let printed = printed.lock().unwrap().clone();
         (outcome, shown, printed)
+    }
+
+    #[test]
+    fn messages_are_sentences_and_quote_input_shortened() {
+        assert_eq!(sentence("cannot save now"), "Cannot save now.");
+        assert_eq!(sentence("You need two keys."), "You need two keys.");
+        assert_eq!(sentence("Really?"), "Really?");
+        assert_eq!(shorten("hello"), "hello");
+        assert_eq!(shorten("\u{1b}[2Jhi"), "␛[2Jhi");
+        let long = "é".repeat(61);
+        assert_eq!(shorten(&long), format!("{}…", "é".repeat(60)));
     }
 
     #[test]

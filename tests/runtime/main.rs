@@ -8,6 +8,7 @@ mod saves;
 #[path = "../stories.rs"]
 mod stories;
 mod terminal;
+mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -124,7 +124,7 @@ fn missing_slots_and_bad_names_are_errors() {
     assert!(matches!(slots.read("none"), Err(SlotError::Missing(_))));
     assert!(matches!(
         slots.write("../x", ""),
-        Err(SlotError::BadName(_))
+        Err(SlotError::BadCharacter('.'))
     ));
     assert!(slots.list().unwrap().is_empty());
 }
