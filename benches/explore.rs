@@ -34,6 +34,19 @@ fn explore(c: &mut Criterion) {
                 })
             });
         }
+        // What the trap pass costs: the same search without it (which can
+        // then prove nothing).
+        group.bench_function(format!("flags_{flags}_threads_1_no_traps"), |bench| {
+            let limits = Limits {
+                find_traps: false,
+                ..Limits::default()
+            };
+            bench.iter(|| {
+                let report = explore_with_threads(&story, limits, 1, &mut |_| {});
+                assert_eq!(report.states as u64, states);
+                report
+            })
+        });
     }
     group.finish();
 }

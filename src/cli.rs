@@ -85,6 +85,10 @@ pub struct ExploreArgs {
     /// Succeed even if some endings are never reached.
     #[arg(long)]
     pub allow_unreached_endings: bool,
+    /// Skip the trap pass (states from which no ending can be reached):
+    /// less memory, but the verdict is then never PROVED.
+    #[arg(long)]
+    pub no_traps: bool,
     /// Threads to search on, 1 to 256 [default: one per core].
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS))]
     pub threads: Option<usize>,
@@ -522,7 +526,7 @@ fn explore(args: &ExploreArgs) -> Result<u8> {
         max_depth: args.max_depth,
         max_memory: args.max_memory.or_else(fabula::explore::default_max_memory),
         stop: Some(&**stop),
-        find_traps: true,
+        find_traps: !args.no_traps,
     };
     let terminal = std::io::stderr().is_terminal();
     let bar = indicatif::ProgressBar::with_draw_target(

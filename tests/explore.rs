@@ -538,3 +538,70 @@ fn bug_witness_past_65535_choices_wrapped() {
     let (_, outcome) = replay(&story, &[70_000, 1], 0);
     assert_eq!(outcome.ok().flatten(), Some(b));
 }
+
+/// The memory ceiling stops a search that would outgrow it: INCOMPLETE,
+/// exit 1, with what kept the state space large (issue #9).
+#[test]
+fn a_search_past_its_memory_ceiling_stops_incomplete() {
+    let folder = scratch("explore_memory");
+    let story = folder.join("flags.fab");
+    std::fs::write(&story, fabula::generate::flags(30)).unwrap();
+    let output = assert_cmd::Command::cargo_bin("fabula")
+        .unwrap()
+        .args(["explore", "--max-memory", "8M"])
+        .arg(&story)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("INCOMPLETE: stopped at --max-memory 8 MB"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("why the search is large"), "{stdout}");
+    assert!(stdout.contains("  f"), "names the flags: {stdout}");
+}
+
+/// SIGTERM (as Ctrl-C) stops a search and prints what it found so far,
+/// INCOMPLETE, exit 1 (issue #9).
+#[test]
+fn a_signal_stops_the_search_with_a_partial_report() {
+    let folder = scratch("explore_signal");
+    let story = folder.join("flags.fab");
+    std::fs::write(&story, fabula::generate::flags(40)).unwrap();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fabula"))
+        .args(["explore", "--threads", "1"])
+        .arg(&story)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once a progress line is out, the search (and its signal handler) runs.
+    let mut child = child;
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while std::io::BufRead::read_line(&mut stderr, &mut line).unwrap() > 0
+        && !line.starts_with("exploring:")
+    {
+        line.clear();
+    }
+    assert!(line.starts_with("exploring:"), "no progress line");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("INCOMPLETE: interrupted"), "{stdout}");
+    assert!(stdout.starts_with("explored `Flags`"), "{stdout}");
+}
+
+/// A fresh scratch folder for one test, under Cargo's target directory.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&folder);
+    std::fs::create_dir_all(&folder).unwrap();
+    folder
+}

@@ -474,7 +474,7 @@ const PAGE: usize = 16 << 20;
 /// Every state found so far, in breadth-first order.
 #[derive(Debug, Default)]
 pub struct Store {
-    /// The encodings, back to back, in pages of at least [`PAGE`] bytes
+    /// The encodings, back to back, in pages of up to [`PAGE`] bytes
     /// allocated once each: the store never doubles a buffer (which could
     /// overshoot a memory limit by half, and copies everything), and a
     /// state never straddles two pages.
@@ -582,7 +582,13 @@ impl Store {
                     .last()
                     .is_some_and(|page| page.capacity() - page.len() >= encoded.len());
                 if !fits {
-                    let size = PAGE.max(encoded.len()).min(u32::MAX as usize);
+                    // Pages grow with the store, from 64 KiB to PAGE, so a
+                    // small story does not hold 16 MB.
+                    let held: usize = self.pages.iter().map(Vec::capacity).sum();
+                    let size = held
+                        .clamp(64 << 10, PAGE)
+                        .max(encoded.len())
+                        .min(u32::MAX as usize);
                     self.pages.push(Vec::with_capacity(size));
                 }
                 let page_index = self.pages.len() - 1;
