@@ -240,6 +240,10 @@ pub struct GenArgs {
     /// state space has 2^N - 1 choice points (the explorer's benchmark).
     #[arg(long, conflicts_with = "scenes", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_GEN_FLAGS))]
     pub flags: Option<usize>,
+    /// Write the `--scenes` story in ink instead, for measuring `check`
+    /// against an ink compiler on the same story (docs/PERFORMANCE.md).
+    #[arg(long, conflicts_with = "flags")]
+    pub ink: bool,
 }
 
 // The ranges of numeric options (docs/SECURITY.md, "Limits"). The others
@@ -287,6 +291,7 @@ pub fn run(cli: Cli) -> Result<u8> {
         Some(Command::Gen(args)) => {
             write_out(&match args.flags {
                 Some(flags) => fabula::generate::flags(flags),
+                None if args.ink => fabula::generate::ink_story(args.scenes),
                 None => fabula::generate::story(args.scenes),
             })?;
             Ok(0)

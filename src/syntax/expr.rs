@@ -6,10 +6,11 @@
 //! [`MAX_DEPTH`](crate::ast::MAX_DEPTH) deep.
 
 use nom::branch::alt;
-use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::bytes::complete::{tag, take_while1};
 use nom::character::complete::{char, digit1, none_of, space0};
-use nom::combinator::{not, peek, recognize, value};
-use nom::sequence::{pair, terminated};
+use nom::combinator::{not, peek, value};
+use nom::error::{ErrorKind, ParseError};
+use nom::sequence::terminated;
 use nom::{IResult, Parser};
 
 use super::{Input, PError, pos, span_of};
@@ -18,12 +19,22 @@ use crate::diagnostic::{Code, Span};
 
 /// `identifier := [A-Za-z_] [A-Za-z0-9_]*`
 pub fn identifier(input: Input) -> IResult<Input, Ident, PError> {
-    let (rest, name) = recognize(pair(
-        take_while1(|c: char| c.is_ascii_alphabetic() || c == '_'),
-        take_while(|c: char| c.is_ascii_alphanumeric() || c == '_'),
-    ))
-    .parse(input)
-    .map_err(|error| error.map(|e: PError| e.expecting("a name")))?;
+    // Scanned by bytes and cut once: names are ASCII, and each nom
+    // combinator's cut of a located span counts the newlines it passes.
+    let name_byte = |byte: &u8| byte.is_ascii_alphanumeric() || *byte == b'_';
+    let bytes = input.fragment().as_bytes();
+    if !bytes
+        .first()
+        .is_some_and(|byte| byte.is_ascii_alphabetic() || *byte == b'_')
+    {
+        let error: PError = ParseError::from_error_kind(input, ErrorKind::TakeWhile1);
+        return Err(nom::Err::Error(error.expecting("a name")));
+    }
+    let length = bytes
+        .iter()
+        .position(|byte| !name_byte(byte))
+        .unwrap_or(bytes.len());
+    let (rest, name) = nom::Input::take_split(&input, length);
     let ident = Ident {
         name: name.fragment().to_string(),
         span: span_of(input.extra.file, name),

@@ -74,9 +74,12 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
                 rest = after;
             }
             _ => {
-                // Copy the whole run of ordinary characters at once.
+                // Copy the whole run of ordinary characters at once. The
+                // stops are ASCII, so a byte scan finds the same place as a
+                // search by `char`, without decoding UTF-8 on the way.
                 let run = fragment
-                    .find(['\\', '|', '}', '-', '{'])
+                    .bytes()
+                    .position(|byte| matches!(byte, b'\\' | b'|' | b'}' | b'-' | b'{'))
                     .filter(|&end| end > 0)
                     .unwrap_or(if next == '-' || next == '|' {
                         1
