@@ -390,6 +390,35 @@ codes! {
     W0008 = Warning, "once-only fallback in a scene entered again";
 }
 
+impl Code {
+    /// The codes there are, as `E0001 to E0403 and W0001 to W0008`: read
+    /// from [`Code::ALL`], so a new code is never missing from a message.
+    pub fn ranges() -> String {
+        let range = |severity: Severity| {
+            let mut codes = Code::ALL
+                .iter()
+                .filter(|code| code.severity_letter() == severity);
+            let first = codes.next()?;
+            let last = codes.next_back().unwrap_or(first);
+            Some(format!("{first} to {last}"))
+        };
+        [Severity::Error, Severity::Warning]
+            .into_iter()
+            .filter_map(range)
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// The severity a code's letter names: E0304 is a warning with an `E`.
+    fn severity_letter(self) -> Severity {
+        if self.as_str().starts_with('E') {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+}
+
 impl fmt::Display for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -402,6 +431,13 @@ mod tests {
 
     /// Columns counted through the checkpoints equal columns counted from
     /// the line's start, also where characters straddle a block boundary.
+    // Regression (#15): the CLI said "W0001 to W0005" when the codes went
+    // to W0008; the ranges are now read from the table.
+    #[test]
+    fn bug_code_ranges_were_written_by_hand() {
+        assert_eq!(Code::ranges(), "E0001 to E0403 and W0001 to W0008");
+    }
+
     #[test]
     fn line_col_counts_characters_across_checkpoints() {
         let mut text = String::from("first line\n");

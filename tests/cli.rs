@@ -538,3 +538,27 @@ fn a_draft_with_unfinished_branches_plays_and_fails_in_ci() {
         "the draft was played"
     );
 }
+
+// Regression (#15): `check main.fab` said "in 1 file" for a story that
+// includes another: the count was of the files named, not of those read.
+#[test]
+fn bug_summary_counted_files_named_not_files_read() {
+    let entry = "tests/check/header_in_include/main.fab";
+    let stderr = stderr_of(fabula().args(["check", entry]));
+    assert!(stderr.contains("checked 1 story in 2 files"), "{stderr}");
+    let lines = json_lines(&[entry]);
+    assert_eq!(lines.last().unwrap()["files"], 2);
+}
+
+// Regression (#15): the error for an unknown code said the codes went "W0001
+// to W0005" when they went to W0008.
+#[test]
+fn bug_unknown_code_named_a_stale_range() {
+    let stderr = stderr_of(fabula().args(["check", "--explain", "W9999"]));
+    assert!(
+        stderr.contains(&fabula::diagnostic::Code::ranges()),
+        "{stderr}"
+    );
+    let help = fabula().args(["check", "--help"]).output().unwrap().stdout;
+    assert!(String::from_utf8(help).unwrap().contains("W0001 to W0008"));
+}

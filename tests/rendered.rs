@@ -284,3 +284,15 @@ fn a_long_line_is_quoted_around_its_marker_with_the_true_column() {
     assert!(rendered.contains(" --> test.fab:3:3003\n"), "{rendered}");
     insta::assert_snapshot!(rendered);
 }
+
+// Regression (#15): the help for `-> ending talked` said `== talked`, and
+// E0305's said `-> lost` for an ending: both now name it as an ending.
+#[test]
+fn bug_help_for_an_ending_named_a_plain_scene() {
+    insta::assert_snapshot!(rendered("tests/check/e0104_unknown_ending.fab"));
+    let ending = rendered("tests/check/e0305_ending_never_reached.fab");
+    assert!(
+        ending.contains("help: divert to it with `-> ending lost`"),
+        "{ending}"
+    );
+}
