@@ -296,3 +296,26 @@ fn bug_help_for_an_ending_named_a_plain_scene() {
         "{ending}"
     );
 }
+
+// Another tool's syntax (#15): each form named, with the Fabula form in its
+// help, one story per family.
+#[test]
+fn ink_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_ink.fab"));
+    insta::assert_snapshot!(rendered("tests/check/w0009_ink_declarations.fab"));
+}
+
+#[test]
+fn yarn_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_yarn.fab"));
+}
+
+#[test]
+fn choicescript_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_choicescript.fab"));
+}
+
+#[test]
+fn twine_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_twine.fab"));
+}
