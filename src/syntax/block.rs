@@ -352,6 +352,10 @@ impl<'a> FileParser<'a> {
     fn block(&mut self, indent: usize, depth: usize) -> Block {
         let mut block = Block::new();
         let mut pending_tags: Vec<Tag> = Vec::new();
+        // After `if x > 1` without its `:` and with a block under it (one
+        // E0002, at the block), its `elif` and `else` are part of that
+        // mistake, not each an `else` without an `if` (issue #15).
+        let mut broken_if = false;
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind.starts_chunk() || line.indent < indent {
@@ -387,6 +391,15 @@ impl<'a> FileParser<'a> {
             self.position += 1;
             let span = line.span(self.file);
             let input = self.input(&line);
+            let in_broken_if = broken_if;
+            broken_if = match kind {
+                Kind::Text => {
+                    opens_block_without_colon(line.content).is_some_and(|word| word != "else")
+                        && self.peek().is_some_and(|next| next.indent > indent)
+                }
+                Kind::Elif | Kind::Else => broken_if,
+                _ => false,
+            };
             if self.foreign(&line, kind, indent, depth) {
                 continue;
             }
@@ -435,6 +448,9 @@ impl<'a> FileParser<'a> {
                 Kind::If => {
                     let statement = self.conditional(line, indent, depth);
                     block.extend(statement);
+                }
+                Kind::Elif | Kind::Else if in_broken_if => {
+                    self.body(&line, indent, depth);
                 }
                 Kind::Elif | Kind::Else => {
                     self.report(
