@@ -315,6 +315,78 @@ pub enum ExprKind {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
 }
 
+impl Expr {
+    /// Binding strength of the expression's top node, on
+    /// [`BinaryOp::precedence`]'s scale: atoms bind tightest.
+    fn precedence(&self) -> u8 {
+        match &self.kind {
+            ExprKind::Binary(op, ..) => op.precedence(),
+            ExprKind::Unary(UnaryOp::Not, _) => 3,
+            ExprKind::Unary(UnaryOp::Neg, _) => 7,
+            _ => 8,
+        }
+    }
+}
+
+/// The expression written back from its tree, with the brackets its
+/// structure needs (and around a comparison under `not`, as writers put
+/// them): what a player or a map reader is shown of a condition, since
+/// a slice of the source is only as right as its span (issue #15).
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let operand = |f: &mut std::fmt::Formatter<'_>, expr: &Expr, bracket: bool| {
+            if bracket {
+                write!(f, "({expr})")
+            } else {
+                write!(f, "{expr}")
+            }
+        };
+        match &self.kind {
+            ExprKind::Int(number) => write!(f, "{number}"),
+            ExprKind::Bool(flag) => write!(f, "{flag}"),
+            ExprKind::Str(text) => {
+                write!(f, "\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            ExprKind::Set(items) => {
+                f.write_str("{")?;
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("}")
+            }
+            ExprKind::Name(name) => f.write_str(name),
+            ExprKind::Turns => f.write_str("turns"),
+            ExprKind::Call { function, args } => {
+                write!(f, "{}(", function.name)?;
+                for (index, arg) in args.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{arg}")?;
+                }
+                f.write_str(")")
+            }
+            ExprKind::Unary(UnaryOp::Not, inner) => {
+                f.write_str("not ")?;
+                operand(f, inner, inner.precedence() < 8)
+            }
+            ExprKind::Unary(UnaryOp::Neg, inner) => {
+                f.write_str("-")?;
+                operand(f, inner, inner.precedence() < 7)
+            }
+            ExprKind::Binary(op, left, right) => {
+                let strength = op.precedence();
+                operand(f, left, left.precedence() < strength)?;
+                write!(f, " {} ", op.symbol())?;
+                operand(f, right, right.precedence() <= strength)
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UnaryOp {
     Neg,

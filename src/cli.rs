@@ -194,8 +194,9 @@ pub struct CheckArgs {
     #[arg(required_unless_present = "explain")]
     pub paths: Vec<PathBuf>,
     /// Explain a diagnostic code (`E0104`): what it means, a story that
-    /// triggers it, and how to fix it.
-    #[arg(long, value_name = "CODE", conflicts_with = "paths")]
+    /// triggers it, and how to fix it. (The help names the codes there
+    /// are, read from `Code::ALL`.)
+    #[arg(long, value_name = "CODE", conflicts_with = "paths", help = explain_help())]
     pub explain: Option<String>,
     /// Output format [default: github when GITHUB_ACTIONS=true, else human].
     #[arg(long, value_enum)]
@@ -375,11 +376,20 @@ fn write_diagnostic(rendered: &str, styled: bool) -> Result<()> {
     writeln!(stderr, "{rendered}\n").context("cannot write to standard error")
 }
 
+/// `--explain`'s help, with the codes there are.
+fn explain_help() -> String {
+    format!(
+        "Explain a diagnostic code ({}): what it means, a story that triggers it, and how to fix it",
+        Code::ranges()
+    )
+}
+
 fn check(args: &CheckArgs) -> Result<u8> {
     if let Some(code) = &args.explain {
         let Some(code) = Code::parse(code) else {
             bail!(
-                "`{code}` is not a diagnostic code; they are E0001 to E0403 and W0001 to W0005 (docs/DIAGNOSTICS.md lists them)"
+                "`{code}` is not a diagnostic code; they are {} (docs/DIAGNOSTICS.md lists them)",
+                Code::ranges()
             );
         };
         write_out(&format!("{}\n", code.explanation()))?;
@@ -434,11 +444,14 @@ fn check(args: &CheckArgs) -> Result<u8> {
         .with_help("give it a `title:` header to make it a story, or `include` it from one");
         report.emit(&diagnostic, &sources)?;
     }
+    // Every file read: those found under the paths, and the includes the
+    // stories read from elsewhere (`check main.fab` reads its includes too).
+    let files_read = files.len() + covered.iter().filter(|path| !files.contains(*path)).count();
     let failed = report.errors > 0 || (args.deny_warnings && report.warnings > 0);
     match format {
         Format::Json => write_out(&format!(
             "{}\n",
-            render::json_summary(report.errors, report.warnings, files.len())
+            render::json_summary(report.errors, report.warnings, files_read)
         ))?,
         Format::Github | Format::Human => {
             if let Some(line) = report.shown.held_back_line() {
@@ -450,7 +463,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
             write_err(&format!(
                 "checked {} in {}: {}, {}\n",
                 count(stories, "story", "stories"),
-                count(files.len(), "file", "files"),
+                count(files_read, "file", "files"),
                 count(report.errors, "error", "errors"),
                 count(report.warnings, "warning", "warnings"),
             ))?;

@@ -373,6 +373,26 @@ mod tests {
             "{mermaid}"
         );
     }
+    /// Regression (issue #15): a guard starting with `not` was labelled
+    /// with the rest of its line (`not (key in pack)} Open -> ending out`):
+    /// the `not`'s span ran to the end of the line.
+    #[test]
+    fn bug_not_guard_label_ran_to_the_end_of_the_line() {
+        let story = story(
+            "title: T\nenum Tool { key, rope }\nvar pack: set of Tool = {key}\n== one\n* {not (key in pack)} Open -> ending out\n* [requires not rope in pack] Climb -> ending out\n* -> ending out\n== ending out\nOut.\n",
+        );
+        let mut labels: Vec<String> = edges(&story).into_iter().map(|e| e.label).collect();
+        labels.sort();
+        assert_eq!(
+            labels,
+            [
+                "(fallback)",
+                "Climb [not rope in pack]",
+                "Open [not (key in pack)]"
+            ]
+        );
+    }
+
     /// Regression (issue #10): `reachable` filtered every edge for each
     /// scene, so a 100,000-scene chain took 13 s to map. A long chain, with
     /// its edges given in reverse order, is reached to its end.

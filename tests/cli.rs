@@ -504,3 +504,62 @@ fn reports_neutralise_escape_sequences_from_the_story() {
         assert!(!stdout.contains('\u{7}'), "{args:?}: {stdout}");
     }
 }
+
+/// A draft with an unreachable scene (E0304) and an ending nothing leads to
+/// (E0305) can be played: both are warnings. CI still fails on it, through
+/// `--deny-warnings` and through explore's verdict (issue #15).
+#[test]
+fn a_draft_with_unfinished_branches_plays_and_fails_in_ci() {
+    let folder = scratch("draft");
+    let story = folder.join("draft.fab");
+    std::fs::write(
+        &story,
+        "title: Draft\n== start\n* Go on -> ending done\n== island\n-> ending done\n\
+         == ending done\nDone.\n== ending lost\nLost.\n",
+    )
+    .unwrap();
+    let story = story.to_str().unwrap();
+    let code = |args: &[&str]| fabula().args(args).output().unwrap().status.code();
+    assert_eq!(code(&["check", story]), Some(0), "warnings only");
+    assert_eq!(code(&["check", "--deny-warnings", story]), Some(1));
+    assert_eq!(code(&["explore", story]), Some(1), "an ending is unreached");
+    assert_eq!(
+        code(&["explore", "--allow-unreached-endings", story]),
+        Some(0)
+    );
+    let played = fabula()
+        .args(["play", "--save-dir", folder.to_str().unwrap(), story])
+        .write_stdin("1\n")
+        .output()
+        .unwrap();
+    assert_eq!(played.status.code(), Some(0));
+    assert!(
+        String::from_utf8(played.stdout).unwrap().contains("Done."),
+        "the draft was played"
+    );
+}
+
+// Regression (#15): `check main.fab` said "in 1 file" for a story that
+// includes another: the count was of the files named, not of those read.
+#[test]
+fn bug_summary_counted_files_named_not_files_read() {
+    let entry = "tests/check/header_in_include/main.fab";
+    let stderr = stderr_of(fabula().args(["check", entry]));
+    assert!(stderr.contains("checked 1 story in 2 files"), "{stderr}");
+    let lines = json_lines(&[entry]);
+    assert_eq!(lines.last().unwrap()["files"], 2);
+}
+
+// Regression (#15): the error for an unknown code said the codes went "W0001
+// to W0005" when they went to W0008.
+#[test]
+fn bug_unknown_code_named_a_stale_range() {
+    let stderr = stderr_of(fabula().args(["check", "--explain", "W9999"]));
+    assert!(
+        stderr.contains(&fabula::diagnostic::Code::ranges()),
+        "{stderr}"
+    );
+    let help = fabula().args(["check", "--help"]).output().unwrap().stdout;
+    let help = String::from_utf8(help).unwrap();
+    assert!(help.contains(&fabula::diagnostic::Code::ranges()), "{help}");
+}

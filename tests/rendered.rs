@@ -284,3 +284,38 @@ fn a_long_line_is_quoted_around_its_marker_with_the_true_column() {
     assert!(rendered.contains(" --> test.fab:3:3003\n"), "{rendered}");
     insta::assert_snapshot!(rendered);
 }
+
+// Regression (#15): the help for `-> ending talked` said `== talked`, and
+// E0305's said `-> lost` for an ending: both now name it as an ending.
+#[test]
+fn bug_help_for_an_ending_named_a_plain_scene() {
+    insta::assert_snapshot!(rendered("tests/check/e0104_unknown_ending.fab"));
+    let ending = rendered("tests/check/e0305_ending_never_reached.fab");
+    assert!(
+        ending.contains("help: divert to it with `-> ending lost`"),
+        "{ending}"
+    );
+}
+
+// Another tool's syntax (#15): each form named, with the Fabula form in its
+// help, one story per family.
+#[test]
+fn ink_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_ink.fab"));
+    insta::assert_snapshot!(rendered("tests/check/w0009_ink_declarations.fab"));
+}
+
+#[test]
+fn yarn_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_yarn.fab"));
+}
+
+#[test]
+fn choicescript_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_choicescript.fab"));
+}
+
+#[test]
+fn twine_forms_show_the_fabula_form() {
+    insta::assert_snapshot!(rendered("tests/check/w0009_twine.fab"));
+}

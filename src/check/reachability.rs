@@ -48,7 +48,7 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
                     ),
                 )
                 .with_help(format!(
-                    "divert to it with `-> {}`, or remove it",
+                    "divert to it with `-> ending {}`, or remove it",
                     scene.name
                 )),
             );

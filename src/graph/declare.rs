@@ -182,7 +182,10 @@ impl Names {
         ids
     }
 
-    pub(super) fn suggest_scene(&self, name: &str) -> String {
+    /// The help for an unknown scene `name`; `ending` when it was named as
+    /// an ending (`-> ending name`, `expect ending name`), so the help
+    /// declares it as one.
+    pub(super) fn suggest_scene(&self, name: &str, ending: bool) -> String {
         if let Some(best) = did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
             return format!("did you mean `{best}`?");
         }
@@ -200,7 +203,11 @@ impl Names {
                 "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
             );
         }
-        format!("declare the scene with `== {name}`")
+        if ending {
+            format!("declare the ending with `== ending {name}`")
+        } else {
+            format!("declare the scene with `== {name}`")
+        }
     }
 }
 
@@ -271,7 +278,7 @@ pub(crate) fn declare(
                         header.value_span,
                         format!("`start:` names `{}`, which is not a scene", header.value),
                     )
-                    .with_help(names.suggest_scene(&header.value)),
+                    .with_help(names.suggest_scene(&header.value, false)),
                 );
                 None
             }

@@ -7,7 +7,7 @@ use super::classify::{
 };
 use super::outline::outline;
 use super::source::Line;
-use super::{Input, Origin, PError, line, text};
+use super::{Input, Origin, PError, foreign, line, text};
 use crate::ast::{self, Block, Choice, File, MAX_DEPTH, Scene, Stmt, StmtKind, Tag};
 use crate::diagnostic::{Code, Diagnostic, FileId};
 
@@ -54,6 +54,45 @@ impl<'a> FileParser<'a> {
         let line_end = line.offset + line.content.len();
         self.diagnostics
             .push(error.into_diagnostic(line_end, context));
+    }
+
+    /// Reports a choice line written in another tool's syntax; true when it
+    /// is an error (ChoiceScript's `*goto`), and the line and its block
+    /// were skipped. Out of line, so the recursive `choices` keeps a small
+    /// stack frame (tests/robustness.rs nests 5,000 choices).
+    #[inline(never)]
+    fn foreign_choice(&mut self, line: &Line, indent: usize, depth: usize) -> bool {
+        if let Some(found) = foreign::choicescript(line.content) {
+            self.report(found.diagnostic(self.file, line.offset));
+            self.body(line, indent, depth);
+            return true;
+        }
+        if let Some(found) =
+            foreign::bracketed_choice(line.content).or_else(|| foreign::in_text(line.content))
+        {
+            self.report(found.diagnostic(self.file, line.offset));
+        }
+        false
+    }
+
+    /// Reports a line of text, logic or a divert written in another tool's
+    /// syntax; true when it is an error, and the line and its block were
+    /// skipped. Out of line, as `foreign_choice`.
+    #[inline(never)]
+    fn foreign(&mut self, line: &Line, kind: Kind, indent: usize, depth: usize) -> bool {
+        let found = match kind {
+            Kind::Text => foreign::line(line.content).or_else(|| foreign::in_text(line.content)),
+            Kind::Logic | Kind::Divert => foreign::line(line.content),
+            _ => None,
+        };
+        let Some(found) = found else {
+            return false;
+        };
+        self.report(found.diagnostic(self.file, line.offset));
+        if found.error {
+            self.body(line, indent, depth);
+        }
+        found.error
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {
@@ -105,6 +144,12 @@ impl<'a> FileParser<'a> {
                     Err(error) => self.error(&line, error, "in an invariant"),
                 },
                 _ => {
+                    // ink's `VAR x = 1`: named, instead of "content before
+                    // the first scene" with the advice to start one.
+                    if let Some(found) = foreign::line(line.content).filter(|found| found.error) {
+                        self.report(found.diagnostic(self.file, line.offset));
+                        continue;
+                    }
                     let help = match misspelt_header(line.content) {
                         Some((key, value)) => {
                             format!("a header is lowercase, with a `:`: `{key}: {value}`")
@@ -307,6 +352,10 @@ impl<'a> FileParser<'a> {
     fn block(&mut self, indent: usize, depth: usize) -> Block {
         let mut block = Block::new();
         let mut pending_tags: Vec<Tag> = Vec::new();
+        // After `if x > 1` without its `:` and with a block under it (one
+        // E0002, at the block), its `elif` and `else` are part of that
+        // mistake, not each an `else` without an `if` (issue #15).
+        let mut broken_if = false;
         while let Some(line) = self.peek() {
             let kind = classify(line.content);
             if kind.starts_chunk() || line.indent < indent {
@@ -342,6 +391,18 @@ impl<'a> FileParser<'a> {
             self.position += 1;
             let span = line.span(self.file);
             let input = self.input(&line);
+            let in_broken_if = broken_if;
+            broken_if = match kind {
+                Kind::Text => {
+                    opens_block_without_colon(line.content).is_some_and(|word| word != "else")
+                        && self.peek().is_some_and(|next| next.indent > indent)
+                }
+                Kind::Elif | Kind::Else => broken_if,
+                _ => false,
+            };
+            if self.foreign(&line, kind, indent, depth) {
+                continue;
+            }
             match kind {
                 Kind::Tag => {
                     if let Some(tag) = self.tag(&line) {
@@ -387,6 +448,9 @@ impl<'a> FileParser<'a> {
                 Kind::If => {
                     let statement = self.conditional(line, indent, depth);
                     block.extend(statement);
+                }
+                Kind::Elif | Kind::Else if in_broken_if => {
+                    self.body(&line, indent, depth);
                 }
                 Kind::Elif | Kind::Else => {
                     self.report(
@@ -541,6 +605,10 @@ impl<'a> FileParser<'a> {
                 }
             }
             self.position += 1;
+            if self.foreign_choice(&line, indent, depth) {
+                tags.clear();
+                continue;
+            }
             let parsed = line::whole_line(self.input(&line), line::choice);
             let body = self.body(&line, indent, depth);
             match parsed {

@@ -391,7 +391,7 @@ fn operand<'a>(
     if matches!(first, b'n' | b'-')
         && let Ok((after, op)) = unary_operator(rest)
     {
-        pending.push(Pending::Unary(op, span_of(file, rest)));
+        pending.push(Pending::Unary(op, Span::new(file, pos(&rest), pos(&after))));
         return Ok((after, Read::Prefix));
     }
     if first == b'('

@@ -13,6 +13,7 @@ mod block;
 mod classify;
 mod error;
 mod expr;
+mod foreign;
 mod line;
 mod outline;
 mod source;

@@ -519,7 +519,7 @@ impl Lowering<'_> {
             return None;
         };
         let Some(id) = self.names.scene_ids.get(name).copied() else {
-            let help = self.suggest_scene(name);
+            let help = self.suggest_scene(name, false);
             self.report(
                 Diagnostic::new(Code::E0104, arg.span, format!("unknown scene `{name}`"))
                     .with_help(help),

@@ -83,7 +83,7 @@ impl<'n> Lowering<'n> {
         // An unknown `from` scene is reported, and the steps are still
         // checked, so one run reports their errors too.
         let start = match &block.from {
-            Some(from) => self.scene_ref(from),
+            Some(from) => self.scene_ref(from, false),
             None => Some(self.names.fallback_scene),
         };
         let mut steps = Vec::with_capacity(block.steps.len());
@@ -112,7 +112,7 @@ impl<'n> Lowering<'n> {
                     })
                 }
                 ast::TestStepKind::ExpectEnding(ending) => {
-                    let id = self.scene_ref(ending);
+                    let id = self.scene_ref(ending, true);
                     match id {
                         Some(id) if self.names.endings.get(id.index()) == Some(&true) => {
                             Some(TestStepKind::ExpectEnding(id))
@@ -216,11 +216,12 @@ impl<'n> Lowering<'n> {
         Some(compiled)
     }
 
-    /// A scene named in a test, reported when unknown.
-    pub(super) fn scene_ref(&mut self, name: &ast::Ident) -> Option<SceneId> {
+    /// A scene named in a test, reported when unknown; `ending` when it
+    /// was named as an ending.
+    pub(super) fn scene_ref(&mut self, name: &ast::Ident, ending: bool) -> Option<SceneId> {
         let id = self.names.scene_ids.get(&name.name).copied();
         if id.is_none() {
-            let help = self.suggest_scene(&name.name);
+            let help = self.suggest_scene(&name.name, ending);
             self.report(
                 Diagnostic::new(
                     Code::E0104,
@@ -233,8 +234,8 @@ impl<'n> Lowering<'n> {
         id
     }
 
-    pub(super) fn suggest_scene(&self, name: &str) -> String {
-        self.names.suggest_scene(name)
+    pub(super) fn suggest_scene(&self, name: &str, ending: bool) -> String {
+        self.names.suggest_scene(name, ending)
     }
 
     pub(super) fn type_name(&self, ty: Type) -> String {

@@ -119,14 +119,16 @@ impl Lowering<'_> {
                     shown,
                     condition,
                     reason,
-                    source,
+                    ..
                 } => {
-                    let shown = shown.as_ref().map(|shown| self.guard(shown));
-                    let condition = self.guard(condition);
+                    // Written back from the tree: a slice of the source
+                    // was cut wrongly at brackets (issue #15).
                     let reason = match reason {
                         Some(reason) => self.intern(reason),
-                        None => self.intern(&format!("requires {source}")),
+                        None => self.intern(&format!("requires {condition}")),
                     };
+                    let shown = shown.as_ref().map(|shown| self.guard(shown));
+                    let condition = self.guard(condition);
                     match shown {
                         Some(shown) => Guard::Both(Box::new(BothGuards {
                             shown,
@@ -212,7 +214,7 @@ impl Lowering<'_> {
             }
             None => {
                 self.unknown_divert = true;
-                let help = self.suggest_scene(&divert.target.name);
+                let help = self.suggest_scene(&divert.target.name, divert.to_ending);
                 self.report(
                     Diagnostic::new(
                         Code::E0104,

@@ -1,0 +1,386 @@
+//! Lines written as ink, Yarn Spinner, ChoiceScript or Twine write them:
+//! each form recognised by name, with the Fabula form in its help, so a
+//! writer's habit is never shown to the player as prose without a word
+//! (issue #15). A line escaped with a leading `\` is prose as written.
+
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+
+/// A form of another tool found in a line: where (bytes from the line's
+/// content start), what it is, and the Fabula form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Foreign {
+    pub start: usize,
+    pub len: usize,
+    /// An error where the line cannot be meant as Fabula (it is skipped);
+    /// a warning where it would be shown as prose or as a choice.
+    pub error: bool,
+    pub message: String,
+    pub help: String,
+}
+
+impl Foreign {
+    /// The diagnostic, for a line whose content starts at `offset`.
+    pub(super) fn diagnostic(&self, file: FileId, offset: usize) -> Diagnostic {
+        let code = if self.error { Code::E0002 } else { Code::W0009 };
+        let start = offset + self.start;
+        Diagnostic::new(
+            code,
+            Span::new(file, start, start + self.len),
+            &self.message,
+        )
+        .with_help(&self.help)
+    }
+}
+
+fn form(content: &str, len: usize, error: bool, what: &str, help: String) -> Option<Foreign> {
+    let escape = if error {
+        String::new()
+    } else {
+        format!(
+            "; to show it as written, escape its first character: `\\{}`",
+            first_word(content)
+        )
+    };
+    Some(Foreign {
+        start: 0,
+        len: len.min(content.len()),
+        error,
+        message: if error {
+            format!("{what}, which Fabula does not read")
+        } else {
+            format!("{what}, which Fabula shows as prose")
+        },
+        help: format!("{help}{escape}"),
+    })
+}
+
+fn first_word(content: &str) -> &str {
+    content.split_whitespace().next().unwrap_or(content)
+}
+
+/// The line without a trailing `// comment`.
+fn code_of(content: &str) -> &str {
+    content.split(" //").next().unwrap_or(content).trim()
+}
+
+/// `name` with any `$` sigil removed: Yarn's and Twine's `$x` is `x`.
+fn bare(text: &str) -> String {
+    text.replace('$', "")
+}
+
+/// A form at the start of a line of text, logic, divert or prologue.
+pub(super) fn line(content: &str) -> Option<Foreign> {
+    let code = code_of(content);
+    if code.starts_with("->->") {
+        return form(
+            content,
+            4,
+            true,
+            "ink's tunnel return `->->`",
+            "Fabula has no tunnels: divert to the scene to go on in, `-> scene`".into(),
+        );
+    }
+    if let Some(rest) = code.strip_prefix('~').map(str::trim_start)
+        && let Some(assignment) = rest.strip_prefix("temp ")
+    {
+        return form(
+            content,
+            code.len(),
+            true,
+            "ink's `~ temp` variable",
+            format!(
+                "declare the variable once above the first scene, `var {}`, and set it with `~`",
+                assignment.trim()
+            ),
+        );
+    }
+    for (keyword, fabula) in [("VAR ", "var"), ("CONST ", "const")] {
+        if let Some(rest) = code.strip_prefix(keyword) {
+            return form(
+                content,
+                keyword.len() - 1,
+                true,
+                &format!("ink's `{}` declaration", keyword.trim()),
+                format!(
+                    "declare it above the first scene: `{fabula} {}`",
+                    rest.trim()
+                ),
+            );
+        }
+    }
+    if let Some(rest) = code.strip_prefix("LIST ") {
+        let (name, values) = rest.split_once('=').unwrap_or((rest, ""));
+        let values = values.replace(['(', ')'], "");
+        return form(
+            content,
+            4,
+            true,
+            "ink's `LIST` declaration",
+            format!(
+                "declare an enum and a set of it: `enum {} {{ {} }}`, then `var name: set of {}`",
+                name.trim(),
+                values.trim(),
+                name.trim()
+            ),
+        );
+    }
+    if let Some(rest) = code.strip_prefix("<-") {
+        return form(
+            content,
+            2,
+            false,
+            "ink's thread `<- name`",
+            format!(
+                "Fabula has no threads: divert with `-> {}`, or write the choices in this scene",
+                rest.trim()
+            ),
+        );
+    }
+    if code == "-" || code.starts_with("- ") {
+        let rest = code[1..].trim_start();
+        // A gather that diverts cannot be meant as prose: an error, so
+        // the line is skipped and its scene not called a dead end.
+        let diverts = rest.starts_with("->");
+        let what = if diverts {
+            "the divert alone"
+        } else {
+            "the text alone"
+        };
+        let help = format!(
+            "Fabula has no gathers: after a choice block the scene goes on at the next line, so write {what}: `{rest}`"
+        );
+        return form(content, 1, diverts, "ink's gather `- `", help);
+    }
+    if let Some(rest) = code.strip_prefix('=')
+        && !rest.starts_with('=')
+        && rest.trim().chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !rest.trim().is_empty()
+    {
+        return form(
+            content,
+            code.len(),
+            false,
+            "ink's stitch `= name`",
+            format!("Fabula has scenes, not stitches: `== {}`", rest.trim()),
+        );
+    }
+    macro_line(content, code)
+}
+
+/// Yarn Spinner's and SugarCube's `<<command>>`, Harlowe's `(macro:)`.
+fn macro_line(content: &str, code: &str) -> Option<Foreign> {
+    if let Some(inner) = code.strip_prefix("<<") {
+        let inner = inner.split(">>").next().unwrap_or(inner).trim();
+        let (command, rest) = inner.split_once(' ').unwrap_or((inner, ""));
+        let rest = bare(rest.trim());
+        let help = match command {
+            "set" => format!(
+                "set a variable on a logic line: `~ {}`",
+                rest.replacen(" to ", " = ", 1)
+            ),
+            "if" => format!("`if {rest}:`, with the lines it guards indented under it"),
+            "elseif" => format!("`elif {rest}:`"),
+            "else" => "`else:`".to_string(),
+            "endif" => "a block ends where its indentation does: remove the line".to_string(),
+            "jump" | "goto" => format!("divert: `-> {}`", rest.trim_matches(['"', '\''])),
+            _ => format!(
+                "Fabula has no `<<{command}>>`; docs/COMING-FROM.md lists what to write instead"
+            ),
+        };
+        let len = code.find(">>").map_or(code.len(), |end| end + 2);
+        return form(
+            content,
+            len,
+            false,
+            &format!("the command `<<{command}>>` (Yarn Spinner, SugarCube)"),
+            help,
+        );
+    }
+    if let Some(inner) = code.strip_prefix('(')
+        && let Some((macro_name, rest)) = inner.split_once(':')
+        && !macro_name.is_empty()
+        && macro_name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '-')
+    {
+        let rest = bare(rest.split(')').next().unwrap_or(rest).trim());
+        let help = match macro_name {
+            "set" | "put" => format!(
+                "set a variable on a logic line: `~ {}`",
+                rest.replacen(" to ", " = ", 1)
+            ),
+            "if" => format!("`if {rest}:`, with the lines it guards indented under it"),
+            "goto" | "go-to" => format!("divert: `-> {}`", rest.trim_matches(['"', '\''])),
+            _ => format!(
+                "Fabula has no `({macro_name}:)`; docs/COMING-FROM.md lists what to write instead"
+            ),
+        };
+        let len = code.find(')').map_or(code.len(), |end| end + 1);
+        return form(
+            content,
+            len,
+            false,
+            &format!("Harlowe's macro `({macro_name}:)`"),
+            help,
+        );
+    }
+    None
+}
+
+/// ChoiceScript's commands, and what to write instead.
+const CHOICESCRIPT: &[(&str, &str)] = &[
+    ("goto", "divert: `-> {}`"),
+    ("goto_scene", "divert: `-> {}`"),
+    ("gosub", "divert: `-> {}`"),
+    ("label", "start a scene: `== {}`"),
+    (
+        "choice",
+        "write the options as choices, `* Option`, each with its lines indented under it",
+    ),
+    (
+        "fake_choice",
+        "write the options as choices, `* Option`, each with its lines indented under it",
+    ),
+    ("set", "set a variable on a logic line: `~ {}`"),
+    ("temp", "declare it above the first scene: `var {}`"),
+    ("create", "declare it above the first scene: `var {}`"),
+    ("if", "`if {}:`, with the lines it guards indented under it"),
+    ("elseif", "`elif {}:`"),
+    ("else", "`else:`"),
+    (
+        "finish",
+        "end in an ending scene: `-> ending name`, to one declared `== ending name`",
+    ),
+    (
+        "ending",
+        "end in an ending scene: `-> ending name`, to one declared `== ending name`",
+    ),
+    (
+        "page_break",
+        "Fabula shows a scene's text up to its choices: remove the line, or add a choice `* Next`",
+    ),
+    (
+        "line_break",
+        "a blank line separates paragraphs: remove the command",
+    ),
+    ("comment", "a comment is written `// {}`"),
+    ("title", "a header: `title: {}`"),
+    ("author", "a header: `author: {}`"),
+];
+
+/// A ChoiceScript command (`*goto tower`) where a choice line stands: an
+/// error, since a choice `goto tower` is never what was meant.
+pub(super) fn choicescript(content: &str) -> Option<Foreign> {
+    let code = code_of(content);
+    let rest = code.strip_prefix('*')?;
+    let (command, argument) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (_, help) = CHOICESCRIPT.iter().find(|(name, _)| *name == command)?;
+    let argument = match command {
+        "set" => {
+            let (name, value) = argument.trim().split_once(' ').unwrap_or((argument, ""));
+            format!("{name} = {}", value.trim())
+        }
+        "temp" | "create" => {
+            let (name, value) = argument.trim().split_once(' ').unwrap_or((argument, ""));
+            format!("{name} = {}", value.trim())
+        }
+        _ => argument.trim().to_string(),
+    };
+    form(
+        content,
+        command.len() + 1,
+        true,
+        &format!("ChoiceScript's `*{command}`"),
+        help.replace("{}", &argument),
+    )
+}
+
+/// ink's bracketed choice text, `* [Look at the sky]`: `content` is the
+/// choice line, sigil included.
+pub(super) fn bracketed_choice(content: &str) -> Option<Foreign> {
+    let after_sigil = content.trim_start_matches(['*', '+']);
+    let text = after_sigil.trim_start();
+    if !text.starts_with('[') || text.starts_with("[requires") {
+        return None;
+    }
+    let close = text.find(']')?;
+    let start = content.len() - text.len();
+    Some(Foreign {
+        start,
+        len: close + 1,
+        error: false,
+        message: "ink's bracketed choice text `[…]`, which Fabula shows with its brackets".into(),
+        help: format!(
+            "Fabula never repeats a choice's text after it is taken, so no brackets are needed: `{} {}`",
+            &content[..1],
+            &text[1..close]
+        ),
+    })
+}
+
+/// Twine's links and Yarn's, Twine's and ChoiceScript's variables in the
+/// text of a line: the first one found, not escaped.
+pub(super) fn in_text(content: &str) -> Option<Foreign> {
+    let bytes = content.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' => index += 1,
+            b'[' if content[index..].starts_with("[[") => {
+                let inner_end = content[index..].find("]]")?;
+                let inner = &content[index + 2..index + inner_end];
+                let (text, target) = match inner.split_once("->").or_else(|| inner.split_once('|'))
+                {
+                    Some((text, target)) => (text.trim(), target.trim()),
+                    None => (inner.trim(), inner.trim()),
+                };
+                return Some(Foreign {
+                    start: index,
+                    len: inner_end + 2,
+                    error: false,
+                    message: "Twine's link `[[…]]`, which Fabula shows as prose".into(),
+                    help: format!(
+                        "a link is a choice on its own line: `* {text} -> {target}`; to show the brackets, escape them: `\\[[`"
+                    ),
+                });
+            }
+            b'$' => {
+                let rest = &content[index + 1..];
+                let braced = rest
+                    .strip_prefix('{')
+                    .and_then(|inner| inner.split_once('}'));
+                let (name, len, tool) = match braced {
+                    Some((name, _)) => (
+                        name,
+                        1,
+                        "ChoiceScript's `${…}`: Fabula shows its `$` as prose",
+                    ),
+                    None => {
+                        let name_len = rest
+                            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .unwrap_or(rest.len());
+                        (
+                            &rest[..name_len],
+                            name_len + 1,
+                            "the variable `$name` (Yarn Spinner, Twine), which Fabula shows as prose",
+                        )
+                    }
+                };
+                if name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                    return Some(Foreign {
+                        start: index,
+                        len,
+                        error: false,
+                        message: tool.to_string(),
+                        help: format!(
+                            "a value is shown with braces: `{{{name}}}`; to show a dollar sign, escape it: `\\$`"
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    None
+}
