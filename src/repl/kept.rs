@@ -290,6 +290,7 @@ Snow covers the park.
             out: Screen::of_size(Vec::new(), 80, 40),
             styled: false,
             earlier_games: String::new(),
+            pages_read: Vec::new(),
             seen,
             read_this_game: HashSet::new(),
             before_restart: None,

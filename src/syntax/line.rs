@@ -13,7 +13,7 @@ use super::text::{Until, text};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
-    Ident, Include, Invariant, Tag, TestStepKind, TypeExpr,
+    Ident, Include, Invariant, SceneKind, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -179,8 +179,8 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     ))
 }
 
-/// `scene := "==" "ending"? identifier (":" rest-of-line)?`
-pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>), PError> {
+/// `scene := "==" ("ending" | "page")? identifier (":" rest-of-line)?`
+pub fn scene_header(input: Input) -> IResult<Input, (Ident, SceneKind, Option<String>), PError> {
     let (rest, _) = (tag("=="), space0).parse(input)?;
     // `=== knot ===`, as ink writes it.
     if rest.fragment().starts_with('=') {
@@ -194,9 +194,12 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             )),
         ));
     }
-    let (rest, is_ending) = match (keyword("ending"), space1).parse(rest) {
-        Ok((after, _)) if identifier(after).is_ok() => (after, true),
-        _ => (rest, false),
+    let (rest, kind) = match (keyword("ending"), space1).parse(rest) {
+        Ok((after, _)) if identifier(after).is_ok() => (after, SceneKind::Ending),
+        _ => match (keyword("page"), space1).parse(rest) {
+            Ok((after, _)) if identifier(after).is_ok() => (after, SceneKind::Page),
+            _ => (rest, SceneKind::Scene),
+        },
     };
     let (rest, name) = identifier(rest)?;
     let (rest, title) = match preceded(space0, char::<_, PError>(':')).parse(rest) {
@@ -210,7 +213,11 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             let (after_space, _) = space0::<_, PError>(rest)?;
             let words = after_space.fragment().trim_end();
             if words.starts_with(|c: char| c.is_alphabetic()) {
-                let ending = if is_ending { "ending " } else { "" };
+                let ending = match kind {
+                    SceneKind::Scene => "",
+                    SceneKind::Ending => "ending ",
+                    SceneKind::Page => "page ",
+                };
                 return Err(nom::Err::Failure(
                     PError::at(after_space, "`:` before the scene's title").with_help(&format!(
                         "a title follows a `:`: `== {ending}{}: {words}`",
@@ -221,7 +228,7 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             (rest, None)
         }
     };
-    Ok((rest, (name, is_ending, title)))
+    Ok((rest, (name, kind, title)))
 }
 
 /// `divert := "->" "ending"? identifier`
