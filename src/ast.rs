@@ -67,6 +67,13 @@ pub enum TestStepKind {
     },
     /// `expect ending id`
     ExpectEnding(Ident),
+    /// `expect page status text "fragment"` / `expect page status no text
+    /// "fragment"`: in the page as it reads now.
+    ExpectPage {
+        page: Ident,
+        fragment: String,
+        present: bool,
+    },
     /// `expect <condition>`
     Expect(Expr),
 }

@@ -373,6 +373,8 @@ codes! {
     E0310 = Error, "page named like a command";
     /// `-> status` when `status` is a page.
     E0311 = Error, "divert to a page";
+    /// `expect page gorki text "…"` in a test, when `gorki` is not a page.
+    E0312 = Error, "not a page";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";
     /// Files that include each other in a cycle.

@@ -279,6 +279,20 @@ pub(crate) fn declare(
 
     let start = match start {
         Some(header) => match names.scene_ids.get(&header.value) {
+            Some(id) if names.pages[id.index()] => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0311,
+                        header.value_span,
+                        format!(
+                            "`start:` names `{}`, a page, which the player opens; the story cannot start there",
+                            header.value
+                        ),
+                    )
+                    .with_help("name a scene with `start:`"),
+                );
+                None
+            }
             Some(id) => Some(*id),
             None => {
                 diagnostics.push(
@@ -292,7 +306,12 @@ pub(crate) fn declare(
                 None
             }
         },
-        None => match ids.first().and_then(|first| first.first()) {
+        // The first scene that is not a page: a page is never entered.
+        None => match ids.first().and_then(|first| {
+            first
+                .iter()
+                .find(|id| id.is_none_or(|id| !names.pages[id.index()]))
+        }) {
             Some(id) => *id,
             None => {
                 diagnostics.push(

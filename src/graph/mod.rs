@@ -429,6 +429,12 @@ pub enum TestStepKind {
     },
     /// The story has ended at this ending.
     ExpectEnding(SceneId),
+    /// The page, as it reads now, contains (or does not contain) this.
+    ExpectPage {
+        page: SceneId,
+        fragment: String,
+        present: bool,
+    },
     /// A condition over the variables holds now.
     Expect(Expr),
 }

@@ -552,6 +552,7 @@ pub fn test_header(input: Input) -> IResult<Input, (String, Option<Ident>), PErr
 ///             | "expect" ("no")? "text" string
 ///             | "expect" ("no" | "disabled")? "choice" string
 ///             | "expect" "ending" identifier
+///             | "expect" "page" identifier ("no")? "text" string
 ///             | "expect" expression`
 pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
     if let Ok((rest, _)) = (keyword("choose"), space1).parse(input) {
@@ -627,6 +628,21 @@ pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
     }
     if let Ok((after, ending)) = preceded((keyword("ending"), space1), identifier).parse(rest) {
         return Ok((after, TestStepKind::ExpectEnding(ending)));
+    }
+    if let Ok((after, page)) = preceded((keyword("page"), space1), identifier).parse(rest) {
+        let (after, _) = space1(after)?;
+        let (after, no) = opt((keyword("no"), space1)).parse(after)?;
+        let (after, (fragment, _)) = preceded((keyword("text"), space1), string_literal)
+            .parse(after)
+            .map_err(|error| error.map(|e: PError| e.expecting("`text \"fragment\"`")))?;
+        return Ok((
+            after,
+            TestStepKind::ExpectPage {
+                page,
+                fragment,
+                present: no.is_none(),
+            },
+        ));
     }
     let (after, condition) = expression(rest)?;
     // `expect gold = 1`: an assignment where a comparison goes.

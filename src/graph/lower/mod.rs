@@ -135,6 +135,31 @@ impl<'n> Lowering<'n> {
                         None => None,
                     }
                 }
+                ast::TestStepKind::ExpectPage {
+                    page,
+                    fragment,
+                    present,
+                } => match self.scene_ref(page) {
+                    Some(id) if self.names.pages.get(id.index()) == Some(&true) => {
+                        Some(TestStepKind::ExpectPage {
+                            page: id,
+                            fragment: fragment.clone(),
+                            present: *present,
+                        })
+                    }
+                    Some(_) => {
+                        self.report(
+                            Diagnostic::new(
+                                Code::E0312,
+                                page.span,
+                                format!("`{}` is a scene, not a page", page.name),
+                            )
+                            .with_help("`expect page` names an `== page` scene"),
+                        );
+                        None
+                    }
+                    None => None,
+                },
                 ast::TestStepKind::Expect(condition) => {
                     self.condition(condition).map(TestStepKind::Expect)
                 }
