@@ -158,6 +158,9 @@ impl<W: Write> Player<W> {
         }
         match self.session.undo() {
             Ok(()) => {
+                // Pages read after the choice taken back go with it.
+                let length = self.session.transcript_text().len();
+                self.pages_read.retain(|(at, _)| *at <= length);
                 self.message("Undone.")?;
                 self.autosave()?;
                 self.show_position()
