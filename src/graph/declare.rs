@@ -178,7 +178,12 @@ impl Names {
                 spans.push(name.span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
-                if *kind == ast::SceneKind::Page && PLAYER_COMMANDS.contains(&name.name.as_str()) {
+                // The player's commands are matched ignoring case.
+                if *kind == ast::SceneKind::Page
+                    && PLAYER_COMMANDS
+                        .iter()
+                        .any(|command| command.eq_ignore_ascii_case(&name.name))
+                {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::E0310,

@@ -675,7 +675,10 @@ impl<W: Write> Player<W> {
             }
             "endings" => self.list_endings()?,
             "quit" | "exit" => return Ok(Flow::Quit),
-            name if argument.is_none() && self.is_page(name) => self.show_page(name)?,
+            _ if argument.is_none() && self.page_named(command).is_some() => {
+                let page = self.page_named(command).unwrap_or_default();
+                self.show_page(&page)?;
+            }
             _ => self.message(&format!(
                 "`{}` is not a command. Type a choice's number, or `help` for the commands.",
                 shorten(line)
@@ -728,11 +731,18 @@ impl<W: Write> Player<W> {
         Ok(Flow::Continue)
     }
 
-    fn is_page(&self, name: &str) -> bool {
+    /// The page the player typed, ignoring case as commands do.
+    fn page_named(&self, typed: &str) -> Option<String> {
         let story = self.session.story();
-        story
-            .scene_by_name(name)
-            .is_some_and(|scene| story.scene(scene).is_page)
+        let found = story
+            .pages()
+            .find(|(_, page)| page.name == typed)
+            .or_else(|| {
+                story
+                    .pages()
+                    .find(|(_, page)| page.name.eq_ignore_ascii_case(typed))
+            });
+        found.map(|(_, page)| page.name.clone())
     }
 
     /// The game's transcript with the pages read in it, where they were read.
