@@ -113,6 +113,13 @@ pub enum PlayError {
         /// The page name closest to it.
         suggestion: Option<String>,
     },
+    /// `session.jump("status")` when `status` is a page: a page is read
+    /// with [`Session::page`], never entered.
+    #[error("`{name}` is a page: read it with `page`, it cannot be entered")]
+    JumpToPage {
+        /// The page.
+        name: String,
+    },
     /// A page whose text fails to render in this state (a division by
     /// zero, a text too long).
     #[error(transparent)]
@@ -542,6 +549,11 @@ impl Session {
     /// Undo does not go back past it.
     pub fn jump(&mut self, scene: &str) -> Result<(), PlayError> {
         let id = self.scene_id(scene)?;
+        if self.inner.story().scene(id).is_page {
+            return Err(PlayError::JumpToPage {
+                name: scene.to_string(),
+            });
+        }
         self.changing(true, |inner| inner.jump(id));
         Ok(())
     }

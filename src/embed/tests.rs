@@ -399,4 +399,9 @@ Done.
         session.page("start"),
         Err(PlayError::UnknownPage { .. })
     ));
+    assert!(matches!(
+        session.jump("status"),
+        Err(PlayError::JumpToPage { .. })
+    ));
+    assert_eq!(session.save().unwrap(), saved);
 }
