@@ -67,6 +67,13 @@ pub enum TestStepKind {
     },
     /// `expect ending id`
     ExpectEnding(Ident),
+    /// `expect page status text "fragment"` / `expect page status no text
+    /// "fragment"`: in the page as it reads now.
+    ExpectPage {
+        page: Ident,
+        fragment: String,
+        present: bool,
+    },
     /// `expect <condition>`
     Expect(Expr),
 }
@@ -151,12 +158,14 @@ pub enum TypeExpr {
     SetOf(Ident),
 }
 
-/// `== id: Title` or `== ending id: Title`, and its lines.
+/// `== id: Title`, `== ending id: Title` or `== page id: Title`, and its lines.
 #[derive(Debug, Clone)]
 pub struct Scene {
     pub name: Ident,
     pub title: Option<String>,
     pub is_ending: bool,
+    /// `== page id`: a read-only scene the player opens by its id.
+    pub is_page: bool,
     pub tags: Vec<Tag>,
     pub body: Block,
     /// The header line.
@@ -164,6 +173,17 @@ pub struct Scene {
 }
 
 pub type Block = Vec<Stmt>;
+
+/// What a scene header declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SceneKind {
+    /// `== id`
+    Scene,
+    /// `== ending id`
+    Ending,
+    /// `== page id`
+    Page,
+}
 
 /// `# key: value` or `# key`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -366,6 +366,17 @@ codes! {
     /// `== a` / `-> b`, `== b` / `-> a`: scenes that only divert to one
     /// another, with no choice and no ending on the way.
     E0307 = Error, "certain infinite loop";
+    /// A choice or divert inside a page: `== page status` … `* Resign`.
+    E0308 = Error, "page continues";
+    /// An assignment or `random()` inside a page: `== page status` …
+    /// `~ turns_seen += 1`.
+    E0309 = Error, "page changes the game";
+    /// `== page help`: a page whose id is a player command.
+    E0310 = Error, "page named like a command";
+    /// `-> status` when `status` is a page.
+    E0311 = Error, "divert to a page";
+    /// `expect page gorki text "…"` in a test, when `gorki` is not a page.
+    E0312 = Error, "not a page";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";
     /// Files that include each other in a cycle.

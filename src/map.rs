@@ -187,7 +187,10 @@ pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
         targets[next[edge.from.index()]] = edge.to;
         next[edge.from.index()] += 1;
     }
-    let mut reached = vec![false; count];
+    // A page is opened by the player from anywhere, never diverted to: it
+    // is not drawn as unreachable.
+    let mut reached: Vec<bool> = story.scenes.iter().map(|scene| scene.is_page).collect();
+    reached.resize(count, false);
     let mut stack = vec![story.start];
     while let Some(scene) = stack.pop() {
         let Some(seen) = reached.get_mut(scene.index()) else {

@@ -430,9 +430,14 @@ fn replay(
         Ok(Pause::Choices(offers)) => {
             // A choice whose text fails fails when the choices are shown.
             let offers: Vec<u32> = offers.iter().map(|offer| offer.choice).collect();
+            // So does a page that fails, when the player opens it.
+            let page = story
+                .pages()
+                .find_map(|(page, _)| machine.page(story, &state, page)?.err());
             match offers
                 .into_iter()
                 .find_map(|choice| machine.choice_text(story, &state, choice as usize).err())
+                .or(page)
             {
                 Some(error) => Err(error),
                 None => Ok(None),

@@ -5,7 +5,12 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Op, Story};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
-    for scene in story.scenes.iter().filter(|scene| !scene.is_ending) {
+    // A page ends where its lines end, as an ending does.
+    for scene in story
+        .scenes
+        .iter()
+        .filter(|scene| !scene.is_ending && !scene.is_page)
+    {
         // Jumps only go forward, so one backward sweep settles every op:
         // `doomed[pc]` is true when every path from `pc` reaches the end.
         let ops = &scene.ops;

@@ -52,7 +52,8 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
                     scene.name
                 )),
             );
-        } else if !reached[index] {
+        } else if !reached[index] && !scene.is_page {
+            // A page is opened by the player, never diverted to.
             diagnostics.push(
                 Diagnostic::new(
                     Code::E0304,

@@ -257,9 +257,20 @@ impl Story {
         }
     }
 
-    /// Every scene's name (endings included), in the story's order.
+    /// Every scene's name (endings included, pages not: a page is read,
+    /// never entered), in the story's order: what `Session::jump` takes.
     pub fn scenes(&self) -> impl Iterator<Item = &str> {
-        self.graph.scenes.iter().map(|scene| scene.name.as_str())
+        self.graph
+            .scenes
+            .iter()
+            .filter(|scene| !scene.is_page)
+            .map(|scene| scene.name.as_str())
+    }
+
+    /// Every page's name (`== page status`), in the story's order: what
+    /// `Session::page` takes.
+    pub fn pages(&self) -> impl Iterator<Item = &str> {
+        self.graph.pages().map(|(_, page)| page.name.as_str())
     }
 
     /// A scene by name: its title, tags, whether it is an ending.

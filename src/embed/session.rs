@@ -105,6 +105,25 @@ pub enum PlayError {
         /// The scene name closest to it.
         suggestion: Option<String>,
     },
+    /// `session.page("staus")` when the story's page is `status`.
+    #[error("the story has no page `{name}`{}", did_you_mean(suggestion))]
+    UnknownPage {
+        /// The name asked for.
+        name: String,
+        /// The page name closest to it.
+        suggestion: Option<String>,
+    },
+    /// `session.jump("status")` when `status` is a page: a page is read
+    /// with [`Session::page`], never entered.
+    #[error("`{name}` is a page: read it with `page`, it cannot be entered")]
+    JumpToPage {
+        /// The page.
+        name: String,
+    },
+    /// A page whose text fails to render in this state (a division by
+    /// zero, a text too long).
+    #[error(transparent)]
+    Page(RuntimeError),
     /// [`Session::unobserve`] with an observer already removed.
     #[error("no such observer")]
     UnknownObserver,
@@ -530,8 +549,36 @@ impl Session {
     /// Undo does not go back past it.
     pub fn jump(&mut self, scene: &str) -> Result<(), PlayError> {
         let id = self.scene_id(scene)?;
+        if self.inner.story().scene(id).is_page {
+            return Err(PlayError::JumpToPage {
+                name: scene.to_string(),
+            });
+        }
         self.changing(true, |inner| inner.jump(id));
         Ok(())
+    }
+
+    /// The page `id` (`== page status`) as it reads now, paragraph by
+    /// paragraph. Opening a page changes nothing: no turn, no visit, no
+    /// observer called, nothing to undo.
+    pub fn page(&mut self, id: &str) -> Result<Vec<Paragraph>, PlayError> {
+        let unknown = |story: &graph::Story| PlayError::UnknownPage {
+            name: id.to_string(),
+            suggestion: graph::did_you_mean(id, story.pages().map(|(_, page)| page.name.as_str()))
+                .map(str::to_string),
+        };
+        let Some(rendered) = self.inner.page(id) else {
+            return Err(unknown(self.inner.story()));
+        };
+        let paragraphs = rendered.map_err(PlayError::Page)?;
+        Ok(paragraphs
+            .into_iter()
+            .map(|(text, tags)| Paragraph {
+                text,
+                tags,
+                scene: id.to_string(),
+            })
+            .collect())
     }
 
     /// How many times a scene has been entered (ink's

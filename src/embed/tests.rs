@@ -357,3 +357,51 @@ fn a_runtime_error_is_reported_and_a_jump_recovers() {
     assert_eq!(game.error(), None, "setting the variable lets it run on");
     assert_eq!(game.choices()[0].text, "Go");
 }
+
+#[test]
+fn page_reads_the_state_and_changes_nothing() {
+    let story = Story::compile_str(
+        "pages.fab",
+        "title: Pages
+var apparatus = 0
+== start
+{&One.|Two.}
++ Grow
+    ~ apparatus += 1
+    -> start
+* Stop -> ending done
+== page status: Your Position
+# kind: status
+You hold {apparatus} seats. {&First.|Second.}
+== ending done
+Done.
+",
+    )
+    .expect("the story compiles");
+    let mut session = Session::start(&story, 7);
+    session.choose(0).unwrap();
+    let saved = session.save().unwrap();
+    let first = session.page("status").unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].text, "You hold 1 seats. First.");
+    assert_eq!(first[0].scene, "status");
+    assert_eq!(first[0].tags.len(), 0);
+    // Read again: the same, and the game is as it was.
+    assert_eq!(session.page("status").unwrap(), first);
+    assert_eq!(session.save().unwrap(), saved);
+    assert_eq!(session.turns(), 1);
+    assert_eq!(session.visits("status").unwrap(), 0);
+    assert!(matches!(
+        session.page("staus"),
+        Err(PlayError::UnknownPage { suggestion: Some(ref name), .. }) if name == "status"
+    ));
+    assert!(matches!(
+        session.page("start"),
+        Err(PlayError::UnknownPage { .. })
+    ));
+    assert!(matches!(
+        session.jump("status"),
+        Err(PlayError::JumpToPage { .. })
+    ));
+    assert_eq!(session.save().unwrap(), saved);
+}

@@ -47,6 +47,9 @@ pub struct Bounds {
     /// Choices whose text can fail when it is shown (`* Pay {10 / z}`): the
     /// explorer renders them at every state that offers them.
     pub fallible_choice_texts: Vec<bool>,
+    /// Per scene: a page whose text can fail (`Share: {100 / n}%`): the
+    /// explorer reads it at every state it stores, as a player could.
+    pub fallible_pages: Vec<bool>,
 }
 
 /// How an alternatives counter is kept in explored states.
@@ -119,6 +122,7 @@ pub fn bounds(story: &Story) -> Bounds {
             accumulators: Vec::new(),
             seqs: vec![SeqUse::Ignored; story.seq_count as usize],
             fallible_choice_texts: vec![false; story.choice_count as usize],
+            fallible_pages: vec![false; story.scenes.len()],
         },
         changed: false,
     };
@@ -166,7 +170,11 @@ impl Analysis<'_> {
         for invariant in &story.invariants {
             self.pure(&invariant.condition);
         }
-        for scene in &story.scenes {
+        for (index, scene) in story.scenes.iter().enumerate() {
+            if scene.is_page {
+                self.page(index, scene);
+                continue;
+            }
             for op in &scene.ops {
                 match op {
                     Op::Text { text, .. } => self.text(text),
@@ -224,6 +232,31 @@ impl Analysis<'_> {
             self.bounds.guards_use_random = true;
         }
         self.observe(condition);
+    }
+
+    /// A page changes nothing, so it matters only where it can fail: then
+    /// its text, and the conditions that choose its text, are observed.
+    fn page(&mut self, index: usize, page: &crate::graph::Scene) {
+        let code = |expr: &Expr| can_fail(self.story.code(expr));
+        let fallible = page.ops.iter().any(|op| match op {
+            Op::Text { text, .. } => self.has_effect(text),
+            Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => code(condition),
+            _ => false,
+        });
+        if !fallible {
+            return;
+        }
+        if let Some(flag) = self.bounds.fallible_pages.get_mut(index) {
+            *flag = true;
+        }
+        for op in &page.ops {
+            match op {
+                Op::Text { text, .. } => self.text(text),
+                Op::JumpUnless { condition, .. } => self.observe(condition),
+                Op::Assert { condition, .. } => self.pure(condition),
+                _ => {}
+            }
+        }
     }
 
     /// Text: only what can fail, and what decides whether it runs, matters.

@@ -70,11 +70,17 @@ fn reaches(machine: &mut Machine, story: &Story, seed: u64, witness: &[u32], goa
                 Ok(Pause::Choices(offers)) => offers.iter().map(|offer| offer.choice).collect(),
                 _ => return false,
             };
-            offers.into_iter().any(|choice| {
+            let in_page = story.pages().any(|(page, _)| {
                 machine
-                    .choice_text(story, &state, choice as usize)
-                    .is_err_and(|error| error == *wanted)
-            })
+                    .page(story, &state, page)
+                    .is_some_and(|read| read.is_err_and(|error| error == *wanted))
+            });
+            in_page
+                || offers.into_iter().any(|choice| {
+                    machine
+                        .choice_text(story, &state, choice as usize)
+                        .is_err_and(|error| error == *wanted)
+                })
         }
         (Goal::Pause(wanted), None) => state.scene == wanted,
         _ => false,

@@ -195,6 +195,13 @@ pub fn human(
                 story_path,
                 4,
             ));
+            if let Some(page) = story
+                .scene_by_name(&problem.error.scene)
+                .filter(|page| story.scene(*page).is_page)
+            {
+                let name = &story.scene(page).name;
+                let _ = writeln!(out, "    then open the page: type `{name}`");
+            }
         }
     }
 

@@ -495,6 +495,18 @@ fn expand(
                 }
             }
         }
+        // So is a page, whenever the player opens it.
+        for (page, _) in bounds
+            .fallible_pages
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| **f)
+        {
+            let page = crate::graph::SceneId(page as u32);
+            if let Some(Err(error)) = machine.page(story, paused, page) {
+                found.events.push((index as u32, 0, Event::Failed(error)));
+            }
+        }
         if at_depth_limit {
             found.cut_by_depth |= offers.iter().any(|offer| offer.enabled);
             continue;
@@ -847,7 +859,8 @@ pub fn explore_with_threads(
         }
     }
     let unreached_scenes = (0..story.scenes.len())
-        .filter(|&scene| !entered[scene])
+        // A page is opened, never entered.
+        .filter(|&scene| !entered[scene] && !story.scenes[scene].is_page)
         .map(|scene| SceneId(scene as u32))
         .collect();
     let mut unreached_choices = Vec::new();

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::lower::Lowering;
 use super::suggest::did_you_mean;
-use super::{Enum, EnumId, SceneId, Type, Value, Var, VarId};
+use super::{Enum, EnumId, PLAYER_COMMANDS, SceneId, Type, Value, Var, VarId};
 use crate::ast::{self, HeaderKey};
 use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
 use crate::syntax::Outline;
@@ -32,6 +32,8 @@ pub(crate) struct Names {
     pub(super) scene_ids: HashMap<String, SceneId>,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
+    /// Per scene: whether it is a page.
+    pub(super) pages: Vec<bool>,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     pub(super) fallback_scene: SceneId,
@@ -154,7 +156,7 @@ impl Names {
         for file in files {
             let mut file_ids = Vec::with_capacity(file.scenes.len());
             for scene in &file.scenes {
-                let Some((name, is_ending, _)) = &scene.header else {
+                let Some((name, kind, _)) = &scene.header else {
                     file_ids.push(None);
                     continue;
                 };
@@ -174,7 +176,26 @@ impl Names {
                 let id = SceneId(self.scene_ids.len() as u32);
                 self.scene_ids.insert(name.name.clone(), id);
                 spans.push(name.span);
-                self.endings.push(*is_ending);
+                self.endings.push(*kind == ast::SceneKind::Ending);
+                self.pages.push(*kind == ast::SceneKind::Page);
+                // The player's commands are matched ignoring case.
+                if *kind == ast::SceneKind::Page
+                    && PLAYER_COMMANDS
+                        .iter()
+                        .any(|command| command.eq_ignore_ascii_case(&name.name))
+                {
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::E0310,
+                            name.span,
+                            format!("page `{}` has the name of a player command", name.name),
+                        )
+                        .with_help(format!(
+                            "the player opens a page by typing its id, and `{}` already means something; rename the page",
+                            name.name
+                        )),
+                    );
+                }
                 file_ids.push(Some(id));
             }
             ids.push(file_ids);
@@ -270,6 +291,20 @@ pub(crate) fn declare(
 
     let start = match start {
         Some(header) => match names.scene_ids.get(&header.value) {
+            Some(id) if names.pages[id.index()] => {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::E0311,
+                        header.value_span,
+                        format!(
+                            "`start:` names `{}`, a page, which the player opens; the story cannot start there",
+                            header.value
+                        ),
+                    )
+                    .with_help("name a scene with `start:`"),
+                );
+                None
+            }
             Some(id) => Some(*id),
             None => {
                 diagnostics.push(
@@ -283,7 +318,12 @@ pub(crate) fn declare(
                 None
             }
         },
-        None => match ids.first().and_then(|first| first.first()) {
+        // The first scene that is not a page: a page is never entered.
+        None => match ids.first().and_then(|first| {
+            first
+                .iter()
+                .find(|id| id.is_none_or(|id| !names.pages[id.index()]))
+        }) {
             Some(id) => *id,
             None => {
                 diagnostics.push(

@@ -21,6 +21,14 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::ast::{AltKind, AssignOp, BinaryOp, ChoiceExpectation, ChoiceRef, Tag, UnaryOp};
 use crate::diagnostic::{SourceMap, Span};
+
+/// What the player can type besides a choice's number, aliases included:
+/// a page may not take one of these ids (`E0310`). The REPL's command
+/// table is checked against this list by its tests.
+pub const PLAYER_COMMANDS: &[&str] = &[
+    "help", "?", "save", "load", "saves", "undo", "restart", "history", "about", "endings", "quit",
+    "exit",
+];
 pub use build::PARALLEL_LINES;
 pub(crate) use build::build;
 pub(crate) use declare::{Declared, declare};
@@ -143,6 +151,10 @@ pub struct Scene {
     pub name: String,
     pub title: Option<String>,
     pub is_ending: bool,
+    /// `== page id`: opened by the player, never entered (see
+    /// `Machine::page`).
+    #[serde(default)]
+    pub is_page: bool,
     pub tags: Vec<Tag>,
     /// The `==` header line.
     pub span: Span,
@@ -417,6 +429,12 @@ pub enum TestStepKind {
     },
     /// The story has ended at this ending.
     ExpectEnding(SceneId),
+    /// The page, as it reads now, contains (or does not contain) this.
+    ExpectPage {
+        page: SceneId,
+        fragment: String,
+        present: bool,
+    },
     /// A condition over the variables holds now.
     Expect(Expr),
 }
@@ -476,6 +494,15 @@ impl Story {
             .iter()
             .position(|scene| scene.name == name)
             .map(|index| SceneId(index as u32))
+    }
+
+    /// The pages, in declaration order: what the player can open.
+    pub fn pages(&self) -> impl Iterator<Item = (SceneId, &Scene)> {
+        self.scenes
+            .iter()
+            .enumerate()
+            .filter(|(_, scene)| scene.is_page)
+            .map(|(index, scene)| (SceneId(index as u32), scene))
     }
 
     pub fn var_by_name(&self, name: &str) -> Option<VarId> {

@@ -101,6 +101,7 @@ fn placeholder(outline: &Outline, index: usize) -> Scene {
         name: String::new(),
         title: None,
         is_ending: false,
+        is_page: false,
         tags: Vec::new(),
         span: outline.scenes[index].span,
         ops: Vec::new(),

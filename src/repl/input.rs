@@ -291,4 +291,16 @@ mod tests {
         assert_eq!(lines(b"\n"), ["line "]);
         assert_eq!(lines(b"quit"), ["line quit"]);
     }
+
+    /// A page may not take a command's name (`E0310`): the checker's list
+    /// must hold every command the player can type.
+    #[test]
+    fn every_command_is_reserved_from_page_ids() {
+        for (name, _) in super::COMMANDS {
+            assert!(
+                crate::graph::PLAYER_COMMANDS.contains(name),
+                "`{name}` is missing from graph::PLAYER_COMMANDS"
+            );
+        }
+    }
 }

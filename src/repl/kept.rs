@@ -158,6 +158,9 @@ impl<W: Write> Player<W> {
         }
         match self.session.undo() {
             Ok(()) => {
+                // Pages read after the choice taken back go with it.
+                let length = self.session.transcript_text().len();
+                self.pages_read.retain(|(at, _)| *at <= length);
                 self.message("Undone.")?;
                 self.autosave()?;
                 self.show_position()
@@ -290,6 +293,7 @@ Snow covers the park.
             out: Screen::of_size(Vec::new(), 80, 40),
             styled: false,
             earlier_games: String::new(),
+            pages_read: Vec::new(),
             seen,
             read_this_game: HashSet::new(),
             before_restart: None,

@@ -220,6 +220,7 @@ fn play_session(
             .with_fallback_width(if interactive { source.width() } else { None }),
         styled: stdout_styled(options.color),
         earlier_games: String::new(),
+        pages_read: Vec::new(),
         seen,
         read_this_game: HashSet::new(),
         before_restart: None,
@@ -331,6 +332,10 @@ struct Player<W> {
     styled: bool,
     /// Transcripts of games ended by `restart` or replaced by `load`.
     earlier_games: String,
+    /// Pages opened in this game, for `--transcript`: each with how long
+    /// the game's transcript was when it was opened. Not in the game's own
+    /// transcript (`history`), which is of what happened.
+    pages_read: Vec<(usize, String)>,
     /// The paragraphs read in this story, when they are shown dimmed.
     seen: Option<SeenText>,
     /// The hashes of paragraphs first read in this playthrough: not dimmed
@@ -458,7 +463,54 @@ impl<W: Write> Player<W> {
         if let Some(author) = &story.author {
             writeln!(self.out, "by {}", terminal_safe(author))?;
         }
+        let pages: Vec<String> = story
+            .pages()
+            .map(|(_, page)| format!("`{}`", page.name))
+            .collect();
+        if !pages.is_empty() {
+            let line = format!(
+                "Type {} at any time to read {}; `help` lists the commands.",
+                pages.join(", "),
+                if pages.len() == 1 {
+                    "its page"
+                } else {
+                    "its pages"
+                }
+            );
+            writeln!(self.out, "\n{}", self.wrap(&line, ""))?;
+        }
         writeln!(self.out)
+    }
+
+    /// Shows a page as it reads now; the game does not move.
+    fn show_page(&mut self, id: &str) -> io::Result<()> {
+        let story = Arc::clone(self.session.story());
+        let Some(scene) = story.scene_by_name(id) else {
+            return Ok(());
+        };
+        let title = story.scene(scene).title.clone();
+        match self.session.page(id) {
+            None => Ok(()),
+            Some(Err(error)) => {
+                let label = self.paint(AnsiColor::Red.on_default().bold(), "error:");
+                writeln!(self.out, "{label} {}\n", terminal_safe(&error.to_string()))
+            }
+            Some(Ok(paragraphs)) => {
+                let mut record = String::new();
+                if let Some(title) = &title {
+                    let heading = self.paint(Style::new().bold(), &self.wrap(title, ""));
+                    writeln!(self.out, "{heading}\n")?;
+                    record.push_str(&format!("[{title}]\n\n"));
+                }
+                for (text, _) in paragraphs {
+                    writeln!(self.out, "{}\n", self.wrap(&text, ""))?;
+                    record.push_str(&format!("{text}\n\n"));
+                }
+                let at = self.session.transcript_text().len();
+                self.pages_read.push((at, record));
+                Ok(())
+            }
+        }
     }
 
     /// Shows the text not yet shown and what the player can do now.
@@ -582,6 +634,15 @@ impl<W: Write> Player<W> {
                 for (name, about) in COMMANDS {
                     text.push_str(&format!("  {name:<8} {about}\n"));
                 }
+                let story = Arc::clone(self.session.story());
+                for (_, page) in story.pages() {
+                    let about = match &page.title {
+                        Some(title) => format!("read the page \"{title}\""),
+                        None => "read this page".to_string(),
+                    };
+                    text.push_str(&format!("  {:<8} {about}\n", page.name));
+                }
+                let text = terminal_safe(&text).into_owned();
                 writeln!(self.out, "{text}")?;
             }
             "save" => self.save(argument.unwrap_or(QUICK_SLOT))?,
@@ -614,6 +675,10 @@ impl<W: Write> Player<W> {
             }
             "endings" => self.list_endings()?,
             "quit" | "exit" => return Ok(Flow::Quit),
+            _ if argument.is_none() && self.page_named(command).is_some() => {
+                let page = self.page_named(command).unwrap_or_default();
+                self.show_page(&page)?;
+            }
             _ => self.message(&format!(
                 "`{}` is not a command. Type a choice's number, or `help` for the commands.",
                 shorten(line)
@@ -666,9 +731,36 @@ impl<W: Write> Player<W> {
         Ok(Flow::Continue)
     }
 
+    /// The page the player typed, ignoring case as commands do.
+    fn page_named(&self, typed: &str) -> Option<String> {
+        let story = self.session.story();
+        let found = story
+            .pages()
+            .find(|(_, page)| page.name == typed)
+            .or_else(|| {
+                story
+                    .pages()
+                    .find(|(_, page)| page.name.eq_ignore_ascii_case(typed))
+            });
+        found.map(|(_, page)| page.name.clone())
+    }
+
+    /// The game's transcript with the pages read in it, where they were read.
+    fn transcript_with_pages(&self) -> String {
+        let mut text = self.session.transcript_text();
+        for (at, page) in self.pages_read.iter().rev() {
+            if *at <= text.len() && text.is_char_boundary(*at) {
+                text.insert_str(*at, page);
+            }
+        }
+        text
+    }
+
     /// Keeps the current game's transcript before it is replaced.
     fn finish_game(&mut self) {
-        self.earlier_games.push_str(&self.session.transcript_text());
+        let transcript = self.transcript_with_pages();
+        self.pages_read.clear();
+        self.earlier_games.push_str(&transcript);
         self.earlier_games.push_str("\n* * *\n\n");
     }
 
@@ -810,7 +902,7 @@ impl<W: Write> Player<W> {
         let Some(path) = &self.options.transcript else {
             return Ok(());
         };
-        let text = format!("{}{}", self.earlier_games, self.session.transcript_text());
+        let text = format!("{}{}", self.earlier_games, self.transcript_with_pages());
         crate::fsio::write_atomically(path, text.as_bytes()).map_err(|source| {
             ReplError::Transcript {
                 path: path.clone(),
@@ -905,6 +997,7 @@ Snow covers the park.
             out: Screen::new(Vec::new(), false, None),
             styled: false,
             earlier_games: String::new(),
+            pages_read: Vec::new(),
             seen: None,
             read_this_game: HashSet::new(),
             before_restart: None,

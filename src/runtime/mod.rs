@@ -144,6 +144,18 @@ pub trait Output {
     }
 }
 
+/// A page as it reads: each paragraph with its tags.
+pub type PageText = Vec<(String, Vec<Tag>)>;
+
+/// Collects a page's paragraphs.
+struct Paragraphs(PageText);
+
+impl Output for Paragraphs {
+    fn paragraph(&mut self, text: &str, tags: &[Tag]) {
+        self.0.push((text.to_string(), tags.to_vec()));
+    }
+}
+
 /// An [`Output`] that wants nothing: for exploring and benchmarks.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Discard;
@@ -521,6 +533,10 @@ impl Machine {
                     out.enter(*target);
                 }
                 Op::End { span } => {
+                    if scene.is_page {
+                        // Only `Machine::page` runs a page, on a copy.
+                        return Ok(Pause::Ending(scene_id));
+                    }
                     if scene.is_ending {
                         self.check_invariants(story, state)?;
                         return Ok(Pause::Ending(scene_id));
@@ -641,6 +657,30 @@ impl Machine {
         rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
         collapse_spaces(&mut text);
         Ok(text.trim().to_string())
+    }
+
+    /// A page's paragraphs as they read in this state, evaluated purely on
+    /// a copy of it: opening a page takes no turn, counts no visit, steps
+    /// no sequence and draws nothing from the generator the game goes on
+    /// with. `None` when `page` is not a page.
+    pub fn page(
+        &mut self,
+        story: &Story,
+        state: &State,
+        page: SceneId,
+    ) -> Option<Result<PageText, RuntimeError>> {
+        if !story.scenes.get(page.index())?.is_page {
+            return None;
+        }
+        let mut scratch = state.clone();
+        scratch.scene = page;
+        scratch.pc = 0;
+        let mut collected = Paragraphs(Vec::new());
+        // Pure: a page never consumes scripted random values.
+        let script = self.script.take();
+        let ran = self.run(story, &mut scratch, &mut collected).map(|_| ());
+        self.script = script;
+        Some(ran.map(|()| collected.0))
     }
 
     /// Evaluates an expression against a state, purely: random draws use a

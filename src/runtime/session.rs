@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::graph::{SceneId, Story, Tag, Value, VarId};
 
 use super::savefile::{self, SaveError};
-use super::{ChooseError, Machine, Output, Pause, RuntimeError, State};
+use super::{ChooseError, Machine, Output, PageText, Pause, RuntimeError, State};
 
 /// Something that happened in the game, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -373,6 +373,15 @@ impl Session {
     /// False, changing nothing, when there is no such scene. Undo does not
     /// go back past it, and a save holds no history from before it.
     pub fn jump(&mut self, scene: SceneId) -> bool {
+        if self
+            .story
+            .scenes
+            .get(scene.index())
+            .is_some_and(|found| found.is_page)
+        {
+            // A page is opened with `page`, never entered.
+            return false;
+        }
         let Some(visits) = self.state.visits.get_mut(scene.index()) else {
             return false;
         };
@@ -383,6 +392,15 @@ impl Session {
         self.rebase();
         self.advance();
         true
+    }
+
+    /// The page `id` as it reads now: its paragraphs and their tags.
+    /// Opening a page changes nothing (no turn, no visit, no sequence
+    /// step, nothing in the transcript or the history); see
+    /// [`Machine::page`]. `None` when the story has no page `id`.
+    pub fn page(&mut self, id: &str) -> Option<Result<PageText, RuntimeError>> {
+        let scene = self.story.scene_by_name(id)?;
+        self.machine.page(&self.story, &self.state, scene)
     }
 
     /// A change made from outside the story is not a choice, so replaying

@@ -227,6 +227,32 @@ impl TestRun<'_> {
                     Now::Choosing(shown) => Err((expected, list_choices(&shown))),
                 }
             }
+            TestStepKind::ExpectPage {
+                page,
+                fragment,
+                present,
+            } => {
+                let name = &self.story.scene(*page).name;
+                let paragraphs = match self.machine.page(self.story, &self.state, *page) {
+                    Some(Ok(paragraphs)) => paragraphs,
+                    Some(Err(error)) => return Err(runtime_failure(&error)),
+                    None => return Err(("a page".into(), format!("`{name}` is not a page"))),
+                };
+                let text = paragraphs
+                    .into_iter()
+                    .map(|(text, _)| text)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if text.contains(fragment.as_str()) == *present {
+                    return Ok(());
+                }
+                let expected = if *present {
+                    format!("page `{name}` containing {fragment:?}")
+                } else {
+                    format!("page `{name}` not containing {fragment:?}")
+                };
+                Err((expected, format!("page `{name}` reads:\n{}", indent(&text))))
+            }
             TestStepKind::Expect(condition) => match self.evaluate(condition)? {
                 Value::Bool(true) => Ok(()),
                 _ => Err((

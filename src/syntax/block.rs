@@ -209,10 +209,11 @@ impl<'a> FileParser<'a> {
         }
         let body = self.block(0, 1);
         match header {
-            Ok((name, is_ending, title)) => Some(Scene {
+            Ok((name, kind, title)) => Some(Scene {
                 name,
                 title,
-                is_ending,
+                is_ending: kind == ast::SceneKind::Ending,
+                is_page: kind == ast::SceneKind::Page,
                 tags,
                 body,
                 span: line.span(self.file),

@@ -13,7 +13,7 @@ use super::text::{Until, text};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
-    Ident, Include, Invariant, Tag, TestStepKind, TypeExpr,
+    Ident, Include, Invariant, SceneKind, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -179,8 +179,8 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     ))
 }
 
-/// `scene := "==" "ending"? identifier (":" rest-of-line)?`
-pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>), PError> {
+/// `scene := "==" ("ending" | "page")? identifier (":" rest-of-line)?`
+pub fn scene_header(input: Input) -> IResult<Input, (Ident, SceneKind, Option<String>), PError> {
     let (rest, _) = (tag("=="), space0).parse(input)?;
     // `=== knot ===`, as ink writes it.
     if rest.fragment().starts_with('=') {
@@ -194,9 +194,12 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             )),
         ));
     }
-    let (rest, is_ending) = match (keyword("ending"), space1).parse(rest) {
-        Ok((after, _)) if identifier(after).is_ok() => (after, true),
-        _ => (rest, false),
+    let (rest, kind) = match (keyword("ending"), space1).parse(rest) {
+        Ok((after, _)) if identifier(after).is_ok() => (after, SceneKind::Ending),
+        _ => match (keyword("page"), space1).parse(rest) {
+            Ok((after, _)) if identifier(after).is_ok() => (after, SceneKind::Page),
+            _ => (rest, SceneKind::Scene),
+        },
     };
     let (rest, name) = identifier(rest)?;
     let (rest, title) = match preceded(space0, char::<_, PError>(':')).parse(rest) {
@@ -210,7 +213,11 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             let (after_space, _) = space0::<_, PError>(rest)?;
             let words = after_space.fragment().trim_end();
             if words.starts_with(|c: char| c.is_alphabetic()) {
-                let ending = if is_ending { "ending " } else { "" };
+                let ending = match kind {
+                    SceneKind::Scene => "",
+                    SceneKind::Ending => "ending ",
+                    SceneKind::Page => "page ",
+                };
                 return Err(nom::Err::Failure(
                     PError::at(after_space, "`:` before the scene's title").with_help(&format!(
                         "a title follows a `:`: `== {ending}{}: {words}`",
@@ -221,7 +228,7 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, bool, Option<String>
             (rest, None)
         }
     };
-    Ok((rest, (name, is_ending, title)))
+    Ok((rest, (name, kind, title)))
 }
 
 /// `divert := "->" "ending"? identifier`
@@ -545,6 +552,7 @@ pub fn test_header(input: Input) -> IResult<Input, (String, Option<Ident>), PErr
 ///             | "expect" ("no")? "text" string
 ///             | "expect" ("no" | "disabled")? "choice" string
 ///             | "expect" "ending" identifier
+///             | "expect" "page" identifier ("no")? "text" string
 ///             | "expect" expression`
 pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
     if let Ok((rest, _)) = (keyword("choose"), space1).parse(input) {
@@ -620,6 +628,21 @@ pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
     }
     if let Ok((after, ending)) = preceded((keyword("ending"), space1), identifier).parse(rest) {
         return Ok((after, TestStepKind::ExpectEnding(ending)));
+    }
+    if let Ok((after, page)) = preceded((keyword("page"), space1), identifier).parse(rest) {
+        let (after, _) = space1(after)?;
+        let (after, no) = opt((keyword("no"), space1)).parse(after)?;
+        let (after, (fragment, _)) = preceded((keyword("text"), space1), string_literal)
+            .parse(after)
+            .map_err(|error| error.map(|e: PError| e.expecting("`text \"fragment\"`")))?;
+        return Ok((
+            after,
+            TestStepKind::ExpectPage {
+                page,
+                fragment,
+                present: no.is_none(),
+            },
+        ));
     }
     let (after, condition) = expression(rest)?;
     // `expect gold = 1`: an assignment where a comparison goes.

@@ -135,6 +135,50 @@ mod tests {
     }
 
     #[test]
+    fn pages_parse_as_scenes_marked_page_and_tests_expect_them() {
+        let story = "title: T\n== s\n* Go -> ending e\n== page status: Your Position\n# kind: status\nYou hold {1} seats.\n== page people\nNobody.\n== ending e\nDone.\n== pages\n-> s\ntest \"t\":\n    expect page status text \"seats\"\n    expect page people no text \"Zinoviev\"\n";
+        let (tree, diagnostics) = parse_str(story);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let kinds: Vec<(&str, bool, bool)> = tree
+            .scenes
+            .iter()
+            .map(|scene| (scene.name.name.as_str(), scene.is_page, scene.is_ending))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("s", false, false),
+                ("status", true, false),
+                ("people", true, false),
+                ("e", false, true),
+                // `page` is a keyword only before a name.
+                ("pages", false, false),
+            ]
+        );
+        assert_eq!(tree.scenes[1].title.as_deref(), Some("Your Position"));
+        assert_eq!(tree.scenes[1].tags.len(), 1);
+        let steps: Vec<(String, String, bool)> = tree.tests[0]
+            .steps
+            .iter()
+            .map(|step| match &step.kind {
+                ast::TestStepKind::ExpectPage {
+                    page,
+                    fragment,
+                    present,
+                } => (page.name.clone(), fragment.clone(), *present),
+                other => panic!("expected `expect page`, got {other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("status".into(), "seats".into(), true),
+                ("people".into(), "Zinoviev".into(), false)
+            ]
+        );
+    }
+
+    #[test]
     fn every_bad_line_is_reported() {
         let story = "title: T\nvar = 1\n== s\n~ x = = 1\nfine\n-> \n* {x Study\n-> s\n";
         let found: Vec<usize> = codes(story).iter().map(|(_, line)| *line).collect();

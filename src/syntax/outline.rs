@@ -31,9 +31,9 @@ pub struct Outline {
 /// A scene found by the first pass.
 #[derive(Debug)]
 pub struct SceneOutline {
-    /// The header's id, whether it is an ending, and its title; `None` when
+    /// The header's id, whether it is an ending or a page, and its title; `None` when
     /// the header line does not parse (parsing the scene reports why).
-    pub header: Option<(ast::Ident, bool, Option<String>)>,
+    pub header: Option<(ast::Ident, ast::SceneKind, Option<String>)>,
     /// The header line.
     pub span: Span,
     /// How many lines the scene has, header included.

@@ -79,6 +79,30 @@ fn the_transcript_option_writes_the_story_so_far() {
     );
 }
 
+/// A page read is in the `--transcript` file where it was read, though
+/// not in the game's history; one read after a choice taken back goes with
+/// the choice.
+#[test]
+fn the_transcript_option_records_pages_where_they_were_read() {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
+    let out = super::scratch("transcript-pages").join("pages.txt");
+    Command::cargo_bin("fabula")
+        .unwrap()
+        .current_dir(&folder)
+        .args(["play", "pages.fab", "--seed", "1", "--transcript"])
+        .arg(&out)
+        .write_stdin("status\n1\nstatus\nundo\n2\n")
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "Gorki\n\nTurn 0, visit 1. Snow falls.\n\n\
+         [Your Position]\n\nYou hold 2 seats after 0 choices.\n\n\
+         You are still a clerk.\n\nThe first reading.\n\n\
+         > Stop\n\nDone.\n\nTHE END: done (ending 1 of 1)\n"
+    );
+}
+
 /// With piped input the check comes first: a story with errors prints
 /// nothing to standard output, its diagnostics to standard error, and
 /// exits with 1.

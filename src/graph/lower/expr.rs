@@ -430,6 +430,9 @@ impl Lowering<'_> {
             self.check_arguments(args);
             return None;
         };
+        if self.in_page && matches!(builtin.instr, Some(Instr::Random)) {
+            self.report(super::page_changes(span, "`random()`"));
+        }
         let arity = builtin.arity;
         if args.len() != arity {
             self.report(

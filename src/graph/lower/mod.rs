@@ -30,6 +30,9 @@ pub(crate) struct Lowering<'n> {
     pub(super) code: Vec<Instr>,
     /// Where an expression is emitted before it is known to compile.
     pub(super) scratch: Vec<Instr>,
+    /// Whether the scene being lowered is a page, where `random()` is an
+    /// error (`E0309`).
+    pub(super) in_page: bool,
 }
 
 impl<'n> Lowering<'n> {
@@ -44,6 +47,7 @@ impl<'n> Lowering<'n> {
             text: String::new(),
             code: Vec::new(),
             scratch: Vec::new(),
+            in_page: false,
         }
     }
 
@@ -131,6 +135,31 @@ impl<'n> Lowering<'n> {
                         None => None,
                     }
                 }
+                ast::TestStepKind::ExpectPage {
+                    page,
+                    fragment,
+                    present,
+                } => match self.scene_ref(page) {
+                    Some(id) if self.names.pages.get(id.index()) == Some(&true) => {
+                        Some(TestStepKind::ExpectPage {
+                            page: id,
+                            fragment: fragment.clone(),
+                            present: *present,
+                        })
+                    }
+                    Some(_) => {
+                        self.report(
+                            Diagnostic::new(
+                                Code::E0312,
+                                page.span,
+                                format!("`{}` is a scene, not a page", page.name),
+                            )
+                            .with_help("`expect page` names an `== page` scene"),
+                        );
+                        None
+                    }
+                    None => None,
+                },
                 ast::TestStepKind::Expect(condition) => {
                     self.condition(condition).map(TestStepKind::Expect)
                 }
@@ -252,8 +281,11 @@ impl<'n> Lowering<'n> {
         let mut builder = SceneBuilder {
             ops: Vec::new(),
             is_ending: scene.is_ending,
+            is_page: scene.is_page,
         };
+        self.in_page = scene.is_page;
         self.block(&scene.body, &mut builder);
+        self.in_page = false;
         let end_span = Span::new(
             scene.span.file,
             scene.span.end as usize,
@@ -266,6 +298,7 @@ impl<'n> Lowering<'n> {
             name: scene.name.name.clone(),
             title: scene.title.clone(),
             is_ending: scene.is_ending,
+            is_page: scene.is_page,
             tags: scene.tags.clone(),
             span: scene.span,
             ops: builder.ops,
@@ -276,6 +309,19 @@ impl<'n> Lowering<'n> {
 struct SceneBuilder {
     ops: Vec<Op>,
     is_ending: bool,
+    is_page: bool,
+}
+
+fn page_continues(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::E0308, span, format!("{what} inside a page")).with_help(
+        "a page is read, never played: the player opens it and returns to the same choices; move this into a scene",
+    )
+}
+
+fn page_changes(span: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::E0309, span, format!("{what} inside a page")).with_help(
+        "opening a page changes nothing, so it may not assign or draw a random number; move this into a scene",
+    )
 }
 
 fn ending_continues(span: Span, what: &str) -> Diagnostic {

@@ -2,7 +2,9 @@
 //! assignments compiled into a scene's ops.
 
 use super::expr::evaluate_constant;
-use super::{Lowering, SceneBuilder, ending_continues, ends_in_divert};
+use super::{
+    Lowering, SceneBuilder, ending_continues, ends_in_divert, page_changes, page_continues,
+};
 use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
@@ -32,6 +34,9 @@ impl Lowering<'_> {
                     });
                 }
                 StmtKind::Assign { target, op, value } => {
+                    if builder.is_page {
+                        self.report(page_changes(stmt.span, "an assignment"));
+                    }
                     if let Some(assign) = self.assign(target, *op, value, stmt.span) {
                         builder.ops.push(assign);
                     }
@@ -42,7 +47,9 @@ impl Lowering<'_> {
                         .extend(self.assertion(condition, message.as_deref(), stmt.span));
                 }
                 StmtKind::Divert(divert) => {
-                    if builder.is_ending {
+                    if builder.is_page {
+                        self.report(page_continues(stmt.span, "a divert"));
+                    } else if builder.is_ending {
                         self.report(ending_continues(stmt.span, "a divert"));
                     } else if let Some(target) = self.divert_target(divert) {
                         builder.ops.push(Op::Divert {
@@ -57,7 +64,9 @@ impl Lowering<'_> {
                     otherwise,
                 } => self.conditional(branches, otherwise.as_deref(), builder),
                 StmtKind::Choices(choices) => {
-                    if builder.is_ending {
+                    if builder.is_page {
+                        self.report(page_continues(stmt.span, "a choice"));
+                    } else if builder.is_ending {
                         self.report(ending_continues(stmt.span, "a choice"));
                     } else {
                         self.choices(choices, stmt.span, builder);
@@ -195,6 +204,23 @@ impl Lowering<'_> {
     pub(super) fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
         match self.names.scene_ids.get(&divert.target.name) {
             Some(&id) => {
+                if self.names.pages.get(id.index()) == Some(&true) {
+                    let name = &divert.target.name;
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0311,
+                            divert.target.span,
+                            format!("`{name}` is a page, which the player opens; no divert goes there"),
+                        )
+                        .with_help(format!(
+                            "the player types `{name}` to read the page; to show its text in the story, put it in a scene"
+                        )),
+                    );
+                    // Treated as an unknown target: the graph passes must
+                    // not report the follow-ons of a divert that goes nowhere.
+                    self.unknown_divert = true;
+                    return Some(self.names.fallback_scene);
+                }
                 if divert.to_ending && self.names.endings.get(id.index()) == Some(&false) {
                     // The divert still goes there, so the graph passes
                     // see the story as written.
