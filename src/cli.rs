@@ -15,7 +15,10 @@ use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
 use fabula::fsio;
 use fabula::render;
 
+mod size;
 mod stories;
+
+use size::parse_size;
 use stories::{entry_of, find_stories};
 
 #[derive(Debug, Parser)]
@@ -503,30 +506,6 @@ fn report_diagnostics(loaded: LoadedStory) -> Result<Option<fabula::graph::Story
 /// `fabula explore`'s default `--max-states`: about ten seconds of search
 /// and well under a gigabyte on a small machine (docs/EXPLORE.md).
 pub const DEFAULT_MAX_STATES: usize = 10_000_000;
-
-/// `123`, `512K`, `64M`, `4G` (powers of 1024), for `--max-memory`.
-fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, ""),
-    };
-    let number: u64 = digits
-        .parse()
-        .map_err(|_| format!("`{text}` is not a size: write bytes, or 512M, 4G"))?;
-    let scale: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
-        "" => 1,
-        "K" => 1 << 10,
-        "M" => 1 << 20,
-        "G" => 1 << 30,
-        "T" => 1 << 40,
-        _ => return Err(format!("`{text}` is not a size: write bytes, or 512M, 4G")),
-    };
-    number
-        .checked_mul(scale)
-        .filter(|&bytes| bytes >= 1 << 20)
-        .ok_or_else(|| format!("`{text}`: a memory limit must be between 1M and 16E"))
-}
 
 fn explore(args: &ExploreArgs) -> Result<u8> {
     let Some(story) = compile_or_report(&entry_of(&args.story)?)? else {

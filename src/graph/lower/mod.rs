@@ -139,7 +139,7 @@ impl<'n> Lowering<'n> {
                     page,
                     fragment,
                     present,
-                } => match self.scene_ref(page) {
+                } => match self.scene_ref(page, false) {
                     Some(id) if self.names.pages.get(id.index()) == Some(&true) => {
                         Some(TestStepKind::ExpectPage {
                             page: id,
