@@ -610,3 +610,29 @@ fn scratch(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&folder).unwrap();
     folder
 }
+
+/// Regression: states at `--max-depth` are not expanded, so nothing about
+/// them is known; they were taken for states that reach no ending, and the
+/// start of the lighthouse story was called a trap.
+#[test]
+fn bug_states_at_the_depth_limit_were_called_traps() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/explore/trap_lighthouse.fab");
+    let story = fabula::compile::compile_files(&path)
+        .unwrap()
+        .story
+        .unwrap();
+    for depth in 0..2 {
+        let report = explore(
+            &story,
+            Limits {
+                max_depth: Some(depth),
+                ..Limits::default()
+            },
+            &mut |_| {},
+        );
+        assert!(report.traps.is_empty(), "depth {depth}: {:?}", report.traps);
+        assert!(!report.proved(false));
+    }
+    let full = explore(&story, Limits::default(), &mut |_| {});
+    assert_eq!(full.traps.len(), 1);
+}

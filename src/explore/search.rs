@@ -267,6 +267,9 @@ struct Expansion {
     /// Some transition drew from a range, or made combinations, too many to
     /// branch over.
     random_cut: bool,
+    /// States some of whose transitions were not all run (too many random
+    /// values): where they lead is not fully known.
+    unknown: Vec<u32>,
 }
 
 impl Expansion {
@@ -415,6 +418,7 @@ fn expand(
         transitions: 0,
         cut_by_depth: false,
         random_cut: false,
+        unknown: Vec::new(),
     };
     let uses_random = bounds.uses_random;
     let Worker {
@@ -467,7 +471,10 @@ fn expand(
                 record(&mut found, encoder, next, index, number, outcome);
                 true
             });
-            found.random_cut |= !exhaustive;
+            if !exhaustive {
+                found.random_cut = true;
+                found.unknown.push(index as u32);
+            }
             continue;
         }
         offers.clear();
@@ -523,7 +530,10 @@ fn expand(
                 record(&mut found, encoder, next, index, number, outcome);
                 true
             });
-            found.random_cut |= !exhaustive;
+            if !exhaustive {
+                found.random_cut = true;
+                found.unknown.push(index as u32);
+            }
         }
     }
     found
@@ -768,6 +778,10 @@ pub fn explore_with_threads(
                 if expansion.cut_by_depth {
                     cutoff.get_or_insert(Cutoff::MaxDepth(depth));
                 }
+                for &state in &expansion.unknown {
+                    // Never called a trap: a transition not run may escape.
+                    live[state as usize] = true;
+                }
                 if expansion.random_cut {
                     cutoff.get_or_insert(Cutoff::Random);
                 }
@@ -836,6 +850,11 @@ pub fn explore_with_threads(
             }
         }
         if at_depth_limit {
+            // Not expanded: where these states lead is unknown, so none of
+            // them, nor what leads only to them, may be called a trap.
+            for flag in &mut live[level_start..level_end] {
+                *flag = true;
+            }
             break;
         }
         level_start = level_end;
