@@ -5,16 +5,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Value as Json, json};
 
+use super::report::scene_label;
 use super::search::{Cutoff, Report};
 use crate::graph::{Op, Story};
-
-fn scene_label(story: &Story, scene: crate::graph::SceneId) -> String {
-    let found = story.scene(scene);
-    match &found.title {
-        Some(title) => format!("{} ({title})", found.name),
-        None => found.name.clone(),
-    }
-}
 
 /// A choice's source line, trimmed, with its location.
 fn choice_line(story: &Story, id: crate::graph::ChoiceId) -> Option<(String, String)> {

@@ -66,7 +66,7 @@ fn thousands(value: u64) -> String {
     out
 }
 
-fn scene_label(story: &Story, scene: crate::graph::SceneId) -> String {
+pub(super) fn scene_label(story: &Story, scene: crate::graph::SceneId) -> String {
     let found = story.scene(scene);
     match &found.title {
         Some(title) => format!("{} ({title})", found.name),

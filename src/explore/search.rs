@@ -264,11 +264,9 @@ struct Expansion {
     transitions: u64,
     /// Some state here still had choices when the depth limit stopped it.
     cut_by_depth: bool,
-    /// Some transition drew from a range, or made combinations, too many to
-    /// branch over.
-    random_cut: bool,
-    /// States some of whose transitions were not all run (too many random
-    /// values): where they lead is not fully known.
+    /// States some of whose transitions were not all run (a range, or
+    /// combinations, too many to branch over): where they lead is not fully
+    /// known.
     unknown: Vec<u32>,
 }
 
@@ -417,7 +415,6 @@ fn expand(
         saturated: false,
         transitions: 0,
         cut_by_depth: false,
-        random_cut: false,
         unknown: Vec::new(),
     };
     let uses_random = bounds.uses_random;
@@ -472,7 +469,6 @@ fn expand(
                 true
             });
             if !exhaustive {
-                found.random_cut = true;
                 found.unknown.push(index as u32);
             }
             continue;
@@ -531,7 +527,6 @@ fn expand(
                 true
             });
             if !exhaustive {
-                found.random_cut = true;
                 found.unknown.push(index as u32);
             }
         }
@@ -782,7 +777,7 @@ pub fn explore_with_threads(
                     // Never called a trap: a transition not run may escape.
                     live[state as usize] = true;
                 }
-                if expansion.random_cut {
+                if !expansion.unknown.is_empty() {
                     cutoff.get_or_insert(Cutoff::Random);
                 }
                 let mut from = 0usize;

@@ -6,6 +6,23 @@ use super::bounds::{Bounds, SeqUse};
 use crate::graph::{AltKind, ChoiceId, SceneId, Story, Type, Value};
 use crate::runtime::State;
 
+/// Names every field of `State`: a field added to it fails to compile here,
+/// and this is called from each function that copies, normalises, encodes
+/// or decodes a state, which must then be taught about it (a forgotten field
+/// would merge distinct states and make a proof wrong).
+fn fields_known(state: &State) {
+    let State {
+        scene: _,
+        pc: _,
+        vars: _,
+        visits: _,
+        taken: _,
+        seqs: _,
+        turns: _,
+        rng: _,
+    } = state;
+}
+
 /// Up to this many once-only choices that matter are encoded as a bitmap;
 /// more, as the list of those taken.
 const DENSE_CHOICES: usize = 64;
@@ -77,19 +94,7 @@ impl<'s> Encoder<'s> {
     /// made a long chain of scenes quadratic). Those in `target` are stale,
     /// which is harmless: only text that cannot fail reads them.
     pub fn copy_state(&self, target: &mut State, source: &State) {
-        // Every field of `State`, named: a field added to it fails to
-        // compile here until this function is taught about it (a forgotten
-        // field would merge distinct states and make a proof wrong).
-        let State {
-            scene: _,
-            pc: _,
-            vars: _,
-            visits: _,
-            taken: _,
-            seqs: _,
-            turns: _,
-            rng: _,
-        } = source;
+        fields_known(source);
         target.scene = source.scene;
         target.pc = source.pc;
         target.vars.clone_from(&source.vars);
@@ -115,19 +120,7 @@ impl<'s> Encoder<'s> {
     /// Applies the abstraction in place. Returns whether a counter was cut
     /// down to a bound above zero (the abstraction was needed).
     pub fn normalise(&self, state: &mut State) -> bool {
-        // Every field of `State`, named: a field added to it fails to
-        // compile here until this function is taught about it (a forgotten
-        // field would merge distinct states and make a proof wrong).
-        let State {
-            scene: _,
-            pc: _,
-            vars: _,
-            visits: _,
-            taken: _,
-            seqs: _,
-            turns: _,
-            rng: _,
-        } = &*state;
+        fields_known(state);
         let mut saturated = false;
         // Only kept counts: the others are stale and never read (see
         // `copy_state`); walking every scene made a long story quadratic.
@@ -179,19 +172,7 @@ impl<'s> Encoder<'s> {
 
     /// Appends a normalised state's encoding to `out`.
     pub fn encode(&self, state: &State, out: &mut Vec<u8>) {
-        // Every field of `State`, named: a field added to it fails to
-        // compile here until this function is taught about it (a forgotten
-        // field would merge distinct states and make a proof wrong).
-        let State {
-            scene: _,
-            pc: _,
-            vars: _,
-            visits: _,
-            taken: _,
-            seqs: _,
-            turns: _,
-            rng: _,
-        } = state;
+        fields_known(state);
         varint(out, u64::from(state.scene.0));
         varint(out, u64::from(state.pc));
         for (value, _) in state
@@ -270,19 +251,7 @@ impl<'s> Encoder<'s> {
     /// Rebuilds a state from its encoding into `state` (made by
     /// [`Encoder::blank`]), reusing its vectors.
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
-        // Every field of `State`, named: a field added to it fails to
-        // compile here until this function is taught about it (a forgotten
-        // field would merge distinct states and make a proof wrong).
-        let State {
-            scene: _,
-            pc: _,
-            vars: _,
-            visits: _,
-            taken: _,
-            seqs: _,
-            turns: _,
-            rng: _,
-        } = &*state;
+        fields_known(state);
         // Visit counts of scenes not kept are left stale (see `copy_state`).
         state.taken.iter_mut().for_each(|word| *word = 0);
         state.rng = 0;
