@@ -47,9 +47,11 @@ pub struct Bounds {
     /// Choices whose text can fail when it is shown (`* Pay {10 / z}`): the
     /// explorer renders them at every state that offers them.
     pub fallible_choice_texts: Vec<bool>,
-    /// Per scene: a page whose text can fail (`Share: {100 / n}%`): the
-    /// explorer reads it at every state it stores, as a player could.
-    pub fallible_pages: Vec<bool>,
+    /// The pages whose text can fail (`Share: {100 / n}%`): the explorer
+    /// reads each at every state it stores, as a player could. A list, not
+    /// a flag per scene: scanning every scene per state made a long story
+    /// quadratic.
+    pub fallible_pages: Vec<SceneId>,
 }
 
 /// How an alternatives counter is kept in explored states.
@@ -122,7 +124,7 @@ pub fn bounds(story: &Story) -> Bounds {
             accumulators: Vec::new(),
             seqs: vec![SeqUse::Ignored; story.seq_count as usize],
             fallible_choice_texts: vec![false; story.choice_count as usize],
-            fallible_pages: vec![false; story.scenes.len()],
+            fallible_pages: Vec::new(),
         },
         changed: false,
     };
@@ -138,6 +140,9 @@ pub fn bounds(story: &Story) -> Bounds {
         }
     }
     let mut bounds = analysis.bounds;
+    // Each round of the fixed point found the same pages again.
+    bounds.fallible_pages.sort_unstable();
+    bounds.fallible_pages.dedup();
     // A shuffle that picks among options that can fail is branched over
     // like a `random()`, and replayed with a seed like one.
     bounds.uses_random |= bounds.seqs.iter().any(|usage| {
@@ -246,9 +251,7 @@ impl Analysis<'_> {
         if !fallible {
             return;
         }
-        if let Some(flag) = self.bounds.fallible_pages.get_mut(index) {
-            *flag = true;
-        }
+        self.bounds.fallible_pages.push(SceneId(index as u32));
         for op in &page.ops {
             match op {
                 Op::Text { text, .. } => self.text(text),

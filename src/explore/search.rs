@@ -208,6 +208,9 @@ impl Report {
 struct Tracker {
     entered: Vec<bool>,
     fallbacks: Vec<bool>,
+    /// The taken-bit words this transition may have marked (see
+    /// `Encoder::copy_state`).
+    dirty: Vec<u32>,
 }
 
 impl Output for Tracker {
@@ -225,6 +228,7 @@ impl Output for Tracker {
         if let Some(seen) = self.fallbacks.get_mut(choice.index()) {
             *seen = true;
         }
+        self.dirty.push(choice.0 / 64);
     }
 }
 
@@ -312,6 +316,7 @@ impl Worker {
             tracker: Tracker {
                 entered: vec![false; story.scenes.len()],
                 fallbacks: vec![false; story.choice_count as usize],
+                dirty: Vec::new(),
             },
             chosen: vec![false; story.choice_count as usize],
             paused: encoder.blank(),
@@ -408,9 +413,18 @@ fn expand(
     at_depth_limit: bool,
     worker: &mut Worker,
 ) -> Expansion {
+    // Room for two successors a state, of about the parent's size: growing
+    // these a doubling at a time cost a tenth of the search.
+    let expected = range.len() * 2;
     let mut found = Expansion {
-        bytes: Vec::new(),
-        successors: Vec::new(),
+        bytes: Vec::with_capacity(
+            expected
+                * range
+                    .clone()
+                    .next()
+                    .map_or(0, |first| store.get(first).len()),
+        ),
+        successors: Vec::with_capacity(expected),
         events: Vec::new(),
         saturated: false,
         transitions: 0,
@@ -436,7 +450,7 @@ fn expand(
                 continue;
             }
             let exhaustive = each_random_run(machine, true, |machine| {
-                encoder.copy_state(next, paused);
+                encoder.copy_state(next, paused, &mut tracker.dirty);
                 let pause = match machine.run(story, next, tracker) {
                     Ok(Pause::Choices(shown)) => {
                         offers.clear();
@@ -492,20 +506,15 @@ fn expand(
                         .unwrap_or(false)
                 });
                 if fallible
-                    && let Err(error) = machine.choice_text(story, paused, offer.choice as usize)
+                    && let Err(error) =
+                        machine.choice_text_in_place(story, paused, offer.choice as usize)
                 {
                     found.events.push((index as u32, 0, Event::Failed(error)));
                 }
             }
         }
         // So is a page, whenever the player opens it.
-        for (page, _) in bounds
-            .fallible_pages
-            .iter()
-            .enumerate()
-            .filter(|(_, f)| **f)
-        {
-            let page = crate::graph::SceneId(page as u32);
+        for &page in &bounds.fallible_pages {
             if let Some(Err(error)) = machine.page(story, paused, page) {
                 found.events.push((index as u32, 0, Event::Failed(error)));
             }
@@ -520,7 +529,7 @@ fn expand(
             }
             let number = shown as u32 + 1;
             let exhaustive = each_random_run(machine, uses_random, |machine| {
-                encoder.copy_state(next, paused);
+                encoder.copy_state(next, paused, &mut tracker.dirty);
                 let outcome = take(machine, story, next, offer.choice, block, chosen, tracker);
                 found.transitions += 1;
                 record(&mut found, encoder, next, index, number, outcome);
@@ -544,6 +553,9 @@ fn take(
     chosen: &mut [bool],
     tracker: &mut Tracker,
 ) -> Outcome {
+    if let Some(picked) = block.and_then(|choices| choices.get(choice as usize)) {
+        tracker.dirty.push(picked.id.0 / 64);
+    }
     match machine.choose(story, state, choice as usize) {
         Ok(()) => {
             if let Some(picked) = block.and_then(|choices| choices.get(choice as usize))

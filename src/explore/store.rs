@@ -39,6 +39,10 @@ pub struct Encoder<'s> {
     relevant_choices: Vec<ChoiceId>,
     /// The same, as a mask over the state's bitset words.
     relevant_mask: Vec<u64>,
+    /// The words of `relevant_mask` that are not zero: what is copied,
+    /// cleared and encoded per transition (all words made a long chain of
+    /// scenes quadratic: a word per 64 choices of the whole story).
+    relevant_words: Vec<usize>,
     /// Alternatives counters kept: id, kind, number of options.
     kept_seqs: Vec<(usize, AltKind, u32)>,
 }
@@ -70,12 +74,17 @@ impl<'s> Encoder<'s> {
                 }
             }
         }
+        let relevant_words = (relevant_mask.iter().enumerate())
+            .filter(|(_, mask)| **mask != 0)
+            .map(|(word, _)| word)
+            .collect();
         Encoder {
             story,
             bounds: bounds.clone(),
             visit_slots,
             relevant_choices,
             relevant_mask,
+            relevant_words,
             kept_seqs: bounds
                 .seqs
                 .iter()
@@ -93,11 +102,32 @@ impl<'s> Encoder<'s> {
     /// the alternatives counters no kept expression reads (copying them all
     /// made a long chain of scenes quadratic). Those in `target` are stale,
     /// which is harmless: only text that cannot fail reads them.
-    pub fn copy_state(&self, target: &mut State, source: &State) {
+    ///
+    /// Taken bits: the working states keep every bit outside the relevant
+    /// words clear (a stale bit there would hide a choice the first time
+    /// its scene is entered). `dirty` names the words the last transition
+    /// into `target` may have marked (the choice taken, fallbacks taken on
+    /// the way); they are cleared and the list emptied, then only the
+    /// relevant words are copied.
+    pub fn copy_state(&self, target: &mut State, source: &State, dirty: &mut Vec<u32>) {
         fields_known(source);
         target.scene = source.scene;
         target.pc = source.pc;
-        target.vars.clone_from(&source.vars);
+        if target.vars.len() == source.vars.len() {
+            // Value by value: most are ints, flags and enum values, copied
+            // without the reference counting a text needs.
+            for (target, source) in target.vars.iter_mut().zip(&source.vars) {
+                match (&mut *target, source) {
+                    (Value::Int(to), Value::Int(from)) => *to = *from,
+                    (Value::Bool(to), Value::Bool(from)) => *to = *from,
+                    (Value::Enum(to), Value::Enum(from)) => *to = *from,
+                    (Value::Set(to), Value::Set(from)) => *to = *from,
+                    (target, source) => target.clone_from(source),
+                }
+            }
+        } else {
+            target.vars.clone_from(&source.vars);
+        }
         if target.visits.len() == source.visits.len() {
             for (scene, _) in &self.visit_slots {
                 target.visits[*scene] = source.visits[*scene];
@@ -105,7 +135,24 @@ impl<'s> Encoder<'s> {
         } else {
             target.visits.clone_from(&source.visits);
         }
-        target.taken.clone_from(&source.taken);
+        if target.taken.len() == source.taken.len() {
+            for word in dirty.drain(..) {
+                if let Some(word) = target.taken.get_mut(word as usize) {
+                    *word = 0;
+                }
+            }
+            for &word in &self.relevant_words {
+                target.taken[word] = source.taken[word];
+            }
+            debug_assert!(
+                (target.taken.iter().zip(&self.relevant_mask))
+                    .all(|(word, mask)| word & !mask == 0),
+                "a taken bit outside the relevant words was left set"
+            );
+        } else {
+            target.taken.clone_from(&source.taken);
+            dirty.clear();
+        }
         if target.seqs.len() == source.seqs.len() {
             for &(seq, _, _) in &self.kept_seqs {
                 target.seqs[seq] = source.seqs[seq];
@@ -164,9 +211,8 @@ impl<'s> Encoder<'s> {
                 value.clone_from(&var.initial);
             }
         }
-        for (word, mask) in state.taken.iter_mut().zip(&self.relevant_mask) {
-            *word &= mask;
-        }
+        // Taken bits outside the relevant words are left as they are: `encode`
+        // reads only the relevant ones, and `copy_state` clears the rest.
         saturated
     }
 
@@ -183,7 +229,8 @@ impl<'s> Encoder<'s> {
         {
             match value {
                 Value::Int(number) => varint(out, zigzag(*number)),
-                Value::Bool(flag) => out.push(u8::from(*flag)),
+                // Packed eight to a byte after the other values.
+                Value::Bool(_) => {}
                 Value::Enum(variant) => varint(out, u64::from(*variant)),
                 Value::Set(bits) => varint(out, *bits),
                 Value::Text(text) => {
@@ -191,6 +238,21 @@ impl<'s> Encoder<'s> {
                     out.extend_from_slice(text.as_bytes());
                 }
             }
+        }
+        let mut bits = 0u8;
+        let mut count = 0;
+        for (value, _) in (state.vars.iter().zip(&self.bounds.vars)).filter(|(_, kept)| **kept) {
+            if let Value::Bool(flag) = value {
+                bits |= u8::from(*flag) << (count % 8);
+                count += 1;
+                if count % 8 == 0 {
+                    out.push(bits);
+                    bits = 0;
+                }
+            }
+        }
+        if count % 8 != 0 {
+            out.push(bits);
         }
         for (scene, _) in &self.visit_slots {
             varint(
@@ -221,15 +283,17 @@ impl<'s> Encoder<'s> {
             // Many once-only choices, few taken at a time: the taken ones'
             // ids, as a count then gaps.
             let words = || {
-                state
-                    .taken
-                    .iter()
-                    .zip(&self.relevant_mask)
-                    .map(|(word, mask)| word & mask)
+                self.relevant_words.iter().map(|&index| {
+                    let word = state.taken.get(index).copied().unwrap_or(0);
+                    (index, word & self.relevant_mask[index])
+                })
             };
-            varint(out, words().map(|word| u64::from(word.count_ones())).sum());
+            varint(
+                out,
+                words().map(|(_, word)| u64::from(word.count_ones())).sum(),
+            );
             let mut previous = 0u64;
-            for (index, mut word) in words().enumerate() {
+            for (index, mut word) in words() {
                 while word != 0 {
                     let id = index as u64 * 64 + u64::from(word.trailing_zeros());
                     varint(out, id - previous);
@@ -252,8 +316,13 @@ impl<'s> Encoder<'s> {
     /// [`Encoder::blank`]), reusing its vectors.
     pub fn decode_into(&self, mut bytes: &[u8], state: &mut State) {
         fields_known(state);
-        // Visit counts of scenes not kept are left stale (see `copy_state`).
-        state.taken.iter_mut().for_each(|word| *word = 0);
+        // Visit counts of scenes not kept are left stale (see `copy_state`);
+        // taken bits outside the relevant words are clear already.
+        for &word in &self.relevant_words {
+            if let Some(word) = state.taken.get_mut(word) {
+                *word = 0;
+            }
+        }
         state.rng = 0;
         state.turns = 0;
         state.scene = SceneId(read_varint(&mut bytes) as u32);
@@ -270,11 +339,8 @@ impl<'s> Encoder<'s> {
             }
             *value = match var.ty {
                 Type::Int => Value::Int(unzigzag(read_varint(&mut bytes))),
-                Type::Bool => {
-                    let (flag, rest) = bytes.split_first().unwrap_or((&0, &[]));
-                    bytes = rest;
-                    Value::Bool(*flag != 0)
-                }
+                // Read below, from the packed flags.
+                Type::Bool => continue,
                 Type::Enum(_) => Value::Enum(read_varint(&mut bytes) as u32),
                 Type::Set(_) => Value::Set(read_varint(&mut bytes)),
                 Type::Text => {
@@ -284,6 +350,22 @@ impl<'s> Encoder<'s> {
                     Value::Text(String::from_utf8_lossy(text).into())
                 }
             };
+        }
+        let mut count = 0;
+        let mut bits = 0u8;
+        for ((value, var), _) in (state.vars.iter_mut().zip(&self.story.vars))
+            .zip(&self.bounds.vars)
+            .filter(|(_, kept)| **kept)
+        {
+            if var.ty == Type::Bool {
+                if count % 8 == 0 {
+                    let (byte, rest) = bytes.split_first().unwrap_or((&0, &[]));
+                    bits = *byte;
+                    bytes = rest;
+                }
+                *value = Value::Bool(bits & (1 << (count % 8)) != 0);
+                count += 1;
+            }
         }
         for (scene, _) in &self.visit_slots {
             let count = read_varint(&mut bytes) as u32;
@@ -458,8 +540,11 @@ pub struct Store {
     via: Vec<u32>,
     /// Index of the first state of each depth.
     levels: Vec<usize>,
-    /// Open addressing: 0 is empty, else a state's index plus one.
-    table: Vec<u32>,
+    /// Open addressing: 0 is empty, else the low 32 bits of the state's
+    /// hash above its index plus one. The hash bits spare most probes the
+    /// state's bytes (three cache misses: two ends and the page), and let
+    /// the table grow without hashing every state again.
+    table: Vec<u64>,
 }
 
 impl Store {
@@ -530,7 +615,7 @@ impl Store {
             + self.parents.capacity() * 4
             + self.via.capacity() * 4
             + self.levels.capacity() * std::mem::size_of::<usize>()
-            + self.table.capacity() * 4
+            + self.table.capacity() * 8
     }
 
     /// Adds an encoded state unless it is already there. A new state is
@@ -544,7 +629,7 @@ impl Store {
         match self.find(encoded) {
             Ok(index) => Inserted::Existing(index),
             Err(_) if !allow_new => Inserted::Refused,
-            Err(slot) => {
+            Err((slot, tag)) => {
                 let index = self.ends.len();
                 let fits = self
                     .pages
@@ -580,7 +665,7 @@ impl Store {
                 if self.levels.len() <= depth as usize {
                     self.levels.push(index);
                 }
-                self.table[slot] = index as u32 + 1;
+                self.table[slot] = (tag << 32) | (index as u64 + 1);
                 if self.ends.len() * 2 > self.table.len() {
                     self.grow();
                 }
@@ -590,19 +675,22 @@ impl Store {
     }
 
     /// `Ok(index)` of an equal state, or `Err(slot)` where it would go.
-    fn find(&mut self, encoded: &[u8]) -> Result<usize, usize> {
+    fn find(&mut self, encoded: &[u8]) -> Result<usize, (usize, u64)> {
         if self.table.is_empty() {
             self.table = vec![0; 1024];
         }
         let mask = self.table.len() - 1;
-        let mut slot = hash(encoded) as usize & mask;
+        let tag = hash(encoded) & u64::from(u32::MAX);
+        let mut slot = tag as usize & mask;
         loop {
             match self.table[slot] {
-                0 => return Err(slot),
+                0 => return Err((slot, tag)),
                 entry => {
-                    let index = entry as usize - 1;
-                    if self.get(index) == encoded {
-                        return Ok(index);
+                    if entry >> 32 == tag {
+                        let index = (entry & u64::from(u32::MAX)) as usize - 1;
+                        if self.get(index) == encoded {
+                            return Ok(index);
+                        }
                     }
                 }
             }
@@ -612,13 +700,13 @@ impl Store {
 
     fn grow(&mut self) {
         let size = self.table.len() * 2;
-        let mut table = vec![0u32; size];
-        for index in 0..self.ends.len() {
-            let mut slot = hash(self.get(index)) as usize & (size - 1);
+        let mut table = vec![0u64; size];
+        for &entry in self.table.iter().filter(|&&entry| entry != 0) {
+            let mut slot = (entry >> 32) as usize & (size - 1);
             while table[slot] != 0 {
                 slot = (slot + 1) & (size - 1);
             }
-            table[slot] = index as u32 + 1;
+            table[slot] = entry;
         }
         self.table = table;
     }

@@ -90,7 +90,7 @@ pub fn steps(story: &Story, witness: &[u32], seed: Option<u64>) -> Result<Vec<St
             }
         };
         let choice = machine
-            .choice_text(story, &state, offer as usize)
+            .choice_text_in_place(story, &mut state, offer as usize)
             .map_err(|error| diverged(format!("choice {number}'s text fails: {}", error.kind)))?;
         steps.push(Step {
             number,

@@ -320,6 +320,10 @@ pub struct Machine {
     /// With a script: the shuffles (by [`crate::graph::SeqId`]) whose pick
     /// is scripted too.
     script_shuffles: Vec<bool>,
+    /// While a choice's text is rendered in place: each alternatives
+    /// counter's value before the render stepped it, to put back after
+    /// (see [`Machine::choice_text_in_place`]).
+    seq_undo: Option<Vec<(u32, u32)>>,
 }
 
 impl Machine {
@@ -649,12 +653,66 @@ impl Machine {
             return Ok(String::new());
         };
         let mut scratch = state.clone();
+        self.render_choice(story, &mut scratch, parts, *span)
+    }
+
+    /// [`Machine::choice_text`] rendered on `state` itself and undone
+    /// afterwards (the counters the text stepped and the generator are put
+    /// back), so `state` is as it was, whatever the outcome. The cost is the
+    /// text's, not the state's: a witness of a long chain of scenes renders
+    /// a choice per step, and copying the state for each was quadratic.
+    pub fn choice_text_in_place(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        choice: usize,
+    ) -> Result<String, RuntimeError> {
+        let Some(Op::Choices { choices, span }) = story
+            .scenes
+            .get(state.scene.index())
+            .and_then(|scene| scene.ops.get(state.pc as usize))
+        else {
+            return Err(RuntimeError::fault(
+                story,
+                state.scene,
+                None,
+                Fault::Malformed("not at a choice block"),
+            ));
+        };
+        let Some(parts) = choices.get(choice).and_then(|found| found.text.as_ref()) else {
+            return Ok(String::new());
+        };
+        let rng = state.rng;
+        let mut undo = self.seq_undo.take().unwrap_or_default();
+        undo.clear();
+        self.seq_undo = Some(undo);
+        let text = self.render_choice(story, state, parts, *span);
+        let mut undo = self.seq_undo.take().unwrap_or_default();
+        for (seq, count) in undo.drain(..).rev() {
+            if let Some(slot) = state.seqs.get_mut(seq as usize) {
+                *slot = count;
+            }
+        }
+        self.seq_undo = None;
+        state.rng = rng;
+        text
+    }
+
+    /// Renders a choice's text on `state`, which it may change (counters,
+    /// the generator): the callers make that pure.
+    fn render_choice(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        parts: &[Part],
+        span: Span,
+    ) -> Result<String, RuntimeError> {
         let mut text = String::new();
         // Pure: a choice's text never consumes scripted random values.
         let script = self.script.take();
-        let rendered = self.render(story, &mut scratch, parts, Some(&mut text), &mut 0);
+        let rendered = self.render(story, state, parts, Some(&mut text), &mut 0);
         self.script = script;
-        rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
+        rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(span), fault))?;
         collapse_spaces(&mut text);
         Ok(text.trim().to_string())
     }
@@ -842,6 +900,9 @@ impl Machine {
                             _ => Some(random_below(&mut state.rng, n as u64) as usize),
                         },
                     };
+                    if let Some(undo) = self.seq_undo.as_mut() {
+                        undo.push((seq.0, count));
+                    }
                     if let Some(counter) = state.seqs.get_mut(seq.index()) {
                         *counter = counter.saturating_add(1);
                     }

@@ -525,6 +525,33 @@ Done.
 }
 
 #[test]
+fn a_choice_text_rendered_in_place_leaves_the_state_as_it_was() {
+    let story = story(
+        "title: Pure
+var z = 0
+== a
++ Go {z == 0: zero|more} {random(1, 100)} {random(1, 100)} -> a
++ Stay {random(1, 100)} {10 / z} -> a
+== ending done
+Done.
+",
+    );
+    let mut machine = Machine::new();
+    let mut state = State::new(&story, 5);
+    machine.run(&story, &mut state, &mut Discard).unwrap();
+    let snapshot = state.clone();
+    let copied = machine.choice_text(&story, &state, 0).unwrap();
+    for _ in 0..3 {
+        let text = machine.choice_text_in_place(&story, &mut state, 0).unwrap();
+        assert_eq!(text, copied);
+        assert_eq!(state, snapshot);
+    }
+    // A text that fails after drawing puts the generator back too.
+    assert!(machine.choice_text_in_place(&story, &mut state, 1).is_err());
+    assert_eq!(state, snapshot);
+}
+
+#[test]
 fn undo_goes_back_to_the_start() {
     let story = story(CALL);
     let mut session = Session::start(Arc::clone(&story), 7);

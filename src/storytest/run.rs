@@ -289,7 +289,7 @@ impl TestRun<'_> {
             let choice = &choices[offer.choice as usize];
             let text = self
                 .machine
-                .choice_text(self.story, &self.state, offer.choice as usize)
+                .choice_text_in_place(self.story, &mut self.state, offer.choice as usize)
                 .map_err(|error| runtime_failure(&error))?;
             let reason = match choice.guard.requires() {
                 Some((_, reason)) if !offer.enabled => Some(self.story.text(reason).to_string()),
