@@ -18,16 +18,24 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
         .map(|scene| (!scene.is_ending).then(|| only_diverts(scene)).flatten())
         .collect();
     // The largest set of such scenes that diverts only into itself: once
-    // the story is in it, it never leaves.
+    // the story is in it, it never leaves. Worked backwards from the scenes
+    // that can stop: a scene that can divert to one that is not trapped is
+    // not trapped either (linear; a fixed point over every scene per round
+    // was quadratic on a long chain of diverts).
     let mut trapped: Vec<bool> = forced.iter().map(Option::is_some).collect();
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for (index, diverts) in forced.iter().enumerate() {
-            let Some(diverts) = diverts else { continue };
-            if trapped[index] && diverts.iter().any(|(to, _)| !trapped[to.index()]) {
-                trapped[index] = false;
-                changed = true;
+    let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); forced.len()];
+    for (index, diverts) in forced.iter().enumerate() {
+        for (to, _) in diverts.iter().flatten() {
+            if let Some(list) = predecessors.get_mut(to.index()) {
+                list.push(index as u32);
+            }
+        }
+    }
+    let mut free: Vec<usize> = (0..forced.len()).filter(|&index| !trapped[index]).collect();
+    while let Some(scene) = free.pop() {
+        for &from in &predecessors[scene] {
+            if std::mem::replace(&mut trapped[from as usize], false) {
+                free.push(from as usize);
             }
         }
     }
@@ -41,43 +49,69 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             .map(|(to, _)| to.index())
             .collect()
     };
+    let mut in_component = vec![false; forced.len()];
     for component in components(&trapped, successors) {
         let first = component[0];
         let on_cycle = component.len() > 1 || successors(first).contains(&first);
         if !on_cycle {
             continue;
         }
-        report(story, &component, &forced, diagnostics);
+        for &index in &component {
+            in_component[index] = true;
+        }
+        report(story, &component, &forced, &in_component, diagnostics);
+        for &index in &component {
+            in_component[index] = false;
+        }
     }
 }
+
+/// How many scenes of a loop its report names and labels.
+const NAMED: usize = 8;
 
 fn report(
     story: &Story,
     component: &[usize],
     forced: &[Option<Vec<(SceneId, Span)>>],
+    in_component: &[bool],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let names: Vec<String> = component
-        .iter()
-        .map(|&index| format!("`{}`", story.scenes[index].name))
-        .collect();
-    let message = match names.as_slice() {
-        [one] => format!("scene {one} diverts to itself for ever: a certain infinite loop"),
-        [init @ .., last] => format!(
-            "scenes {} and {last} divert to one another for ever: a certain infinite loop",
-            init.join(", ")
-        ),
+    let name = |index: usize| format!("`{}`", story.scenes[index].name);
+    let message = match component {
         [] => return,
+        [one] => format!(
+            "scene {} diverts to itself for ever: a certain infinite loop",
+            name(*one)
+        ),
+        // A loop through thousands of scenes is named by its first few: a
+        // message (and labels) for each made the report quadratic.
+        _ if component.len() > NAMED => format!(
+            "scenes {} and {} others divert to one another for ever: a certain infinite loop",
+            component[..NAMED]
+                .iter()
+                .map(|&index| name(index))
+                .collect::<Vec<_>>()
+                .join(", "),
+            component.len() - NAMED
+        ),
+        [init @ .., last] => format!(
+            "scenes {} and {} divert to one another for ever: a certain infinite loop",
+            init.iter()
+                .map(|&index| name(index))
+                .collect::<Vec<_>>()
+                .join(", "),
+            name(*last)
+        ),
     };
     let first = &story.scenes[component[0]];
     let mut diagnostic = Diagnostic::new(Code::E0307, first.span, message).with_help(
         "no choice and no ending stops the story on the way; offer a choice in one of these scenes, or divert out of the loop",
     );
-    for &index in component {
+    for &index in component.iter().take(NAMED) {
         let into_cycle = forced[index]
             .iter()
             .flatten()
-            .find(|(to, _)| component.contains(&to.index()));
+            .find(|(to, _)| in_component.get(to.index()).copied().unwrap_or(false));
         if let Some((to, span)) = into_cycle {
             diagnostic = diagnostic.with_label(
                 *span,
