@@ -50,6 +50,11 @@ pub struct Bounds {
     /// Per scene: a page whose text can fail (`Share: {100 / n}%`): the
     /// explorer reads it at every state it stores, as a player could.
     pub fallible_pages: Vec<bool>,
+    /// Per choice: whether an expression that reaches control flow reads
+    /// `taken()` of it. Its taken bit is then kept in every state, sticky
+    /// or once-only, in any scene; otherwise only a once-only choice that
+    /// can be offered again needs it (see `store.rs`).
+    pub taken_read: Vec<bool>,
 }
 
 /// How an alternatives counter is kept in explored states.
@@ -123,6 +128,7 @@ pub fn bounds(story: &Story) -> Bounds {
             seqs: vec![SeqUse::Ignored; story.seq_count as usize],
             fallible_choice_texts: vec![false; story.choice_count as usize],
             fallible_pages: vec![false; story.scenes.len()],
+            taken_read: vec![false; story.choice_count as usize],
         },
         changed: false,
     };
@@ -335,6 +341,15 @@ impl Analysis<'_> {
             let counter = match instr {
                 Instr::Load(var) => {
                     self.keep_var(*var);
+                    continue;
+                }
+                Instr::Taken(choice) => {
+                    if let Some(read) = self.bounds.taken_read.get_mut(choice.index())
+                        && !*read
+                    {
+                        *read = true;
+                        self.changed = true;
+                    }
                     continue;
                 }
                 Instr::Visits(scene) => Counter::Visits(*scene),

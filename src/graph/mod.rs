@@ -243,6 +243,9 @@ pub struct Invariant {
 pub struct Choice {
     pub id: ChoiceId,
     pub sticky: bool,
+    /// `* (label) …`: the choice's name, unique in its scene.
+    #[serde(default)]
+    pub label: Option<String>,
     pub guard: Guard,
     /// `None` for a fallback choice.
     pub text: Option<Box<[Part]>>,
@@ -368,6 +371,10 @@ pub enum Instr {
     Load(VarId),
     Turns,
     Visits(SceneId),
+    /// Push whether this choice was chosen (`taken(label)`). While scenes
+    /// are lowered the id is the label's index in the declared labels;
+    /// `graph::build` resolves it to the choice's id.
+    Taken(ChoiceId),
     /// Pops hi, lo; pushes a random int in `lo..=hi`.
     Random,
     /// Pops a set; pushes its size.

@@ -472,6 +472,20 @@ fn operand<'a>(
                 pending.push(Pending::Call(name, 0));
                 return Ok((after_paren, Read::Prefix));
             }
+        } else if let Ok((after_dot, second)) = (char::<_, PError>('.'), identifier)
+            .parse(after)
+            .map(|(after_dot, (_, second))| (after_dot, second))
+        {
+            // `scene.label`: a choice named from outside its scene, which
+            // only `taken()` reads; lowering says so anywhere else.
+            operands.push(Operand {
+                expr: Expr {
+                    kind: ExprKind::Name(format!("{}.{}", name.name, second.name)),
+                    span: name.span.to(second.span),
+                },
+                depth: 1,
+            });
+            rest = after_dot;
         } else {
             let kind = match name.name.as_str() {
                 "turns" => ExprKind::Turns,

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
 use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, run};
 use crate::graph::suggest::did_you_mean;
-use crate::graph::{CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
+use crate::graph::{ChoiceId, CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
 
 impl Lowering<'_> {
     /// Resolves a written type, reporting unknown names.
@@ -127,6 +127,11 @@ impl Lowering<'_> {
             format!(
                 "booleans are written in lowercase: `{}`",
                 name.name.to_lowercase()
+            )
+        } else if name.name.contains('.') {
+            format!(
+                "`{0}` names a choice; `taken({0})` says whether it was chosen",
+                name.name
             )
         } else if self.names.scene_ids.contains_key(&name.name) {
             format!(
@@ -448,8 +453,8 @@ impl Lowering<'_> {
                 )
                 .with_help(builtin.usage),
             );
-            // `visits` takes scene names, not expressions.
-            if builtin.args != Args::SceneName {
+            // `visits` and `taken` take names, not expressions.
+            if !matches!(builtin.args, Args::SceneName | Args::Label) {
                 self.check_arguments(args);
             }
             return None;
@@ -458,6 +463,13 @@ impl Lowering<'_> {
             let id = self.scene_argument(&args[0])?;
             code.push(Instr::Visits(id));
             return Some(Type::Int);
+        }
+        if builtin.args == Args::Label {
+            let label = self.label_argument(&args[0])?;
+            // The label's index until `graph::build` resolves it to its
+            // choice (see `Instr::Taken`).
+            code.push(Instr::Taken(ChoiceId(label)));
+            return Some(Type::Bool);
         }
         let mut types = Vec::new();
         for arg in args {
@@ -468,7 +480,7 @@ impl Lowering<'_> {
             let fits = match builtin.args {
                 Args::Set => matches!(ty, Type::Set(_)),
                 Args::Ints => *ty == Type::Int,
-                Args::SceneName => true,
+                Args::SceneName | Args::Label => true,
             };
             if !fits {
                 let wanted = if builtin.args == Args::Set {
@@ -510,6 +522,118 @@ impl Lowering<'_> {
             )
             .with_help(help),
         );
+    }
+
+    /// The label `taken(label)` or `taken(scene.label)` names, as its index
+    /// in the declared labels. A bare label is one of the scene being
+    /// lowered; in another scene (or in an invariant or a test) it must
+    /// name its scene.
+    fn label_argument(&mut self, arg: &ast::Expr) -> Option<u32> {
+        let ExprKind::Name(name) = &arg.kind else {
+            self.report(
+                Diagnostic::new(Code::E0106, arg.span, "`taken` takes a choice's label").with_help(
+                    "write `taken(label)` in the label's scene, `taken(scene.label)` anywhere",
+                ),
+            );
+            return None;
+        };
+        let names = self.names;
+        let (scene, label) = match name.split_once('.') {
+            Some((scene_name, label)) => {
+                let Some(&scene) = names.scene_ids.get(scene_name) else {
+                    let scenes = names.scene_ids.keys().map(String::as_str);
+                    let help = match did_you_mean(scene_name, scenes) {
+                        Some(best) => format!("did you mean `{best}.{label}`?"),
+                        None => self.suggest_scene(scene_name, false),
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            Code::E0121,
+                            arg.span,
+                            format!(
+                                "unknown choice label `{name}`: there is no scene `{scene_name}`"
+                            ),
+                        )
+                        .with_help(help),
+                    );
+                    return None;
+                };
+                (Some(scene), label)
+            }
+            None => (self.scene_now, name.as_str()),
+        };
+        if let Some(scene) = scene
+            && let Some(&id) = names.label_ids.get(&(scene, label.to_string()))
+        {
+            return Some(id);
+        }
+        let qualified = |(scene, ident): &(SceneId, ast::Ident)| {
+            let scene_name = names
+                .scene_ids
+                .iter()
+                .find(|(_, id)| *id == scene)
+                .map_or("", |(found, _)| found.as_str());
+            (
+                format!("{scene_name}.{}", ident.name),
+                ident.name.clone(),
+                *scene,
+            )
+        };
+        // A bare label of another scene: it needs its scene's name.
+        if !name.contains('.') {
+            let elsewhere: Vec<String> = names
+                .labels
+                .iter()
+                .filter(|(_, ident)| ident.name == label)
+                .map(|entry| qualified(entry).0)
+                .collect();
+            if !elsewhere.is_empty() {
+                let place = if self.scene_now.is_some() {
+                    "this scene has no choice labelled"
+                } else {
+                    "outside a scene, a label needs its scene:"
+                };
+                self.report(
+                    Diagnostic::new(
+                        Code::E0122,
+                        arg.span,
+                        format!("{place} `{label}`"),
+                    )
+                    .with_help(format!(
+                        "a bare label names a choice of the scene it is written in; write `taken({})`",
+                        elsewhere.join(")` or `taken(")
+                    )),
+                );
+                return None;
+            }
+        }
+        // Unknown: suggest the closest label of that scene, else any label.
+        let all: Vec<(String, String, SceneId)> = names.labels.iter().map(qualified).collect();
+        let same_scene = all
+            .iter()
+            .filter(|(_, _, found)| Some(*found) == scene)
+            .map(|(_, bare, _)| bare.as_str());
+        let help = match did_you_mean(label, same_scene) {
+            Some(best) if name.contains('.') => {
+                let scene_name = name.split_once('.').map_or("", |(scene, _)| scene);
+                format!("did you mean `{scene_name}.{best}`?")
+            }
+            Some(best) => format!("did you mean `{best}`?"),
+            None => match did_you_mean(name, all.iter().map(|(full, _, _)| full.as_str())) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None => "name a choice with `* (label) Text`, then read it with `taken(label)`"
+                    .to_string(),
+            },
+        };
+        self.report(
+            Diagnostic::new(
+                Code::E0121,
+                arg.span,
+                format!("no choice is labelled `{name}`"),
+            )
+            .with_help(help),
+        );
+        None
     }
 
     /// The scene `visits(scene)` names.
@@ -590,6 +714,10 @@ impl Env for Folding {
         Err(Fault::Malformed("not a constant"))
     }
 
+    fn taken(&mut self, _: ChoiceId) -> Result<bool, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
     fn random(&mut self, _: i64, _: i64) -> Result<i64, Fault> {
         Err(Fault::Malformed("not a constant"))
     }
@@ -604,24 +732,28 @@ enum Args {
     Ints,
     /// A scene's name, not an expression: `visits(letter)`.
     SceneName,
+    /// A choice's label, bare or after its scene's name: `taken(ask)`,
+    /// `taken(office.ask)`.
+    Label,
 }
 
 /// A built-in function. Every use of one (the call, its checks, the
 /// suggestions for a misspelt name and the usage help) reads this table,
 /// so adding one is adding a row (and, for a new instruction, its meaning
-/// in `graph/eval.rs`). Every built-in returns an int.
+/// in `graph/eval.rs`). Every built-in returns an int but `taken`, a bool.
 #[derive(Debug)]
 struct Builtin {
     name: &'static str,
     arity: usize,
     args: Args,
     /// The instruction applied to the arguments' values; `None` for
-    /// `visits`, whose instruction carries the scene's id.
+    /// `visits` and `taken`, whose instructions carry the scene's or the
+    /// choice's id.
     instr: Option<Instr>,
     usage: &'static str,
 }
 
-static BUILTINS: [Builtin; 5] = [
+static BUILTINS: [Builtin; 6] = [
     Builtin {
         name: "count",
         arity: 1,
@@ -635,6 +767,13 @@ static BUILTINS: [Builtin; 5] = [
         args: Args::SceneName,
         instr: None,
         usage: "`visits(scene)`: how often a scene was entered",
+    },
+    Builtin {
+        name: "taken",
+        arity: 1,
+        args: Args::Label,
+        instr: None,
+        usage: "`taken(label)`: whether the choice `* (label) …` of this scene was chosen (`taken(scene.label)` for another scene's)",
     },
     Builtin {
         name: "random",
