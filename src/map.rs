@@ -117,6 +117,10 @@ fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) 
         Some(parts) => shorten(&plain(story, parts), 32),
         None => "(fallback)".to_string(),
     };
+    if let Some(label) = &choice.label {
+        // Named as `taken()` names it.
+        text = format!("({label}) {text}");
+    }
     let conditions: Vec<String> = choice
         .guard
         .conditions()
@@ -343,7 +347,7 @@ mod tests {
     #[test]
     fn choices_become_labelled_edges() {
         let story = story(
-            "title: T\nvar a = 1\n== one: One\n* Go left -> two\n+ {a > 2} Go right\n    -> ending end\n== two\n-> ending end\n== ending end: The End\nDone.\n",
+            "title: T\nvar a = 1\n== one: One\n* (left) Go left -> two\n+ {a > 2} Go right\n    -> ending end\n== two\n-> ending end\n== ending end: The End\nDone.\n",
         );
         let found = edges(&story);
         let labels: Vec<(&str, &str, &str, bool)> = found
@@ -360,7 +364,7 @@ mod tests {
         assert_eq!(
             labels,
             [
-                ("one", "two", "Go left", false),
+                ("one", "two", "(left) Go left", false),
                 ("one", "end", "Go right [a > 2]", true),
                 ("two", "end", "", false),
             ]
