@@ -117,7 +117,7 @@ fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) 
         Some(parts) => shorten(&plain(story, parts), 32),
         None => "(fallback)".to_string(),
     };
-    if let Some(label) = &choice.label {
+    if let Some(label) = story.label(choice) {
         // Named as `taken()` names it.
         text = format!("({label}) {text}");
     }

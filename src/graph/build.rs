@@ -108,6 +108,9 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
                 Op::Choices { choices: block, .. } => {
                     for choice in block {
                         choice.id.0 += shift.choices;
+                        if let Some(label) = &mut choice.label {
+                            label.start += shift.text;
+                        }
                         match &mut choice.guard {
                             Guard::Always => {}
                             Guard::Hidden(condition) => expr(condition, shift),
@@ -236,7 +239,7 @@ pub(crate) fn build(
     }
     text.shrink_to_fit();
     code.shrink_to_fit();
-    resolve_labels(&names, &scenes, &mut code);
+    resolve_labels(&names, &scenes, &text, &mut code);
     for (var, read) in names.vars.iter().zip(&var_reads) {
         if !read {
             diagnostics.push(
@@ -272,7 +275,7 @@ pub(crate) fn build(
 /// lowering emits, before every scene's choices have ids) into the id of
 /// the choice that carries the label. A label of a scene not lowered (the
 /// opening's placeholders) gets an id beyond every choice, never taken.
-pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], code: &mut [Instr]) {
+pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: &mut [Instr]) {
     let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
     for (index, scene) in scenes.iter().enumerate() {
         for op in &scene.ops {
@@ -280,8 +283,12 @@ pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], code: &mut [Instr]
                 continue;
             };
             for choice in block {
-                if let Some(label) = &choice.label
-                    && let Some(&id) = names.label_ids.get(&(SceneId(index as u32), label.clone()))
+                if let Some(label) = choice.label
+                    && let Some(label) =
+                        text.get(label.start as usize..(label.start + label.len) as usize)
+                    && let Some(&id) = names
+                        .label_ids
+                        .get(&(SceneId(index as u32), label.to_string()))
                     && let Some(slot) = choices.get_mut(id as usize)
                     && slot.0 == u32::MAX
                 {

@@ -75,7 +75,7 @@ pub(crate) fn lower_opening(
         .collect();
     let names = &declared.names;
     let mut code = lowering.code;
-    super::build::resolve_labels(names, &scenes, &mut code);
+    super::build::resolve_labels(names, &scenes, &lowering.text, &mut code);
     let story = Story {
         title: declared.title.clone(),
         author: declared.author.clone(),

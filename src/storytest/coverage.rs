@@ -208,7 +208,7 @@ pub fn summary(story: &Story, coverage: &Coverage) -> Summary {
         for op in &scene.ops {
             if let Op::Choices { choices, .. } = op {
                 for choice in choices.iter() {
-                    if let Some(label) = &choice.label {
+                    if let Some(label) = story.label(choice) {
                         labels.insert(choice.span, format!("{}.{label}", scene.name));
                     }
                 }

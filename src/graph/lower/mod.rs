@@ -4,6 +4,7 @@
 //! expressions in `expr`.
 
 mod expr;
+mod label;
 mod stmt;
 
 use crate::ast::{self, AssignOp, StmtKind};
