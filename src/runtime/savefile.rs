@@ -59,7 +59,9 @@ pub struct SaveFile {
     /// `/2`, `/3`… for a second or third choice of the scene with the same
     /// text and guard) for the others.
     pub taken: Vec<String>,
-    /// Alternatives counters that are not zero, as `scene#n`.
+    /// Alternatives counters that are not zero, as `scene#` and a
+    /// fingerprint of the alternatives' kind and options as written (`/n`
+    /// for the n-th alike in the scene).
     #[serde(deserialize_with = "unique_keys")]
     pub sequences: BTreeMap<String, u32>,
     /// Every choice the player made, as indices into each choice block.
@@ -240,8 +242,14 @@ struct Keys {
     lookup: HashMap<(SceneId, String), ChoiceId>,
     /// Per scene and fingerprint: how many of the scene's choices have it.
     shared: HashMap<(SceneId, u64), u32>,
-    /// Alternatives as `scene#n`, the n-th of the scene.
+    /// Alternatives as `scene#` and a fingerprint of their kind and
+    /// options as written (`/n` for the n-th alike in the scene).
     seqs: BTreeMap<SeqId, String>,
+    /// The same keys the other way, with whether the key names its
+    /// alternatives for certain in an edited story (no other alike).
+    seq_lookup: HashMap<String, (SeqId, bool)>,
+    /// Alternatives as format 1 named them: `scene#n`, the n-th of the scene.
+    seq_positions: BTreeMap<SeqId, String>,
 }
 
 impl Keys {
@@ -251,10 +259,13 @@ impl Keys {
             lookup: HashMap::new(),
             shared: HashMap::new(),
             seqs: BTreeMap::new(),
+            seq_lookup: HashMap::new(),
+            seq_positions: BTreeMap::new(),
         };
         for (index, scene) in story.scenes.iter().enumerate() {
             let id = SceneId(index as u32);
             let mut seq_count = 0;
+            let mut alike: HashMap<u64, u32> = HashMap::new();
             let mut parts = Vec::new();
             for op in &scene.ops {
                 match op {
@@ -296,15 +307,38 @@ impl Keys {
                             stack.push(&conditional.then);
                         }
                         Part::Alternatives(alternatives) => {
-                            keys.seqs
+                            keys.seq_positions
                                 .insert(alternatives.seq, format!("{}#{seq_count}", scene.name));
                             seq_count += 1;
+                            let mut written = format!("{:?}", alternatives.kind);
+                            for option in &alternatives.options {
+                                written.push('|');
+                                describe(story, option, &mut written);
+                            }
+                            let hash = fnv1a(written.as_bytes());
+                            let count = alike.entry(hash).or_insert(0);
+                            *count += 1;
+                            let key = match *count {
+                                1 => format!("{}#{hash:016x}", scene.name),
+                                n => format!("{}#{hash:016x}/{n}", scene.name),
+                            };
+                            keys.seqs.insert(alternatives.seq, key);
                             stack.extend(alternatives.options.iter().rev().map(|option| &**option));
                         }
                         Part::Literal(_) | Part::Value(_) => {}
                     }
                 }
             }
+        }
+        // A key names its alternatives for certain in an edited story only
+        // when nothing else in the scene is written alike.
+        for (id, key) in &keys.seqs {
+            let first = key.split('/').next().unwrap_or(key);
+            let alone = !keys
+                .seqs
+                .values()
+                .any(|other| other != key && other.starts_with(first));
+            keys.seq_lookup.insert(key.clone(), (*id, alone));
         }
         keys
     }
@@ -340,6 +374,38 @@ impl Keys {
             .and_then(|hex| u64::from_str_radix(hex, 16).ok())?;
         let unique = key.len() == 17 && self.shared.get(&(scene, hash)) == Some(&1);
         unique.then_some(id)
+    }
+}
+
+/// Parts as written, for the fingerprint of alternatives: literal text,
+/// and the source of each expression.
+fn describe(story: &Story, parts: &[Part], out: &mut String) {
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.push_str(story.text(*text)),
+            Part::Value(expr) => {
+                out.push('{');
+                out.push_str(story.source_text(expr.span));
+                out.push('}');
+            }
+            Part::Conditional(conditional) => {
+                out.push('{');
+                out.push_str(story.source_text(conditional.condition.span));
+                out.push(':');
+                describe(story, &conditional.then, out);
+                out.push('|');
+                describe(story, &conditional.otherwise, out);
+                out.push('}');
+            }
+            Part::Alternatives(alternatives) => {
+                out.push_str(&format!("{{{:?}", alternatives.kind));
+                for option in &alternatives.options {
+                    out.push('|');
+                    describe(story, option, out);
+                }
+                out.push('}');
+            }
+        }
     }
 }
 

@@ -378,3 +378,27 @@ fn a_text_over_the_limit_in_a_save_is_refused() {
         "{error}"
     );
 }
+
+/// Alternatives counters are known by what they say, not by their place in
+/// the scene: alternatives inserted above leave each counter with its own
+/// text, and changed alternatives lose theirs with a line saying so.
+#[test]
+fn an_alternatives_counter_follows_its_text() {
+    let v1 = "title: Seq\n== hub\n{&Dawn.|Noon.|Dusk.}\n+ Wait -> hub\n* Leave -> ending out\n== ending out\nGone.\n";
+    let mut session = Session::start(super::story(v1), 1);
+    session.choose(0).unwrap();
+    assert_eq!(session.state().seqs, [2]);
+    let text = session.save().unwrap();
+    let inserted = v1.replace("{&Dawn.", "{!A bell rings.}\n{&Dawn.");
+    let (loaded, notice) = Session::load(super::story(&inserted), &text).unwrap();
+    assert_eq!(loaded.state().seqs, [0, 2]);
+    assert!(!notice.unwrap().contains("varying text"));
+    let changed = v1.replace("Noon.", "Midday.");
+    let (loaded, report) = Session::load_reporting(super::story(&changed), &text).unwrap();
+    assert_eq!(loaded.state().seqs, [0]);
+    assert!(
+        report.losses[0]
+            == "1 varying text (`{a|b}`) in `hub` starts again from its first option: changed or gone from the story",
+        "{report:?}"
+    );
+}

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::{Keys, Place, SaveError, SaveFile, SavedValue, fingerprint};
-use crate::graph::{ChoiceId, Op, SeqId, Story, Type, Value};
+use crate::graph::{ChoiceId, Op, Story, Type, Value};
 use crate::runtime::State;
 
 /// A save loaded into a story: the state, and what could not be kept.
@@ -63,24 +63,31 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<Restored, SaveError> {
     }
     let keys = Keys::of(story);
     restore_taken(story, &keys, save, same_story, &mut state, &mut losses)?;
-    let seqs: std::collections::BTreeMap<&str, SeqId> = keys
-        .seqs
-        .iter()
-        .map(|(id, key)| (key.as_str(), *id))
-        .collect();
     let mut gone_seqs = Vec::new();
     for (key, count) in &save.sequences {
-        let slot = seqs
+        let slot = keys
+            .seq_lookup
             .get(key.as_str())
-            .and_then(|id| state.seqs.get_mut(id.index()));
+            .filter(|(_, alone)| same_story || (*alone && !key.contains('/')))
+            .and_then(|(id, _)| state.seqs.get_mut(id.index()));
         match slot {
             Some(slot) => *slot = *count,
-            None => gone_seqs.push(format!("`{key}`")),
+            None => {
+                let scene = key.split('#').next().unwrap_or(key);
+                gone_seqs.push(format!("`{scene}`"));
+            }
         }
     }
     if !gone_seqs.is_empty() {
+        let count = gone_seqs.len();
+        gone_seqs.dedup();
+        let (what, starts, it) = if count == 1 {
+            ("1 varying text".to_string(), "starts", "its")
+        } else {
+            (format!("{count} varying texts"), "start", "their")
+        };
         losses.push(format!(
-            "where the varying text {} had got to is dropped: the story has no such text any more",
+            "{what} (`{{a|b}}`) in {} {starts} again from {it} first option: changed or gone from the story",
             list(&gone_seqs)
         ));
     }

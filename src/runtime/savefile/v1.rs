@@ -142,6 +142,22 @@ pub fn upgrade(story: &Story, old: SaveFileV1) -> SaveFile {
             found.and_then(&full_key).unwrap_or_else(|| key.clone())
         })
         .collect();
+    // Alternatives were known by position: kept for the same story only.
+    let sequences = old
+        .sequences
+        .into_iter()
+        .map(|(key, count)| {
+            let found = keys
+                .seq_positions
+                .iter()
+                .find(|(_, old_key)| **old_key == key)
+                .and_then(|(id, _)| keys.seqs.get(id));
+            match found {
+                Some(new_key) if same_story => (new_key.clone(), count),
+                _ => (key, count),
+            }
+        })
+        .collect();
     let at = match story
         .scene_by_name(&old.scene)
         .and_then(|scene| Some((scene, story.scene(scene).ops.get(old.pc as usize)?)))
@@ -161,7 +177,7 @@ pub fn upgrade(story: &Story, old: SaveFileV1) -> SaveFile {
         vars: old.vars,
         visits: old.visits,
         taken,
-        sequences: old.sequences,
+        sequences,
         history: old.history,
         checksum: old.checksum,
     }
