@@ -332,12 +332,15 @@ impl Keys {
         }
         // A key names its alternatives for certain in an edited story only
         // when nothing else in the scene is written alike.
+        let mut written_alike: HashMap<&str, u32> = HashMap::new();
+        for key in keys.seqs.values() {
+            *written_alike
+                .entry(key.split('/').next().unwrap_or(key))
+                .or_default() += 1;
+        }
         for (id, key) in &keys.seqs {
             let first = key.split('/').next().unwrap_or(key);
-            let alone = !keys
-                .seqs
-                .values()
-                .any(|other| other != key && other.starts_with(first));
+            let alone = written_alike.get(first) == Some(&1);
             keys.seq_lookup.insert(key.clone(), (*id, alone));
         }
         keys

@@ -250,7 +250,7 @@ fn restore_position(
     let ops = &story.scene(scene).ops;
     let found = match &save.at {
         Place::Choices(saved) => {
-            let ids: Vec<ChoiceId> = saved
+            let ids: std::collections::HashSet<ChoiceId> = saved
                 .iter()
                 .filter_map(|key| keys.find(scene, key, same_story))
                 .collect();
