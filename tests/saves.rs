@@ -253,3 +253,43 @@ fn the_player_says_each_loss_in_one_line() {
         "{after}"
     );
 }
+
+/// On GitHub's runners: a warning per save that loses something, an error
+/// per save that does not load, nothing for one intact.
+#[test]
+fn github_format_annotates_lossy_and_refused_saves() {
+    let output = fabula()
+        .args([
+            "check",
+            "--saves",
+            "made-by-v1",
+            "v2-choices/patch.fab",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 5, "{stdout}");
+    assert!(
+        lines
+            .iter()
+            .all(|line| line.starts_with("::warning file=made-by-v1/"))
+    );
+    assert!(lines[0].contains("at-congress.ron::this save loses something: 2 choices made before"));
+    let refused = fabula()
+        .args([
+            "check",
+            "--saves",
+            "unreadable",
+            "v1/patch.fab",
+            "--format",
+            "github",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(refused.stdout).unwrap();
+    assert!(stdout.starts_with("::error file=unreadable/damaged.ron::this save does not load: it is not a valid save (line 1, column 1)\n"), "{stdout}");
+}

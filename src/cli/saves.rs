@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use fabula::render::{escape_data, escape_property};
 use fabula::runtime::Session;
 use fabula::runtime::savefile::SaveError;
 use fabula::slots::Slots;
@@ -128,13 +129,13 @@ fn render(format: Format, file: &str, outcome: &Outcome, notes: &[String]) -> St
             Outcome::Intact => String::new(),
             Outcome::Lossy(losses) => format!(
                 "::warning file={}::this save loses something: {}\n",
-                github_escape(file),
-                github_escape(&losses.join("; "))
+                escape_property(file),
+                escape_data(&losses.join("; "))
             ),
             Outcome::Refused(error) => format!(
                 "::error file={}::this save does not load: {}\n",
-                github_escape(file),
-                github_escape(error)
+                escape_property(file),
+                escape_data(error)
             ),
         },
         Format::Human => match outcome {
@@ -149,14 +150,4 @@ fn render(format: Format, file: &str, outcome: &Outcome, notes: &[String]) -> St
             Outcome::Refused(error) => format!("{}: does not load: {}\n", safe(file), safe(error)),
         },
     }
-}
-
-/// A GitHub workflow command's property or message, escaped as GitHub
-/// reads it.
-fn github_escape(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-        .replace(':', "%3A")
-        .replace(',', "%2C")
 }
