@@ -344,6 +344,21 @@ mod tests {
         loaded.story.expect("story compiles")
     }
 
+    /// Regression: a call's span ran to the end of its line, so a guard
+    /// `{visits(a) > 1} Go` was drawn as `visits(a) > 1} Go`.
+    #[test]
+    fn bug_a_guard_with_a_call_was_drawn_with_the_rest_of_its_line() {
+        let story = story(
+            "title: T\n== a\n* (go) {visits(a) > 1} Go -> a\n* {taken(go)} Stop -> ending end\n* Wait -> a\n== ending end\nDone.\n",
+        );
+        let mut labels: Vec<String> = edges(&story).into_iter().map(|edge| edge.label).collect();
+        labels.sort();
+        assert_eq!(
+            labels,
+            ["(go) Go [visits(a) > 1]", "Stop [taken(go)]", "Wait"]
+        );
+    }
+
     #[test]
     fn choices_become_labelled_edges() {
         let story = story(

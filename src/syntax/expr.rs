@@ -267,7 +267,9 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                     reduce_while(&mut operands, &mut pending, |_| true)
                         .map_err(|_| too_deep(after_space))?;
                     let after = nom::Input::take_from(&after_space, 1);
-                    let close_span = span_of(file, after_space);
+                    // The closing character alone: the rest of the line
+                    // is not part of the call, group or set it closes.
+                    let close_span = span_of(file, after_space).with_end(pos(&after_space) + 1);
                     match (pending.pop(), closer) {
                         (Some(Pending::Paren(open)), Some(')')) => {
                             groups -= 1;
