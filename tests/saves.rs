@@ -143,7 +143,7 @@ fn unreadable_saves_are_refused_without_quoting_them() {
     assert_eq!(
         stdout,
         "unreadable/damaged.ron: does not load: it is not a valid save (line 1, column 1)\n\
-         unreadable/other-story.ron: does not load: the save is from the story `Labels`, not `The Patch`\n"
+         unreadable/other-story.ron: does not load: the save is from another story, not `The Patch`\n"
     );
     let missing = fabula()
         .args(["check", "--saves", "no-such-folder", "v1/patch.fab"])

@@ -59,15 +59,7 @@ pub fn check_saves(dir: &Path, paths: &[std::path::PathBuf], format: Format) -> 
         let (outcome, notes) = match slots.read(&slot.name) {
             Err(error) => (Outcome::Refused(error.to_string()), Vec::new()),
             Ok(text) => match Session::load_reporting(Arc::clone(&story), &text) {
-                // Never quoted: a slot may be anything (a link to a
-                // secret), and the parser's message names what it found.
-                Err(SaveError::Corrupt { line, column, .. }) => (
-                    Outcome::Refused(format!(
-                        "it is not a valid save (line {line}, column {column})"
-                    )),
-                    Vec::new(),
-                ),
-                Err(error) => (Outcome::Refused(error.to_string()), Vec::new()),
+                Err(error) => (Outcome::Refused(refusal(&error)), Vec::new()),
                 Ok((_, report)) if report.losses.is_empty() => (Outcome::Intact, report.notes),
                 Ok((_, report)) => (Outcome::Lossy(report.losses), report.notes),
             },
@@ -101,6 +93,21 @@ pub fn check_saves(dir: &Path, paths: &[std::path::PathBuf], format: Format) -> 
         }
     }
     Ok(if lossy + refused > 0 { 1 } else { 0 })
+}
+
+/// Why a save does not load, never quoting it: a slot may be anything (a
+/// link to a secret), and the parser's message names what it found; a
+/// save of another story is named by this story's title only.
+fn refusal(error: &SaveError) -> String {
+    match error {
+        SaveError::Corrupt { line, column, .. } => {
+            format!("it is not a valid save (line {line}, column {column})")
+        }
+        SaveError::ForeignStory { expected, .. } => {
+            format!("the save is from another story, not `{expected}`")
+        }
+        other => other.to_string(),
+    }
 }
 
 /// One save's report in the chosen format.
