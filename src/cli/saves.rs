@@ -136,13 +136,13 @@ fn render(format: Format, file: &str, outcome: &Outcome, notes: &[String]) -> St
             Outcome::Intact => String::new(),
             Outcome::Lossy(losses) => format!(
                 "::warning file={}::this save loses something: {}\n",
-                escape_property(file),
-                escape_data(&losses.join("; "))
+                escape_property(&safe(file)),
+                escape_data(&safe(&losses.join("; ")))
             ),
             Outcome::Refused(error) => format!(
                 "::error file={}::this save does not load: {}\n",
-                escape_property(file),
-                escape_data(error)
+                escape_property(&safe(file)),
+                escape_data(&safe(error))
             ),
         },
         Format::Human => match outcome {
