@@ -244,10 +244,14 @@ pub struct Divert {
     pub span: Span,
 }
 
-/// `* text`, `+ {guard} text`, `* [requires guard: "reason"] text -> target`, `* ->`.
+/// `* text`, `+ {guard} text`, `* [requires guard: "reason"] text -> target`, `* ->`,
+/// `* (label) text`.
 #[derive(Debug, Clone)]
 pub struct Choice {
     pub sticky: bool,
+    /// `(label)` right after the marker: the choice's name, unique in its
+    /// scene, that `taken(label)` reads and saves know it by.
+    pub label: Option<Ident>,
     pub guard: Guard,
     /// `None` for a fallback choice (no text).
     pub text: Option<Text>,

@@ -15,6 +15,7 @@ use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
 use fabula::fsio;
 use fabula::render;
 
+mod saves;
 mod size;
 mod stories;
 
@@ -204,6 +205,10 @@ pub struct CheckArgs {
     /// Output format [default: github when GITHUB_ACTIONS=true, else human].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+    /// Check every save in DIR against the one story given: whether it
+    /// loads in this version and what it would lose (docs/SAVES.md).
+    #[arg(long, value_name = "DIR")]
+    pub saves: Option<PathBuf>,
     /// Fail (exit 1) on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
@@ -405,6 +410,9 @@ fn check(args: &CheckArgs) -> Result<u8> {
             Format::Human
         }
     });
+    if let Some(dir) = &args.saves {
+        return saves::check_saves(dir, &args.paths, format);
+    }
     let (files, entries) = find_stories(&args.paths)?;
     let mut report = Report {
         format,

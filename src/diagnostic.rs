@@ -335,6 +335,12 @@ codes! {
     E0105 = Error, "unknown type";
     /// `foo(1)`: a function that is not built in, or called with the wrong arguments.
     E0106 = Error, "bad function call";
+    /// `* (ask) Ask` twice in one scene: a label names one choice of its scene.
+    E0120 = Error, "duplicate choice label";
+    /// `taken(aks)` when no choice is labelled `aks`.
+    E0121 = Error, "unknown choice label";
+    /// `taken(ask)` outside the scene of the choice labelled `ask`.
+    E0122 = Error, "label used outside its scene";
     /// `~ apparatus = true` when `apparatus` is an int.
     E0201 = Error, "type mismatch";
     /// `~ QUORUM = 1` when `QUORUM` is a constant.

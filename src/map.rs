@@ -117,6 +117,10 @@ fn choice_label(story: &Story, choice: &crate::graph::Choice) -> (String, bool) 
         Some(parts) => shorten(&plain(story, parts), 32),
         None => "(fallback)".to_string(),
     };
+    if let Some(label) = story.label(choice) {
+        // Named as `taken()` names it.
+        text = format!("({label}) {text}");
+    }
     let conditions: Vec<String> = choice
         .guard
         .conditions()
@@ -340,10 +344,25 @@ mod tests {
         loaded.story.expect("story compiles")
     }
 
+    /// Regression: a call's span ran to the end of its line, so a guard
+    /// `{visits(a) > 1} Go` was drawn as `visits(a) > 1} Go`.
+    #[test]
+    fn bug_a_guard_with_a_call_was_drawn_with_the_rest_of_its_line() {
+        let story = story(
+            "title: T\n== a\n* (go) {visits(a) > 1} Go -> a\n* {taken(go)} Stop -> ending end\n* Wait -> a\n== ending end\nDone.\n",
+        );
+        let mut labels: Vec<String> = edges(&story).into_iter().map(|edge| edge.label).collect();
+        labels.sort();
+        assert_eq!(
+            labels,
+            ["(go) Go [visits(a) > 1]", "Stop [taken(go)]", "Wait"]
+        );
+    }
+
     #[test]
     fn choices_become_labelled_edges() {
         let story = story(
-            "title: T\nvar a = 1\n== one: One\n* Go left -> two\n+ {a > 2} Go right\n    -> ending end\n== two\n-> ending end\n== ending end: The End\nDone.\n",
+            "title: T\nvar a = 1\n== one: One\n* (left) Go left -> two\n+ {a > 2} Go right\n    -> ending end\n== two\n-> ending end\n== ending end: The End\nDone.\n",
         );
         let found = edges(&story);
         let labels: Vec<(&str, &str, &str, bool)> = found
@@ -360,7 +379,7 @@ mod tests {
         assert_eq!(
             labels,
             [
-                ("one", "two", "Go left", false),
+                ("one", "two", "(left) Go left", false),
                 ("one", "end", "Go right [a > 2]", true),
                 ("two", "end", "", false),
             ]

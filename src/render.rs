@@ -512,14 +512,14 @@ pub fn github(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
 }
 
 /// Escaping for a workflow command's message, as GitHub's toolkit does.
-fn escape_data(text: &str) -> String {
+pub fn escape_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
 /// Escaping for a workflow command's property values.
-fn escape_property(text: &str) -> String {
+pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -4,6 +4,7 @@
 //! - [`rendered`]: insta snapshots of the human-readable diagnostics.
 //! - [`cli`]: the `fabula` binary: formats, exit codes, colour, folders.
 //! - [`robustness`]: property tests and deep-nesting regressions.
+//! - [`saves`]: saves made by an older version of a story, checked and loaded.
 //! - [`docs`]: `docs/DIAGNOSTICS.md` and `docs/LANGUAGE.md` stay true.
 //! - [`storytest`]: `fabula test`: story tests, random play, coverage.
 //! - [`hostile`]: untrusted stories, output files, broken pipes, full disks.
@@ -16,6 +17,7 @@ mod explore;
 mod hostile;
 mod rendered;
 mod robustness;
+mod saves;
 mod stories;
 mod storytest;
 

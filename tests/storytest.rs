@@ -466,3 +466,29 @@ fn tempfile_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&folder).unwrap();
     folder
 }
+
+/// Coverage names a labelled choice it never saw taken by its label too,
+/// as `taken()` names it.
+#[test]
+fn coverage_names_unreached_labelled_choices_by_label() {
+    let story = compile(Path::new("tests/storytests/labels.fab"));
+    let mut coverage = Coverage::new(&story);
+    let outcomes = storytest::run_tests(&story, &mut coverage);
+    assert!(outcomes.iter().all(|outcome| outcome.failure.is_none()));
+    let summary = storytest::summary(&story, &coverage);
+    // Both tests leave `Say nothing` (unlabelled) untaken; every labelled
+    // choice is taken by one of them.
+    assert_eq!(
+        summary.choices.unreached,
+        ["tests/storytests/labels.fab:14:1"]
+    );
+    let untouched = storytest::summary(&story, &Coverage::new(&story));
+    assert!(
+        untouched
+            .choices
+            .unreached
+            .contains(&"tests/storytests/labels.fab:5:1 (office.ask)".to_string()),
+        "{:?}",
+        untouched.choices.unreached
+    );
+}

@@ -136,6 +136,17 @@ pub enum PlayError {
     /// Undo at the start, or past a [`Session::set`] or [`Session::jump`].
     #[error(transparent)]
     Undo(#[from] UndoError),
+    /// `session.taken("office.aks")` when the choice is `* (ask) …`.
+    #[error(
+        "the story has no choice labelled `{name}`{}",
+        did_you_mean(suggestion)
+    )]
+    UnknownLabel {
+        /// The `scene.label` asked for.
+        name: String,
+        /// The `scene.label` closest to it.
+        suggestion: Option<String>,
+    },
 }
 
 fn did_you_mean(suggestion: &Option<String>) -> String {
@@ -588,6 +599,35 @@ impl Session {
         Ok(self.inner.state().visits[id.index()])
     }
 
+    /// Whether the choice labelled `scene.label` (`* (label) …` in that
+    /// scene) has been chosen, once-only or sticky: `taken(scene.label)`
+    /// in the story.
+    pub fn taken(&self, choice: &str) -> Result<bool, PlayError> {
+        let story = self.inner.story();
+        let mut labelled = Vec::new();
+        for scene in &story.scenes {
+            for op in &scene.ops {
+                let graph::Op::Choices { choices, .. } = op else {
+                    continue;
+                };
+                for found in choices.iter() {
+                    if let Some(label) = story.label(found) {
+                        let name = format!("{}.{label}", scene.name);
+                        if name == choice {
+                            return Ok(self.inner.state().is_taken(found.id));
+                        }
+                        labelled.push(name);
+                    }
+                }
+            }
+        }
+        Err(PlayError::UnknownLabel {
+            name: choice.to_string(),
+            suggestion: graph::did_you_mean(choice, labelled.iter().map(String::as_str))
+                .map(str::to_string),
+        })
+    }
+
     fn scene_id(&self, name: &str) -> Result<SceneId, PlayError> {
         let story = self.inner.story();
         story
@@ -613,9 +653,10 @@ impl Session {
 
     /// Replaces the game by a save of this story (ink's
     /// `state.LoadJson`); observers stay, and are called for the
-    /// variables the load changed. Returns a notice when the story was
-    /// edited since the save but still fits it. A save that does not fit
-    /// is refused and the game is unchanged.
+    /// variables the load changed. A save of an edited story loads by the
+    /// rules of docs/SAVES.md: the notice has a line per thing it lost,
+    /// then notes (the story changed, no checksum). A damaged save, or one
+    /// of another story or format, is refused and the game is unchanged.
     pub fn load(&mut self, save: &str) -> Result<Option<String>, PlayError> {
         let story = Arc::clone(self.inner.story());
         let (loaded, notice) = runtime::Session::load(story, save)?;

@@ -52,6 +52,11 @@ pub struct Bounds {
     /// a flag per scene: scanning every scene per state made a long story
     /// quadratic.
     pub fallible_pages: Vec<SceneId>,
+    /// Per choice: whether an expression that reaches control flow reads
+    /// `taken()` of it. Its taken bit is then kept in every state, sticky
+    /// or once-only, in any scene; otherwise only a once-only choice that
+    /// can be offered again needs it (see `store.rs`).
+    pub taken_read: Vec<bool>,
 }
 
 /// How an alternatives counter is kept in explored states.
@@ -125,6 +130,7 @@ pub fn bounds(story: &Story) -> Bounds {
             seqs: vec![SeqUse::Ignored; story.seq_count as usize],
             fallible_choice_texts: vec![false; story.choice_count as usize],
             fallible_pages: Vec::new(),
+            taken_read: vec![false; story.choice_count as usize],
         },
         changed: false,
     };
@@ -338,6 +344,15 @@ impl Analysis<'_> {
             let counter = match instr {
                 Instr::Load(var) => {
                     self.keep_var(*var);
+                    continue;
+                }
+                Instr::Taken(choice) => {
+                    if let Some(read) = self.bounds.taken_read.get_mut(choice.index())
+                        && !*read
+                    {
+                        *read = true;
+                        self.changed = true;
+                    }
                     continue;
                 }
                 Instr::Visits(scene) => Counter::Visits(*scene),

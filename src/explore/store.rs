@@ -34,8 +34,9 @@ pub struct Encoder<'s> {
     bounds: Bounds,
     /// Scenes whose visit count is stored (read somewhere), with its bound.
     visit_slots: Vec<(usize, Option<u32>)>,
-    /// Once-only choices whose taken bit can matter: those in scenes that
-    /// can be entered again (on a cycle of diverts).
+    /// Choices whose taken bit can matter: once-only ones in scenes that
+    /// can be entered again (on a cycle of diverts), and any that an
+    /// observed `taken()` reads ([`Bounds::taken_read`]).
     relevant_choices: Vec<ChoiceId>,
     /// The same, as a mask over the state's bitset words.
     relevant_mask: Vec<u64>,
@@ -60,12 +61,14 @@ impl<'s> Encoder<'s> {
         let mut relevant_choices = Vec::new();
         let mut relevant_mask = vec![0u64; (story.choice_count as usize).div_ceil(64)];
         for (index, scene) in story.scenes.iter().enumerate() {
-            if !cyclic[index] {
-                continue;
-            }
             for op in &scene.ops {
                 if let crate::graph::Op::Choices { choices, .. } = op {
-                    for choice in choices.iter().filter(|c| !c.sticky) {
+                    // Read by `taken()`, or once-only and offered again.
+                    let relevant = |choice: &&crate::graph::Choice| {
+                        bounds.taken_read.get(choice.id.index()) == Some(&true)
+                            || (cyclic[index] && !choice.sticky)
+                    };
+                    for choice in choices.iter().filter(relevant) {
                         relevant_choices.push(choice.id);
                         if let Some(word) = relevant_mask.get_mut(choice.id.index() / 64) {
                             *word |= 1 << (choice.id.index() % 64);

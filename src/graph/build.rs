@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::declare::Declared;
+use super::declare::{Declared, Names};
 use super::lower::Lowering;
-use super::{Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
+use super::{ChoiceId, Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
 use crate::diagnostic::{Code, Diagnostic, SourceMap};
 use crate::syntax::Outline;
 
@@ -108,6 +108,9 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
                 Op::Choices { choices: block, .. } => {
                     for choice in block {
                         choice.id.0 += shift.choices;
+                        if let Some(label) = &mut choice.label {
+                            label.start += shift.text;
+                        }
                         match &mut choice.guard {
                             Guard::Always => {}
                             Guard::Hidden(condition) => expr(condition, shift),
@@ -236,6 +239,7 @@ pub(crate) fn build(
     }
     text.shrink_to_fit();
     code.shrink_to_fit();
+    resolve_labels(&names, &scenes, &text, &mut code);
     for (var, read) in names.vars.iter().zip(&var_reads) {
         if !read {
             diagnostics.push(
@@ -265,6 +269,42 @@ pub(crate) fn build(
         sources: Arc::default(),
     });
     (story, diverts_resolved)
+}
+
+/// Turns each `Instr::Taken` of `code` from the label's index (what
+/// lowering emits, before every scene's choices have ids) into the id of
+/// the choice that carries the label. A label of a scene not lowered (the
+/// opening's placeholders) gets an id beyond every choice, never taken.
+pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: &mut [Instr]) {
+    let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
+    for (index, scene) in scenes.iter().enumerate() {
+        for op in &scene.ops {
+            let Op::Choices { choices: block, .. } = op else {
+                continue;
+            };
+            for choice in block {
+                if let Some(label) = choice.label
+                    && let Some(label) =
+                        text.get(label.start as usize..(label.start + label.len) as usize)
+                    && let Some(&id) = names
+                        .label_ids
+                        .get(&(SceneId(index as u32), label.to_string()))
+                    && let Some(slot) = choices.get_mut(id as usize)
+                    && slot.0 == u32::MAX
+                {
+                    *slot = choice.id;
+                }
+            }
+        }
+    }
+    for instr in code {
+        if let Instr::Taken(id) = instr {
+            *id = choices
+                .get(id.index())
+                .copied()
+                .unwrap_or(ChoiceId(u32::MAX));
+        }
+    }
 }
 
 /// Parses and lowers every file's test blocks with `lowering`.

@@ -34,6 +34,11 @@ pub(crate) struct Names {
     pub(super) endings: Vec<bool>,
     /// Per scene: whether it is a page.
     pub(super) pages: Vec<bool>,
+    /// Every choice label, by its scene and name: its index in `labels`.
+    pub(super) label_ids: HashMap<(SceneId, String), u32>,
+    /// Per label index: its scene and the label as written (the first of
+    /// a scene's labels of one name, when it is written twice).
+    pub(super) labels: Vec<(SceneId, ast::Ident)>,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     pub(super) fallback_scene: SceneId,
@@ -203,6 +208,41 @@ impl Names {
         ids
     }
 
+    /// Collects every scene's choice labels (`* (label) …`), reporting a
+    /// label written twice in one scene (`E0120`).
+    fn declare_labels(
+        &mut self,
+        files: &[Outline],
+        ids: &[Vec<Option<SceneId>>],
+        sources: &SourceMap,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) {
+        for (outline, file_ids) in files.iter().zip(ids) {
+            let text = &sources.get(outline.file).text;
+            for (index, id) in file_ids.iter().enumerate() {
+                let Some(scene) = *id else { continue };
+                for label in outline.choice_labels(text, index) {
+                    let key = (scene, label.name.clone());
+                    if let Some(&first) = self.label_ids.get(&key) {
+                        let first = self.labels[first as usize].1.span;
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::E0120,
+                                label.span,
+                                format!("the label `{}` is given twice in this scene", label.name),
+                            )
+                            .with_label(first, "first given here")
+                            .with_help("a label names one choice of its scene; rename one of them"),
+                        );
+                        continue;
+                    }
+                    self.label_ids.insert(key, self.labels.len() as u32);
+                    self.labels.push((scene, label));
+                }
+            }
+        }
+    }
+
     /// The help for an unknown scene `name`; `ending` when it was named as
     /// an ending (`-> ending name`, `expect ending name`), so the help
     /// declares it as one.
@@ -288,6 +328,7 @@ pub(crate) fn declare(
     names.declare_enums(files, diagnostics);
     names.declare_values(files, diagnostics);
     let ids = names.declare_scenes(files, diagnostics);
+    names.declare_labels(files, &ids, sources, diagnostics);
 
     let start = match start {
         Some(header) => match names.scene_ids.get(&header.value) {

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{BinaryOp, EnumId, Instr, SceneId, Story, Type, UnaryOp, Value, VarId};
+use super::{BinaryOp, ChoiceId, EnumId, Instr, SceneId, Story, Type, UnaryOp, Value, VarId};
 
 /// What went wrong while evaluating, before it is located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub(crate) trait Env {
     fn load(&mut self, var: VarId) -> Result<Value, Fault>;
     fn turns(&mut self) -> Result<i64, Fault>;
     fn visits(&mut self, scene: SceneId) -> Result<i64, Fault>;
+    /// Whether the choice was chosen (`taken(label)`).
+    fn taken(&mut self, choice: ChoiceId) -> Result<bool, Fault>;
     /// A number in `lo..=hi`; `lo > hi` is [`Fault::RandomRange`].
     fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault>;
 }
@@ -52,6 +54,7 @@ pub(crate) fn run(
             Instr::Load(var) => stack.push(env.load(*var)?),
             Instr::Turns => stack.push(Value::Int(env.turns()?)),
             Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
+            Instr::Taken(choice) => stack.push(Value::Bool(env.taken(*choice)?)),
             Instr::Random => {
                 let hi = pop_int(stack)?;
                 let lo = pop_int(stack)?;

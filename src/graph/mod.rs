@@ -243,6 +243,10 @@ pub struct Invariant {
 pub struct Choice {
     pub id: ChoiceId,
     pub sticky: bool,
+    /// `* (label) …`: the choice's name, unique in its scene, in the text
+    /// arena (read with [`Story::label`]), so a choice stays small.
+    #[serde(default)]
+    pub label: Option<TextRange>,
     pub guard: Guard,
     /// `None` for a fallback choice.
     pub text: Option<Box<[Part]>>,
@@ -368,6 +372,10 @@ pub enum Instr {
     Load(VarId),
     Turns,
     Visits(SceneId),
+    /// Push whether this choice was chosen (`taken(label)`). While scenes
+    /// are lowered the id is the label's index in the declared labels;
+    /// `graph::build` resolves it to the choice's id.
+    Taken(ChoiceId),
     /// Pops hi, lo; pushes a random int in `lo..=hi`.
     Random,
     /// Pops a set; pushes its size.
@@ -450,6 +458,11 @@ pub struct Edge {
 impl Story {
     /// A literal text or refusal reason. A range outside the text (only a
     /// hand-made, malformed story has one) reads as empty.
+    pub fn label(&self, choice: &Choice) -> Option<&str> {
+        choice.label.map(|range| self.text(range))
+    }
+
+    /// A range of the text arena.
     pub fn text(&self, range: TextRange) -> &str {
         let start = range.start as usize;
         self.text
@@ -576,6 +589,7 @@ mod tests {
         // explorer reads); 48 before, when `Text` and `Assign` were the
         // largest.
         assert_eq!(std::mem::size_of::<Op>(), 56);
-        assert_eq!(std::mem::size_of::<Choice>(), 96);
+        // 112 since labels (`Option<TextRange>`, 12 bytes); 96 before.
+        assert_eq!(std::mem::size_of::<Choice>(), 112);
     }
 }

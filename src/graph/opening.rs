@@ -68,12 +68,14 @@ pub(crate) fn lower_opening(
         scenes[id.0 as usize] = Some(scene);
     }
     let compiled = scenes.iter().map(Option::is_some).collect();
-    let scenes = scenes
+    let scenes: Vec<Scene> = scenes
         .into_iter()
         .zip(&places)
         .map(|(scene, &(file, index))| scene.unwrap_or_else(|| placeholder(&files[file], index)))
         .collect();
     let names = &declared.names;
+    let mut code = lowering.code;
+    super::build::resolve_labels(names, &scenes, &lowering.text, &mut code);
     let story = Story {
         title: declared.title.clone(),
         author: declared.author.clone(),
@@ -87,7 +89,7 @@ pub(crate) fn lower_opening(
         invariants,
         tests: Vec::new(),
         text: lowering.text,
-        code: lowering.code,
+        code,
         sources: Arc::default(),
     };
     Some((story, compiled))

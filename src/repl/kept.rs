@@ -57,7 +57,10 @@ impl<W: Write> Player<W> {
                     self.session = session;
                     self.message("Continuing the kept game.")?;
                     if let Some(notice) = notice {
-                        self.message(&sentence(&format!("Note: {notice}")))?;
+                        // One line per loss, never silent (docs/SAVES.md).
+                        for line in notice.lines() {
+                            self.message(&sentence(&format!("Note: {line}")))?;
+                        }
                     }
                     return Ok(Flow::Continue);
                 }

@@ -820,7 +820,10 @@ impl<W: Write> Player<W> {
                 self.read_this_game.clear();
                 self.message(&format!("Loaded slot `{slot}`."))?;
                 if let Some(notice) = notice {
-                    self.message(&sentence(&format!("Note: {notice}")))?;
+                    // One line per loss, never silent (docs/SAVES.md).
+                    for line in notice.lines() {
+                        self.message(&sentence(&format!("Note: {line}")))?;
+                    }
                 }
                 self.autosave()?;
                 self.show_position()

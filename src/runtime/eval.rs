@@ -1,6 +1,6 @@
 //! Expressions: postfix [`Instr`] code run over a reusable value stack.
 
-use crate::graph::{Env, Fault, Instr, SceneId, Value, VarId, run};
+use crate::graph::{ChoiceId, Env, Fault, Instr, SceneId, Value, VarId, run};
 
 use super::State;
 
@@ -104,6 +104,12 @@ impl Env for Playing<'_> {
             .get(scene.index())
             .ok_or(Fault::Malformed("unknown scene in visits()"))?;
         Ok(i64::from(*visits))
+    }
+
+    fn taken(&mut self, choice: ChoiceId) -> Result<bool, Fault> {
+        // A choice outside the story's count (a label the opening did not
+        // compile yet) was never chosen.
+        Ok(self.state.is_taken(choice))
     }
 
     fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault> {

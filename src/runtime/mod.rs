@@ -26,7 +26,7 @@ use crate::graph::{
 };
 pub use eval::RandomScript;
 use eval::{evaluate, evaluate_bool, random_below};
-pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
+pub use session::{ChoiceView, Ending, Event, LoadReport, Session, Status, UndoError, ending_line};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.

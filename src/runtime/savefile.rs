@@ -1,25 +1,35 @@
 //! The save format: a game's [`State`] written by names (scenes, variables,
-//! enum values), not ids, so a save can be read by a person and still loads
-//! after an edit that keeps every name it mentions. RON text only; writing
-//! files is `crate::slots`' job.
+//! enum values, choice labels), never by position, so a save can be read
+//! by a person and still loads after the story is edited. RON text only;
+//! writing files is `crate::slots`' job. What loading a save of an edited
+//! story keeps and drops is written down in docs/SAVES.md.
 //!
 //! A save is hostile input. It carries a checksum of its content, so a
 //! damaged or hand-edited save is refused rather than loaded with a changed
-//! value; a key given twice is refused; and each taken once-only choice is
-//! stored with a fingerprint of its line, so a mark is never attached to a
-//! different choice after the story was edited.
+//! value; a key given twice is refused. A choice is known by its label
+//! (`office.ask`) or, without one, by a fingerprint of its text and guard
+//! (`office#…`), so a mark is never attached to a different choice.
+//!
+//! Format 2 is written; format 1 (by position and line) is still read,
+//! through [`v1`].
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+mod restore;
+pub mod v1;
+
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
 use crate::graph::{ChoiceId, Op, Part, SceneId, SeqId, Story, Type, Value};
 
 use super::State;
+pub use restore::{Restored, restore};
 
-/// The save format's version; a save with another one is refused.
-pub const FORMAT: u32 = 1;
+/// The save format's version, written in every save.
+pub const FORMAT: u32 = 2;
+
+/// The oldest format still read (and upgraded on loading).
+pub const OLDEST_FORMAT: u32 = 1;
 
 /// One saved game.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,8 +42,9 @@ pub struct SaveFile {
     pub fingerprint: String,
     /// The scene the game is paused in, by name.
     pub scene: String,
-    /// The op it is paused at (a choice block or an ending's end).
-    pub pc: u32,
+    /// Where in the scene: the choice block, by its choices, or the end of
+    /// an ending.
+    pub at: Place,
     pub turns: u32,
     /// The seed the game started from, for undo (which replays from it).
     pub seed: u64,
@@ -43,15 +54,14 @@ pub struct SaveFile {
     /// Scenes entered at least once, by name.
     #[serde(deserialize_with = "unique_keys")]
     pub visits: BTreeMap<String, u32>,
-    /// Once-only choices taken, as `scene#n` (the n-th choice of the scene).
+    /// Choices taken, once-only and sticky: `scene.label` for a labelled
+    /// choice, `scene#` and its [`choice_fingerprint`] (16 hex digits, then
+    /// `/2`, `/3`… for a second or third choice of the scene with the same
+    /// text and guard) for the others.
     pub taken: Vec<String>,
-    /// For each key of `taken`, [`choice_fingerprint`] of that choice as 16
-    /// hex digits: a choice's number in its scene changes when a choice is
-    /// inserted above it, its line does not. Empty in saves written before
-    /// fingerprints (whose marks are then kept only for the very same story).
-    #[serde(default, deserialize_with = "unique_keys")]
-    pub choices: BTreeMap<String, String>,
-    /// Alternatives counters that are not zero, as `scene#n`.
+    /// Alternatives counters that are not zero, as `scene#` and a
+    /// fingerprint of the alternatives' kind and options as written (`/n`
+    /// for the n-th alike in the scene).
     #[serde(deserialize_with = "unique_keys")]
     pub sequences: BTreeMap<String, u32>,
     /// Every choice the player made, as indices into each choice block.
@@ -60,6 +70,19 @@ pub struct SaveFile {
     /// saves written before checksums, which load with a note.
     #[serde(default)]
     pub checksum: Option<String>,
+}
+
+/// Where in its scene a game is paused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Place {
+    /// At a choice block, known by its choices' keys in order: a label, or
+    /// `#` and the choice's fingerprint (as in [`SaveFile::taken`]).
+    Choices(Vec<String>),
+    /// At the end of an ending.
+    Ending,
+    /// Only in a save of format 1 loaded into an edited story: format 1
+    /// knew the block by position, which an edit makes meaningless.
+    Unknown,
 }
 
 /// A variable's value, with enum values by name.
@@ -75,15 +98,17 @@ pub enum SavedValue {
 /// Why a save could not be read. Loading never changes the current game.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SaveError {
-    /// The text is not a valid save: `(format: 1, story: ` cut short.
+    /// The text is not a valid save: `(format: 2, story: ` cut short.
     #[error("the save is corrupt (line {line}, column {column}): {message}")]
     Corrupt {
         line: usize,
         column: usize,
         message: String,
     },
-    /// A save written by another version of the save format.
-    #[error("the save has format version {found}; this player reads version {FORMAT}")]
+    /// A save written by a version of the save format this player does not read.
+    #[error(
+        "the save has format version {found}; this player reads versions {OLDEST_FORMAT} to {FORMAT}"
+    )]
     Version { found: u32 },
     /// The save's content does not match its checksum: a byte of it was
     /// damaged or edited by hand.
@@ -91,15 +116,13 @@ pub enum SaveError {
         "the save is corrupt: its content does not match its checksum (it was damaged or edited)"
     )]
     Checksum,
-    /// A save that reads but cannot be right: a taken choice listed twice.
+    /// A save that reads but cannot be right: a taken choice listed twice,
+    /// a text over the limit.
     #[error("the save is corrupt: {0}")]
     Invalid(String),
     /// A save of another story (its title differs).
     #[error("the save is from the story `{found}`, not `{expected}`")]
     ForeignStory { found: String, expected: String },
-    /// A save of an edited story that no longer has what the save names.
-    #[error("the save does not fit this version of the story: {}", .problems.join("; "))]
-    Mismatch { problems: Vec<String> },
     /// The game cannot be saved now (e.g. it stopped on a runtime error).
     #[error("cannot save now: {0}")]
     NotSaveable(String),
@@ -129,22 +152,48 @@ pub fn checksum(save: &SaveFile) -> u64 {
     fnv1a(to_ron(&unsummed).as_bytes())
 }
 
-/// A once-only choice's identity across edits of its story: its kind and
-/// its own line as written (text, guard and divert), so the same line
-/// elsewhere in its scene is the same choice and any change to it is
-/// another. Without the story's sources (a graph read from RON), its
-/// compiled form.
+/// A choice's own line as written, when the story's sources are at hand.
+fn choice_line<'s>(story: &'s Story, choice: &crate::graph::Choice) -> Option<&'s str> {
+    if choice.span.file.0 as usize >= story.sources.len() {
+        return None;
+    }
+    let text = &story.sources.get(choice.span.file).text;
+    text.get(choice.span.range())
+}
+
+/// A choice's identity across edits of its story when it has no label: its
+/// kind (once-only or sticky), its guard and its text as written, with
+/// runs of spaces made one. Its label, its divert and its body are not
+/// part of it, so labelling a choice, re-pointing it or rewriting what
+/// follows it keeps its marks; changing its words or its guard makes it
+/// another choice. Without the story's sources (a graph read from RON),
+/// its compiled form.
 pub fn choice_fingerprint(story: &Story, choice: &crate::graph::Choice) -> u64 {
-    let line = (choice.span.file.0 as usize)
-        .lt(&story.sources.len())
-        .then(|| {
-            let text = &story.sources.get(choice.span.file).text;
-            text.get(choice.span.range()).map(str::trim)
-        })
-        .flatten();
     let mut bytes = vec![u8::from(choice.sticky)];
-    match line {
-        Some(line) => bytes.extend_from_slice(line.as_bytes()),
+    match choice_line(story, choice) {
+        Some(line) => {
+            let mut rest = line.trim().trim_start_matches(['*', '+']).trim_start();
+            if choice.label.is_some()
+                && let Some(close) = rest.find(')')
+                && rest.starts_with('(')
+            {
+                rest = rest[close + 1..].trim_start();
+            }
+            // A divert at the end of the line: `-> target`, `-> ending target`.
+            if let Some((before, target)) = rest.rsplit_once("->") {
+                let target = target.trim();
+                let target = target.strip_prefix("ending ").unwrap_or(target).trim();
+                if !target.is_empty()
+                    && target
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    rest = before;
+                }
+            }
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            bytes.extend_from_slice(words.join(" ").as_bytes());
+        }
         None => bytes.extend_from_slice(format!("{:?}{:?}", choice.guard, choice.text).as_bytes()),
     }
     fnv1a(&bytes)
@@ -182,36 +231,64 @@ where
     deserializer.deserialize_map(Unique(std::marker::PhantomData))
 }
 
-/// Stable names of choices and alternatives: `scene#n`, the n-th of its
-/// kind in the scene, so they survive edits to other scenes.
+/// Stable names of choices and alternatives.
 struct Keys {
-    choices: BTreeMap<ChoiceId, String>,
-    /// Each choice's [`choice_fingerprint`].
-    fingerprints: BTreeMap<ChoiceId, u64>,
+    /// Per choice: its scene and its key there, the one a save writes (its
+    /// label, else `#` and its fingerprint, `/n` for the n-th of a scene's
+    /// choices with one fingerprint).
+    choices: BTreeMap<ChoiceId, (SceneId, String)>,
+    /// Every key of every choice, by scene: its label and its fingerprint
+    /// key both, so a mark saved before a choice got its label finds it.
+    lookup: HashMap<(SceneId, String), ChoiceId>,
+    /// Per scene and fingerprint: how many of the scene's choices have it.
+    shared: HashMap<(SceneId, u64), u32>,
+    /// Alternatives as `scene#` and a fingerprint of their kind and
+    /// options as written (`/n` for the n-th alike in the scene).
     seqs: BTreeMap<SeqId, String>,
+    /// The same keys the other way, with whether the key names its
+    /// alternatives for certain in an edited story (no other alike).
+    seq_lookup: HashMap<String, (SeqId, bool)>,
+    /// Alternatives as format 1 named them: `scene#n`, the n-th of the scene.
+    seq_positions: BTreeMap<SeqId, String>,
 }
 
 impl Keys {
     fn of(story: &Story) -> Keys {
         let mut keys = Keys {
             choices: BTreeMap::new(),
-            fingerprints: BTreeMap::new(),
+            lookup: HashMap::new(),
+            shared: HashMap::new(),
             seqs: BTreeMap::new(),
+            seq_lookup: HashMap::new(),
+            seq_positions: BTreeMap::new(),
         };
-        for scene in &story.scenes {
-            let mut choice_count = 0;
+        for (index, scene) in story.scenes.iter().enumerate() {
+            let id = SceneId(index as u32);
             let mut seq_count = 0;
+            let mut alike: HashMap<u64, u32> = HashMap::new();
             let mut parts = Vec::new();
             for op in &scene.ops {
                 match op {
                     Op::Text { text, .. } => parts.push(text),
                     Op::Choices { choices, .. } => {
                         for choice in choices {
-                            keys.choices
-                                .insert(choice.id, format!("{}#{choice_count}", scene.name));
-                            keys.fingerprints
-                                .insert(choice.id, choice_fingerprint(story, choice));
-                            choice_count += 1;
+                            let hash = choice_fingerprint(story, choice);
+                            let count = keys.shared.entry((id, hash)).or_insert(0);
+                            *count += 1;
+                            let by_text = match *count {
+                                1 => format!("#{hash:016x}"),
+                                n => format!("#{hash:016x}/{n}"),
+                            };
+                            keys.lookup.insert((id, by_text.clone()), choice.id);
+                            let key = match story.label(choice) {
+                                Some(label) => {
+                                    let label = label.to_string();
+                                    keys.lookup.entry((id, label.clone())).or_insert(choice.id);
+                                    label
+                                }
+                                None => by_text,
+                            };
+                            keys.choices.insert(choice.id, (id, key));
                             if let Some(text) = &choice.text {
                                 parts.push(text);
                             }
@@ -230,9 +307,22 @@ impl Keys {
                             stack.push(&conditional.then);
                         }
                         Part::Alternatives(alternatives) => {
-                            keys.seqs
+                            keys.seq_positions
                                 .insert(alternatives.seq, format!("{}#{seq_count}", scene.name));
                             seq_count += 1;
+                            let mut written = format!("{:?}", alternatives.kind);
+                            for option in &alternatives.options {
+                                written.push('|');
+                                describe(story, option, &mut written);
+                            }
+                            let hash = fnv1a(written.as_bytes());
+                            let count = alike.entry(hash).or_insert(0);
+                            *count += 1;
+                            let key = match *count {
+                                1 => format!("{}#{hash:016x}", scene.name),
+                                n => format!("{}#{hash:016x}/{n}", scene.name),
+                            };
+                            keys.seqs.insert(alternatives.seq, key);
                             stack.extend(alternatives.options.iter().rev().map(|option| &**option));
                         }
                         Part::Literal(_) | Part::Value(_) => {}
@@ -240,7 +330,99 @@ impl Keys {
                 }
             }
         }
+        // A key names its alternatives for certain in an edited story only
+        // when nothing else in the scene is written alike.
+        let mut written_alike: HashMap<&str, u32> = HashMap::new();
+        for key in keys.seqs.values() {
+            *written_alike
+                .entry(key.split('/').next().unwrap_or(key))
+                .or_default() += 1;
+        }
+        for (id, key) in &keys.seqs {
+            let first = key.split('/').next().unwrap_or(key);
+            let alone = written_alike.get(first) == Some(&1);
+            keys.seq_lookup.insert(key.clone(), (*id, alone));
+        }
         keys
+    }
+
+    /// A choice's key within its scene.
+    fn key(&self, id: ChoiceId) -> Option<&str> {
+        self.choices.get(&id).map(|(_, key)| key.as_str())
+    }
+
+    /// A choice's key in [`SaveFile::taken`]: `scene.label` or `scene#…`.
+    fn full_key(&self, story: &Story) -> impl Fn(ChoiceId) -> Option<String> {
+        move |id| {
+            let (scene, key) = self.choices.get(&id)?;
+            let name = &story.scenes.get(scene.index())?.name;
+            Some(if key.starts_with('#') {
+                format!("{name}{key}")
+            } else {
+                format!("{name}.{key}")
+            })
+        }
+    }
+
+    /// The choice a key of `scene` names, if it names one for certain. In
+    /// an edited story a fingerprint two choices of the scene share (or a
+    /// `/n` key) could name either, so it names none.
+    fn find(&self, scene: SceneId, key: &str, same_story: bool) -> Option<ChoiceId> {
+        let id = *self.lookup.get(&(scene, key.to_string()))?;
+        if same_story || !key.starts_with('#') {
+            return Some(id);
+        }
+        let hash = key
+            .get(1..17)
+            .and_then(|hex| u64::from_str_radix(hex, 16).ok())?;
+        let unique = key.len() == 17 && self.shared.get(&(scene, hash)) == Some(&1);
+        unique.then_some(id)
+    }
+}
+
+/// Parts as written, for the fingerprint of alternatives: literal text,
+/// and the source of each expression.
+fn describe(story: &Story, parts: &[Part], out: &mut String) {
+    for part in parts {
+        match part {
+            Part::Literal(text) => out.push_str(story.text(*text)),
+            Part::Value(expr) => {
+                out.push('{');
+                out.push_str(story.source_text(expr.span));
+                out.push('}');
+            }
+            Part::Conditional(conditional) => {
+                out.push('{');
+                out.push_str(story.source_text(conditional.condition.span));
+                out.push(':');
+                describe(story, &conditional.then, out);
+                out.push('|');
+                describe(story, &conditional.otherwise, out);
+                out.push('}');
+            }
+            Part::Alternatives(alternatives) => {
+                out.push_str(&format!("{{{:?}", alternatives.kind));
+                for option in &alternatives.options {
+                    out.push('|');
+                    describe(story, option, out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+/// Where a game paused at `op` of `scene` is, as a save writes it.
+fn place_of(story: &Story, keys: &Keys, scene: SceneId, op: &Op) -> Place {
+    match op {
+        Op::Choices { choices, .. } => Place::Choices(
+            choices
+                .iter()
+                .filter_map(|choice| keys.key(choice.id).map(str::to_string))
+                .collect(),
+        ),
+        Op::End { .. } if story.scene(scene).is_ending => Place::Ending,
+        _ => Place::Unknown,
     }
 }
 
@@ -277,20 +459,12 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         .filter(|(_, count)| **count > 0)
         .map(|(index, count)| (scene_name(SceneId(index as u32)), *count))
         .collect();
+    let full_key = keys.full_key(story);
     let taken: Vec<String> = keys
         .choices
-        .iter()
-        .filter(|(id, _)| state.is_taken(**id))
-        .map(|(_, key)| key.clone())
-        .collect();
-    let choices = keys
-        .choices
-        .iter()
-        .filter(|(id, _)| state.is_taken(**id))
-        .filter_map(|(id, key)| {
-            let fingerprint = keys.fingerprints.get(id)?;
-            Some((key.clone(), format!("{fingerprint:016x}")))
-        })
+        .keys()
+        .filter(|id| state.is_taken(**id))
+        .filter_map(|id| full_key(*id))
         .collect();
     let sequences = keys
         .seqs
@@ -300,19 +474,23 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
             (count > 0).then(|| (key.clone(), count))
         })
         .collect();
+    let at = story
+        .scenes
+        .get(scene.index())
+        .and_then(|found| found.ops.get(*pc as usize))
+        .map_or(Place::Unknown, |op| place_of(story, &keys, *scene, op));
     let mut save = SaveFile {
         format: FORMAT,
         story: story.title.clone(),
         fingerprint: format!("{:016x}", fingerprint(story)),
         scene: scene_name(*scene),
-        pc: *pc,
+        at,
         turns: *turns,
         seed,
         rng: *rng,
         vars,
         visits,
         taken,
-        choices,
         sequences,
         history: history.to_vec(),
         checksum: None,
@@ -348,9 +526,13 @@ fn save_value(story: &Story, value: &Value, ty: Type) -> SavedValue {
 
 /// The save as pretty RON.
 pub fn to_ron(save: &SaveFile) -> String {
+    to_ron_of(save)
+}
+
+fn to_ron_of(value: &impl Serialize) -> String {
     let config = ron::ser::PrettyConfig::default();
     // Serialising plain strings, numbers and maps cannot fail.
-    ron::ser::to_string_pretty(save, config).unwrap_or_default()
+    ron::ser::to_string_pretty(value, config).unwrap_or_default()
 }
 
 /// Just enough of a save to refuse one of another format or story before
@@ -369,10 +551,11 @@ fn corrupt(error: ron::error::SpannedError) -> SaveError {
     }
 }
 
-/// Reads a save of `story`'s title and format.
+/// Reads a save of `story`'s title, of format 2 or (upgraded, see [`v1`])
+/// format 1.
 pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
     let header: Header = ron::from_str(text).map_err(corrupt)?;
-    if header.format != FORMAT {
+    if !(OLDEST_FORMAT..=FORMAT).contains(&header.format) {
         return Err(SaveError::Version {
             found: header.format,
         });
@@ -382,6 +565,11 @@ pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
             found: header.story,
             expected: story.title.clone(),
         });
+    }
+    if header.format == 1 {
+        let old: v1::SaveFileV1 = ron::from_str(text).map_err(corrupt)?;
+        v1::check(&old)?;
+        return Ok(v1::upgrade(story, old));
     }
     let save: SaveFile = ron::from_str(text).map_err(corrupt)?;
     if let Some(sum) = &save.checksum
@@ -396,204 +584,4 @@ pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
         )));
     }
     Ok(save)
-}
-
-/// Rebuilds the state a save describes. Returns a notice when the story was
-/// edited since the save (its fingerprint differs) but everything the save
-/// names still exists.
-pub fn restore(story: &Story, save: &SaveFile) -> Result<(State, Option<String>), SaveError> {
-    let mut problems = Vec::new();
-    let fresh = State::new(story, save.rng);
-    // Every field by name: a new one does not compile until the save
-    // format says how it is restored. Where the story is, variables,
-    // visits, choices taken and alternatives are set below from the
-    // save's names, when they still exist.
-    let mut state = State {
-        scene: fresh.scene,
-        pc: save.pc,
-        vars: fresh.vars,
-        visits: fresh.visits,
-        taken: fresh.taken,
-        seqs: fresh.seqs,
-        turns: save.turns,
-        rng: save.rng,
-    };
-    match story.scene_by_name(&save.scene) {
-        Some(scene) => {
-            state.scene = scene;
-            let paused = story
-                .scene(scene)
-                .ops
-                .get(save.pc as usize)
-                .is_some_and(|op| {
-                    matches!(op, Op::Choices { .. })
-                        || (story.scene(scene).is_ending && matches!(op, Op::End { .. }))
-                });
-            if !paused {
-                problems.push(format!(
-                    "scene `{}` no longer has a choice or ending at the saved position",
-                    save.scene
-                ));
-            }
-        }
-        None => problems.push(format!("scene `{}` no longer exists", save.scene)),
-    }
-    for (name, saved) in &save.vars {
-        let Some(id) = story.var_by_name(name) else {
-            problems.push(format!("variable `{name}` no longer exists"));
-            continue;
-        };
-        match load_value(story, saved, story.vars[id.index()].ty) {
-            Ok(value) => state.vars[id.index()] = value,
-            Err(problem) => problems.push(format!("variable `{name}`: {problem}")),
-        }
-    }
-    state.visits.iter_mut().for_each(|count| *count = 0);
-    for (name, count) in &save.visits {
-        match story.scene_by_name(name) {
-            Some(id) => state.visits[id.index()] = *count,
-            None => problems.push(format!("scene `{name}` no longer exists")),
-        }
-    }
-    let keys = Keys::of(story);
-    let same_story = save.fingerprint == format!("{:016x}", fingerprint(story));
-    let dropped = restore_taken(&keys, save, same_story, &mut state, &mut problems);
-    let seqs: BTreeMap<&str, SeqId> = keys
-        .seqs
-        .iter()
-        .map(|(id, key)| (key.as_str(), *id))
-        .collect();
-    for (key, count) in &save.sequences {
-        match seqs
-            .get(key.as_str())
-            .and_then(|id| state.seqs.get_mut(id.index()))
-        {
-            Some(slot) => *slot = *count,
-            None => problems.push(format!("alternatives `{key}` no longer exist")),
-        }
-    }
-    if !problems.is_empty() {
-        problems.dedup();
-        return Err(SaveError::Mismatch { problems });
-    }
-    let mut notes = Vec::new();
-    if save.checksum.is_none() {
-        notes.push(
-            "this save has no checksum (an older Fabula wrote it), so damage to it cannot be detected"
-                .to_string(),
-        );
-    }
-    if !same_story {
-        notes.push(
-            "the story has changed since this game was saved; it loaded because every scene \
-             and variable the save names still exists"
-                .to_string(),
-        );
-    }
-    if !dropped.is_empty() {
-        let plural = if dropped.len() == 1 { "" } else { "s" };
-        let mut named = dropped[..dropped.len().min(5)].join(", ");
-        if dropped.len() > 5 {
-            named.push_str(&format!(" and {} more", dropped.len() - 5));
-        }
-        notes.push(format!(
-            "{} once-only choice{plural} taken before ({named}) changed or moved in the story, so \
-             which of them were taken is forgotten and they are offered again",
-            dropped.len(),
-        ));
-    }
-    Ok((state, (!notes.is_empty()).then(|| notes.join("; "))))
-}
-
-/// Marks the save's taken choices in `state`. A mark goes to the choice
-/// whose line the save fingerprinted: the choice at the saved `scene#n` when
-/// it is still that line, else the one choice of the scene with that line
-/// (a choice inserted above moves the others down). A mark whose choice
-/// cannot be told for certain is dropped, never given to another choice;
-/// the dropped keys are returned. Saves without fingerprints keep their
-/// marks only for the very story they were saved from.
-fn restore_taken(
-    keys: &Keys,
-    save: &SaveFile,
-    same_story: bool,
-    state: &mut State,
-    problems: &mut Vec<String>,
-) -> Vec<String> {
-    let by_key: BTreeMap<&str, ChoiceId> = keys
-        .choices
-        .iter()
-        .map(|(id, key)| (key.as_str(), *id))
-        .collect();
-    // Each scene's choices by line: `None` where two choices share a line.
-    let mut by_line: BTreeMap<(&str, u64), Option<ChoiceId>> = BTreeMap::new();
-    for (id, key) in &keys.choices {
-        if let (Some((scene, _)), Some(hash)) = (key.rsplit_once('#'), keys.fingerprints.get(id)) {
-            by_line
-                .entry((scene, *hash))
-                .and_modify(|found| *found = None)
-                .or_insert(Some(*id));
-        }
-    }
-    let mut dropped = Vec::new();
-    for key in &save.taken {
-        let saved_fingerprint = save
-            .choices
-            .get(key)
-            .and_then(|hex| u64::from_str_radix(hex, 16).ok());
-        let at_key = by_key.get(key.as_str()).copied();
-        let found = match saved_fingerprint {
-            None if same_story => at_key,
-            None => None,
-            Some(wanted) => match at_key {
-                Some(id) if keys.fingerprints.get(&id) == Some(&wanted) => Some(id),
-                _ => {
-                    let scene = key.rsplit_once('#').map_or("", |(scene, _)| scene);
-                    by_line.get(&(scene, wanted)).copied().flatten()
-                }
-            },
-        };
-        match found {
-            Some(id) => {
-                if state.mark_taken(id).is_err() {
-                    problems.push(format!("choice `{key}` is out of range"));
-                }
-            }
-            None => dropped.push(format!("`{key}`")),
-        }
-    }
-    dropped
-}
-
-fn load_value(story: &Story, saved: &SavedValue, ty: Type) -> Result<Value, String> {
-    let variant = |id: crate::graph::EnumId, name: &str| {
-        story
-            .enums
-            .get(id.index())
-            .and_then(|found| found.variants.iter().position(|variant| variant == name))
-            .map(|index| index as u32)
-            .ok_or_else(|| format!("the enum value `{name}` no longer exists"))
-    };
-    Ok(match (saved, ty) {
-        (SavedValue::Int(number), Type::Int) => Value::Int(*number),
-        (SavedValue::Bool(flag), Type::Bool) => Value::Bool(*flag),
-        (SavedValue::Text(text), Type::Text) if text.len() > super::MAX_TEXT_LEN => {
-            return Err(format!(
-                "its text is longer than the limit of {} bytes",
-                super::MAX_TEXT_LEN
-            ));
-        }
-        (SavedValue::Text(text), Type::Text) => Value::Text(Arc::from(text.as_str())),
-        (SavedValue::Enum(name), Type::Enum(id)) => Value::Enum(variant(id, name)?),
-        (SavedValue::Set(names), Type::Set(id)) => {
-            let mut bits = 0u64;
-            for name in names {
-                let index = variant(id, name)?;
-                bits |= 1u64
-                    .checked_shl(index)
-                    .ok_or_else(|| format!("the enum value `{name}` cannot be in a set"))?;
-            }
-            Value::Set(bits)
-        }
-        _ => return Err("its type has changed".to_string()),
-    })
 }

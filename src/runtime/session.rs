@@ -448,35 +448,94 @@ impl Session {
         Ok(savefile::to_ron(&save))
     }
 
-    /// Loads a RON save of this story. Returns the game and, when the story
-    /// changed since the save but the save still fits, a notice saying so.
+    /// Loads a RON save of this story. Returns the game and, when the save
+    /// lost something or the story changed since it, a notice: one line
+    /// per loss (see [`Session::load_reporting`]), then the notes.
     pub fn load(story: Arc<Story>, text: &str) -> Result<(Session, Option<String>), SaveError> {
+        let (session, report) = Session::load_reporting(story, text)?;
+        Ok((session, report.notice()))
+    }
+
+    /// Loads a RON save of this story (of this version or an earlier one,
+    /// by the rules of docs/SAVES.md), saying what it lost. Undo goes back
+    /// through the saved choices when they replay to the saved game; when
+    /// they do not (the story changed under them), they are dropped, with a
+    /// loss saying so, and undo stops at the loaded game.
+    pub fn load_reporting(
+        story: Arc<Story>,
+        text: &str,
+    ) -> Result<(Session, LoadReport), SaveError> {
         let save = savefile::parse(&story, text)?;
-        let (state, notice) = savefile::restore(&story, &save)?;
+        let savefile::Restored {
+            state,
+            mut losses,
+            notes,
+            unknown_position,
+        } = savefile::restore(&story, &save)?;
         // The transcript comes from replaying the history; it is only
-        // trusted when the replay lands on exactly the saved state.
+        // trusted when the replay lands on exactly the saved state. For a
+        // save that cannot say where in its scene it was (format 1 of an
+        // edited story), a replay that lands in that scene with everything
+        // else equal says where.
         if let Ok(mut replayed) =
             Session::replay(Arc::clone(&story), save.seed, None, &save.history)
-            && replayed.state == state
         {
-            replayed.unread = last_choice_end(&replayed.transcript);
-            return Ok((replayed, notice));
+            let mut placed = state.clone();
+            if unknown_position.is_some() && replayed.state.scene == state.scene {
+                placed.pc = replayed.state.pc;
+            }
+            if replayed.state == placed {
+                replayed.unread = last_choice_end(&replayed.transcript);
+                return Ok((replayed, LoadReport { losses, notes }));
+            }
+        }
+        losses.extend(unknown_position);
+        if !save.history.is_empty() {
+            losses.push(
+                "undo cannot go back before this point: the choices made before no longer replay in this version of the story"
+                    .to_string(),
+            );
         }
         let mut session = Session {
             transcript: vec![scene_event(&story, state.scene)],
             story,
             machine: Machine::new(),
-            // A save with no history that does not replay to its state was
-            // changed from outside the story: undo stops here.
-            base: save.history.is_empty().then(|| Box::new(state.clone())),
+            // A game that does not replay to its state (changed from
+            // outside the story, or saved from another version): undo
+            // stops here.
+            base: Some(Box::new(state.clone())),
             state,
             seed: save.seed,
-            history: save.history,
+            history: Vec::new(),
             unread: 0,
             status: Status::Choosing(Vec::new()),
         };
         session.advance();
-        Ok((session, notice))
+        Ok((session, LoadReport { losses, notes }))
+    }
+}
+
+/// What loading a save said, a line each.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadReport {
+    /// What the save held that this version of the story cannot keep
+    /// (docs/SAVES.md); empty when it loaded intact.
+    pub losses: Vec<String>,
+    /// What is worth knowing but loses nothing: the story changed, the
+    /// save has no checksum.
+    pub notes: Vec<String>,
+}
+
+impl LoadReport {
+    /// The losses, then the notes, a line each; `None` when there are none.
+    pub fn notice(&self) -> Option<String> {
+        let lines: Vec<&str> = self
+            .losses
+            .iter()
+            .chain(&self.notes)
+            .map(String::as_str)
+            .collect();
+        (!lines.is_empty()).then(|| lines.join("\n"))
     }
 }
 

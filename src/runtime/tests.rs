@@ -621,10 +621,10 @@ fn corrupt_and_foreign_saves_are_refused() {
             .to_string(),
         "the save is from the story `Another Story`, not `The Telephone Call`"
     );
-    let future = text.replace("format: 1", "format: 2");
+    let future = text.replace("format: 2", "format: 3");
     assert!(matches!(
         Session::load(Arc::clone(&story), &future),
-        Err(savefile::SaveError::Version { found: 2 })
+        Err(savefile::SaveError::Version { found: 3 })
     ));
 }
 
@@ -637,15 +637,15 @@ fn a_save_of_an_edited_story_loads_with_a_notice_when_it_still_fits() {
     assert!(notice.unwrap().contains("changed"));
     assert_eq!(loaded.choices().len(), 2);
 
+    // What the story no longer has is dropped, each loss a line.
     let renamed = story(&CALL.replace("rudeness", "temper"));
-    let error = Session::load(renamed, &text).unwrap_err().to_string();
-    assert!(
-        error.contains("variable `rudeness` no longer exists"),
-        "{error}"
-    );
+    let losses = Session::load_reporting(renamed, &text).unwrap().1.losses;
+    assert!(losses[0].starts_with("the variable `rudeness` is dropped (it was 0)"));
     let moved = story(&CALL.replace("gorki", "kremlin"));
-    let error = Session::load(moved, &text).unwrap_err().to_string();
-    assert!(error.contains("scene `gorki` no longer exists"), "{error}");
+    let (loaded, report) = Session::load_reporting(moved, &text).unwrap();
+    let gone = "the scene `gorki` the game was saved in is gone from the story, so the game goes on from the start (`kremlin`)";
+    assert!(report.losses.iter().any(|loss| loss == gone), "{report:?}");
+    assert_eq!((losses.len(), loaded.choices().len()), (1, 2));
 }
 
 #[test]

@@ -173,7 +173,8 @@ pub struct Tally {
     pub reached: usize,
     pub total: usize,
     pub percent: f64,
-    /// Scenes by name; choices and lines by `path:line:col`.
+    /// Scenes by name; choices and lines by `path:line:col`, a labelled
+    /// choice followed by its `(scene.label)`.
     pub unreached: Vec<String>,
 }
 
@@ -201,6 +202,19 @@ pub struct Summary {
 /// scene was entered).
 pub fn summary(story: &Story, coverage: &Coverage) -> Summary {
     let locate = |span: Span| story.locate(span).unwrap_or_else(|| format!("{span:?}"));
+    // A labelled choice is named by its label too: `story.fab:3:1 (office.ask)`.
+    let mut labels: HashMap<Span, String> = HashMap::new();
+    for scene in &story.scenes {
+        for op in &scene.ops {
+            if let Op::Choices { choices, .. } = op {
+                for choice in choices.iter() {
+                    if let Some(label) = story.label(choice) {
+                        labels.insert(choice.span, format!("{}.{label}", scene.name));
+                    }
+                }
+            }
+        }
+    }
     let mut summary = Summary::default();
     // Per line: whether reached, and the first item's location to name it.
     let mut lines: BTreeMap<(u32, usize), (bool, Span)> = BTreeMap::new();
@@ -222,7 +236,11 @@ pub fn summary(story: &Story, coverage: &Coverage) -> Summary {
                 if hits > 0 {
                     summary.choices.reached += 1;
                 } else {
-                    summary.choices.unreached.push(locate(span));
+                    let mut name = locate(span);
+                    if let Some(label) = labels.get(&span) {
+                        name.push_str(&format!(" ({label})"));
+                    }
+                    summary.choices.unreached.push(name);
                 }
             }
             _ => {}

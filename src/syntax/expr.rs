@@ -267,7 +267,9 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                     reduce_while(&mut operands, &mut pending, |_| true)
                         .map_err(|_| too_deep(after_space))?;
                     let after = nom::Input::take_from(&after_space, 1);
-                    let close_span = span_of(file, after_space);
+                    // The closing character alone: the rest of the line
+                    // is not part of the call, group or set it closes.
+                    let close_span = span_of(file, after_space).with_end(pos(&after_space) + 1);
                     match (pending.pop(), closer) {
                         (Some(Pending::Paren(open)), Some(')')) => {
                             groups -= 1;
@@ -472,6 +474,20 @@ fn operand<'a>(
                 pending.push(Pending::Call(name, 0));
                 return Ok((after_paren, Read::Prefix));
             }
+        } else if let Ok((after_dot, second)) = (char::<_, PError>('.'), identifier)
+            .parse(after)
+            .map(|(after_dot, (_, second))| (after_dot, second))
+        {
+            // `scene.label`: a choice named from outside its scene, which
+            // only `taken()` reads; lowering says so anywhere else.
+            operands.push(Operand {
+                expr: Expr {
+                    kind: ExprKind::Name(format!("{}.{}", name.name, second.name)),
+                    span: name.span.to(second.span),
+                },
+                depth: 1,
+            });
+            rest = after_dot;
         } else {
             let kind = match name.name.as_str() {
                 "turns" => ExprKind::Turns,

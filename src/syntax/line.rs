@@ -417,10 +417,16 @@ pub fn else_line(input: Input) -> IResult<Input, (), PError> {
     value((), (keyword("else"), space0, char(':'))).parse(input)
 }
 
-/// `choice := ("*" | "+") guard? text? divert?`
+/// `choice := ("*" | "+") label? guard? text? divert?`
+/// `label := "(" identifier ")"`
 /// `guard := "{" expression "}" | "[" "requires" expression (":" string)? "]"`
 pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
     let (rest, sticky) = alt((value(false, char('*')), value(true, char('+')))).parse(input)?;
+    let (rest, _) = space0(rest)?;
+    let (rest, label) = match choice_label(rest) {
+        Ok((after, label)) => (after, Some(label)),
+        Err(_) => (rest, None),
+    };
     let (rest, _) = space0(rest)?;
     let (rest, guard) = guard(rest)?;
     let (rest, _) = space0(rest)?;
@@ -438,6 +444,7 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
         rest,
         Choice {
             sticky,
+            label,
             guard,
             text: (!text.is_empty()).then_some(text),
             divert,
@@ -446,6 +453,13 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
             span: span_of(input.extra.file, input),
         },
     ))
+}
+
+/// `label := "(" identifier ")"`, spaces allowed inside the brackets. Text
+/// in brackets that is not one name (`* (quietly) leave` is a label,
+/// `* (to himself) sighs` is text) stays the choice's text.
+pub fn choice_label(input: Input) -> IResult<Input, Ident, PError> {
+    delimited((char('('), space0), identifier, (space0, char(')'))).parse(input)
 }
 
 /// `guard := "{" expression "}" (space "[" "requires" …)? | "[" "requires" …`

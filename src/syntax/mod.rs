@@ -106,6 +106,33 @@ mod tests {
     }
 
     #[test]
+    fn a_label_is_one_name_in_brackets_after_the_marker() {
+        let story = "== s\n* (ask) Ask\n    -> s\n+ ( wait ) {taken(ask)} Wait -> s\n* (to himself) Sighs -> s\n* (x) -> s\n* {taken(s.ask)} Go -> s\n";
+        let (tree, diagnostics) = parse_str(story);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let StmtKind::Choices(choices) = &tree.scenes[0].body[0].kind else {
+            panic!("expected choices, got {:?}", tree.scenes[0].body[0].kind)
+        };
+        let labels: Vec<Option<&str>> = choices
+            .iter()
+            .map(|choice| choice.label.as_ref().map(|label| label.name.as_str()))
+            .collect();
+        assert_eq!(labels, [Some("ask"), Some("wait"), None, Some("x"), None]);
+        // `(to himself)` is two words: text, not a label.
+        assert!(matches!(
+            &choices[2].text.as_deref(),
+            Some([ast::Segment::Literal(text), ..]) if text.starts_with("(to himself)")
+        ));
+        assert!(choices[3].text.is_none(), "a labelled fallback");
+        let guard = |choice: &ast::Choice| match &choice.guard {
+            ast::Guard::Hidden(expr) => expr.to_string(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(guard(&choices[1]), "taken(ask)");
+        assert_eq!(guard(&choices[4]), "taken(s.ask)");
+    }
+
+    #[test]
     fn assertions_stand_where_logic_does_and_invariants_in_the_prologue() {
         let story = "var sent = false\ninvariant not sent or sent: \"tautology\"\n== s\nassert sent\nif sent:\n    assert sent: \"in a branch\"\n* Go\n    assert not sent: \"in a body\"\n    -> s\n\\assert yourself.\n-> s\n";
         let (tree, diagnostics) = parse_str(story);

@@ -61,6 +61,36 @@ impl Outline {
         (tree.scenes.pop(), parser.diagnostics)
     }
 
+    /// The labels of scene `index`'s choices (`* (label) …`), in order,
+    /// read from its choice lines without parsing the scene: the
+    /// declaration pass needs every scene's labels before any scene is
+    /// lowered, since `taken(scene.label)` may name a later scene.
+    pub fn choice_labels(&self, text: &str, index: usize) -> Vec<ast::Ident> {
+        let text = self.text(text);
+        let mut labels = Vec::new();
+        for record in &self.lines[self.scenes[index].lines.clone()] {
+            let line = record.line(text);
+            let Some(after) = line.content.strip_prefix(['*', '+']) else {
+                continue;
+            };
+            if !after.trim_start().starts_with('(') {
+                continue;
+            }
+            let skipped = line.content.len() - after.trim_start().len();
+            let input = Input::new_extra(
+                &line.content[skipped..],
+                Origin {
+                    file: self.file,
+                    base: line.offset + skipped,
+                },
+            );
+            if let Ok((_, label)) = line::choice_label(input) {
+                labels.push(label);
+            }
+        }
+        labels
+    }
+
     /// Parses every test block in the file.
     pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
         let text = self.text(text);

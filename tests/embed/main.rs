@@ -129,3 +129,24 @@ fn a_chapter_menu_jumps_and_counts_visits() {
         })
     ));
 }
+
+/// A game reads `taken(scene.label)` as the story does, once-only and
+/// sticky alike; a misspelt label is refused with the closest one.
+#[test]
+fn a_game_asks_whether_a_labelled_choice_was_taken() {
+    let story = Story::compile_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/saves/v1"))
+        .expect("the story compiles");
+    let mut game = story.start(1);
+    game.continue_maximally();
+    assert!(!game.taken("office.index").unwrap());
+    game.choose(0).unwrap();
+    assert!(game.taken("office.index").unwrap());
+    game.continue_maximally();
+    // `+ (corridor) Walk to the corridor`, sticky.
+    game.choose(1).unwrap();
+    assert!(game.taken("office.corridor").unwrap());
+    assert!(matches!(
+        game.taken("office.indx"),
+        Err(PlayError::UnknownLabel { suggestion: Some(best), .. }) if best == "office.index"
+    ));
+}

@@ -8,7 +8,7 @@ use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
 use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, run};
 use crate::graph::suggest::did_you_mean;
-use crate::graph::{CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
+use crate::graph::{ChoiceId, CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
 
 impl Lowering<'_> {
     /// Resolves a written type, reporting unknown names.
@@ -127,6 +127,11 @@ impl Lowering<'_> {
             format!(
                 "booleans are written in lowercase: `{}`",
                 name.name.to_lowercase()
+            )
+        } else if name.name.contains('.') {
+            format!(
+                "`{0}` names a choice; `taken({0})` says whether it was chosen",
+                name.name
             )
         } else if self.names.scene_ids.contains_key(&name.name) {
             format!(
@@ -448,8 +453,8 @@ impl Lowering<'_> {
                 )
                 .with_help(builtin.usage),
             );
-            // `visits` takes scene names, not expressions.
-            if builtin.args != Args::SceneName {
+            // `visits` and `taken` take names, not expressions.
+            if !matches!(builtin.args, Args::SceneName | Args::Label) {
                 self.check_arguments(args);
             }
             return None;
@@ -458,6 +463,13 @@ impl Lowering<'_> {
             let id = self.scene_argument(&args[0])?;
             code.push(Instr::Visits(id));
             return Some(Type::Int);
+        }
+        if builtin.args == Args::Label {
+            let label = self.label_argument(&args[0])?;
+            // The label's index until `graph::build` resolves it to its
+            // choice (see `Instr::Taken`).
+            code.push(Instr::Taken(ChoiceId(label)));
+            return Some(Type::Bool);
         }
         let mut types = Vec::new();
         for arg in args {
@@ -468,7 +480,7 @@ impl Lowering<'_> {
             let fits = match builtin.args {
                 Args::Set => matches!(ty, Type::Set(_)),
                 Args::Ints => *ty == Type::Int,
-                Args::SceneName => true,
+                Args::SceneName | Args::Label => true,
             };
             if !fits {
                 let wanted = if builtin.args == Args::Set {
@@ -590,6 +602,10 @@ impl Env for Folding {
         Err(Fault::Malformed("not a constant"))
     }
 
+    fn taken(&mut self, _: ChoiceId) -> Result<bool, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
     fn random(&mut self, _: i64, _: i64) -> Result<i64, Fault> {
         Err(Fault::Malformed("not a constant"))
     }
@@ -604,24 +620,28 @@ enum Args {
     Ints,
     /// A scene's name, not an expression: `visits(letter)`.
     SceneName,
+    /// A choice's label, bare or after its scene's name: `taken(ask)`,
+    /// `taken(office.ask)`.
+    Label,
 }
 
 /// A built-in function. Every use of one (the call, its checks, the
 /// suggestions for a misspelt name and the usage help) reads this table,
 /// so adding one is adding a row (and, for a new instruction, its meaning
-/// in `graph/eval.rs`). Every built-in returns an int.
+/// in `graph/eval.rs`). Every built-in returns an int but `taken`, a bool.
 #[derive(Debug)]
 struct Builtin {
     name: &'static str,
     arity: usize,
     args: Args,
     /// The instruction applied to the arguments' values; `None` for
-    /// `visits`, whose instruction carries the scene's id.
+    /// `visits` and `taken`, whose instructions carry the scene's or the
+    /// choice's id.
     instr: Option<Instr>,
     usage: &'static str,
 }
 
-static BUILTINS: [Builtin; 5] = [
+static BUILTINS: [Builtin; 6] = [
     Builtin {
         name: "count",
         arity: 1,
@@ -635,6 +655,13 @@ static BUILTINS: [Builtin; 5] = [
         args: Args::SceneName,
         instr: None,
         usage: "`visits(scene)`: how often a scene was entered",
+    },
+    Builtin {
+        name: "taken",
+        arity: 1,
+        args: Args::Label,
+        instr: None,
+        usage: "`taken(label)`: whether the choice `* (label) …` of this scene was chosen (`taken(scene.label)` for another scene's)",
     },
     Builtin {
         name: "random",

@@ -4,6 +4,7 @@
 //! expressions in `expr`.
 
 mod expr;
+mod label;
 mod stmt;
 
 use crate::ast::{self, AssignOp, StmtKind};
@@ -33,6 +34,8 @@ pub(crate) struct Lowering<'n> {
     /// Whether the scene being lowered is a page, where `random()` is an
     /// error (`E0309`).
     pub(super) in_page: bool,
+    /// The scene being lowered, whose labels `taken(label)` names bare.
+    pub(super) scene_now: Option<SceneId>,
 }
 
 impl<'n> Lowering<'n> {
@@ -48,6 +51,7 @@ impl<'n> Lowering<'n> {
             code: Vec::new(),
             scratch: Vec::new(),
             in_page: false,
+            scene_now: None,
         }
     }
 
@@ -284,8 +288,10 @@ impl<'n> Lowering<'n> {
             is_page: scene.is_page,
         };
         self.in_page = scene.is_page;
+        self.scene_now = self.names.scene_ids.get(&scene.name.name).copied();
         self.block(&scene.body, &mut builder);
         self.in_page = false;
+        self.scene_now = None;
         let end_span = Span::new(
             scene.span.file,
             scene.span.end as usize,

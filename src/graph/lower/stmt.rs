@@ -168,6 +168,7 @@ impl Lowering<'_> {
             compiled.push(Choice {
                 id,
                 sticky: choice.sticky,
+                label: choice.label.as_ref().map(|label| self.intern(&label.name)),
                 guard,
                 text,
                 target,
