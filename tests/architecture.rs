@@ -2,7 +2,7 @@
 //! functions stay of a sensible size. Layering: every `crate::X` (or,
 //! in the binary, `fabula::X`) a source file names must be a module on a
 //! lower layer than the file's own. Unit-test modules (`#[cfg(test)] mod`
-//! and `tests.rs` files) may use the whole pipeline and are not read;
+//! and `tests.rs` files or `tests/` folders) may use the whole pipeline and are not read;
 //! comments are not read either (a doc link is not a dependency).
 
 use std::collections::BTreeSet;
@@ -59,7 +59,8 @@ fn rust_files(folder: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-/// Every source file outside unit-test files (`tests.rs`), with the
+/// Every source file outside unit-test files (`tests.rs`, or a `tests/`
+/// folder of them), with the
 /// top-level module it belongs to (`lib` and `main` for the crate roots).
 fn source_files() -> Vec<(PathBuf, String)> {
     let mut files = Vec::new();
@@ -68,6 +69,7 @@ fn source_files() -> Vec<(PathBuf, String)> {
     files
         .into_iter()
         .filter(|path| path.file_name().is_none_or(|name| name != "tests.rs"))
+        .filter(|path| !path.iter().skip(1).any(|part| part == "tests"))
         .map(|path| {
             let relative = path.strip_prefix("src").unwrap();
             let first = relative.iter().next().unwrap().to_string_lossy();
