@@ -103,17 +103,23 @@ fn only_diverts(scene: &Scene) -> Option<Vec<(SceneId, Span)>> {
         if std::mem::replace(seen.get_mut(pc)?, true) {
             continue;
         }
-        stack.extend(ops[pc].flows_to(pc));
         match &ops[pc] {
-            Op::Divert { target, span } => diverts.push((*target, *span)),
-            Op::Choices { .. } | Op::End { .. } => return None,
-            // Followed by `flows_to` above.
+            // A call is followed into the tunnel only: a tunnel in the
+            // cycle never returns (a path to its `->->` would leave it).
+            Op::Divert { target, span } | Op::Call { target, span, .. } => {
+                diverts.push((*target, *span));
+                continue;
+            }
+            Op::Choices { .. } | Op::End { .. } | Op::Return { .. } => return None,
+            // Followed by `flows_to` below.
             Op::Text { .. }
             | Op::Assign { .. }
+            | Op::SetLocal { .. }
             | Op::Assert { .. }
             | Op::JumpUnless { .. }
             | Op::Jump { .. } => {}
         }
+        stack.extend(ops[pc].flows_to(pc));
     }
     Some(diverts)
 }

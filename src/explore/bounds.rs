@@ -214,7 +214,15 @@ impl Analysis<'_> {
                             }
                         }
                     }
-                    Op::Jump { .. } | Op::Divert { .. } | Op::End { .. } => {}
+                    // Locals are kept whole in explored states (see
+                    // docs/EXPLORE.md), so what flows into one is observed.
+                    Op::SetLocal { value, .. } => self.observe(value),
+                    Op::Call { args, .. } => {
+                        for arg in args.iter() {
+                            self.observe(arg);
+                        }
+                    }
+                    Op::Jump { .. } | Op::Divert { .. } | Op::Return { .. } | Op::End { .. } => {}
                 }
             }
         }
@@ -241,6 +249,7 @@ impl Analysis<'_> {
         let fallible = page.ops.iter().any(|op| match op {
             Op::Text { text, .. } => self.has_effect(text),
             Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => code(condition),
+            Op::SetLocal { value, .. } => code(value),
             _ => false,
         });
         if !fallible {
@@ -254,6 +263,7 @@ impl Analysis<'_> {
                 Op::Text { text, .. } => self.text(text),
                 Op::JumpUnless { condition, .. } => self.observe(condition),
                 Op::Assert { condition, .. } => self.pure(condition),
+                Op::SetLocal { value, .. } => self.observe(value),
                 _ => {}
             }
         }

@@ -21,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, Op, Part, SceneId, Story, Tag, Value,
-    binary, display, display_len,
+    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, MAX_CALL_DEPTH, Op, Part, SceneId,
+    Story, Tag, Value, binary, display, display_len,
 };
 pub use eval::RandomScript;
 use eval::{evaluate, evaluate_bool, random_below};
@@ -58,6 +58,40 @@ pub struct State {
     pub turns: u32,
     /// The random generator's whole state.
     pub rng: u64,
+    /// The current scene visit's or tunnel call's locals, by slot of
+    /// [`crate::graph::Scene::locals`]: its parameters, then its
+    /// temporaries (at their type's default until their `~ temp` runs).
+    pub locals: Vec<Value>,
+    /// The tunnel calls under way, innermost last: where each returns to,
+    /// with the caller's locals. At most [`MAX_CALL_DEPTH`] long.
+    pub calls: Vec<Frame>,
+}
+
+/// A tunnel call under way: the caller's place and locals, restored by
+/// `->->`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Frame {
+    /// The scene that made the call.
+    pub scene: SceneId,
+    /// The op after the call, where `->->` goes on.
+    pub pc: u32,
+    /// The caller's locals, as they were at the call.
+    pub locals: Vec<Value>,
+}
+
+/// The locals of a fresh visit of `scene`: every slot at its type's
+/// default (a call then sets its parameters).
+pub fn fresh_locals(story: &Story, scene: SceneId) -> Vec<Value> {
+    story
+        .scenes
+        .get(scene.index())
+        .map_or_else(Vec::new, |scene| {
+            scene
+                .locals
+                .iter()
+                .map(|local| local.ty.default_value())
+                .collect()
+        })
 }
 
 impl State {
@@ -76,6 +110,8 @@ impl State {
             seqs: vec![0; story.seq_count as usize],
             turns: 0,
             rng: seed,
+            locals: fresh_locals(story, story.start),
+            calls: Vec::new(),
         }
     }
 
@@ -192,6 +228,12 @@ pub enum RuntimeErrorKind {
     /// More than [`STEP_LIMIT`] diverts without a choice or an ending:
     /// `== a` / `-> b`, `== b` / `-> a`.
     Loop,
+    /// A tunnel call nested deeper than [`MAX_CALL_DEPTH`]: `== a` /
+    /// `-> a ->`.
+    CallTooDeep,
+    /// `->->` with no tunnel call to return to: a scene that returns,
+    /// entered by a plain divert.
+    ReturnWithoutCall,
     /// The compiled story is inconsistent (e.g. a hand-edited RON graph
     /// with an op index out of range).
     Malformed(&'static str),
@@ -257,6 +299,13 @@ impl fmt::Display for RuntimeErrorKind {
                 f,
                 "the story went round {STEP_LIMIT} diverts without reaching a choice or an ending"
             ),
+            RuntimeErrorKind::CallTooDeep => write!(
+                f,
+                "tunnel calls nested deeper than {MAX_CALL_DEPTH}: a call never returned before the next"
+            ),
+            RuntimeErrorKind::ReturnWithoutCall => {
+                f.write_str("`->->` with no tunnel call to return to: the scene was entered by a divert, not a call")
+            }
             RuntimeErrorKind::Malformed(what) => write!(f, "malformed story: {what}"),
         }
     }
@@ -320,6 +369,27 @@ pub struct Machine {
     /// With a script: the shuffles (by [`crate::graph::SeqId`]) whose pick
     /// is scripted too.
     script_shuffles: Vec<bool>,
+    /// The paragraph being glued together (`<>`) during a run.
+    glue: Glue,
+}
+
+/// A paragraph built from text lines joined by glue (`<>`): emitted when
+/// a line without glue ends it, or when the run pauses or fails.
+#[derive(Debug, Default)]
+struct Glue {
+    /// Whether a glued line is waiting for the next.
+    open: bool,
+    text: String,
+    tags: Vec<Tag>,
+    /// Bytes rendered into the paragraph so far, counted with or without
+    /// text, so its limit is the same error either way.
+    len: usize,
+}
+
+/// Where [`Machine::run`] stopped, before the offers are lent out.
+enum Stop {
+    Choices,
+    Ending(SceneId),
 }
 
 impl Machine {
@@ -376,6 +446,123 @@ impl Machine {
         state: &mut State,
         out: &mut impl Output,
     ) -> Result<Pause<'_>, RuntimeError> {
+        self.glue = Glue::default();
+        let stop = self.run_ops(story, state, out);
+        // A glued paragraph ends where the story pauses (or fails).
+        self.flush_glue(out);
+        match stop? {
+            Stop::Choices => Ok(Pause::Choices(&self.offers)),
+            Stop::Ending(scene) => Ok(Pause::Ending(scene)),
+        }
+    }
+
+    /// Emits the glued paragraph, if one is open.
+    fn flush_glue(&mut self, out: &mut impl Output) {
+        let glue = std::mem::take(&mut self.glue);
+        if !glue.open || !out.wants_text() {
+            return;
+        }
+        let mut text = glue.text;
+        collapse_spaces(&mut text);
+        let trimmed = text.trim();
+        if !trimmed.is_empty() {
+            out.paragraph(trimmed, &glue.tags);
+        }
+    }
+
+    /// Renders a text line, and emits it as a paragraph unless it is glued
+    /// to the next (`glue`) or continues a glued one.
+    fn text_line(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        out: &mut impl Output,
+        (text, tags, glue): (&[Part], &[Tag], bool),
+    ) -> Result<(), Fault> {
+        let joined = glue || self.glue.open;
+        let mut length = if self.glue.open { self.glue.len } else { 0 };
+        if !out.wants_text() {
+            self.render(story, state, text, None, &mut length)?;
+        } else {
+            let mut buffer = std::mem::take(&mut self.text);
+            buffer.clear();
+            let rendered = self.render(story, state, text, Some(&mut buffer), &mut length);
+            if rendered.is_ok() {
+                if joined {
+                    self.glue.text.push_str(&buffer);
+                    self.glue.tags.extend_from_slice(tags);
+                } else {
+                    collapse_spaces(&mut buffer);
+                    let trimmed = buffer.trim();
+                    if !trimmed.is_empty() {
+                        out.paragraph(trimmed, tags);
+                    }
+                }
+            }
+            self.text = buffer;
+            rendered?;
+        }
+        if joined {
+            self.glue.open = true;
+            self.glue.len = length;
+            if !glue {
+                self.flush_glue(out);
+            }
+        }
+        Ok(())
+    }
+
+    /// `-> target(args) ->`: evaluates the arguments in the caller, then
+    /// enters `target` with them as its first locals, remembering where
+    /// to return.
+    fn call(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        (target, args, span): (SceneId, &[Expr], Span),
+    ) -> Result<(), RuntimeError> {
+        let scene = state.scene;
+        let located = |fault, span| RuntimeError::fault(story, scene, Some(span), fault);
+        if state.calls.len() >= MAX_CALL_DEPTH {
+            return Err(RuntimeError::new(
+                story,
+                scene,
+                Some(span),
+                RuntimeErrorKind::CallTooDeep,
+            ));
+        }
+        let mut locals = fresh_locals(story, target);
+        for (index, arg) in args.iter().enumerate() {
+            let value = self
+                .live_value(story, state, arg)
+                .map_err(|fault| located(fault, arg.span))?;
+            let slot = locals
+                .get_mut(index)
+                .ok_or_else(|| located(Fault::Malformed("more arguments than parameters"), span))?;
+            *slot = value;
+        }
+        let visits = state
+            .visits
+            .get_mut(target.index())
+            .ok_or_else(|| located(Fault::Malformed("unknown tunnel"), span))?;
+        *visits = visits.saturating_add(1);
+        let caller = std::mem::replace(&mut state.locals, locals);
+        state.calls.push(Frame {
+            scene: state.scene,
+            pc: state.pc + 1,
+            locals: caller,
+        });
+        state.scene = target;
+        state.pc = 0;
+        Ok(())
+    }
+
+    fn run_ops(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        out: &mut impl Output,
+    ) -> Result<Stop, RuntimeError> {
         let mut steps = 0u32;
         let mut last_span: Option<Span> = None;
         loop {
@@ -393,24 +580,48 @@ impl Machine {
                 ));
             };
             match op {
-                Op::Text { text, tags, span } => {
+                Op::Text {
+                    text,
+                    tags,
+                    span,
+                    glue,
+                } => {
                     out.executed(*span);
-                    if out.wants_text() {
-                        let mut buffer = std::mem::take(&mut self.text);
-                        buffer.clear();
-                        let rendered = self.render(story, state, text, Some(&mut buffer), &mut 0);
-                        rendered.map_err(|fault| locate(Some(*span), fault))?;
-                        collapse_spaces(&mut buffer);
-                        let trimmed = buffer.trim();
-                        if !trimmed.is_empty() {
-                            out.paragraph(trimmed, tags);
-                        }
-                        self.text = buffer;
-                    } else {
-                        self.render(story, state, text, None, &mut 0)
-                            .map_err(|fault| locate(Some(*span), fault))?;
-                    }
+                    self.text_line(story, state, out, (text, tags, *glue))
+                        .map_err(|fault| locate(Some(*span), fault))?;
                     state.pc += 1;
+                }
+                Op::SetLocal {
+                    slot,
+                    op,
+                    value,
+                    span,
+                } => {
+                    out.executed(*span);
+                    self.set_local(story, state, *slot, *op, value)
+                        .map_err(|fault| locate(Some(*span), fault))?;
+                    state.pc += 1;
+                }
+                Op::Call { target, args, span } => {
+                    out.executed(*span);
+                    last_span = Some(*span);
+                    count_step(story, state, &mut steps, last_span)?;
+                    self.call(story, state, (*target, args, *span))?;
+                    out.enter(*target);
+                }
+                Op::Return { span } => {
+                    out.executed(*span);
+                    let Some(frame) = state.calls.pop() else {
+                        return Err(RuntimeError::new(
+                            story,
+                            scene_id,
+                            Some(*span),
+                            RuntimeErrorKind::ReturnWithoutCall,
+                        ));
+                    };
+                    state.scene = frame.scene;
+                    state.pc = frame.pc;
+                    state.locals = frame.locals;
                 }
                 Op::Assign {
                     var,
@@ -498,7 +709,7 @@ impl Machine {
                     }
                     if self.offers.iter().any(|offer| offer.enabled) {
                         self.check_invariants(story, state)?;
-                        return Ok(Pause::Choices(&self.offers));
+                        return Ok(Stop::Choices);
                     }
                     let Some(fallback) = fallback else {
                         return Err(RuntimeError::new(
@@ -530,16 +741,24 @@ impl Machine {
                     *visits = visits.saturating_add(1);
                     state.scene = *target;
                     state.pc = 0;
+                    // A plain divert abandons the tunnel calls under way
+                    // (as in ink), and starts the scene's locals afresh.
+                    state.calls.clear();
+                    state.locals.clear();
+                    if let Some(scene) = story.scenes.get(target.index()) {
+                        let defaults = scene.locals.iter().map(|local| local.ty.default_value());
+                        state.locals.extend(defaults);
+                    }
                     out.enter(*target);
                 }
                 Op::End { span } => {
                     if scene.is_page {
                         // Only `Machine::page` runs a page, on a copy.
-                        return Ok(Pause::Ending(scene_id));
+                        return Ok(Stop::Ending(scene_id));
                     }
                     if scene.is_ending {
                         self.check_invariants(story, state)?;
-                        return Ok(Pause::Ending(scene_id));
+                        return Ok(Stop::Ending(scene_id));
                     }
                     return Err(RuntimeError::new(
                         story,
@@ -675,6 +894,8 @@ impl Machine {
         let mut scratch = state.clone();
         scratch.scene = page;
         scratch.pc = 0;
+        scratch.locals = fresh_locals(story, page);
+        scratch.calls.clear();
         let mut collected = Paragraphs(Vec::new());
         // Pure: a page never consumes scripted random values.
         let script = self.script.take();
@@ -760,6 +981,24 @@ impl Machine {
         evaluate_bool(state, &mut rng, None, &mut self.stack, code)
     }
 
+    /// `~ temp name = value` or `~ name op value` on a temporary.
+    fn set_local(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        slot: u32,
+        op: AssignOp,
+        expr: &crate::graph::Expr,
+    ) -> Result<(), Fault> {
+        let value = self.live_value(story, state, expr)?;
+        let slot = state
+            .locals
+            .get_mut(slot as usize)
+            .ok_or(Fault::Malformed("unknown local"))?;
+        *slot = assigned(slot, op, value)?;
+        Ok(())
+    }
+
     fn assign(
         &mut self,
         story: &Story,
@@ -773,15 +1012,7 @@ impl Machine {
             .vars
             .get_mut(var.index())
             .ok_or(Fault::Malformed("unknown variable"))?;
-        let new = match op {
-            AssignOp::Set => value,
-            AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
-            AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
-        };
-        if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
-            return Err(Fault::Malformed("assigning a value of another type"));
-        }
-        *slot = new;
+        *slot = assigned(slot, op, value)?;
         Ok(())
     }
 
@@ -853,6 +1084,20 @@ impl Machine {
         }
         Ok(())
     }
+}
+
+/// What `slot op value` makes of a slot: `value` for `=`, the sum or
+/// difference for `+=` and `-=`; a value of another type is malformed.
+fn assigned(slot: &Value, op: AssignOp, value: Value) -> Result<Value, Fault> {
+    let new = match op {
+        AssignOp::Set => value,
+        AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
+        AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
+    };
+    if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
+        return Err(Fault::Malformed("assigning a value of another type"));
+    }
+    Ok(new)
 }
 
 /// Counts `more` bytes into a paragraph's `length`, refusing to pass

@@ -56,10 +56,33 @@ pub struct SaveFile {
     pub sequences: BTreeMap<String, u32>,
     /// Every choice the player made, as indices into each choice block.
     pub history: Vec<u32>,
+    /// The paused scene visit's or tunnel call's parameters and
+    /// temporaries, by name (absent when there are none, so saves of
+    /// stories without them read as before).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
+    pub locals: BTreeMap<String, SavedValue>,
+    /// The tunnel calls under way, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<SavedCall>,
     /// [`checksum`] of everything above, as 16 hex digits. `None` only in
     /// saves written before checksums, which load with a note.
     #[serde(default)]
     pub checksum: Option<String>,
+}
+
+/// A tunnel call under way, by names: the calling scene, the op its
+/// `->->` goes back to (the one after the call), and the caller's locals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedCall {
+    pub scene: String,
+    pub pc: u32,
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub locals: BTreeMap<String, SavedValue>,
 }
 
 /// A variable's value, with enum values by name.
@@ -257,6 +280,8 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         seqs,
         turns,
         rng,
+        locals,
+        calls,
     } = state;
     let keys = Keys::of(story);
     let scene_name = |id: SceneId| {
@@ -315,10 +340,108 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         choices,
         sequences,
         history: history.to_vec(),
+        locals: save_locals(story, *scene, locals),
+        calls: calls
+            .iter()
+            .map(|frame| SavedCall {
+                scene: scene_name(frame.scene),
+                pc: frame.pc,
+                locals: save_locals(story, frame.scene, &frame.locals),
+            })
+            .collect(),
         checksum: None,
     };
     save.checksum = Some(format!("{:016x}", checksum(&save)));
     save
+}
+
+/// A scene visit's locals by name.
+fn save_locals(story: &Story, scene: SceneId, values: &[Value]) -> BTreeMap<String, SavedValue> {
+    let Some(scene) = story.scenes.get(scene.index()) else {
+        return BTreeMap::new();
+    };
+    scene
+        .locals
+        .iter()
+        .zip(values)
+        .map(|(local, value)| (local.name.clone(), save_value(story, value, local.ty)))
+        .collect()
+}
+
+/// A scene visit's locals from their names: those the save does not name
+/// at their defaults; a name the scene no longer has is a problem.
+fn restore_locals(
+    story: &Story,
+    scene: SceneId,
+    saved: &BTreeMap<String, SavedValue>,
+    problems: &mut Vec<String>,
+) -> Vec<Value> {
+    let mut values = super::fresh_locals(story, scene);
+    let Some(found) = story.scenes.get(scene.index()) else {
+        return values;
+    };
+    for (name, value) in saved {
+        let Some(slot) = found.locals.iter().position(|local| local.name == *name) else {
+            problems.push(format!(
+                "scene `{}` no longer has the parameter or temporary `{name}`",
+                found.name
+            ));
+            continue;
+        };
+        match load_value(story, value, found.locals[slot].ty) {
+            Ok(value) => values[slot] = value,
+            Err(problem) => problems.push(format!("`{name}` of scene `{}`: {problem}", found.name)),
+        }
+    }
+    values
+}
+
+/// The saved calls as frames: each caller must still make a call at the
+/// op before its saved position, to the scene the next frame (or the
+/// paused scene) is in.
+fn restore_calls(
+    story: &Story,
+    save: &SaveFile,
+    paused_in: Option<SceneId>,
+    problems: &mut Vec<String>,
+) -> Vec<super::Frame> {
+    if save.calls.len() > crate::graph::MAX_CALL_DEPTH {
+        problems.push(format!(
+            "it has {} tunnel calls under way, more than the limit of {}",
+            save.calls.len(),
+            crate::graph::MAX_CALL_DEPTH
+        ));
+        return Vec::new();
+    }
+    let mut frames = Vec::with_capacity(save.calls.len());
+    for (index, call) in save.calls.iter().enumerate() {
+        let Some(scene) = story.scene_by_name(&call.scene) else {
+            problems.push(format!("scene `{}` no longer exists", call.scene));
+            continue;
+        };
+        let callee = match save.calls.get(index + 1) {
+            Some(next) => story.scene_by_name(&next.scene),
+            None => paused_in,
+        };
+        let calls_there = call
+            .pc
+            .checked_sub(1)
+            .and_then(|at| story.scene(scene).ops.get(at as usize))
+            .is_some_and(|op| matches!(op, Op::Call { target, .. } if Some(*target) == callee));
+        if !calls_there {
+            problems.push(format!(
+                "scene `{}` no longer makes the saved tunnel call at the saved position",
+                call.scene
+            ));
+        }
+        let locals = restore_locals(story, scene, &call.locals, problems);
+        frames.push(super::Frame {
+            scene,
+            pc: call.pc,
+            locals,
+        });
+    }
+    frames
 }
 
 fn save_value(story: &Story, value: &Value, ty: Type) -> SavedValue {
@@ -417,7 +540,14 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<(State, Option<String>)
         seqs: fresh.seqs,
         turns: save.turns,
         rng: save.rng,
+        locals: Vec::new(),
+        calls: Vec::new(),
     };
+    let paused_in = story.scene_by_name(&save.scene);
+    if let Some(scene) = paused_in {
+        state.locals = restore_locals(story, scene, &save.locals, &mut problems);
+    }
+    state.calls = restore_calls(story, save, paused_in, &mut problems);
     match story.scene_by_name(&save.scene) {
         Some(scene) => {
             state.scene = scene;

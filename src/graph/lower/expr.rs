@@ -232,6 +232,10 @@ impl Lowering<'_> {
         expected: Option<Type>,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some(slot) = self.local(name) {
+            code.push(Instr::Local(slot));
+            return Some(self.locals[slot as usize].0.ty);
+        }
         match self.names.symbols.get(name).cloned() {
             Some((Symbol::Const(value, ty), _)) => {
                 code.push(Instr::constant(value));
@@ -263,7 +267,11 @@ impl Lowering<'_> {
                     span,
                 };
                 if !self.names.broken.contains(name) {
-                    self.report(self.undeclared(&ident, expected));
+                    let mut undeclared = self.undeclared(&ident, expected);
+                    if let Some(help) = self.out_of_scope(name) {
+                        undeclared = undeclared.with_help(help);
+                    }
+                    self.report(undeclared);
                 }
                 None
             }
@@ -579,6 +587,10 @@ struct Folding;
 
 impl Env for Folding {
     fn load(&mut self, _: VarId) -> Result<Value, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
+    fn local(&mut self, _: u32) -> Result<Value, Fault> {
         Err(Fault::Malformed("not a constant"))
     }
 

@@ -5,13 +5,14 @@
 
 mod expr;
 mod stmt;
+mod tunnel;
 
 use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::graph::declare::Names;
 use crate::graph::{
-    CodeRange, Expr, Instr, Invariant, Op, Scene, SceneId, Test, TestStep, TestStepKind, TextRange,
-    Type, Value,
+    CodeRange, Expr, Instr, Invariant, Local, Op, Scene, SceneId, Test, TestStep, TestStepKind,
+    TextRange, Type, Value,
 };
 use expr::evaluate_constant;
 
@@ -33,6 +34,14 @@ pub(crate) struct Lowering<'n> {
     /// Whether the scene being lowered is a page, where `random()` is an
     /// error (`E0309`).
     pub(super) in_page: bool,
+    /// The scene being lowered's locals: its parameters, then its
+    /// temporaries, each with where it was declared.
+    pub(super) locals: Vec<(Local, Span)>,
+    /// The locals in scope at the line being lowered, by slot: a temporary
+    /// is in scope from the line after its `~ temp` to the end of its block.
+    pub(super) scope: Vec<u32>,
+    /// How many of `locals` are parameters.
+    pub(super) params: u32,
 }
 
 impl<'n> Lowering<'n> {
@@ -48,6 +57,9 @@ impl<'n> Lowering<'n> {
             code: Vec::new(),
             scratch: Vec::new(),
             in_page: false,
+            locals: Vec::new(),
+            scope: Vec::new(),
+            params: 0,
         }
     }
 
@@ -284,8 +296,34 @@ impl<'n> Lowering<'n> {
             is_page: scene.is_page,
         };
         self.in_page = scene.is_page;
+        let params = self
+            .names
+            .scene_ids
+            .get(&scene.name.name)
+            .and_then(|id| self.names.params.get(id.index()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        self.locals = params
+            .iter()
+            .map(|(name, ty)| {
+                let local = Local {
+                    name: name.name.clone(),
+                    // A wrongly typed parameter was reported; the story
+                    // is never run.
+                    ty: ty.unwrap_or(Type::Int),
+                };
+                (local, name.span)
+            })
+            .collect();
+        self.params = self.locals.len() as u32;
+        self.scope = (0..self.params).collect();
         self.block(&scene.body, &mut builder);
         self.in_page = false;
+        self.scope.clear();
+        let locals = std::mem::take(&mut self.locals)
+            .into_iter()
+            .map(|(local, _)| local)
+            .collect();
         let end_span = Span::new(
             scene.span.file,
             scene.span.end as usize,
@@ -302,7 +340,18 @@ impl<'n> Lowering<'n> {
             tags: scene.tags.clone(),
             span: scene.span,
             ops: builder.ops,
+            params: self.params,
+            locals,
         }
+    }
+
+    /// The local `name` in scope, by slot.
+    pub(super) fn local(&self, name: &str) -> Option<u32> {
+        self.scope
+            .iter()
+            .rev()
+            .copied()
+            .find(|&slot| self.locals[slot as usize].0.name == name)
     }
 }
 
@@ -330,10 +379,12 @@ fn ending_continues(span: Span, what: &str) -> Diagnostic {
     )
 }
 
-/// The span of a block's last divert, if it certainly diverts at its end.
+/// The span of a block's last divert or return, if it certainly leaves
+/// the scene at its end.
 fn ends_in_divert(block: &[ast::Stmt]) -> Option<Span> {
     block.iter().find_map(|stmt| match &stmt.kind {
         StmtKind::Divert(divert) => Some(divert.span),
+        StmtKind::Return => Some(stmt.span),
         _ => None,
     })
 }
