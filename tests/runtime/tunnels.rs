@@ -1,0 +1,174 @@
+//! Tunnels in play: saves and undo in the middle of a call, with the call
+//! stack and the locals kept by name.
+
+use std::sync::Arc;
+
+use fabula::graph::Value;
+use fabula::runtime::savefile::{self, SaveError};
+use fabula::runtime::{RuntimeErrorKind, Session, Status};
+
+const STORY: &str = "\
+title: Corridor
+enum Person { kamenev, zinoviev }
+var favours = 0
+== corridor: The Corridor
+-> greet(kamenev, 2) ->
+The door stands open.
++ Go in -> ending office
++ Greet Zinoviev -> corridor
+== greet(who: Person, warmth: int): A Greeting
+~ temp nods = warmth + 1
+-> bow(who) ->
+{who} nods {nods} times.
++ Shake hands
+    ~ favours += 1
+    ~ nods -= 1
+    Now {nods}.
++ Walk past
+->->
+== bow(who: Person)
+You bow to {who}.
+->->
+== ending office: The Office
+Favours: {favours}.
+";
+
+/// A game paused inside `greet`, called from `corridor`.
+fn in_the_tunnel() -> Session {
+    let session = Session::start(super::story(STORY), 5);
+    assert_eq!(session.story().scene(session.state().scene).name, "greet");
+    session
+}
+
+#[test]
+fn a_game_paused_in_a_tunnel_holds_its_call_and_locals() {
+    let session = in_the_tunnel();
+    let state = session.state();
+    assert_eq!(state.calls.len(), 1);
+    let story = session.story();
+    assert_eq!(story.scene(state.calls[0].scene).name, "corridor");
+    // `who`, `warmth`, then the temporary `nods`.
+    assert_eq!(
+        state.locals,
+        vec![Value::Enum(0), Value::Int(2), Value::Int(3)]
+    );
+}
+
+#[test]
+fn a_save_in_a_tunnel_names_its_calls_and_restores_them() {
+    let mut session = in_the_tunnel();
+    let text = session.save().unwrap();
+    assert!(text.contains("calls: ["), "{text}");
+    assert!(text.contains("scene: \"corridor\""), "{text}");
+    assert!(text.contains("\"nods\": Int(3)"), "{text}");
+    assert!(text.contains("\"who\": Enum(\"kamenev\")"), "{text}");
+    // Restored from its names alone, not by replaying the history.
+    let story = Arc::clone(session.story());
+    let save = savefile::parse(&story, &text).unwrap();
+    let (restored, notice) = savefile::restore(&story, &save).unwrap();
+    assert!(notice.is_none());
+    assert_eq!(&restored, session.state());
+    // Loaded, the game goes on from inside the tunnel and returns.
+    let (mut loaded, _) = Session::load(Arc::clone(&story), &text).unwrap();
+    loaded.choose(0).unwrap();
+    session.choose(0).unwrap();
+    assert_eq!(loaded.state(), session.state());
+    assert!(loaded.transcript_text().contains("Now 2."));
+    assert!(loaded.state().calls.is_empty());
+    assert_eq!(story.scene(loaded.state().scene).name, "corridor");
+}
+
+#[test]
+fn undo_in_a_tunnel_restores_the_call_stack() {
+    let mut session = in_the_tunnel();
+    let before = session.state().clone();
+    session.choose(0).unwrap(); // Shake hands: back in the corridor
+    session.choose(1).unwrap(); // Greet Zinoviev: into greet again
+    assert_eq!(session.state().calls.len(), 1);
+    session.undo().unwrap();
+    assert!(session.state().calls.is_empty());
+    session.undo().unwrap();
+    assert_eq!(session.state(), &before);
+}
+
+#[test]
+fn a_save_whose_call_site_moved_is_refused() {
+    let session = in_the_tunnel();
+    let text = session.save().unwrap();
+    // The call now comes one line later: the saved return point no longer
+    // follows a call to `greet`.
+    let edited = STORY.replace(
+        "== corridor: The Corridor\n",
+        "== corridor: The Corridor\nA draught.\n",
+    );
+    let error = Session::load(super::story(&edited), &text).unwrap_err();
+    match error {
+        SaveError::Mismatch { problems } => assert!(
+            problems
+                .iter()
+                .any(|problem| problem.contains("no longer makes the saved tunnel call")),
+            "{problems:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_save_with_a_temporary_the_scene_lost_is_refused() {
+    let session = in_the_tunnel();
+    let text = session.save().unwrap();
+    let edited = STORY
+        .replace("~ temp nods = warmth + 1\n", "")
+        .replace("{nods}", "{warmth}")
+        .replace("    ~ nods -= 1\n", "");
+    let error = Session::load(super::story(&edited), &text).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("no longer has the parameter or temporary `nods`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_story_without_tunnels_saves_as_before() {
+    let session = Session::start(
+        super::story("title: Plain\n== a\n* Go -> ending b\n== ending b\nB.\n"),
+        0,
+    );
+    let text = session.save().unwrap();
+    assert!(!text.contains("calls"), "{text}");
+    assert!(!text.contains("locals"), "{text}");
+}
+
+#[test]
+fn calls_past_the_depth_bound_stop_with_a_located_error() {
+    let session = Session::start(
+        super::story(
+            "title: Deep\nvar n = 0\n== a\n-> down ->\n-> ending b\n== down\n~ n += 1\nif n < 1000:\n    -> down ->\n->->\n== ending b\nB.\n",
+        ),
+        0,
+    );
+    let Status::Failed(error) = session.status() else {
+        panic!("{:?}", session.status());
+    };
+    assert_eq!(error.kind, RuntimeErrorKind::CallTooDeep);
+    assert_eq!(error.scene, "down");
+    assert_eq!(error.location.as_deref(), Some("test.fab:9:5"));
+    // 64 calls under way (the first from `a`), the 65th refused.
+    assert_eq!(session.state().calls.len(), fabula::graph::MAX_CALL_DEPTH);
+    assert_eq!(session.state().vars[0], Value::Int(64));
+}
+
+#[test]
+fn a_divert_out_of_a_tunnel_abandons_the_calls() {
+    let session = Session::start(
+        super::story(
+            "title: Out\n== a\n-> t ->\nNever.\n-> ending b\n== t\n~ temp x = 1\n-> c\n== c\n+ Stay -> c\n* Go -> ending b\n== ending b\nB.\n",
+        ),
+        0,
+    );
+    assert!(session.state().calls.is_empty());
+    assert!(session.state().locals.is_empty());
+    assert!(!session.transcript_text().contains("Never."));
+}
