@@ -402,6 +402,41 @@ mod tests {
             "{mermaid}"
         );
     }
+    #[test]
+    fn tunnel_calls_are_drawn_as_calls() {
+        let story = story(
+            "title: T\n== one\n-> greet(1) ->\n* Talk\n    -> greet(2) ->\n    -> ending end\n== greet(n: int)\nHello {n}.\n->->\n== ending end\nDone.\n",
+        );
+        let all = edges(&story);
+        let found: Vec<(&str, &str, &str, bool)> = all
+            .iter()
+            .map(|e| {
+                (
+                    story.scene(e.from).name.as_str(),
+                    story.scene(e.to).name.as_str(),
+                    e.label.as_str(),
+                    e.call,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("one", "greet", "Talk (calls)", true),
+                ("one", "greet", "calls", true),
+                ("one", "end", "Talk", false),
+            ]
+        );
+        let dot = dot(&story);
+        assert!(
+            dot.contains("\"one\" -> \"greet\" [label=\"calls\", arrowhead=empty]"),
+            "{dot}"
+        );
+        assert!(mermaid(&story).contains("n0 ==>|\"calls\"| n1"));
+        // Reached only by calls, the tunnel is not drawn as unreachable.
+        assert!(reachable(&story, &edges(&story)).iter().all(|seen| *seen));
+    }
+
     /// Regression (issue #15): a guard starting with `not` was labelled
     /// with the rest of its line (`not (key in pack)} Open -> ending out`):
     /// the `not`'s span ran to the end of the line.

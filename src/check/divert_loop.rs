@@ -61,7 +61,25 @@ fn report(
         .iter()
         .map(|&index| format!("`{}`", story.scenes[index].name))
         .collect();
+    // A tunnel that calls itself: the calls pile up until the depth bound.
+    let calls = |index: usize, at: Span| {
+        story.scenes[index]
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Call { span, .. } if *span == at))
+    };
     let message = match names.as_slice() {
+        [one]
+            if forced[component[0]]
+                .iter()
+                .flatten()
+                .all(|(_, span)| calls(component[0], *span)) =>
+        {
+            format!(
+                "scene {one} calls itself for ever: a certain infinite loop (played, it stops after {} calls)",
+                crate::graph::MAX_CALL_DEPTH
+            )
+        }
         [one] => format!("scene {one} diverts to itself for ever: a certain infinite loop"),
         [init @ .., last] => format!(
             "scenes {} and {last} divert to one another for ever: a certain infinite loop",
@@ -79,10 +97,15 @@ fn report(
             .flatten()
             .find(|(to, _)| component.contains(&to.index()));
         if let Some((to, span)) = into_cycle {
+            let verb = if calls(index, *span) {
+                "calls"
+            } else {
+                "diverts to"
+            };
             diagnostic = diagnostic.with_label(
                 *span,
                 format!(
-                    "`{}` diverts to `{}`",
+                    "`{}` {verb} `{}`",
                     story.scenes[index].name,
                     story.scene(*to).name
                 ),

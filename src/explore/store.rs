@@ -453,14 +453,8 @@ fn cyclic_scenes(story: &Story) -> Vec<bool> {
     // A tunnel returns to its caller: a tunnel called from two places is
     // entered twice without a cycle of diverts, so each call also counts
     // as an edge back (only a caller of a scene can be returned to).
-    for (index, scene) in story.scenes.iter().enumerate() {
-        for op in &scene.ops {
-            if let crate::graph::Op::Call { target, .. } = op
-                && let Some(back) = successors.get_mut(target.index())
-            {
-                back.push(index);
-            }
-        }
+    for edge in story.returns() {
+        successors[edge.from.index()].push(edge.to.index());
     }
     const UNSEEN: usize = usize::MAX;
     let mut index_of = vec![UNSEEN; count];

@@ -600,6 +600,23 @@ impl Story {
         })
     }
 
+    /// Every tunnel call, as an edge back from the tunnel to its caller:
+    /// where a `->->` can go. With [`Story::edges`], every way the story
+    /// can come into a scene again (a tunnel called from two scenes is
+    /// entered twice without a cycle of diverts).
+    pub fn returns(&self) -> impl Iterator<Item = Edge> + '_ {
+        self.scenes.iter().enumerate().flat_map(|(index, scene)| {
+            scene.ops.iter().filter_map(move |op| match op {
+                Op::Call { target, span, .. } => Some(Edge {
+                    from: *target,
+                    to: SceneId(index as u32),
+                    span: *span,
+                }),
+                _ => None,
+            })
+        })
+    }
+
     /// `path:line:column` of a span, when the sources are at hand.
     pub fn locate(&self, span: Span) -> Option<String> {
         if span.file.0 as usize >= self.sources.len() {

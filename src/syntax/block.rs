@@ -344,7 +344,7 @@ impl<'a> FileParser<'a> {
     fn logic_line(&mut self, line: &Line<'a>) -> Option<Stmt> {
         let input = self.input(line);
         let span = line.span(self.file);
-        if line::temp(input).is_ok() {
+        if line::starts_temp(input) {
             return match line::whole_line(input, line::temp) {
                 Ok((name, value)) => Some(Stmt {
                     kind: StmtKind::Temp { name, value },

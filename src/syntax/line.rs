@@ -11,7 +11,7 @@ use nom::{IResult, Parser};
 use super::expr::{assignment_as_condition, expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
 use super::tunnel::params;
-pub use super::tunnel::{DivertLine, divert_line, temp};
+pub use super::tunnel::{DivertLine, divert_line, starts_temp, temp};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,

@@ -172,3 +172,28 @@ fn a_divert_out_of_a_tunnel_abandons_the_calls() {
     assert!(session.state().locals.is_empty());
     assert!(!session.transcript_text().contains("Never."));
 }
+
+/// A glued paragraph counts toward the paragraph limit across its lines,
+/// so glue in a loop of diverts is stopped, with or without text wanted.
+#[test]
+fn a_glued_paragraph_is_bounded_with_or_without_text() {
+    use fabula::runtime::{Discard, Machine, Output, State};
+    struct Keep(usize);
+    impl Output for Keep {
+        fn paragraph(&mut self, text: &str, _: &[fabula::graph::Tag]) {
+            self.0 = self.0.max(text.len());
+        }
+    }
+    let story = super::story(
+        "title: Long\nvar t = \"ab\"\nvar n = 0\n== grow\n~ n += 1\n~ t = t + t\nif n < 18:\n    -> grow\n-> loop\n== loop\n~ n += 1\n{t}<>\nif n < 1000:\n    -> loop\n-> ending done\n== ending done\nDone.\n",
+    );
+    let mut machine = Machine::new();
+    let mut with_text = State::new(&story, 0);
+    let mut kept = Keep(0);
+    let first = machine.run(&story, &mut with_text, &mut kept).unwrap_err();
+    let mut without = State::new(&story, 0);
+    let second = machine.run(&story, &mut without, &mut Discard).unwrap_err();
+    assert_eq!(first.kind, RuntimeErrorKind::TextTooLong);
+    assert_eq!(first, second);
+    assert!(kept.0 <= fabula::runtime::MAX_PARAGRAPH_LEN);
+}
