@@ -251,7 +251,12 @@ mod tests {
             assert_eq!(diagnostics[0].code, Code::E0002, "{line}");
             assert!(diagnostics[0].help.is_some(), "{line}: {diagnostics:?}");
         }
-        for header in ["== g(who)", "== g(who: int", "== g(: int)"] {
+        let many = (0..17)
+            .map(|index| format!("p{index}: int"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let too_many = format!("== g({many})");
+        for header in ["== g(who)", "== g(who: int", "== g(: int)", &too_many] {
             let (_, diagnostics) = parse_str(&format!("{header}\n-> g\n"));
             assert_eq!(diagnostics.len(), 1, "{header}: {diagnostics:?}");
         }

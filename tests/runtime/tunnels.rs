@@ -197,3 +197,41 @@ fn a_glued_paragraph_is_bounded_with_or_without_text() {
     assert_eq!(first, second);
     assert!(kept.0 <= fabula::runtime::MAX_PARAGRAPH_LEN);
 }
+
+/// A save is hostile input: one with more calls under way than a game can
+/// have is refused, not restored.
+#[test]
+fn a_save_with_calls_past_the_depth_bound_is_refused() {
+    let session = in_the_tunnel();
+    let story = Arc::clone(session.story());
+    let mut save = savefile::parse(&story, &session.save().unwrap()).unwrap();
+    let call = save.calls[0].clone();
+    save.calls = vec![call; fabula::graph::MAX_CALL_DEPTH + 1];
+    save.checksum = Some(format!("{:016x}", savefile::checksum(&save)));
+    let text = savefile::to_ron(&save);
+    match Session::load(story, &text).unwrap_err() {
+        SaveError::Mismatch { problems } => {
+            assert!(
+                problems[0].contains("more than the limit of 64"),
+                "{problems:?}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `->->` with no call under way stops the story with a located error: a
+/// game that jumps into a tunnel (as a divert would) has nothing to return
+/// to.
+#[test]
+fn a_return_with_nothing_to_return_to_is_a_located_error() {
+    let mut session = in_the_tunnel();
+    let bow = session.story().scene_by_name("bow").unwrap();
+    assert!(session.jump(bow));
+    let Status::Failed(error) = session.status() else {
+        panic!("{:?}", session.status());
+    };
+    assert_eq!(error.kind, RuntimeErrorKind::ReturnWithoutCall);
+    assert_eq!(error.scene, "bow");
+    assert_eq!(error.location.as_deref(), Some("test.fab:21:1"));
+}
