@@ -57,7 +57,8 @@ impl Lowering<'_> {
                     diverted = Some(stmt.span);
                 }
                 StmtKind::Assign { target, op, value } => {
-                    if builder.is_page {
+                    // A temporary of a page changes nothing of the game.
+                    if builder.is_page && self.local(&target.name).is_none() {
                         self.report(page_changes(stmt.span, "an assignment"));
                     }
                     if let Some(assign) = self.assign(target, *op, value, stmt.span) {
