@@ -7,6 +7,8 @@ mod expr;
 mod stmt;
 mod tunnel;
 
+use std::collections::HashMap;
+
 use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::graph::declare::Names;
@@ -37,9 +39,15 @@ pub(crate) struct Lowering<'n> {
     /// The scene being lowered's locals: its parameters, then its
     /// temporaries, each with where it was declared.
     pub(super) locals: Vec<(Local, Span)>,
-    /// The locals in scope at the line being lowered, by slot: a temporary
-    /// is in scope from the line after its `~ temp` to the end of its block.
+    /// The locals in scope at the line being lowered, by slot, in the
+    /// order they came into scope: a temporary is in scope from the line
+    /// after its `~ temp` to the end of its block.
     pub(super) scope: Vec<u32>,
+    /// Per slot, whether it is in `scope`; and each local's slot by name
+    /// (names are unique in a scene), so a lookup is constant time however
+    /// many temporaries a scene declares.
+    pub(super) in_scope: Vec<bool>,
+    pub(super) local_slots: HashMap<String, u32>,
     /// How many of `locals` are parameters.
     pub(super) params: u32,
 }
@@ -59,6 +67,8 @@ impl<'n> Lowering<'n> {
             in_page: false,
             locals: Vec::new(),
             scope: Vec::new(),
+            in_scope: Vec::new(),
+            local_slots: HashMap::new(),
             params: 0,
         }
     }
@@ -317,9 +327,19 @@ impl<'n> Lowering<'n> {
             .collect();
         self.params = self.locals.len() as u32;
         self.scope = (0..self.params).collect();
+        self.in_scope = vec![true; self.locals.len()];
+        self.local_slots.clear();
+        for (slot, (local, _)) in self.locals.iter().enumerate() {
+            // A parameter named twice was reported; the first one stands.
+            self.local_slots
+                .entry(local.name.clone())
+                .or_insert(slot as u32);
+        }
         self.block(&scene.body, &mut builder);
         self.in_page = false;
         self.scope.clear();
+        self.in_scope.clear();
+        self.local_slots.clear();
         let locals = std::mem::take(&mut self.locals)
             .into_iter()
             .map(|(local, _)| local)
@@ -347,11 +367,30 @@ impl<'n> Lowering<'n> {
 
     /// The local `name` in scope, by slot.
     pub(super) fn local(&self, name: &str) -> Option<u32> {
-        self.scope
-            .iter()
-            .rev()
+        let slot = *self.local_slots.get(name)?;
+        self.in_scope
+            .get(slot as usize)
             .copied()
-            .find(|&slot| self.locals[slot as usize].0.name == name)
+            .unwrap_or(false)
+            .then_some(slot)
+    }
+
+    /// Brings a local into scope.
+    pub(super) fn enter_scope(&mut self, slot: u32) {
+        self.scope.push(slot);
+        if let Some(flag) = self.in_scope.get_mut(slot as usize) {
+            *flag = true;
+        }
+    }
+
+    /// Takes out of scope the locals that came in after `mark` (the
+    /// scope's length when a block started).
+    pub(super) fn end_scope(&mut self, mark: usize) {
+        for slot in self.scope.drain(mark..) {
+            if let Some(flag) = self.in_scope.get_mut(slot as usize) {
+                *flag = false;
+            }
+        }
     }
 }
 

@@ -99,7 +99,7 @@ impl Lowering<'_> {
                 }
             }
         }
-        self.scope.truncate(scope);
+        self.end_scope(scope);
     }
 
     pub(super) fn conditional(

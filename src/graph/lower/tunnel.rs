@@ -38,11 +38,7 @@ impl Lowering<'_> {
             );
             return None;
         }
-        let slot = match self
-            .locals
-            .iter()
-            .position(|(local, _)| local.name == name.name)
-        {
+        let slot = match self.local_slots.get(&name.name).map(|slot| *slot as usize) {
             Some(slot) if self.locals[slot].0.ty == compiled.ty => slot as u32,
             Some(slot) => {
                 let message = format!(
@@ -68,10 +64,13 @@ impl Lowering<'_> {
                     },
                     name.span,
                 ));
-                (self.locals.len() - 1) as u32
+                self.in_scope.push(false);
+                let slot = (self.locals.len() - 1) as u32;
+                self.local_slots.insert(name.name.clone(), slot);
+                slot
             }
         };
-        self.scope.push(slot);
+        self.enter_scope(slot);
         Some(Op::SetLocal {
             slot,
             op: AssignOp::Set,
@@ -201,7 +200,7 @@ impl Lowering<'_> {
     /// What a name that is not in scope was, when it is a local declared
     /// elsewhere in the scene: the help for its `E0103`.
     pub(super) fn out_of_scope(&self, name: &str) -> Option<String> {
-        self.locals.iter().any(|(local, _)| local.name == name).then(|| {
+        self.local_slots.contains_key(name).then(|| {
             format!(
                 "the temporary `{name}` is in scope from the line after its `~ temp` to the end of that block; declare it higher up, or with `var {name}` above the first scene for the whole story"
             )
