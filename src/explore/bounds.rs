@@ -14,6 +14,11 @@
 //! comparison they appear in. Kept alternatives counters are reduced to the
 //! option they select next (a sequence stops at its last option, a cycle
 //! wraps, a once-only runs out), which is all that `render` reads of them.
+//!
+//! Tunnel parameters, temporaries and the calls under way are kept whole in
+//! every state (`store.rs`), so whatever flows into a local (a `~ temp`
+//! value, a reassignment, a call's argument) is observed: a variable read
+//! there is kept, or a stored state would forget what a local was made of.
 
 use crate::graph::{
     AltKind, Alternatives, AssignOp, BinaryOp, Expr, Instr, Op, Part, SceneId, Story, Type,
