@@ -162,12 +162,19 @@ pub struct Scene {
     /// always [`Op::End`].
     pub ops: Vec<Op>,
     /// How many of `locals` are parameters (they come first).
-    #[serde(default)]
+    // Left out when empty (here and below), so a story without tunnels,
+    // temporaries or glue compiles to the very RON it did before them, and
+    // the fingerprint its saves carry stays the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub params: u32,
     /// The scene's parameters, then its `~ temp` temporaries: the slots of
     /// a visit's or call's locals ([`Instr::Local`], [`Op::SetLocal`]).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub locals: Vec<Local>,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }
 
 /// A parameter or temporary of a scene.
@@ -204,7 +211,7 @@ pub enum Op {
         text: Box<[Part]>,
         tags: Box<[Tag]>,
         span: Span,
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         glue: bool,
     },
     Assign {
