@@ -14,6 +14,7 @@
 mod eval;
 pub mod savefile;
 mod session;
+mod tunnel;
 
 use std::fmt;
 
@@ -27,6 +28,8 @@ use crate::graph::{
 pub use eval::RandomScript;
 use eval::{evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, Session, Status, UndoError, ending_line};
+use tunnel::Glue;
+pub use tunnel::{Frame, fresh_locals};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
@@ -65,33 +68,6 @@ pub struct State {
     /// The tunnel calls under way, innermost last: where each returns to,
     /// with the caller's locals. At most [`MAX_CALL_DEPTH`] long.
     pub calls: Vec<Frame>,
-}
-
-/// A tunnel call under way: the caller's place and locals, restored by
-/// `->->`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Frame {
-    /// The scene that made the call.
-    pub scene: SceneId,
-    /// The op after the call, where `->->` goes on.
-    pub pc: u32,
-    /// The caller's locals, as they were at the call.
-    pub locals: Vec<Value>,
-}
-
-/// The locals of a fresh visit of `scene`: every slot at its type's
-/// default (a call then sets its parameters).
-pub fn fresh_locals(story: &Story, scene: SceneId) -> Vec<Value> {
-    story
-        .scenes
-        .get(scene.index())
-        .map_or_else(Vec::new, |scene| {
-            scene
-                .locals
-                .iter()
-                .map(|local| local.ty.default_value())
-                .collect()
-        })
 }
 
 impl State {
@@ -373,19 +349,6 @@ pub struct Machine {
     glue: Glue,
 }
 
-/// A paragraph built from text lines joined by glue (`<>`): emitted when
-/// a line without glue ends it, or when the run pauses or fails.
-#[derive(Debug, Default)]
-struct Glue {
-    /// Whether a glued line is waiting for the next.
-    open: bool,
-    text: String,
-    tags: Vec<Tag>,
-    /// Bytes rendered into the paragraph so far, counted with or without
-    /// text, so its limit is the same error either way.
-    len: usize,
-}
-
 /// Where [`Machine::run`] stopped, before the offers are lent out.
 enum Stop {
     Choices,
@@ -454,107 +417,6 @@ impl Machine {
             Stop::Choices => Ok(Pause::Choices(&self.offers)),
             Stop::Ending(scene) => Ok(Pause::Ending(scene)),
         }
-    }
-
-    /// Emits the glued paragraph, if one is open.
-    fn flush_glue(&mut self, out: &mut impl Output) {
-        let glue = std::mem::take(&mut self.glue);
-        if !glue.open || !out.wants_text() {
-            return;
-        }
-        let mut text = glue.text;
-        collapse_spaces(&mut text);
-        let trimmed = text.trim();
-        if !trimmed.is_empty() {
-            out.paragraph(trimmed, &glue.tags);
-        }
-    }
-
-    /// Renders a text line, and emits it as a paragraph unless it is glued
-    /// to the next (`glue`) or continues a glued one.
-    fn text_line(
-        &mut self,
-        story: &Story,
-        state: &mut State,
-        out: &mut impl Output,
-        (text, tags, glue): (&[Part], &[Tag], bool),
-    ) -> Result<(), Fault> {
-        let joined = glue || self.glue.open;
-        let mut length = if self.glue.open { self.glue.len } else { 0 };
-        if !out.wants_text() {
-            self.render(story, state, text, None, &mut length)?;
-        } else {
-            let mut buffer = std::mem::take(&mut self.text);
-            buffer.clear();
-            let rendered = self.render(story, state, text, Some(&mut buffer), &mut length);
-            if rendered.is_ok() {
-                if joined {
-                    self.glue.text.push_str(&buffer);
-                    self.glue.tags.extend_from_slice(tags);
-                } else {
-                    collapse_spaces(&mut buffer);
-                    let trimmed = buffer.trim();
-                    if !trimmed.is_empty() {
-                        out.paragraph(trimmed, tags);
-                    }
-                }
-            }
-            self.text = buffer;
-            rendered?;
-        }
-        if joined {
-            self.glue.open = true;
-            self.glue.len = length;
-            if !glue {
-                self.flush_glue(out);
-            }
-        }
-        Ok(())
-    }
-
-    /// `-> target(args) ->`: evaluates the arguments in the caller, then
-    /// enters `target` with them as its first locals, remembering where
-    /// to return.
-    fn call(
-        &mut self,
-        story: &Story,
-        state: &mut State,
-        (target, args, span): (SceneId, &[Expr], Span),
-    ) -> Result<(), RuntimeError> {
-        let scene = state.scene;
-        let located = |fault, span| RuntimeError::fault(story, scene, Some(span), fault);
-        if state.calls.len() >= MAX_CALL_DEPTH {
-            return Err(RuntimeError::new(
-                story,
-                scene,
-                Some(span),
-                RuntimeErrorKind::CallTooDeep,
-            ));
-        }
-        let mut locals = fresh_locals(story, target);
-        for (index, arg) in args.iter().enumerate() {
-            let value = self
-                .live_value(story, state, arg)
-                .map_err(|fault| located(fault, arg.span))?;
-            let slot = locals
-                .get_mut(index)
-                .ok_or_else(|| located(Fault::Malformed("more arguments than parameters"), span))?;
-            *slot = value;
-        }
-        let visits = state
-            .visits
-            .get_mut(target.index())
-            .ok_or_else(|| located(Fault::Malformed("unknown tunnel"), span))?;
-        *visits = visits.saturating_add(1);
-        let caller = std::mem::replace(&mut state.locals, locals);
-        state.calls.push(Frame {
-            scene: state.scene,
-            pc: state.pc + 1,
-            locals: caller,
-        });
-        state.scene = target;
-        state.pc = 0;
-        Ok(())
     }
 
     fn run_ops(
@@ -979,24 +841,6 @@ impl Machine {
             return holds;
         }
         evaluate_bool(state, &mut rng, None, &mut self.stack, code)
-    }
-
-    /// `~ temp name = value` or `~ name op value` on a temporary.
-    fn set_local(
-        &mut self,
-        story: &Story,
-        state: &mut State,
-        slot: u32,
-        op: AssignOp,
-        expr: &crate::graph::Expr,
-    ) -> Result<(), Fault> {
-        let value = self.live_value(story, state, expr)?;
-        let slot = state
-            .locals
-            .get_mut(slot as usize)
-            .ok_or(Fault::Malformed("unknown local"))?;
-        *slot = assigned(slot, op, value)?;
-        Ok(())
     }
 
     fn assign(
