@@ -266,7 +266,7 @@ impl Lowering<'_> {
                     name: name.to_owned(),
                     span,
                 };
-                if !self.names.broken.contains(name) {
+                if !self.names.broken.contains(name) && !self.broken_temps.contains(name) {
                     let mut undeclared = self.undeclared(&ident, expected);
                     if let Some(help) = self.out_of_scope(name) {
                         undeclared = undeclared.with_help(help);

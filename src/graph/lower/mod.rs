@@ -48,6 +48,9 @@ pub(crate) struct Lowering<'n> {
     /// many temporaries a scene declares.
     pub(super) in_scope: Vec<bool>,
     pub(super) local_slots: HashMap<String, u32>,
+    /// Temporaries of the scene whose `~ temp` line was wrong (and
+    /// reported): using one is not reported again as undeclared.
+    pub(super) broken_temps: std::collections::HashSet<String>,
     /// How many of `locals` are parameters.
     pub(super) params: u32,
 }
@@ -69,6 +72,7 @@ impl<'n> Lowering<'n> {
             scope: Vec::new(),
             in_scope: Vec::new(),
             local_slots: HashMap::new(),
+            broken_temps: std::collections::HashSet::new(),
             params: 0,
         }
     }
@@ -340,6 +344,7 @@ impl<'n> Lowering<'n> {
         self.scope.clear();
         self.in_scope.clear();
         self.local_slots.clear();
+        self.broken_temps.clear();
         let locals = std::mem::take(&mut self.locals)
             .into_iter()
             .map(|(local, _)| local)

@@ -320,7 +320,9 @@ impl Lowering<'_> {
                 return None;
             }
             None => {
-                if !self.names.broken.contains(&target.name) {
+                if !self.names.broken.contains(&target.name)
+                    && !self.broken_temps.contains(&target.name)
+                {
                     self.report(self.undeclared(target, None));
                 }
                 return None;

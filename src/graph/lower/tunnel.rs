@@ -12,7 +12,10 @@ impl Lowering<'_> {
     /// whole story, is `E0102`; the same temporary declared again in
     /// another block of the scene reuses its slot when the type agrees.
     pub(super) fn temp(&mut self, name: &ast::Ident, value: &ast::Expr, span: Span) -> Option<Op> {
-        let compiled = self.expr(value, None)?;
+        let Some(compiled) = self.expr(value, None) else {
+            self.broken_temps.insert(name.name.clone());
+            return None;
+        };
         let first = self
             .local(&name.name)
             .map(|slot| self.locals[slot as usize].1)
