@@ -166,11 +166,25 @@ pub struct Scene {
     pub is_ending: bool,
     /// `== page id`: a read-only scene the player opens by its id.
     pub is_page: bool,
+    /// `== greet(who: Person, warmth: int)`: the parameters a tunnel call
+    /// passes, read-only locals of the call.
+    pub params: Vec<Param>,
     pub tags: Vec<Tag>,
     pub body: Block,
     /// The header line.
     pub span: Span,
 }
+
+/// `who: Person` in a scene header's parameter list.
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: TypeExpr,
+}
+
+/// What a scene header holds: its id, what it declares, its title and its
+/// parameters.
+pub type SceneHeader = (Ident, SceneKind, Option<String>, Vec<Param>);
 
 pub type Block = Vec<Stmt>;
 
@@ -201,8 +215,13 @@ pub struct Stmt {
 
 #[derive(Debug, Clone)]
 pub enum StmtKind {
-    /// A plain line of prose with inline markup.
-    Text { text: Text, tags: Vec<Tag> },
+    /// A plain line of prose with inline markup; `glue` when it ends in
+    /// `<>`, so the next text line continues its paragraph.
+    Text {
+        text: Text,
+        tags: Vec<Tag>,
+        glue: bool,
+    },
     /// `~ target op value`
     Assign {
         target: Ident,
@@ -211,6 +230,12 @@ pub enum StmtKind {
     },
     /// `-> scene` or `-> ending scene`
     Divert(Divert),
+    /// `-> scene ->` or `-> scene(arg, arg) ->`: a tunnel call.
+    Call(Call),
+    /// `->->`: return from a tunnel call.
+    Return,
+    /// `~ temp name = expr`: a temporary, local to the scene visit or call.
+    Temp { name: Ident, value: Expr },
     /// `assert condition` or `assert condition: "message"`
     Assert {
         condition: Expr,
@@ -241,6 +266,14 @@ pub struct Divert {
     pub target: Ident,
     /// Written `-> ending target`: the target must be an ending.
     pub to_ending: bool,
+    pub span: Span,
+}
+
+/// `-> target ->` or `-> target(args) ->`
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub target: Ident,
+    pub args: Vec<Expr>,
     pub span: Span,
 }
 

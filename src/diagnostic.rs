@@ -335,6 +335,8 @@ codes! {
     E0105 = Error, "unknown type";
     /// `foo(1)`: a function that is not built in, or called with the wrong arguments.
     E0106 = Error, "bad function call";
+    /// `-> greet(kamenev) ->` to `== greet(who: Person, warmth: int)`.
+    E0107 = Error, "wrong number of tunnel arguments";
     /// `* (ask) Ask` twice in one scene: a label names one choice of its scene.
     E0120 = Error, "duplicate choice label";
     /// `taken(aks)` when no choice is labelled `aks`.
@@ -343,7 +345,8 @@ codes! {
     E0122 = Error, "label used outside its scene";
     /// `~ apparatus = true` when `apparatus` is an int.
     E0201 = Error, "type mismatch";
-    /// `~ QUORUM = 1` when `QUORUM` is a constant.
+    /// `~ QUORUM = 1` when `QUORUM` is a constant, or `~ who = trotsky`
+    /// when `who` is a tunnel's parameter.
     E0202 = Error, "assignment to a constant";
     /// A constant or initial value that is not a constant expression.
     E0203 = Error, "not a constant expression";
@@ -383,6 +386,8 @@ codes! {
     E0311 = Error, "divert to a page";
     /// `expect page gorki text "…"` in a test, when `gorki` is not a page.
     E0312 = Error, "not a page";
+    /// `->->` in a scene a plain divert or the start enters.
+    E0313 = Error, "return outside a tunnel";
     /// `include "nope.fab"` when the file does not exist or cannot be read.
     E0401 = Error, "include not found";
     /// Files that include each other in a cycle.

@@ -4,7 +4,9 @@
 //! distinctly; scenes no divert chain from the start reaches are marked.
 //! Each choice is an edge labelled with its (shortened) text and guard,
 //! from its scene to every scene its body can divert to; diverts outside
-//! any choice are unlabelled edges.
+//! any choice are unlabelled edges. A tunnel call is an edge drawn with a
+//! hollow (dot) or thick (Mermaid) arrow and labelled `calls`: the story
+//! comes back from it.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -20,6 +22,8 @@ pub struct MapEdge {
     pub label: String,
     /// Whether the edge is a choice guarded by a condition.
     pub guarded: bool,
+    /// Whether the edge is a tunnel call (`-> scene ->`), which returns.
+    pub call: bool,
 }
 
 /// Every edge of the map, deduplicated and in a stable order.
@@ -37,24 +41,32 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
                 let (label, guarded) = choice_label(story, choice);
                 for (pc, to) in walk.diverts_from(&scene.ops, choice.target as usize) {
                     in_choice[pc] = true;
+                    let call = matches!(scene.ops[pc], Op::Call { .. });
                     edges.insert(MapEdge {
                         from,
                         to,
-                        label: label.clone(),
+                        label: if call {
+                            format!("{label} (calls)")
+                        } else {
+                            label.clone()
+                        },
                         guarded,
+                        call,
                     });
                 }
             }
         }
         for (pc, op) in scene.ops.iter().enumerate() {
-            if let Op::Divert { target, .. } = op
+            if let Op::Divert { target, .. } | Op::Call { target, .. } = op
                 && !in_choice[pc]
             {
+                let call = matches!(op, Op::Call { .. });
                 edges.insert(MapEdge {
                     from,
                     to: *target,
-                    label: String::new(),
+                    label: if call { "calls".into() } else { String::new() },
                     guarded: false,
+                    call,
                 });
             }
         }
@@ -83,7 +95,8 @@ impl Walk {
 
     /// The diverts reachable from `start` inside the scene's program
     /// without passing another choice point: following jumps and both sides
-    /// of every condition. Returns each divert's position and target.
+    /// of every condition, and on past a tunnel call (which returns).
+    /// Returns each divert's and call's position and target.
     fn diverts_from(&mut self, ops: &[Op], start: usize) -> Vec<(usize, SceneId)> {
         for pc in self.visited.drain(..) {
             self.seen[pc] = false;
@@ -99,13 +112,19 @@ impl Walk {
             self.visited.push(pc);
             match &ops[pc] {
                 Op::Divert { target, .. } => found.push((pc, *target)),
+                Op::Call { target, .. } => {
+                    found.push((pc, *target));
+                    self.stack.push(pc + 1);
+                }
                 Op::Jump { target } => self.stack.push(*target as usize),
                 Op::JumpUnless { target, .. } => {
                     self.stack.push(*target as usize);
                     self.stack.push(pc + 1);
                 }
-                Op::Choices { .. } | Op::End { .. } => {}
-                Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => self.stack.push(pc + 1),
+                Op::Choices { .. } | Op::End { .. } | Op::Return { .. } => {}
+                Op::Text { .. } | Op::Assign { .. } | Op::SetLocal { .. } | Op::Assert { .. } => {
+                    self.stack.push(pc + 1)
+                }
             }
         }
         found
@@ -265,6 +284,9 @@ pub fn dot(story: &Story) -> String {
         if edge.guarded {
             attributes.push("style=dashed".into());
         }
+        if edge.call {
+            attributes.push("arrowhead=empty".into());
+        }
         let _ = writeln!(
             out,
             "    {} -> {}{};",
@@ -302,7 +324,11 @@ pub fn mermaid(story: &Story) -> String {
         let _ = writeln!(out, "{node}");
     }
     for edge in &edges {
-        let arrow = if edge.guarded { "-.->" } else { "-->" };
+        let arrow = match (edge.guarded, edge.call) {
+            (_, true) => "==>",
+            (true, false) => "-.->",
+            (false, false) => "-->",
+        };
         if edge.label.is_empty() {
             let _ = writeln!(out, "    n{} {arrow} n{}", edge.from.0, edge.to.0);
         } else {
@@ -395,6 +421,41 @@ mod tests {
             "{mermaid}"
         );
     }
+    #[test]
+    fn tunnel_calls_are_drawn_as_calls() {
+        let story = story(
+            "title: T\n== one\n-> greet(1) ->\n* Talk\n    -> greet(2) ->\n    -> ending end\n== greet(n: int)\nHello {n}.\n->->\n== ending end\nDone.\n",
+        );
+        let all = edges(&story);
+        let found: Vec<(&str, &str, &str, bool)> = all
+            .iter()
+            .map(|e| {
+                (
+                    story.scene(e.from).name.as_str(),
+                    story.scene(e.to).name.as_str(),
+                    e.label.as_str(),
+                    e.call,
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("one", "greet", "Talk (calls)", true),
+                ("one", "greet", "calls", true),
+                ("one", "end", "Talk", false),
+            ]
+        );
+        let dot = dot(&story);
+        assert!(
+            dot.contains("\"one\" -> \"greet\" [label=\"calls\", arrowhead=empty]"),
+            "{dot}"
+        );
+        assert!(mermaid(&story).contains("n0 ==>|\"calls\"| n1"));
+        // Reached only by calls, the tunnel is not drawn as unreachable.
+        assert!(reachable(&story, &edges(&story)).iter().all(|seen| *seen));
+    }
+
     /// Regression (issue #15): a guard starting with `not` was labelled
     /// with the rest of its line (`not (key in pack)} Open -> ending out`):
     /// the `not`'s span ran to the end of the line.

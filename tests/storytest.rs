@@ -492,3 +492,31 @@ fn coverage_names_unreached_labelled_choices_by_label() {
         untouched.choices.unreached
     );
 }
+
+/// Tunnel calls, returns and temporaries are coverable lines, counted when
+/// they run: the tests of `tests/storytests/tunnels.fab` run every one.
+#[test]
+fn tunnel_lines_are_covered() {
+    use fabula::graph::Op;
+    let story = compile(&manifest("tests/storytests/tunnels.fab"));
+    let mut coverage = Coverage::new(&story);
+    for outcome in storytest::run_tests(&story, &mut coverage) {
+        assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+    }
+    let mut checked = 0;
+    for scene in &story.scenes {
+        for op in &scene.ops {
+            let span = match op {
+                Op::Call { span, .. } | Op::Return { span } | Op::SetLocal { span, .. } => span,
+                _ => continue,
+            };
+            let hits = coverage.spans.get(span).copied().unwrap_or(0);
+            assert!(hits > 0, "{}: {span:?} never ran", scene.name);
+            checked += 1;
+        }
+    }
+    // 4 calls, 2 returns, 2 temporaries and one reassignment.
+    assert_eq!(checked, 9);
+    let note = story.scene_by_name("note").unwrap();
+    assert!(coverage.scenes[note.index()] > 0);
+}

@@ -2,7 +2,7 @@
 //! program reaches its end without a divert (endings excepted).
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::graph::{Op, Story};
+use crate::graph::{Op, SceneId, Story};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     // A page ends where its lines end, as an ending does.
@@ -20,13 +20,18 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             let at = |target: u32| doomed.get(target as usize).copied().unwrap_or(true);
             doomed[pc] = match &ops[pc] {
                 Op::End { .. } => true,
-                Op::Divert { .. } => false,
+                Op::Divert { .. } | Op::Return { .. } => false,
+                // Back at the next op when the call returns; only a tunnel
+                // that can go nowhere else certainly returns (or fails).
+                Op::Call { target, .. } => only_returns(story, *target) && doomed[pc + 1],
                 Op::Jump { target } => at(*target),
                 Op::JumpUnless { target, .. } => at(*target) && doomed[pc + 1],
                 Op::Choices { choices, .. } => {
                     !choices.is_empty() && choices.iter().all(|choice| at(choice.target))
                 }
-                Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => doomed[pc + 1],
+                Op::Text { .. } | Op::Assign { .. } | Op::SetLocal { .. } | Op::Assert { .. } => {
+                    doomed[pc + 1]
+                }
             };
         }
         if doomed[0] {
@@ -49,4 +54,17 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether a tunnel can only return or fail: it diverts nowhere, calls
+/// nothing and is not an ending (its jumps go forward, so every path
+/// through it reaches a `->->` or its end).
+fn only_returns(story: &Story, scene: SceneId) -> bool {
+    story.scenes.get(scene.index()).is_some_and(|scene| {
+        !scene.is_ending
+            && !scene
+                .ops
+                .iter()
+                .any(|op| matches!(op, Op::Divert { .. } | Op::Call { .. }))
+    })
 }

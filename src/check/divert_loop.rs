@@ -77,7 +77,32 @@ fn report(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let name = |index: usize| format!("`{}`", story.scenes[index].name);
+    // A tunnel that calls itself: the calls pile up until the depth bound.
+    // The calls of the scenes named, collected once (a scene of many
+    // diverts would otherwise be searched once per divert).
+    let call_spans: std::collections::HashSet<Span> = component
+        .iter()
+        .take(NAMED)
+        .flat_map(|&index| story.scenes[index].ops.iter())
+        .filter_map(|op| match op {
+            Op::Call { span, .. } => Some(*span),
+            _ => None,
+        })
+        .collect();
+    let calls = |_: usize, at: Span| call_spans.contains(&at);
     let message = match component {
+        [one]
+            if forced[*one]
+                .iter()
+                .flatten()
+                .all(|(_, span)| calls(*one, *span)) =>
+        {
+            format!(
+                "scene {} calls itself for ever: a certain infinite loop (played, it stops after {} calls)",
+                name(*one),
+                crate::graph::MAX_CALL_DEPTH
+            )
+        }
         [] => return,
         [one] => format!(
             "scene {} diverts to itself for ever: a certain infinite loop",
@@ -113,10 +138,15 @@ fn report(
             .flatten()
             .find(|(to, _)| in_component.get(to.index()).copied().unwrap_or(false));
         if let Some((to, span)) = into_cycle {
+            let verb = if calls(index, *span) {
+                "calls"
+            } else {
+                "diverts to"
+            };
             diagnostic = diagnostic.with_label(
                 *span,
                 format!(
-                    "`{}` diverts to `{}`",
+                    "`{}` {verb} `{}`",
                     story.scenes[index].name,
                     story.scene(*to).name
                 ),
@@ -137,17 +167,23 @@ fn only_diverts(scene: &Scene) -> Option<Vec<(SceneId, Span)>> {
         if std::mem::replace(seen.get_mut(pc)?, true) {
             continue;
         }
-        stack.extend(ops[pc].flows_to(pc));
         match &ops[pc] {
-            Op::Divert { target, span } => diverts.push((*target, *span)),
-            Op::Choices { .. } | Op::End { .. } => return None,
-            // Followed by `flows_to` above.
+            // A call is followed into the tunnel only: a tunnel in the
+            // cycle never returns (a path to its `->->` would leave it).
+            Op::Divert { target, span } | Op::Call { target, span, .. } => {
+                diverts.push((*target, *span));
+                continue;
+            }
+            Op::Choices { .. } | Op::End { .. } | Op::Return { .. } => return None,
+            // Followed by `flows_to` below.
             Op::Text { .. }
             | Op::Assign { .. }
+            | Op::SetLocal { .. }
             | Op::Assert { .. }
             | Op::JumpUnless { .. }
             | Op::Jump { .. } => {}
         }
+        stack.extend(ops[pc].flows_to(pc));
     }
     Some(diverts)
 }

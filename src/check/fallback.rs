@@ -23,12 +23,20 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for (scene, _) in story
+    let on_cycle = reentered.clone();
+    tunnels_entered_again(story, &mut reentered);
+    for ((scene, _), cyclic) in story
         .scenes
         .iter()
         .zip(&reentered)
-        .filter(|(_, reentered)| **reentered)
+        .zip(&on_cycle)
+        .filter(|((_, reentered), _)| **reentered)
     {
+        let why = if *cyclic {
+            "a chain of diverts leads back to this scene"
+        } else {
+            "this tunnel is called again"
+        };
         for op in &scene.ops {
             let Op::Choices { choices, .. } = op else {
                 continue;
@@ -54,11 +62,38 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
                             scene.name
                         ),
                     )
-                    .with_label(scene.span, "a chain of diverts leads back to this scene")
+                    .with_label(scene.span, why)
                     .with_help(format!(
                         "once taken, a `*` fallback is gone, and the next visit that needs it finds nothing to take; make it sticky: {sticky}"
                     )),
                 );
+            }
+        }
+    }
+}
+
+/// Marks the tunnels the story can enter again without a cycle of
+/// diverts: one called from two places, or called from a scene that is
+/// itself entered again (each visit makes the call anew).
+fn tunnels_entered_again(story: &Story, reentered: &mut [bool]) {
+    let calls: Vec<(usize, usize)> = story
+        .returns()
+        .map(|edge| (edge.to.index(), edge.from.index()))
+        .collect();
+    let mut sites = vec![0u32; reentered.len()];
+    for &(_, tunnel) in &calls {
+        sites[tunnel] += 1;
+    }
+    for (flag, count) in reentered.iter_mut().zip(&sites) {
+        *flag |= *count > 1;
+    }
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for &(caller, tunnel) in &calls {
+            if reentered[caller] && !reentered[tunnel] {
+                reentered[tunnel] = true;
+                changed = true;
             }
         }
     }

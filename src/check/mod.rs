@@ -10,6 +10,7 @@ mod divert_loop;
 mod fallback;
 mod follow_ons;
 mod reachability;
+mod returns;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::Story;
@@ -23,4 +24,5 @@ pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     divert_loop::check(story, diagnostics);
     choices::check(story, diagnostics);
     fallback::check(story, diagnostics);
+    returns::check(story, diagnostics);
 }

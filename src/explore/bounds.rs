@@ -14,6 +14,11 @@
 //! comparison they appear in. Kept alternatives counters are reduced to the
 //! option they select next (a sequence stops at its last option, a cycle
 //! wraps, a once-only runs out), which is all that `render` reads of them.
+//!
+//! Tunnel parameters, temporaries and the calls under way are kept whole in
+//! every state (`store.rs`), so whatever flows into a local (a `~ temp`
+//! value, a reassignment, a call's argument) is observed: a variable read
+//! there is kept, or a stored state would forget what a local was made of.
 
 use crate::graph::{
     AltKind, Alternatives, AssignOp, BinaryOp, Expr, Instr, Op, Part, SceneId, Story, Type,
@@ -225,7 +230,15 @@ impl Analysis<'_> {
                             }
                         }
                     }
-                    Op::Jump { .. } | Op::Divert { .. } | Op::End { .. } => {}
+                    // Locals are kept whole in explored states (see
+                    // docs/EXPLORE.md), so what flows into one is observed.
+                    Op::SetLocal { value, .. } => self.observe(value),
+                    Op::Call { args, .. } => {
+                        for arg in args.iter() {
+                            self.observe(arg);
+                        }
+                    }
+                    Op::Jump { .. } | Op::Divert { .. } | Op::Return { .. } | Op::End { .. } => {}
                 }
             }
         }
@@ -252,6 +265,7 @@ impl Analysis<'_> {
         let fallible = page.ops.iter().any(|op| match op {
             Op::Text { text, .. } => self.has_effect(text),
             Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => code(condition),
+            Op::SetLocal { value, .. } => code(value),
             _ => false,
         });
         if !fallible {
@@ -263,6 +277,7 @@ impl Analysis<'_> {
                 Op::Text { text, .. } => self.text(text),
                 Op::JumpUnless { condition, .. } => self.observe(condition),
                 Op::Assert { condition, .. } => self.pure(condition),
+                Op::SetLocal { value, .. } => self.observe(value),
                 _ => {}
             }
         }

@@ -1220,7 +1220,9 @@ fn sites(story: &Story, name: &str) -> (Vec<Span>, Vec<Span>) {
                         read.push(*span);
                     }
                 }
-                Op::Divert { target, span } if Some(target.index()) == visits => {
+                Op::Divert { target, span } | Op::Call { target, span, .. }
+                    if Some(target.index()) == visits =>
+                {
                     increased.push(*span);
                 }
                 Op::JumpUnless { condition, .. } if reads_it(story.code(condition)) => {

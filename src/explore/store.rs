@@ -4,7 +4,7 @@
 
 use super::bounds::{Bounds, SeqUse};
 use crate::graph::{AltKind, ChoiceId, SceneId, Story, Type, Value};
-use crate::runtime::State;
+use crate::runtime::{Frame, State};
 
 /// Names every field of `State`: a field added to it fails to compile here,
 /// and this is called from each function that copies, normalises, encodes
@@ -20,6 +20,8 @@ fn fields_known(state: &State) {
         seqs: _,
         turns: _,
         rng: _,
+        locals: _,
+        calls: _,
     } = state;
 }
 
@@ -165,6 +167,8 @@ impl<'s> Encoder<'s> {
         }
         target.turns = source.turns;
         target.rng = source.rng;
+        target.locals.clone_from(&source.locals);
+        target.calls.clone_from(&source.calls);
     }
 
     /// Applies the abstraction in place. Returns whether a counter was cut
@@ -216,6 +220,8 @@ impl<'s> Encoder<'s> {
         }
         // Taken bits outside the relevant words are left as they are: `encode`
         // reads only the relevant ones, and `copy_state` clears the rest.
+        // Locals and the call stack are kept whole (docs/EXPLORE.md):
+        // nothing to normalise.
         saturated
     }
 
@@ -307,6 +313,15 @@ impl<'s> Encoder<'s> {
         }
         if self.bounds.turns != Some(0) {
             varint(out, u64::from(state.turns));
+        }
+        // Locals, then the calls under way, whole: where each returns to
+        // and the caller's locals. Bounded by MAX_CALL_DEPTH.
+        encode_values(&state.locals, out);
+        varint(out, state.calls.len() as u64);
+        for frame in &state.calls {
+            varint(out, u64::from(frame.scene.0));
+            varint(out, u64::from(frame.pc));
+            encode_values(&frame.locals, out);
         }
     }
 
@@ -412,6 +427,67 @@ impl<'s> Encoder<'s> {
         if self.bounds.turns != Some(0) {
             state.turns = read_varint(&mut bytes) as u32;
         }
+        decode_values(&mut bytes, &mut state.locals);
+        let calls = read_varint(&mut bytes) as usize;
+        state.calls.clear();
+        for _ in 0..calls.min(crate::graph::MAX_CALL_DEPTH) {
+            let scene = SceneId(read_varint(&mut bytes) as u32);
+            let pc = read_varint(&mut bytes) as u32;
+            let mut locals = Vec::new();
+            decode_values(&mut bytes, &mut locals);
+            state.calls.push(Frame { scene, pc, locals });
+        }
+    }
+}
+
+/// Locals, each with its kind: a count, then tagged values.
+fn encode_values(values: &[Value], out: &mut Vec<u8>) {
+    varint(out, values.len() as u64);
+    for value in values {
+        match value {
+            Value::Int(number) => {
+                out.push(0);
+                varint(out, zigzag(*number));
+            }
+            Value::Bool(flag) => out.push(1 + u8::from(*flag)),
+            Value::Enum(variant) => {
+                out.push(3);
+                varint(out, u64::from(*variant));
+            }
+            Value::Set(bits) => {
+                out.push(4);
+                varint(out, *bits);
+            }
+            Value::Text(text) => {
+                out.push(5);
+                varint(out, text.len() as u64);
+                out.extend_from_slice(text.as_bytes());
+            }
+        }
+    }
+}
+
+/// Reads what [`encode_values`] wrote into `values`.
+fn decode_values(bytes: &mut &[u8], values: &mut Vec<Value>) {
+    let count = read_varint(bytes) as usize;
+    values.clear();
+    for _ in 0..count.min(bytes.len()) {
+        let (tag, rest) = bytes.split_first().unwrap_or((&0, &[]));
+        *bytes = rest;
+        let value = match tag {
+            1 => Value::Bool(false),
+            2 => Value::Bool(true),
+            3 => Value::Enum(read_varint(bytes) as u32),
+            4 => Value::Set(read_varint(bytes)),
+            5 => {
+                let len = (read_varint(bytes) as usize).min(bytes.len());
+                let (text, rest) = bytes.split_at(len);
+                *bytes = rest;
+                Value::Text(String::from_utf8_lossy(text).into())
+            }
+            _ => Value::Int(unzigzag(read_varint(bytes))),
+        };
+        values.push(value);
     }
 }
 
@@ -458,6 +534,12 @@ fn cyclic_scenes(story: &Story) -> Vec<bool> {
         if edge.from == edge.to {
             cyclic[edge.from.index()] = true;
         }
+    }
+    // A tunnel returns to its caller: a tunnel called from two places is
+    // entered twice without a cycle of diverts, so each call also counts
+    // as an edge back (only a caller of a scene can be returned to).
+    for edge in story.returns() {
+        successors[edge.from.index()].push(edge.to.index());
     }
     const UNSEEN: usize = usize::MAX;
     let mut index_of = vec![UNSEEN; count];

@@ -95,7 +95,12 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
         for op in &mut scene.ops {
             match op {
                 Op::Text { text, .. } => parts(text, shift),
-                Op::Assign { value, .. } => expr(value, shift),
+                Op::Assign { value, .. } | Op::SetLocal { value, .. } => expr(value, shift),
+                Op::Call { args, .. } => {
+                    for arg in args {
+                        expr(arg, shift);
+                    }
+                }
                 Op::JumpUnless { condition, .. } => expr(condition, shift),
                 Op::Assert {
                     condition, message, ..
@@ -129,7 +134,7 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
                         }
                     }
                 }
-                Op::Jump { .. } | Op::Divert { .. } | Op::End { .. } => {}
+                Op::Jump { .. } | Op::Divert { .. } | Op::Return { .. } | Op::End { .. } => {}
             }
         }
     }

@@ -39,6 +39,9 @@ pub(crate) struct Names {
     /// Per label index: its scene and the label as written (the first of
     /// a scene's labels of one name, when it is written twice).
     pub(super) labels: Vec<(SceneId, ast::Ident)>,
+    /// Per scene: its parameters, each with its type (`None` when the
+    /// type was wrong, and reported).
+    pub(super) params: Vec<Vec<(ast::Ident, Option<Type>)>>,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     pub(super) fallback_scene: SceneId,
@@ -161,7 +164,7 @@ impl Names {
         for file in files {
             let mut file_ids = Vec::with_capacity(file.scenes.len());
             for scene in &file.scenes {
-                let Some((name, kind, _)) = &scene.header else {
+                let Some((name, kind, _, params)) = &scene.header else {
                     file_ids.push(None);
                     continue;
                 };
@@ -183,6 +186,8 @@ impl Names {
                 spans.push(name.span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
+                let params = self.declare_params(params, diagnostics);
+                self.params.push(params);
                 // The player's commands are matched ignoring case.
                 if *kind == ast::SceneKind::Page
                     && PLAYER_COMMANDS
@@ -241,6 +246,40 @@ impl Names {
                 }
             }
         }
+    }
+
+    /// Resolves a scene's parameter types. A parameter may not share its
+    /// name with another parameter or with a declared name (`E0102`): a
+    /// reader of the scene could not tell which one a line means.
+    fn declare_params(
+        &self,
+        params: &[ast::Param],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<(ast::Ident, Option<Type>)> {
+        let mut lowering = Lowering::new(self);
+        let mut declared: Vec<(ast::Ident, Option<Type>)> = Vec::with_capacity(params.len());
+        for param in params {
+            let ty = lowering.type_expr(&param.ty);
+            let first = declared
+                .iter()
+                .find(|(other, _)| other.name == param.name.name)
+                .map(|(other, _)| other.span)
+                .or_else(|| self.symbols.get(&param.name.name).map(|(_, span)| *span));
+            if let Some(first) = first {
+                lowering.report(
+                    Diagnostic::new(
+                        Code::E0102,
+                        param.name.span,
+                        format!("`{}` is declared twice", param.name.name),
+                    )
+                    .with_label(first, "first declared here")
+                    .with_help("a parameter's name is its own in the scene; rename it"),
+                );
+            }
+            declared.push((param.name.clone(), ty));
+        }
+        diagnostics.append(&mut lowering.diagnostics);
+        declared
     }
 
     /// The help for an unknown scene `name`; `ending` when it was named as

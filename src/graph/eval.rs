@@ -30,6 +30,8 @@ pub const MAX_TEXT_LEN: usize = 1 << 20;
 /// generator while playing; nothing while folding constants.
 pub(crate) trait Env {
     fn load(&mut self, var: VarId) -> Result<Value, Fault>;
+    /// A local (parameter or temporary) of the current visit or call.
+    fn local(&mut self, slot: u32) -> Result<Value, Fault>;
     fn turns(&mut self) -> Result<i64, Fault>;
     fn visits(&mut self, scene: SceneId) -> Result<i64, Fault>;
     /// Whether the choice was chosen (`taken(label)`).
@@ -52,6 +54,7 @@ pub(crate) fn run(
             Instr::Int(number) => stack.push(Value::Int(*number)),
             Instr::Push(value) => stack.push(Value::clone(value)),
             Instr::Load(var) => stack.push(env.load(*var)?),
+            Instr::Local(slot) => stack.push(env.local(*slot)?),
             Instr::Turns => stack.push(Value::Int(env.turns()?)),
             Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
             Instr::Taken(choice) => stack.push(Value::Bool(env.taken(*choice)?)),

@@ -161,16 +161,58 @@ pub struct Scene {
     /// The scene's lines as a program; execution starts at 0. The last op is
     /// always [`Op::End`].
     pub ops: Vec<Op>,
+    /// How many of `locals` are parameters (they come first).
+    // Left out when empty (here and below), so a story without tunnels,
+    // temporaries or glue compiles to the very RON it did before them, and
+    // the fingerprint its saves carry stays the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub params: u32,
+    /// The scene's parameters, then its `~ temp` temporaries: the slots of
+    /// a visit's or call's locals ([`Instr::Local`], [`Op::SetLocal`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locals: Vec<Local>,
+}
+
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+/// A parameter or temporary of a scene.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Local {
+    pub name: String,
+    pub ty: Type,
+}
+
+/// The deepest tunnel calls may nest: a call past it is a located runtime
+/// error, and the explorer's state space stays finite.
+pub const MAX_CALL_DEPTH: usize = 64;
+
+impl Type {
+    /// The value a local of this type holds before it is set: what a
+    /// temporary reads in a call that has not run its `~ temp` line.
+    pub fn default_value(self) -> Value {
+        match self {
+            Type::Int => Value::Int(0),
+            Type::Bool => Value::Bool(false),
+            Type::Text => Value::Text(Arc::from("")),
+            Type::Enum(_) => Value::Enum(0),
+            Type::Set(_) => Value::Set(0),
+        }
+    }
 }
 
 /// One step of a scene's program. Jump targets are indices into [`Scene::ops`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Op {
-    /// Emit a paragraph.
+    /// Emit a paragraph; with `glue` (a line ending in `<>`), the next
+    /// text continues it.
     Text {
         text: Box<[Part]>,
         tags: Box<[Tag]>,
         span: Span,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        glue: bool,
     },
     Assign {
         var: VarId,
@@ -200,9 +242,29 @@ pub enum Op {
         message: Option<TextRange>,
         span: Span,
     },
-    /// Enter a scene (counting a visit).
+    /// Enter a scene (counting a visit), abandoning any tunnel calls.
     Divert {
         target: SceneId,
+        span: Span,
+    },
+    /// `-> target(args) ->`: enter `target` (counting a visit) with the
+    /// arguments as its first locals, to come back to the next op at its
+    /// [`Op::Return`].
+    Call {
+        target: SceneId,
+        args: Box<[Expr]>,
+        span: Span,
+    },
+    /// `->->`: back to the op after the innermost call.
+    Return {
+        span: Span,
+    },
+    /// `~ temp name = value` or `~ name = value` on a temporary: set a
+    /// local slot of the scene.
+    SetLocal {
+        slot: u32,
+        op: AssignOp,
+        value: Expr,
         span: Span,
     },
     /// Running off the end of the scene: the story's end in an ending, a
@@ -216,14 +278,21 @@ impl Op {
     /// Where control goes from this op, at `pc`, while staying in the scene
     /// and without the player: the next op after text, logic and an
     /// assertion; both sides of a condition (the next op first); a jump's
-    /// target. Nothing for a choice block, a divert or an end. The one
-    /// statement of a scene's control flow for the walkers over its ops.
+    /// target; the op after a tunnel call, where it returns to. Nothing
+    /// for a choice block, a divert, a return or an end. The one statement
+    /// of a scene's control flow for the walkers over its ops.
     pub fn flows_to(&self, pc: usize) -> impl Iterator<Item = usize> + use<> {
         let next = match self {
-            Op::Text { .. } | Op::Assign { .. } | Op::Assert { .. } => [Some(pc + 1), None],
+            Op::Text { .. }
+            | Op::Assign { .. }
+            | Op::SetLocal { .. }
+            | Op::Assert { .. }
+            | Op::Call { .. } => [Some(pc + 1), None],
             Op::JumpUnless { target, .. } => [Some(pc + 1), Some(*target as usize)],
             Op::Jump { target } => [Some(*target as usize), None],
-            Op::Choices { .. } | Op::Divert { .. } | Op::End { .. } => [None, None],
+            Op::Choices { .. } | Op::Divert { .. } | Op::Return { .. } | Op::End { .. } => {
+                [None, None]
+            }
         };
         next.into_iter().flatten()
     }
@@ -370,6 +439,9 @@ pub enum Instr {
     /// 32 (a text value alone is 24).
     Push(Box<Value>),
     Load(VarId),
+    /// Push a local of the current scene visit or call: a parameter or a
+    /// temporary, by its slot in [`Scene::locals`].
+    Local(u32),
     Turns,
     Visits(SceneId),
     /// Push whether this choice was chosen (`taken(label)`). While scenes
@@ -534,13 +606,30 @@ impl Story {
             .map(|(index, _)| SceneId(index as u32))
     }
 
-    /// Every divert in the story, as an edge.
+    /// Every divert and tunnel call in the story, as an edge.
     pub fn edges(&self) -> impl Iterator<Item = Edge> + '_ {
         self.scenes.iter().enumerate().flat_map(|(index, scene)| {
             scene.ops.iter().filter_map(move |op| match op {
-                Op::Divert { target, span } => Some(Edge {
+                Op::Divert { target, span } | Op::Call { target, span, .. } => Some(Edge {
                     from: SceneId(index as u32),
                     to: *target,
+                    span: *span,
+                }),
+                _ => None,
+            })
+        })
+    }
+
+    /// Every tunnel call, as an edge back from the tunnel to its caller:
+    /// where a `->->` can go. With [`Story::edges`], every way the story
+    /// can come into a scene again (a tunnel called from two scenes is
+    /// entered twice without a cycle of diverts).
+    pub fn returns(&self) -> impl Iterator<Item = Edge> + '_ {
+        self.scenes.iter().enumerate().flat_map(|(index, scene)| {
+            scene.ops.iter().filter_map(move |op| match op {
+                Op::Call { target, span, .. } => Some(Edge {
+                    from: *target,
+                    to: SceneId(index as u32),
                     span: *span,
                 }),
                 _ => None,

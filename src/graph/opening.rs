@@ -107,6 +107,8 @@ fn placeholder(outline: &Outline, index: usize) -> Scene {
         tags: Vec::new(),
         span: outline.scenes[index].span,
         ops: Vec::new(),
+        params: 0,
+        locals: Vec::new(),
     }
 }
 
@@ -132,10 +134,12 @@ fn reached_without_choosing(scene: &Scene) -> Vec<SceneId> {
                     .filter(|choice| choice.is_fallback())
                     .map(|choice| choice.target as usize),
             ),
-            Op::Divert { target, .. } => targets.push(*target),
+            Op::Divert { target, .. } | Op::Call { target, .. } => targets.push(*target),
             // Followed by `flows_to` above, or the end of the scene.
             Op::Text { .. }
             | Op::Assign { .. }
+            | Op::SetLocal { .. }
+            | Op::Return { .. }
             | Op::Assert { .. }
             | Op::JumpUnless { .. }
             | Op::Jump { .. }

@@ -93,6 +93,14 @@ impl Env for Playing<'_> {
             .ok_or(Fault::Malformed("unknown variable"))
     }
 
+    fn local(&mut self, slot: u32) -> Result<Value, Fault> {
+        self.state
+            .locals
+            .get(slot as usize)
+            .cloned()
+            .ok_or(Fault::Malformed("unknown local"))
+    }
+
     fn turns(&mut self) -> Result<i64, Fault> {
         Ok(i64::from(self.state.turns))
     }

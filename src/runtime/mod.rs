@@ -14,6 +14,7 @@
 mod eval;
 pub mod savefile;
 mod session;
+mod tunnel;
 
 use std::fmt;
 
@@ -21,12 +22,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Span;
 use crate::graph::{
-    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, Op, Part, SceneId, Story, Tag, Value,
-    binary, display, display_len,
+    AltKind, Alternatives, AssignOp, ChoiceId, Expr, Fault, MAX_CALL_DEPTH, Op, Part, SceneId,
+    Story, Tag, Value, binary, display, display_len,
 };
 pub use eval::RandomScript;
 use eval::{evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, LoadReport, Session, Status, UndoError, ending_line};
+use tunnel::Glue;
+pub use tunnel::{Frame, fresh_locals};
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
@@ -58,6 +61,13 @@ pub struct State {
     pub turns: u32,
     /// The random generator's whole state.
     pub rng: u64,
+    /// The current scene visit's or tunnel call's locals, by slot of
+    /// [`crate::graph::Scene::locals`]: its parameters, then its
+    /// temporaries (at their type's default until their `~ temp` runs).
+    pub locals: Vec<Value>,
+    /// The tunnel calls under way, innermost last: where each returns to,
+    /// with the caller's locals. At most [`MAX_CALL_DEPTH`] long.
+    pub calls: Vec<Frame>,
 }
 
 impl State {
@@ -76,6 +86,8 @@ impl State {
             seqs: vec![0; story.seq_count as usize],
             turns: 0,
             rng: seed,
+            locals: fresh_locals(story, story.start),
+            calls: Vec::new(),
         }
     }
 
@@ -192,6 +204,12 @@ pub enum RuntimeErrorKind {
     /// More than [`STEP_LIMIT`] diverts without a choice or an ending:
     /// `== a` / `-> b`, `== b` / `-> a`.
     Loop,
+    /// A tunnel call nested deeper than [`MAX_CALL_DEPTH`]: `== a` /
+    /// `-> a ->`.
+    CallTooDeep,
+    /// `->->` with no tunnel call to return to: a scene that returns,
+    /// entered by a plain divert.
+    ReturnWithoutCall,
     /// The compiled story is inconsistent (e.g. a hand-edited RON graph
     /// with an op index out of range).
     Malformed(&'static str),
@@ -257,6 +275,13 @@ impl fmt::Display for RuntimeErrorKind {
                 f,
                 "the story went round {STEP_LIMIT} diverts without reaching a choice or an ending"
             ),
+            RuntimeErrorKind::CallTooDeep => write!(
+                f,
+                "tunnel calls nested deeper than {MAX_CALL_DEPTH}: a call never returned before the next"
+            ),
+            RuntimeErrorKind::ReturnWithoutCall => {
+                f.write_str("`->->` with no tunnel call to return to: the scene was entered by a divert, not a call")
+            }
             RuntimeErrorKind::Malformed(what) => write!(f, "malformed story: {what}"),
         }
     }
@@ -324,6 +349,14 @@ pub struct Machine {
     /// counter's value before the render stepped it, to put back after
     /// (see [`Machine::choice_text_in_place`]).
     seq_undo: Option<Vec<(u32, u32)>>,
+    /// The paragraph being glued together (`<>`) during a run.
+    glue: Glue,
+}
+
+/// Where [`Machine::run`] stopped, before the offers are lent out.
+enum Stop {
+    Choices,
+    Ending(SceneId),
 }
 
 impl Machine {
@@ -380,6 +413,22 @@ impl Machine {
         state: &mut State,
         out: &mut impl Output,
     ) -> Result<Pause<'_>, RuntimeError> {
+        self.glue = Glue::default();
+        let stop = self.run_ops(story, state, out);
+        // A glued paragraph ends where the story pauses (or fails).
+        self.flush_glue(out);
+        match stop? {
+            Stop::Choices => Ok(Pause::Choices(&self.offers)),
+            Stop::Ending(scene) => Ok(Pause::Ending(scene)),
+        }
+    }
+
+    fn run_ops(
+        &mut self,
+        story: &Story,
+        state: &mut State,
+        out: &mut impl Output,
+    ) -> Result<Stop, RuntimeError> {
         let mut steps = 0u32;
         let mut last_span: Option<Span> = None;
         loop {
@@ -397,24 +446,48 @@ impl Machine {
                 ));
             };
             match op {
-                Op::Text { text, tags, span } => {
+                Op::Text {
+                    text,
+                    tags,
+                    span,
+                    glue,
+                } => {
                     out.executed(*span);
-                    if out.wants_text() {
-                        let mut buffer = std::mem::take(&mut self.text);
-                        buffer.clear();
-                        let rendered = self.render(story, state, text, Some(&mut buffer), &mut 0);
-                        rendered.map_err(|fault| locate(Some(*span), fault))?;
-                        collapse_spaces(&mut buffer);
-                        let trimmed = buffer.trim();
-                        if !trimmed.is_empty() {
-                            out.paragraph(trimmed, tags);
-                        }
-                        self.text = buffer;
-                    } else {
-                        self.render(story, state, text, None, &mut 0)
-                            .map_err(|fault| locate(Some(*span), fault))?;
-                    }
+                    self.text_line(story, state, out, (text, tags, *glue))
+                        .map_err(|fault| locate(Some(*span), fault))?;
                     state.pc += 1;
+                }
+                Op::SetLocal {
+                    slot,
+                    op,
+                    value,
+                    span,
+                } => {
+                    out.executed(*span);
+                    self.set_local(story, state, *slot, *op, value)
+                        .map_err(|fault| locate(Some(*span), fault))?;
+                    state.pc += 1;
+                }
+                Op::Call { target, args, span } => {
+                    out.executed(*span);
+                    last_span = Some(*span);
+                    count_step(story, state, &mut steps, last_span)?;
+                    self.call(story, state, (*target, args, *span))?;
+                    out.enter(*target);
+                }
+                Op::Return { span } => {
+                    out.executed(*span);
+                    let Some(frame) = state.calls.pop() else {
+                        return Err(RuntimeError::new(
+                            story,
+                            scene_id,
+                            Some(*span),
+                            RuntimeErrorKind::ReturnWithoutCall,
+                        ));
+                    };
+                    state.scene = frame.scene;
+                    state.pc = frame.pc;
+                    state.locals = frame.locals;
                 }
                 Op::Assign {
                     var,
@@ -502,7 +575,7 @@ impl Machine {
                     }
                     if self.offers.iter().any(|offer| offer.enabled) {
                         self.check_invariants(story, state)?;
-                        return Ok(Pause::Choices(&self.offers));
+                        return Ok(Stop::Choices);
                     }
                     let Some(fallback) = fallback else {
                         return Err(RuntimeError::new(
@@ -534,16 +607,24 @@ impl Machine {
                     *visits = visits.saturating_add(1);
                     state.scene = *target;
                     state.pc = 0;
+                    // A plain divert abandons the tunnel calls under way
+                    // (as in ink), and starts the scene's locals afresh.
+                    state.calls.clear();
+                    state.locals.clear();
+                    if let Some(scene) = story.scenes.get(target.index()) {
+                        let defaults = scene.locals.iter().map(|local| local.ty.default_value());
+                        state.locals.extend(defaults);
+                    }
                     out.enter(*target);
                 }
                 Op::End { span } => {
                     if scene.is_page {
                         // Only `Machine::page` runs a page, on a copy.
-                        return Ok(Pause::Ending(scene_id));
+                        return Ok(Stop::Ending(scene_id));
                     }
                     if scene.is_ending {
                         self.check_invariants(story, state)?;
-                        return Ok(Pause::Ending(scene_id));
+                        return Ok(Stop::Ending(scene_id));
                     }
                     return Err(RuntimeError::new(
                         story,
@@ -733,6 +814,8 @@ impl Machine {
         let mut scratch = state.clone();
         scratch.scene = page;
         scratch.pc = 0;
+        scratch.locals = fresh_locals(story, page);
+        scratch.calls.clear();
         let mut collected = Paragraphs(Vec::new());
         // Pure: a page never consumes scripted random values.
         let script = self.script.take();
@@ -831,15 +914,7 @@ impl Machine {
             .vars
             .get_mut(var.index())
             .ok_or(Fault::Malformed("unknown variable"))?;
-        let new = match op {
-            AssignOp::Set => value,
-            AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
-            AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
-        };
-        if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
-            return Err(Fault::Malformed("assigning a value of another type"));
-        }
-        *slot = new;
+        *slot = assigned(slot, op, value)?;
         Ok(())
     }
 
@@ -914,6 +989,20 @@ impl Machine {
         }
         Ok(())
     }
+}
+
+/// What `slot op value` makes of a slot: `value` for `=`, the sum or
+/// difference for `+=` and `-=`; a value of another type is malformed.
+fn assigned(slot: &Value, op: AssignOp, value: Value) -> Result<Value, Fault> {
+    let new = match op {
+        AssignOp::Set => value,
+        AssignOp::Add => binary(crate::ast::BinaryOp::Add, slot.clone(), value)?,
+        AssignOp::Sub => binary(crate::ast::BinaryOp::Sub, slot.clone(), value)?,
+    };
+    if std::mem::discriminant(&new) != std::mem::discriminant(slot) {
+        return Err(Fault::Malformed("assigning a value of another type"));
+    }
+    Ok(new)
 }
 
 /// Counts `more` bytes into a paragraph's `length`, refusing to pass

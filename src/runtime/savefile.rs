@@ -66,6 +66,18 @@ pub struct SaveFile {
     pub sequences: BTreeMap<String, u32>,
     /// Every choice the player made, as indices into each choice block.
     pub history: Vec<u32>,
+    /// The paused scene visit's or tunnel call's parameters and
+    /// temporaries, by name (absent when there are none, so saves of
+    /// stories without them read as before).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "unique_keys"
+    )]
+    pub locals: BTreeMap<String, SavedValue>,
+    /// The tunnel calls under way, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<SavedCall>,
     /// [`checksum`] of everything above, as 16 hex digits. `None` only in
     /// saves written before checksums, which load with a note.
     #[serde(default)]
@@ -83,6 +95,17 @@ pub enum Place {
     /// Only in a save of format 1 loaded into an edited story: format 1
     /// knew the block by position, which an edit makes meaningless.
     Unknown,
+}
+
+/// A tunnel call under way, by names: the calling scene, the op its
+/// `->->` goes back to (the one after the call), and the caller's locals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedCall {
+    pub scene: String,
+    pub pc: u32,
+    #[serde(default, deserialize_with = "unique_keys")]
+    pub locals: BTreeMap<String, SavedValue>,
 }
 
 /// A variable's value, with enum values by name.
@@ -439,6 +462,8 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         seqs,
         turns,
         rng,
+        locals,
+        calls,
     } = state;
     let keys = Keys::of(story);
     let scene_name = |id: SceneId| {
@@ -493,10 +518,32 @@ pub fn to_save(story: &Story, state: &State, seed: u64, history: &[u32]) -> Save
         taken,
         sequences,
         history: history.to_vec(),
+        locals: save_locals(story, *scene, locals),
+        calls: calls
+            .iter()
+            .map(|frame| SavedCall {
+                scene: scene_name(frame.scene),
+                pc: frame.pc,
+                locals: save_locals(story, frame.scene, &frame.locals),
+            })
+            .collect(),
         checksum: None,
     };
     save.checksum = Some(format!("{:016x}", checksum(&save)));
     save
+}
+
+/// A scene visit's locals by name.
+fn save_locals(story: &Story, scene: SceneId, values: &[Value]) -> BTreeMap<String, SavedValue> {
+    let Some(scene) = story.scenes.get(scene.index()) else {
+        return BTreeMap::new();
+    };
+    scene
+        .locals
+        .iter()
+        .zip(values)
+        .map(|(local, value)| (local.name.clone(), save_value(story, value, local.ty)))
+        .collect()
 }
 
 fn save_value(story: &Story, value: &Value, ty: Type) -> SavedValue {

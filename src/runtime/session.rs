@@ -388,6 +388,9 @@ impl Session {
         *visits = visits.saturating_add(1);
         self.state.scene = scene;
         self.state.pc = 0;
+        // As a divert: the tunnel calls under way are abandoned.
+        self.state.calls.clear();
+        self.state.locals = super::fresh_locals(&self.story, scene);
         self.transcript.push(scene_event(&self.story, scene));
         self.rebase();
         self.advance();

@@ -142,8 +142,11 @@ fn items(story: &Story, coverage: &Coverage) -> Vec<(Kind, Span, u64, Option<Sce
             match op {
                 Op::Text { span, .. }
                 | Op::Assign { span, .. }
+                | Op::SetLocal { span, .. }
                 | Op::Assert { span, .. }
-                | Op::Divert { span, .. } => {
+                | Op::Divert { span, .. }
+                | Op::Call { span, .. }
+                | Op::Return { span } => {
                     items.push((Kind::Line, *span, hits(span), None));
                 }
                 Op::JumpUnless { condition, .. } => {

@@ -82,6 +82,10 @@ pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutc
     };
     run.state.scene = test.start;
     run.state.pc = 0;
+    // As a divert into it: no call under way; a tunnel's parameters (a
+    // test may start in one) at their types' defaults.
+    run.state.locals = crate::runtime::fresh_locals(story, test.start);
+    run.state.calls.clear();
     run.state.visits.iter_mut().for_each(|visits| *visits = 0);
     if let Some(visits) = run.state.visits.get_mut(test.start.index()) {
         *visits = 1;

@@ -209,11 +209,12 @@ impl<'a> FileParser<'a> {
         }
         let body = self.block(0, 1);
         match header {
-            Ok((name, kind, title)) => Some(Scene {
+            Ok((name, kind, title, params)) => Some(Scene {
                 name,
                 title,
                 is_ending: kind == ast::SceneKind::Ending,
                 is_page: kind == ast::SceneKind::Page,
+                params,
                 tags,
                 body,
                 span: line.span(self.file),
@@ -306,6 +307,87 @@ impl<'a> FileParser<'a> {
         }
     }
 
+    /// A text line, glued to the next when it ends in `<>`. Apart from
+    /// `block` (and never inlined), as `assertion`.
+    #[inline(never)]
+    fn text_line(&mut self, line: &Line<'a>, tags: Vec<Tag>) -> Option<Stmt> {
+        let input = self.input(line);
+        let content = if line.content.starts_with('\\')
+            && line.content[1..].starts_with(|c: char| c.is_alphabetic())
+        {
+            nom::Input::take_from(&input, 1)
+        } else {
+            input
+        };
+        let (content, glue) = glued(content);
+        match line::whole_line(content, |i| text::text(i, text::Until::LineEnd, 0)) {
+            Ok(mut text) => {
+                if glue && content.fragment().ends_with([' ', '\t']) {
+                    // `Hello <>`: the space before the glue stays.
+                    text.push(ast::Segment::Literal(" ".into()));
+                }
+                Some(Stmt {
+                    kind: StmtKind::Text { text, tags, glue },
+                    span: line.span(self.file),
+                })
+            }
+            Err(error) => {
+                self.error(line, error, "in text");
+                None
+            }
+        }
+    }
+
+    /// A logic line: `~ temp name = value` or `~ name op value`. Apart
+    /// from `block` (and never inlined), as `assertion`.
+    #[inline(never)]
+    fn logic_line(&mut self, line: &Line<'a>) -> Option<Stmt> {
+        let input = self.input(line);
+        let span = line.span(self.file);
+        if line::starts_temp(input) {
+            return match line::whole_line(input, line::temp) {
+                Ok((name, value)) => Some(Stmt {
+                    kind: StmtKind::Temp { name, value },
+                    span,
+                }),
+                Err(error) => {
+                    self.error(line, error, "in a temporary");
+                    None
+                }
+            };
+        }
+        match line::whole_line(input, line::logic) {
+            Ok((target, op, value)) => Some(Stmt {
+                kind: StmtKind::Assign { target, op, value },
+                span,
+            }),
+            Err(error) => {
+                self.error(line, error, "in a logic line");
+                None
+            }
+        }
+    }
+
+    /// A line starting with `->`: a divert, a tunnel call or a return.
+    /// Apart from `block` (and never inlined), as `assertion`.
+    #[inline(never)]
+    fn divert_line(&mut self, line: &Line<'a>) -> Option<Stmt> {
+        match line::whole_line(self.input(line), line::divert_line) {
+            Ok(divert) => Some(Stmt {
+                kind: match divert {
+                    line::DivertLine::Divert(divert) => StmtKind::Divert(divert),
+                    line::DivertLine::Call(call) => StmtKind::Call(call),
+                    line::DivertLine::Return => StmtKind::Return,
+                },
+                span: line.span(self.file),
+            }),
+            Err(error) => {
+                self.error(line, error, "in a divert");
+                None
+            }
+        }
+    }
+
     /// What to say about `line`, indented deeper than its block at `indent`
     /// allows. Apart from `block` (and never inlined) so the recursive
     /// block parser's stack frame stays small: blocks nest 256 deep.
@@ -391,7 +473,6 @@ impl<'a> FileParser<'a> {
             }
             self.position += 1;
             let span = line.span(self.file);
-            let input = self.input(&line);
             let in_broken_if = broken_if;
             broken_if = match kind {
                 Kind::Text => {
@@ -412,40 +493,12 @@ impl<'a> FileParser<'a> {
                     continue;
                 }
                 Kind::Text => {
-                    let content = input;
-                    let content = if line.content.starts_with('\\')
-                        && line.content[1..].starts_with(|c: char| c.is_alphabetic())
-                    {
-                        nom::Input::take_from(&content, 1)
-                    } else {
-                        content
-                    };
-                    match line::whole_line(content, |i| text::text(i, text::Until::LineEnd, 0)) {
-                        Ok(text) => block.push(Stmt {
-                            kind: StmtKind::Text {
-                                text,
-                                tags: std::mem::take(&mut pending_tags),
-                            },
-                            span,
-                        }),
-                        Err(error) => self.error(&line, error, "in text"),
-                    }
+                    let tags = std::mem::take(&mut pending_tags);
+                    block.extend(self.text_line(&line, tags));
                 }
-                Kind::Logic => match line::whole_line(input, line::logic) {
-                    Ok((target, op, value)) => block.push(Stmt {
-                        kind: StmtKind::Assign { target, op, value },
-                        span,
-                    }),
-                    Err(error) => self.error(&line, error, "in a logic line"),
-                },
+                Kind::Logic => block.extend(self.logic_line(&line)),
                 Kind::Assert => block.extend(self.assertion(&line)),
-                Kind::Divert => match line::whole_line(input, line::divert) {
-                    Ok(divert) => block.push(Stmt {
-                        kind: StmtKind::Divert(divert),
-                        span,
-                    }),
-                    Err(error) => self.error(&line, error, "in a divert"),
-                },
+                Kind::Divert => block.extend(self.divert_line(&line)),
                 Kind::If => {
                     let statement = self.conditional(line, indent, depth);
                     block.extend(statement);
@@ -626,6 +679,16 @@ impl<'a> FileParser<'a> {
             }
         }
         choices
+    }
+}
+
+/// A text line without its trailing glue `<>`, and whether it had one
+/// (`\\<>` is a literal `<>`).
+fn glued(content: Input) -> (Input, bool) {
+    let text = content.fragment();
+    match text.strip_suffix("<>") {
+        Some(before) if !before.ends_with('\\') => (nom::Input::take(&content, before.len()), true),
+        _ => (content, false),
     }
 }
 

@@ -71,29 +71,6 @@ fn bare(text: &str) -> String {
 /// A form at the start of a line of text, logic, divert or prologue.
 pub(super) fn line(content: &str) -> Option<Foreign> {
     let code = code_of(content);
-    if code.starts_with("->->") {
-        return form(
-            content,
-            4,
-            true,
-            "ink's tunnel return `->->`",
-            "Fabula has no tunnels: divert to the scene to go on in, `-> scene`".into(),
-        );
-    }
-    if let Some(rest) = code.strip_prefix('~').map(str::trim_start)
-        && let Some(assignment) = rest.strip_prefix("temp ")
-    {
-        return form(
-            content,
-            code.len(),
-            true,
-            "ink's `~ temp` variable",
-            format!(
-                "declare the variable once above the first scene, `var {}`, and set it with `~`",
-                assignment.trim()
-            ),
-        );
-    }
     for (keyword, fabula) in [("VAR ", "var"), ("CONST ", "const")] {
         if let Some(rest) = code.strip_prefix(keyword) {
             return form(

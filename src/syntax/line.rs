@@ -10,10 +10,12 @@ use nom::{IResult, Parser};
 
 use super::expr::{assignment_as_condition, expression, identifier, keyword, string_literal};
 use super::text::{Until, text};
+use super::tunnel::params;
+pub use super::tunnel::{DivertLine, divert_line, starts_temp, temp};
 use super::{Input, PError, pos, span_of};
 use crate::ast::{
     AssignOp, Choice, ChoiceExpectation, ChoiceRef, Decl, Divert, Expr, Guard, Header, HeaderKey,
-    Ident, Include, Invariant, SceneKind, Tag, TestStepKind, TypeExpr,
+    Ident, Include, Invariant, SceneHeader, SceneKind, Tag, TestStepKind, TypeExpr,
 };
 use crate::diagnostic::Span;
 
@@ -92,7 +94,7 @@ pub fn include(input: Input) -> IResult<Input, Include, PError> {
 }
 
 /// `type := "set" "of" identifier | identifier`
-fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
+pub(super) fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
     alt((
         preceded((keyword("set"), space1, keyword("of"), space1), identifier).map(TypeExpr::SetOf),
         identifier.map(TypeExpr::Named),
@@ -179,8 +181,8 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     ))
 }
 
-/// `scene := "==" ("ending" | "page")? identifier (":" rest-of-line)?`
-pub fn scene_header(input: Input) -> IResult<Input, (Ident, SceneKind, Option<String>), PError> {
+/// `scene := "==" ("ending" | "page")? identifier params? (":" rest-of-line)?`
+pub fn scene_header(input: Input) -> IResult<Input, SceneHeader, PError> {
     let (rest, _) = (tag("=="), space0).parse(input)?;
     // `=== knot ===`, as ink writes it.
     if rest.fragment().starts_with('=') {
@@ -202,6 +204,7 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, SceneKind, Option<St
         },
     };
     let (rest, name) = identifier(rest)?;
+    let (rest, params) = params(rest)?;
     let (rest, title) = match preceded(space0, char::<_, PError>(':')).parse(rest) {
         Ok((after, _)) => {
             let title = after.fragment().trim();
@@ -228,7 +231,7 @@ pub fn scene_header(input: Input) -> IResult<Input, (Ident, SceneKind, Option<St
             (rest, None)
         }
     };
-    Ok((rest, (name, kind, title)))
+    Ok((rest, (name, kind, title, params)))
 }
 
 /// `divert := "->" "ending"? identifier`
@@ -440,6 +443,17 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
         Err(error) if rest.fragment().starts_with("->") => return Err(error),
         Err(_) => (rest, None),
     };
+    if let Some(divert) = &divert
+        && rest.fragment().trim_start().starts_with(['(', '-'])
+    {
+        // `* Talk -> greet ->`: a tunnel call goes in the body.
+        return Err(nom::Err::Failure(
+            PError::at(rest, "the end of the line").with_help(&format!(
+                "call a tunnel on its own line in the choice's body: `-> {}(…) ->`, indented below the choice",
+                divert.target.name
+            )),
+        ));
+    }
     Ok((
         rest,
         Choice {

@@ -18,6 +18,7 @@ mod line;
 mod outline;
 mod source;
 mod text;
+mod tunnel;
 
 use nom_locate::LocatedSpan;
 

@@ -31,9 +31,10 @@ pub struct Outline {
 /// A scene found by the first pass.
 #[derive(Debug)]
 pub struct SceneOutline {
-    /// The header's id, whether it is an ending or a page, and its title; `None` when
+    /// The header's id, whether it is an ending or a page, its title and
+    /// its parameters; `None` when
     /// the header line does not parse (parsing the scene reports why).
-    pub header: Option<(ast::Ident, ast::SceneKind, Option<String>)>,
+    pub header: Option<ast::SceneHeader>,
     /// The header line.
     pub span: Span,
     /// How many lines the scene has, header included.

@@ -8,6 +8,7 @@ mod saves;
 #[path = "../stories.rs"]
 mod stories;
 mod terminal;
+mod tunnels;
 mod view;
 
 use std::path::{Path, PathBuf};

@@ -237,6 +237,10 @@ impl Lowering<'_> {
         expected: Option<Type>,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some(slot) = self.local(name) {
+            code.push(Instr::Local(slot));
+            return Some(self.locals[slot as usize].0.ty);
+        }
         match self.names.symbols.get(name).cloned() {
             Some((Symbol::Const(value, ty), _)) => {
                 code.push(Instr::constant(value));
@@ -267,8 +271,12 @@ impl Lowering<'_> {
                     name: name.to_owned(),
                     span,
                 };
-                if !self.names.broken.contains(name) {
-                    self.report(self.undeclared(&ident, expected));
+                if !self.names.broken.contains(name) && !self.broken_temps.contains(name) {
+                    let mut undeclared = self.undeclared(&ident, expected);
+                    if let Some(help) = self.out_of_scope(name) {
+                        undeclared = undeclared.with_help(help);
+                    }
+                    self.report(undeclared);
                 }
                 None
             }
@@ -591,6 +599,10 @@ struct Folding;
 
 impl Env for Folding {
     fn load(&mut self, _: VarId) -> Result<Value, Fault> {
+        Err(Fault::Malformed("not a constant"))
+    }
+
+    fn local(&mut self, _: u32) -> Result<Value, Fault> {
         Err(Fault::Malformed("not a constant"))
     }
 

@@ -6,13 +6,16 @@
 mod expr;
 mod label;
 mod stmt;
+mod tunnel;
+
+use std::collections::HashMap;
 
 use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::graph::declare::Names;
 use crate::graph::{
-    CodeRange, Expr, Instr, Invariant, Op, Scene, SceneId, Test, TestStep, TestStepKind, TextRange,
-    Type, Value,
+    CodeRange, Expr, Instr, Invariant, Local, Op, Scene, SceneId, Test, TestStep, TestStepKind,
+    TextRange, Type, Value,
 };
 use expr::evaluate_constant;
 
@@ -36,6 +39,23 @@ pub(crate) struct Lowering<'n> {
     pub(super) in_page: bool,
     /// The scene being lowered, whose labels `taken(label)` names bare.
     pub(super) scene_now: Option<SceneId>,
+    /// The scene being lowered's locals: its parameters, then its
+    /// temporaries, each with where it was declared.
+    pub(super) locals: Vec<(Local, Span)>,
+    /// The locals in scope at the line being lowered, by slot, in the
+    /// order they came into scope: a temporary is in scope from the line
+    /// after its `~ temp` to the end of its block.
+    pub(super) scope: Vec<u32>,
+    /// Per slot, whether it is in `scope`; and each local's slot by name
+    /// (names are unique in a scene), so a lookup is constant time however
+    /// many temporaries a scene declares.
+    pub(super) in_scope: Vec<bool>,
+    pub(super) local_slots: HashMap<String, u32>,
+    /// Temporaries of the scene whose `~ temp` line was wrong (and
+    /// reported): using one is not reported again as undeclared.
+    pub(super) broken_temps: std::collections::HashSet<String>,
+    /// How many of `locals` are parameters.
+    pub(super) params: u32,
 }
 
 impl<'n> Lowering<'n> {
@@ -52,6 +72,12 @@ impl<'n> Lowering<'n> {
             scratch: Vec::new(),
             in_page: false,
             scene_now: None,
+            locals: Vec::new(),
+            scope: Vec::new(),
+            in_scope: Vec::new(),
+            local_slots: HashMap::new(),
+            broken_temps: std::collections::HashSet::new(),
+            params: 0,
         }
     }
 
@@ -289,9 +315,46 @@ impl<'n> Lowering<'n> {
         };
         self.in_page = scene.is_page;
         self.scene_now = self.names.scene_ids.get(&scene.name.name).copied();
+        let params = self
+            .names
+            .scene_ids
+            .get(&scene.name.name)
+            .and_then(|id| self.names.params.get(id.index()))
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        self.locals = params
+            .iter()
+            .map(|(name, ty)| {
+                let local = Local {
+                    name: name.name.clone(),
+                    // A wrongly typed parameter was reported; the story
+                    // is never run.
+                    ty: ty.unwrap_or(Type::Int),
+                };
+                (local, name.span)
+            })
+            .collect();
+        self.params = self.locals.len() as u32;
+        self.scope = (0..self.params).collect();
+        self.in_scope = vec![true; self.locals.len()];
+        self.local_slots.clear();
+        for (slot, (local, _)) in self.locals.iter().enumerate() {
+            // A parameter named twice was reported; the first one stands.
+            self.local_slots
+                .entry(local.name.clone())
+                .or_insert(slot as u32);
+        }
         self.block(&scene.body, &mut builder);
         self.in_page = false;
         self.scene_now = None;
+        self.scope.clear();
+        self.in_scope.clear();
+        self.local_slots.clear();
+        self.broken_temps.clear();
+        let locals = std::mem::take(&mut self.locals)
+            .into_iter()
+            .map(|(local, _)| local)
+            .collect();
         let end_span = Span::new(
             scene.span.file,
             scene.span.end as usize,
@@ -308,6 +371,36 @@ impl<'n> Lowering<'n> {
             tags: scene.tags.clone(),
             span: scene.span,
             ops: builder.ops,
+            params: self.params,
+            locals,
+        }
+    }
+
+    /// The local `name` in scope, by slot.
+    pub(super) fn local(&self, name: &str) -> Option<u32> {
+        let slot = *self.local_slots.get(name)?;
+        self.in_scope
+            .get(slot as usize)
+            .copied()
+            .unwrap_or(false)
+            .then_some(slot)
+    }
+
+    /// Brings a local into scope.
+    pub(super) fn enter_scope(&mut self, slot: u32) {
+        self.scope.push(slot);
+        if let Some(flag) = self.in_scope.get_mut(slot as usize) {
+            *flag = true;
+        }
+    }
+
+    /// Takes out of scope the locals that came in after `mark` (the
+    /// scope's length when a block started).
+    pub(super) fn end_scope(&mut self, mark: usize) {
+        for slot in self.scope.drain(mark..) {
+            if let Some(flag) = self.in_scope.get_mut(slot as usize) {
+                *flag = false;
+            }
         }
     }
 }
@@ -336,10 +429,12 @@ fn ending_continues(span: Span, what: &str) -> Diagnostic {
     )
 }
 
-/// The span of a block's last divert, if it certainly diverts at its end.
+/// The span of a block's last divert or return, if it certainly leaves
+/// the scene at its end.
 fn ends_in_divert(block: &[ast::Stmt]) -> Option<Span> {
     block.iter().find_map(|stmt| match &stmt.kind {
         StmtKind::Divert(divert) => Some(divert.span),
+        StmtKind::Return => Some(stmt.span),
         _ => None,
     })
 }

@@ -15,6 +15,8 @@ use crate::graph::{
 
 impl Lowering<'_> {
     pub(super) fn block(&mut self, block: &[ast::Stmt], builder: &mut SceneBuilder) {
+        // A temporary declared in this block is in scope to its end.
+        let scope = self.scope.len();
         let mut diverted: Option<Span> = None;
         for stmt in block {
             if let Some(divert) = diverted.take() {
@@ -25,16 +27,38 @@ impl Lowering<'_> {
                 );
             }
             match &stmt.kind {
-                StmtKind::Text { text, tags } => {
+                StmtKind::Text { text, tags, glue } => {
                     let text = self.text(text, true);
                     builder.ops.push(Op::Text {
                         text,
                         tags: tags.as_slice().into(),
                         span: stmt.span,
+                        glue: *glue,
                     });
                 }
-                StmtKind::Assign { target, op, value } => {
+                StmtKind::Temp { name, value } => {
+                    builder.ops.extend(self.temp(name, value, stmt.span));
+                }
+                StmtKind::Call(call) => {
                     if builder.is_page {
+                        self.report(page_continues(stmt.span, "a tunnel call"));
+                    } else {
+                        builder.ops.extend(self.call_op(call));
+                    }
+                }
+                StmtKind::Return => {
+                    if builder.is_page {
+                        self.report(page_continues(stmt.span, "a tunnel return"));
+                    } else if builder.is_ending {
+                        self.report(ending_continues(stmt.span, "a tunnel return"));
+                    } else {
+                        builder.ops.push(Op::Return { span: stmt.span });
+                    }
+                    diverted = Some(stmt.span);
+                }
+                StmtKind::Assign { target, op, value } => {
+                    // A temporary of a page changes nothing of the game.
+                    if builder.is_page && self.local(&target.name).is_none() {
                         self.report(page_changes(stmt.span, "an assignment"));
                     }
                     if let Some(assign) = self.assign(target, *op, value, stmt.span) {
@@ -52,6 +76,7 @@ impl Lowering<'_> {
                     } else if builder.is_ending {
                         self.report(ending_continues(stmt.span, "a divert"));
                     } else if let Some(target) = self.divert_target(divert) {
+                        self.no_arguments_needed(target, divert);
                         builder.ops.push(Op::Divert {
                             target,
                             span: divert.span,
@@ -74,6 +99,7 @@ impl Lowering<'_> {
                 }
             }
         }
+        self.end_scope(scope);
     }
 
     pub(super) fn conditional(
@@ -156,6 +182,7 @@ impl Lowering<'_> {
             let body_diverts = ends_in_divert(&choice.body);
             if let Some(divert) = &choice.divert {
                 if let Some(scene) = self.divert_target(divert) {
+                    self.no_arguments_needed(scene, divert);
                     builder.ops.push(Op::Divert {
                         target: scene,
                         span: divert.span,
@@ -262,6 +289,9 @@ impl Lowering<'_> {
         value: &ast::Expr,
         span: Span,
     ) -> Option<Op> {
+        if let Some(slot) = self.local(&target.name) {
+            return self.assign_local(slot, target, op, value, span);
+        }
         let var = match self.names.symbols.get(&target.name).cloned() {
             Some((Symbol::Var(id), _)) => id,
             Some((Symbol::Const(..), declared)) => {
@@ -291,13 +321,35 @@ impl Lowering<'_> {
                 return None;
             }
             None => {
-                if !self.names.broken.contains(&target.name) {
+                if !self.names.broken.contains(&target.name)
+                    && !self.broken_temps.contains(&target.name)
+                {
                     self.report(self.undeclared(target, None));
                 }
                 return None;
             }
         };
         let var_ty = self.names.vars[var.index()].ty;
+        let declared = self.names.vars[var.index()].span;
+        let value = self.assigned_value(target, op, value, var_ty, declared)?;
+        Some(Op::Assign {
+            var,
+            op,
+            value,
+            span,
+        })
+    }
+
+    /// The value assigned with `op` to `target`, of type `var_ty` and
+    /// declared at `declared`, compiled and type-checked.
+    pub(super) fn assigned_value(
+        &mut self,
+        target: &ast::Ident,
+        op: AssignOp,
+        value: &ast::Expr,
+        var_ty: Type,
+        declared: Span,
+    ) -> Option<Expr> {
         let expected = match (op, var_ty) {
             (AssignOp::Set, ty) => Some(ty),
             (_, Type::Set(_)) => None,
@@ -326,19 +378,12 @@ impl Lowering<'_> {
                 self.type_name(value.ty)
             );
             self.report(
-                Diagnostic::new(Code::E0201, value.span, message).with_label(
-                    self.names.vars[var.index()].span,
-                    format!("`{}` is declared here", target.name),
-                ),
+                Diagnostic::new(Code::E0201, value.span, message)
+                    .with_label(declared, format!("`{}` is declared here", target.name)),
             );
             return None;
         }
-        Some(Op::Assign {
-            var,
-            op,
-            value,
-            span,
-        })
+        Some(value)
     }
 
     pub(super) fn condition(&mut self, expr: &ast::Expr) -> Option<Expr> {

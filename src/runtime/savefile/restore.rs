@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::{Keys, Place, SaveError, SaveFile, SavedValue, fingerprint};
+use crate::graph::SceneId;
 use crate::graph::{ChoiceId, Op, Story, Type, Value};
 use crate::runtime::State;
 
@@ -43,6 +44,8 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<Restored, SaveError> {
         seqs: fresh.seqs,
         turns: save.turns,
         rng: save.rng,
+        locals: Vec::new(),
+        calls: Vec::new(),
     };
     let mut losses = Vec::new();
     let same_story = save.fingerprint == format!("{:016x}", fingerprint(story));
@@ -93,6 +96,7 @@ pub fn restore(story: &Story, save: &SaveFile) -> Result<Restored, SaveError> {
     }
     let unknown_position =
         restore_position(story, &keys, save, same_story, &mut state, &mut losses);
+    restore_stack(story, save, &mut state, &mut losses)?;
     let mut notes = Vec::new();
     if save.checksum.is_none() {
         notes.push(
@@ -345,6 +349,110 @@ fn load_value(
         }
         _ => return Ok(Err("its type has changed".to_string())),
     }))
+}
+
+/// The paused visit's locals and the tunnel calls under way. A call whose
+/// caller no longer makes that call just before the saved return point
+/// cannot be returned to: then every call is abandoned and the game goes on
+/// from the top of the outermost caller's scene (or the start, when that
+/// scene is gone), as a divert out of the tunnels would (docs/SAVES.md).
+fn restore_stack(
+    story: &Story,
+    save: &SaveFile,
+    state: &mut State,
+    losses: &mut Vec<String>,
+) -> Result<(), SaveError> {
+    state.locals = restore_locals(story, state.scene, &save.locals, losses)?;
+    if save.calls.is_empty() {
+        return Ok(());
+    }
+    // No game can have more calls under way: the save cannot be right.
+    if save.calls.len() > crate::graph::MAX_CALL_DEPTH {
+        return Err(SaveError::Invalid(format!(
+            "it holds {} tunnel calls under way, more than the limit of {}",
+            save.calls.len(),
+            crate::graph::MAX_CALL_DEPTH
+        )));
+    }
+    let mut broken = Vec::new();
+    let mut frames = Vec::with_capacity(save.calls.len());
+    {
+        for (index, call) in save.calls.iter().enumerate() {
+            let Some(scene) = story.scene_by_name(&call.scene) else {
+                broken.push(format!("the scene `{}` is gone", call.scene));
+                continue;
+            };
+            let callee = match save.calls.get(index + 1) {
+                Some(next) => story.scene_by_name(&next.scene),
+                None => Some(state.scene),
+            };
+            let calls_there = call
+                .pc
+                .checked_sub(1)
+                .and_then(|at| story.scene(scene).ops.get(at as usize))
+                .is_some_and(|op| matches!(op, Op::Call { target, .. } if Some(*target) == callee));
+            if !calls_there {
+                broken.push(format!(
+                    "`{}` no longer makes that call where it did",
+                    call.scene
+                ));
+                continue;
+            }
+            let locals = restore_locals(story, scene, &call.locals, losses)?;
+            frames.push(crate::runtime::Frame {
+                scene,
+                pc: call.pc,
+                locals,
+            });
+        }
+    }
+    if broken.is_empty() {
+        state.calls = frames;
+        return Ok(());
+    }
+    let outermost = story
+        .scene_by_name(&save.calls[0].scene)
+        .unwrap_or(story.start);
+    state.scene = outermost;
+    state.pc = 0;
+    state.locals = crate::runtime::fresh_locals(story, outermost);
+    losses.push(format!(
+        "the tunnel calls under way cannot be returned to ({}), so the game goes on from the top of the scene `{}`",
+        list(&broken),
+        story.scene(outermost).name
+    ));
+    Ok(())
+}
+
+/// A scene visit's locals from their names: those the save does not name
+/// start at their defaults; one the scene no longer has is a loss.
+fn restore_locals(
+    story: &Story,
+    scene: SceneId,
+    saved: &std::collections::BTreeMap<String, SavedValue>,
+    losses: &mut Vec<String>,
+) -> Result<Vec<Value>, SaveError> {
+    let mut values = crate::runtime::fresh_locals(story, scene);
+    let Some(found) = story.scenes.get(scene.index()) else {
+        return Ok(values);
+    };
+    for (name, value) in saved {
+        let Some(slot) = found.locals.iter().position(|local| local.name == *name) else {
+            losses.push(format!(
+                "the value of `{name}` is dropped: the scene `{}` has no such parameter or temporary any more",
+                found.name
+            ));
+            continue;
+        };
+        match load_value(story, value, found.locals[slot].ty)? {
+            Ok(value) => values[slot] = value,
+            Err(problem) => losses.push(format!(
+                "`{name}` of the scene `{}` starts again: {problem}",
+                found.name
+            )),
+        }
+    }
+    Ok(values)
 }
 
 #[cfg(test)]

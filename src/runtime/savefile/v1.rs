@@ -179,6 +179,9 @@ pub fn upgrade(story: &Story, old: SaveFileV1) -> SaveFile {
         taken,
         sequences,
         history: old.history,
+        // Format 1 predates tunnels and temporaries.
+        locals: Default::default(),
+        calls: Vec::new(),
         checksum: old.checksum,
     }
 }
