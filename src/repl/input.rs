@@ -3,6 +3,8 @@
 
 use std::io::BufRead;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -10,7 +12,10 @@ use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::history::DefaultHistory;
 use rustyline::validate::Validator;
-use rustyline::{Context, Editor, ExternalPrinter, Helper};
+use rustyline::{
+    Cmd, ConditionalEventHandler, Context, Editor, Event, EventContext, EventHandler,
+    ExternalPrinter, Helper, KeyCode, KeyEvent, Modifiers, RepeatCount,
+};
 
 /// The player's commands, for `help` and completion.
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -36,6 +41,14 @@ pub const COMMANDS: &[(&str, &str)] = &[
 /// whole, with a message: nothing the player types needs more, and a pasted
 /// megabyte must not stall the prompt.
 pub const MAX_LINE: usize = 64 * 1024;
+
+/// The longest line typed on a terminal (16 KiB). rustyline redraws a
+/// line that wraps past the terminal's width at every key, so each key
+/// costs the whole line: a paste without bracketed paste was quadratic
+/// (1 MB never finished; 64,000 characters took 1.8 s). Keys past this
+/// are dropped as they come, in constant time each, and the line is then
+/// refused with a message when Enter is pressed.
+pub const MAX_TERMINAL_LINE: usize = 16 * 1024;
 
 /// One read.
 #[derive(Debug)]
@@ -160,10 +173,44 @@ impl Highlighter for Commands {}
 impl Validator for Commands {}
 impl Helper for Commands {}
 
+/// Drops typed characters once the line holds [`MAX_TERMINAL_LINE`]
+/// bytes, noting that it did.
+struct LineLimit {
+    overflowed: Arc<AtomicBool>,
+}
+
+impl ConditionalEventHandler for LineLimit {
+    fn handle(
+        &self,
+        event: &Event,
+        count: RepeatCount,
+        _: bool,
+        context: &EventContext,
+    ) -> Option<Cmd> {
+        let Event::KeySeq(keys) = event else {
+            return None;
+        };
+        let [KeyEvent(KeyCode::Char(typed), modifiers)] = keys.as_slice() else {
+            return None;
+        };
+        if !(*modifiers == Modifiers::NONE || *modifiers == Modifiers::SHIFT) {
+            return None;
+        }
+        let adding = typed.len_utf8().saturating_mul(count.max(1) as usize);
+        if context.line().len().saturating_add(adding) > MAX_TERMINAL_LINE {
+            self.overflowed.store(true, Ordering::Relaxed);
+            return Some(Cmd::Noop);
+        }
+        None
+    }
+}
+
 /// A rustyline editor with command completion and a history file.
 pub struct Terminal {
     editor: Editor<Commands, DefaultHistory>,
     history: Option<PathBuf>,
+    /// Set by [`LineLimit`] when it dropped keys of the line being read.
+    overflowed: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Terminal {
@@ -178,11 +225,22 @@ impl Terminal {
     pub fn new(history: Option<PathBuf>) -> Result<Terminal, ReadlineError> {
         let mut editor = Editor::new()?;
         editor.set_helper(Some(Commands));
+        let overflowed = Arc::new(AtomicBool::new(false));
+        editor.bind_sequence(
+            Event::Any,
+            EventHandler::Conditional(Box::new(LineLimit {
+                overflowed: Arc::clone(&overflowed),
+            })),
+        );
         if let Some(path) = &history {
             // A missing or unreadable history is no reason not to play.
             let _ = editor.load_history(path);
         }
-        Ok(Terminal { editor, history })
+        Ok(Terminal {
+            editor,
+            history,
+            overflowed,
+        })
     }
 
     /// Something another thread can print through, above the prompt while
@@ -195,11 +253,19 @@ impl Terminal {
 
 impl LineSource for Terminal {
     fn read(&mut self, prompt: &str) -> Result<Input, ReadlineError> {
-        match self.editor.readline(prompt) {
-            Ok(line) if line.len() > MAX_LINE => Ok(Input::Dropped(format!(
-                "That line was {} bytes long; a line may hold at most {MAX_LINE}. It was ignored.",
-                line.len()
-            ))),
+        self.overflowed.store(false, Ordering::Relaxed);
+        let read = self.editor.readline(prompt);
+        // Keys dropped as they came, or a bracketed paste (one insert, so
+        // linear) that still made the line too long.
+        let too_long = read
+            .as_ref()
+            .is_ok_and(|line| line.len() > MAX_TERMINAL_LINE);
+        if self.overflowed.swap(false, Ordering::Relaxed) && read.is_ok() || too_long {
+            return Ok(Input::Dropped(format!(
+                "That line was longer than {MAX_TERMINAL_LINE} bytes, the most a line typed here may hold. It was ignored."
+            )));
+        }
+        match read {
             Ok(line) => {
                 if !line.trim().is_empty() {
                     let _ = self.editor.add_history_entry(line.as_str());

@@ -23,6 +23,7 @@ pub use crate::render::terminal_safe;
 use crate::runtime::{ChooseError, Event, Session, Status, ending_line};
 use crate::slots::{self, AUTOSAVE, SeenText, SlotError, Slots};
 use input::{COMMANDS, Input, LineSource, Plain, Terminal};
+pub use input::{MAX_LINE, MAX_TERMINAL_LINE};
 use kept::describe_save;
 use rustyline::ExternalPrinter;
 use screen::Screen;

@@ -220,3 +220,33 @@ fn shows_a_big_storys_opening_while_checking_it_and_refuses_it_then() {
     assert!(status.ends_with(", 1)"), "{status}");
     assert!(!transcript.exists(), "a refused story has no transcript");
 }
+
+/// Regression (issue #10): a line pasted into a terminal that does not
+/// bracket pastes arrives a key at a time, and rustyline redraws a line
+/// that wraps at every key, so a 1 MB paste never finished. Keys past
+/// `MAX_TERMINAL_LINE` are dropped as they come; Enter then refuses the
+/// line with a message, and the game goes on.
+#[cfg(unix)]
+#[test]
+fn a_huge_pasted_line_is_refused_and_the_game_goes_on() {
+    let dir = super::scratch("terminal-paste");
+    let story = dir.join("call.fab");
+    std::fs::write(&story, STORY).unwrap();
+    let mut pty = spawn_player(&dir, &story, &[]);
+    pty.exp_string("2. Wait for the doctors").unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let limit = fabula::repl::MAX_TERMINAL_LINE;
+    // Ten times the limit, a key at a time as such a terminal sends it.
+    let paste = "x".repeat(limit * 10);
+    for chunk in paste.as_bytes().chunks(4096) {
+        pty.send(std::str::from_utf8(chunk).unwrap()).unwrap();
+    }
+    pty.send_line("").unwrap();
+    pty.exp_string(&format!("That line was longer than {limit} bytes"))
+        .unwrap();
+    pty.exp_string("> ").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    pty.send_line("2").unwrap();
+    pty.exp_string("The house is quiet.").unwrap();
+}
