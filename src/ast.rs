@@ -134,10 +134,12 @@ pub enum Decl {
         value: Expr,
         span: Span,
     },
-    /// `enum Person { trotsky, zinoviev }`
+    /// `enum Person { trotsky, zinoviev "Zinoviev" }`
     Enum {
         name: Ident,
         variants: Vec<Ident>,
+        /// Per variant, its display text when one is written.
+        display: Vec<Option<String>>,
         span: Span,
     },
 }

@@ -64,24 +64,33 @@ impl Names {
 
     fn declare_enums(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
         for decl in files.iter().flat_map(|file| &file.prologue.decls) {
-            if let ast::Decl::Enum { name, variants, .. } = decl {
+            if let ast::Decl::Enum {
+                name,
+                variants,
+                display,
+                ..
+            } = decl
+            {
                 let id = EnumId(self.enums.len() as u32);
                 if !self.declare(name, Symbol::EnumType(id), diagnostics) {
                     continue;
                 }
                 let mut names = Vec::new();
-                for variant in variants {
+                let mut shown = Vec::new();
+                for (variant, text) in variants.iter().zip(display) {
                     if self.declare(
                         variant,
                         Symbol::Variant(id, names.len() as u32),
                         diagnostics,
                     ) {
                         names.push(variant.name.clone());
+                        shown.push(text.clone().unwrap_or_else(|| variant.name.clone()));
                     }
                 }
                 self.enums.push(Enum {
                     name: name.name.clone(),
                     variants: names,
+                    display: shown,
                 });
             }
         }

@@ -172,7 +172,9 @@ pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, F
 }
 
 /// Appends a value as a player reads it: ints and text as they are, enum
-/// values by name, sets as `a, b`. It never panics on a malformed story.
+/// values by their display text, sets as a natural list in declaration
+/// order (`Zinoviev, Kamenev and Bukharin`; nothing when empty). It never
+/// panics on a malformed story.
 pub(crate) fn display(
     story: &Story,
     value: &Value,
@@ -180,11 +182,10 @@ pub(crate) fn display(
     out: &mut String,
 ) -> Result<(), Fault> {
     use std::fmt::Write as _;
-    let variants = |id: EnumId| {
+    let found = |id: EnumId| {
         story
             .enums
             .get(id.index())
-            .map(|found| &found.variants)
             .ok_or(Fault::Malformed("unknown enum"))
     };
     match (value, ty) {
@@ -194,21 +195,15 @@ pub(crate) fn display(
         (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
         (Value::Text(text), _) => out.push_str(text),
         (Value::Enum(variant), Type::Enum(id)) => {
-            let name = variants(id)?
-                .get(*variant as usize)
+            let name = found(id)?
+                .shown(*variant as usize)
                 .ok_or(Fault::Malformed("unknown enum value"))?;
             out.push_str(name);
         }
         (Value::Set(bits), Type::Set(id)) => {
-            let mut first = true;
-            for (index, name) in variants(id)?.iter().enumerate().take(64) {
-                if bits & (1 << index) != 0 {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    out.push_str(name);
-                    first = false;
-                }
+            for (position, count, name) in members(found(id)?, *bits) {
+                out.push_str(separator(position, count));
+                out.push_str(name);
             }
         }
         _ => return Err(Fault::Malformed("a value that does not match its type")),
@@ -216,12 +211,33 @@ pub(crate) fn display(
     Ok(())
 }
 
+/// The members of a set, each with its position among them and how many
+/// there are, by their display text in declaration order.
+fn members(found: &super::Enum, bits: u64) -> impl Iterator<Item = (usize, usize, &str)> {
+    let size = found.variants.len().min(64);
+    let count = (0..size).filter(|index| bits & (1 << index) != 0).count();
+    (0..size)
+        .filter(move |index| bits & (1 << index) != 0)
+        .enumerate()
+        .map(move |(position, index)| (position, count, found.shown(index).unwrap_or_default()))
+}
+
+/// What comes before the member at `position` of a natural list of
+/// `count`: nothing, `, `, or ` and ` before the last.
+fn separator(position: usize, count: usize) -> &'static str {
+    match position {
+        0 => "",
+        last if last + 1 == count => " and ",
+        _ => ", ",
+    }
+}
+
 /// How many bytes [`display`] appends for a value, without building it:
 /// counted even when no text is wanted, so a paragraph's length limit holds
 /// the same with and without text. A value that does not match its type
 /// counts as empty; [`display`] reports it.
 pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
-    let names = |id: EnumId| story.enums.get(id.index()).map(|found| &found.variants);
+    let found = |id: EnumId| story.enums.get(id.index());
     match (value, ty) {
         (Value::Int(number), _) => {
             let digits = number.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
@@ -235,19 +251,13 @@ pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
             }
         }
         (Value::Text(text), _) => text.len(),
-        (Value::Enum(variant), Type::Enum(id)) => names(id)
-            .and_then(|variants| variants.get(*variant as usize))
-            .map_or(0, String::len),
-        (Value::Set(bits), Type::Set(id)) => names(id).map_or(0, |variants| {
-            let shown = variants
-                .iter()
-                .enumerate()
-                .take(64)
-                .filter(|(index, _)| bits & (1 << index) != 0);
-            let (count, bytes) = shown.fold((0usize, 0usize), |(count, bytes), (_, name)| {
-                (count + 1, bytes + name.len())
-            });
-            bytes + 2 * count.saturating_sub(1)
+        (Value::Enum(variant), Type::Enum(id)) => found(id)
+            .and_then(|found| found.shown(*variant as usize))
+            .map_or(0, str::len),
+        (Value::Set(bits), Type::Set(id)) => found(id).map_or(0, |found| {
+            members(found, *bits)
+                .map(|(position, count, name)| separator(position, count).len() + name.len())
+                .sum()
         }),
         _ => 0,
     }
@@ -306,7 +316,7 @@ mod tests {
 
     #[test]
     fn display_len_counts_what_display_writes() {
-        let text = "title: T\nenum Post { secretary, orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
+        let text = "title: T\nenum Post { secretary \"General Secretary\", orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
         let loaded = crate::compile::compile(std::path::Path::new("t.fab"), &mut read).unwrap();
         let story = loaded.story.expect("the story compiles");
@@ -317,6 +327,8 @@ mod tests {
             (Value::Set(0), posts),
             (Value::Set(0b100), posts),
             (Value::Set(0b111), posts),
+            (Value::Set(0b011), posts),
+            (Value::Set(0b001), posts),
             (Value::Int(0), Type::Int),
             (Value::Int(9), Type::Int),
             (Value::Int(10), Type::Int),
@@ -331,5 +343,19 @@ mod tests {
             display(&story, &value, ty, &mut out).unwrap();
             assert_eq!(display_len(&story, &value, ty), out.len(), "{value:?}");
         }
+        let shown = |value: Value, ty: Type| {
+            let mut out = String::new();
+            display(&story, &value, ty, &mut out).unwrap();
+            out
+        };
+        assert_eq!(shown(Value::Enum(0), post), "General Secretary");
+        assert_eq!(shown(Value::Enum(1), post), "orgburo");
+        assert_eq!(shown(Value::Set(0), posts), "");
+        assert_eq!(shown(Value::Set(0b100), posts), "war");
+        assert_eq!(shown(Value::Set(0b101), posts), "General Secretary and war");
+        assert_eq!(
+            shown(Value::Set(0b111), posts),
+            "General Secretary, orgburo and war"
+        );
     }
 }

@@ -143,7 +143,22 @@ pub struct Var {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Enum {
     pub name: String,
+    /// The values' identifiers, as written in the story, saves and tests.
     pub variants: Vec<String>,
+    /// Per value, the text it shows as in prose (`zinoviev "Zinoviev"`);
+    /// its identifier when none is written.
+    #[serde(default)]
+    pub display: Vec<String>,
+}
+
+impl Enum {
+    /// The text value `index` shows as: its display text, or its identifier.
+    pub fn shown(&self, index: usize) -> Option<&str> {
+        self.display
+            .get(index)
+            .or_else(|| self.variants.get(index))
+            .map(String::as_str)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
