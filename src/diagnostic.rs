@@ -335,6 +335,17 @@ codes! {
     E0105 = Error, "unknown type";
     /// `foo(1)`: a function that is not built in, or called with the wrong arguments.
     E0106 = Error, "bad function call";
+    /// `fn f(x: int) -> bool:` / `if x > 0:` / `return true`: a path
+    /// (here `x <= 0`) ends without `return`.
+    E0130 = Error, "function can end without returning";
+    /// A line of prose in a function's body.
+    E0131 = Error, "text inside a function";
+    /// `~ apparatus += 1` (or `apparatus = 1`) in a function's body.
+    E0132 = Error, "function assigns a story variable";
+    /// `-> scene` or a choice in a function's body.
+    E0133 = Error, "divert inside a function";
+    /// `random(1, 6)` in a function's body.
+    E0134 = Error, "`random()` inside a function";
     /// `~ apparatus = true` when `apparatus` is an int.
     E0201 = Error, "type mismatch";
     /// `~ QUORUM = 1` when `QUORUM` is a constant.

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use super::{BinaryOp, EnumId, Instr, SceneId, Story, Type, UnaryOp, Value, VarId};
+use super::{
+    BinaryOp, CodeRange, EnumId, FnId, Function, Instr, MAX_CALL_DEPTH, SceneId, Story, Type,
+    UnaryOp, Value, VarId,
+};
 
 /// What went wrong while evaluating, before it is located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +21,12 @@ pub(crate) enum Fault {
     },
     /// A text past [`MAX_TEXT_LEN`].
     TextTooLong,
+    /// A call past [`MAX_CALL_DEPTH`] nested calls.
+    CallTooDeep(FnId),
+    /// An `extern fn` without a default body, which the host did not bind.
+    UnboundExtern(FnId),
+    /// A host's function failed, or returned a value of the wrong type.
+    ExternFailed(FnId, String),
     Malformed(&'static str),
 }
 
@@ -34,79 +43,137 @@ pub(crate) trait Env {
     fn visits(&mut self, scene: SceneId) -> Result<i64, Fault>;
     /// A number in `lo..=hi`; `lo > hi` is [`Fault::RandomRange`].
     fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault>;
+    /// The host's implementation of an `extern fn`, called with its
+    /// arguments; `None` when the host bound none (its default body runs).
+    fn external(&mut self, _function: FnId, _args: &[Value]) -> Option<Result<Value, Fault>> {
+        None
+    }
+}
+
+/// The functions code can call, and the arena their bodies are in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Program<'a> {
+    pub code: &'a [Instr],
+    pub functions: &'a [Function],
+}
+
+impl Program<'_> {
+    /// No functions: for folding constants.
+    pub const EMPTY: Program<'static> = Program {
+        code: &[],
+        functions: &[],
+    };
+
+    fn body(&self, range: CodeRange) -> Result<&[Instr], Fault> {
+        let start = range.start as usize;
+        self.code
+            .get(start..start + range.len as usize)
+            .ok_or(Fault::Malformed("a function body outside the code"))
+    }
+}
+
+/// A caller's place while a function runs.
+struct Frame<'a> {
+    code: &'a [Instr],
+    pc: usize,
+    base: usize,
 }
 
 /// Runs `code` against `env`. `stack` is scratch space, empty on entry and
-/// on a successful exit.
+/// on a successful exit. A call runs the function's body on the same value
+/// stack (its locals above its caller's values) with an explicit frame
+/// stack, so nesting is bounded by [`MAX_CALL_DEPTH`], never by the Rust
+/// stack; bodies only jump forward, so every call ends.
 pub(crate) fn run(
     env: &mut impl Env,
     stack: &mut Vec<Value>,
+    program: Program<'_>,
     code: &[Instr],
 ) -> Result<Value, Fault> {
     stack.clear();
-    let mut pc = 0;
-    while let Some(instr) = code.get(pc) {
+    let mut frames: Vec<Frame> = Vec::new();
+    let (mut current, mut pc, mut base) = (code, 0, 0);
+    loop {
+        let Some(instr) = current.get(pc) else {
+            if frames.is_empty() {
+                break;
+            }
+            return Err(Fault::Malformed("a function ended without `return`"));
+        };
         match instr {
-            Instr::Int(number) => stack.push(Value::Int(*number)),
-            Instr::Push(value) => stack.push(Value::clone(value)),
-            Instr::Load(var) => stack.push(env.load(*var)?),
-            Instr::Turns => stack.push(Value::Int(env.turns()?)),
-            Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
-            Instr::Random => {
-                let hi = pop_int(stack)?;
-                let lo = pop_int(stack)?;
-                stack.push(Value::Int(env.random(lo, hi)?));
-            }
-            Instr::Count => match stack.pop() {
-                Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
-                _ => return Err(Fault::Malformed("count() of a non-set")),
-            },
-            Instr::Min | Instr::Max => {
-                let right = pop_int(stack)?;
-                let left = pop_int(stack)?;
-                let value = if matches!(instr, Instr::Min) {
-                    left.min(right)
-                } else {
-                    left.max(right)
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::MakeSet(count) => {
-                let mut bits = 0;
-                for _ in 0..*count {
-                    match stack.pop() {
-                        Some(Value::Enum(index)) => bits |= bit(index)?,
-                        _ => return Err(Fault::Malformed("a set element that is not an enum")),
+            Instr::Call(id) => {
+                let function = program
+                    .functions
+                    .get(id.index())
+                    .ok_or(Fault::Malformed("an unknown function"))?;
+                let args = stack
+                    .len()
+                    .checked_sub(function.params.len())
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                if function.is_extern
+                    && let Some(result) = env.external(*id, &stack[args..])
+                {
+                    let value = result?;
+                    if !value_fits(&value, function.returns) {
+                        return Err(Fault::ExternFailed(
+                            *id,
+                            "it returned a value of the wrong type".into(),
+                        ));
                     }
+                    stack.truncate(args);
+                    stack.push(value);
+                    pc += 1;
+                    continue;
                 }
-                stack.push(Value::Set(bits));
+                let range = function.code.ok_or(Fault::UnboundExtern(*id))?;
+                if frames.len() >= MAX_CALL_DEPTH {
+                    return Err(Fault::CallTooDeep(*id));
+                }
+                frames.push(Frame {
+                    code: current,
+                    pc,
+                    base,
+                });
+                base = args;
+                stack.resize(base + function.locals as usize, Value::Int(0));
+                current = program.body(range)?;
+                pc = 0;
+                continue;
             }
-            Instr::Unary(op) => {
-                let value = match (op, stack.pop()) {
-                    (UnaryOp::Neg, Some(Value::Int(number))) => {
-                        Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
-                    }
-                    (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
-                    _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
-                };
+            Instr::Return => {
+                let value = stack
+                    .pop()
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                let frame = frames
+                    .pop()
+                    .ok_or(Fault::Malformed("`return` outside a function"))?;
+                stack.truncate(base);
+                stack.push(value);
+                (current, pc, base) = (frame.code, frame.pc, frame.base);
+            }
+            Instr::LoadLocal(slot) => {
+                let value = stack
+                    .get(base + *slot as usize)
+                    .cloned()
+                    .ok_or(Fault::Malformed("a local outside its frame"))?;
                 stack.push(value);
             }
-            Instr::Binary(op) => {
-                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
-                    return Err(Fault::Malformed("expression stack underflow"));
-                };
-                stack.push(binary(*op, left, right)?);
+            Instr::StoreLocal(slot) => {
+                let value = stack
+                    .pop()
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                let place = stack
+                    .get_mut(base + *slot as usize)
+                    .ok_or(Fault::Malformed("a local outside its frame"))?;
+                *place = value;
             }
-            Instr::AndThen(skip) | Instr::OrElse(skip) => {
-                let short_on = matches!(instr, Instr::OrElse(_));
-                match stack.last() {
-                    Some(Value::Bool(flag)) if *flag == short_on => pc += *skip as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
-                    _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
-                }
-            }
+            Instr::Skip(skip) => pc += *skip as usize,
+            Instr::SkipUnless(skip) => match stack.pop() {
+                Some(Value::Bool(true)) => {}
+                Some(Value::Bool(false)) => pc += *skip as usize,
+                _ => return Err(Fault::Malformed("a condition that is not a bool")),
+            },
+            other => step(env, stack, other, &mut pc)?,
         }
         pc += 1;
     }
@@ -116,6 +183,97 @@ pub(crate) fn run(
             "an expression that leaves no single value",
         )),
     }
+}
+
+/// Whether a host's value has the declared type (sets and enums by their
+/// kind: the host cannot name another enum's values wrongly typed).
+fn value_fits(value: &Value, ty: Type) -> bool {
+    matches!(
+        (value, ty),
+        (Value::Int(_), Type::Int)
+            | (Value::Bool(_), Type::Bool)
+            | (Value::Text(_), Type::Text)
+            | (Value::Enum(_), Type::Enum(_))
+            | (Value::Set(_), Type::Set(_))
+    )
+}
+
+/// One instruction that neither calls nor returns.
+fn step(
+    env: &mut impl Env,
+    stack: &mut Vec<Value>,
+    instr: &Instr,
+    pc: &mut usize,
+) -> Result<(), Fault> {
+    match instr {
+        Instr::Int(number) => stack.push(Value::Int(*number)),
+        Instr::Push(value) => stack.push(Value::clone(value)),
+        Instr::Load(var) => stack.push(env.load(*var)?),
+        Instr::Turns => stack.push(Value::Int(env.turns()?)),
+        Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
+        Instr::Random => {
+            let hi = pop_int(stack)?;
+            let lo = pop_int(stack)?;
+            stack.push(Value::Int(env.random(lo, hi)?));
+        }
+        Instr::Count => match stack.pop() {
+            Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
+            _ => return Err(Fault::Malformed("count() of a non-set")),
+        },
+        Instr::Min | Instr::Max => {
+            let right = pop_int(stack)?;
+            let left = pop_int(stack)?;
+            let value = if matches!(instr, Instr::Min) {
+                left.min(right)
+            } else {
+                left.max(right)
+            };
+            stack.push(Value::Int(value));
+        }
+        Instr::MakeSet(count) => {
+            let mut bits = 0;
+            for _ in 0..*count {
+                match stack.pop() {
+                    Some(Value::Enum(index)) => bits |= bit(index)?,
+                    _ => return Err(Fault::Malformed("a set element that is not an enum")),
+                }
+            }
+            stack.push(Value::Set(bits));
+        }
+        Instr::Unary(op) => {
+            let value = match (op, stack.pop()) {
+                (UnaryOp::Neg, Some(Value::Int(number))) => {
+                    Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
+                }
+                (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
+                _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
+            };
+            stack.push(value);
+        }
+        Instr::Binary(op) => {
+            let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
+                return Err(Fault::Malformed("expression stack underflow"));
+            };
+            stack.push(binary(*op, left, right)?);
+        }
+        Instr::AndThen(skip) | Instr::OrElse(skip) => {
+            let short_on = matches!(instr, Instr::OrElse(_));
+            match stack.last() {
+                Some(Value::Bool(flag)) if *flag == short_on => *pc += *skip as usize,
+                Some(Value::Bool(_)) => {
+                    stack.pop();
+                }
+                _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
+            }
+        }
+        Instr::Call(_)
+        | Instr::Return
+        | Instr::LoadLocal(_)
+        | Instr::StoreLocal(_)
+        | Instr::Skip(_)
+        | Instr::SkipUnless(_) => return Err(Fault::Malformed("a call outside `run`")),
+    }
+    Ok(())
 }
 
 /// The bit of enum variant `index` in a set.

@@ -92,7 +92,7 @@ pub fn include(input: Input) -> IResult<Input, Include, PError> {
 }
 
 /// `type := "set" "of" identifier | identifier`
-fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
+pub(super) fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
     alt((
         preceded((keyword("set"), space1, keyword("of"), space1), identifier).map(TypeExpr::SetOf),
         identifier.map(TypeExpr::Named),

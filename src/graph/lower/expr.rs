@@ -6,9 +6,9 @@ use super::Lowering;
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
-use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, run};
+use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, Program, run};
 use crate::graph::suggest::did_you_mean;
-use crate::graph::{CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
+use crate::graph::{CodeRange, EnumId, Expr, FnId, Instr, SceneId, Type, Value, VarId};
 
 impl Lowering<'_> {
     /// Resolves a written type, reporting unknown names.
@@ -232,7 +232,26 @@ impl Lowering<'_> {
         expected: Option<Type>,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some((slot, ty)) = self
+            .function_scope
+            .as_ref()
+            .and_then(|scope| scope.lookup(name))
+        {
+            code.push(Instr::LoadLocal(slot));
+            return Some(ty);
+        }
         match self.names.symbols.get(name).cloned() {
+            Some((Symbol::Function(_), _)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0201,
+                        span,
+                        format!("`{name}` is a function, not a value"),
+                    )
+                    .with_help(format!("call it: `{name}(…)`")),
+                );
+                None
+            }
             Some((Symbol::Const(value, ty), _)) => {
                 code.push(Instr::constant(value));
                 Some(ty)
@@ -422,16 +441,31 @@ impl Lowering<'_> {
         span: Span,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some((Symbol::Function(id), _)) = self.names.symbols.get(&function.name) {
+            return self.call_function(*id, function, args, span, code);
+        }
         let Some(builtin) = BUILTINS
             .iter()
             .find(|builtin| builtin.name == function.name)
         else {
-            self.unknown_function(function);
+            if !self.names.broken.contains(&function.name) {
+                self.unknown_function(function);
+            }
             self.check_arguments(args);
             return None;
         };
         if self.in_page && matches!(builtin.instr, Some(Instr::Random)) {
             self.report(super::page_changes(span, "`random()`"));
+        }
+        if let Some(scope) = &self.function_scope
+            && matches!(builtin.instr, Some(Instr::Random))
+        {
+            let message = format!("`random()` inside function `{}`", scope.name);
+            self.report(
+                Diagnostic::new(Code::E0134, span, message).with_help(
+                    "a function gives the same value for the same state, which keeps guards and the explorer sound; draw the number in a scene and pass it: `~ roll = random(1, 6)` then `f(roll)`",
+                ),
+            );
         }
         let arity = builtin.arity;
         if args.len() != arity {
@@ -488,9 +522,74 @@ impl Lowering<'_> {
         Some(Type::Int)
     }
 
+    /// A call of one of the story's functions.
+    fn call_function(
+        &mut self,
+        id: FnId,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        code: &mut Vec<Instr>,
+    ) -> Option<Type> {
+        let signature = &self.names.functions[id.index()];
+        let (params, returns) = (signature.params.clone(), signature.returns);
+        if args.len() != params.len() {
+            let usage = format!(
+                "`{}` is declared `fn {}({})`",
+                function.name,
+                function.name,
+                params
+                    .iter()
+                    .map(|ty| self.type_name(*ty).replace('`', ""))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            self.report(
+                Diagnostic::new(
+                    Code::E0106,
+                    span,
+                    format!(
+                        "`{}` takes {} argument{}, found {}",
+                        function.name,
+                        params.len(),
+                        if params.len() == 1 { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .with_help(usage),
+            );
+            self.check_arguments(args);
+            return None;
+        }
+        let mut ok = true;
+        for (index, (arg, param)) in args.iter().zip(&params).enumerate() {
+            match self.emit(arg, Some(*param), code) {
+                Some(ty) if ty == *param => {}
+                Some(ty) => {
+                    let message = format!(
+                        "argument {} of `{}` must be {}, found {}",
+                        index + 1,
+                        function.name,
+                        self.type_name(*param),
+                        self.type_name(ty)
+                    );
+                    self.report(Diagnostic::new(Code::E0201, arg.span, message));
+                    ok = false;
+                }
+                None => ok = false,
+            }
+        }
+        code.push(Instr::Call(id));
+        ok.then_some(returns)
+    }
+
     fn unknown_function(&mut self, function: &ast::Ident) {
         let name = function.name.as_str();
-        let help = match did_you_mean(name, BUILTINS.iter().map(|builtin| builtin.name)) {
+        let declared = self.names.functions.iter().map(|f| f.name.as_str());
+        let help = match did_you_mean(
+            name,
+            BUILTINS.iter().map(|builtin| builtin.name).chain(declared),
+        ) {
             Some(best) => format!("did you mean `{best}`?"),
             // What other languages call it.
             None if matches!(name, "len" | "length" | "size" | "size_of") => {
@@ -559,7 +658,7 @@ pub(super) enum ConstError {
 /// always-false guards. The runtime's own evaluator runs it over an empty
 /// environment, so a constant folds exactly as the same expression runs.
 pub(super) fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
-    run(&mut Folding, &mut Vec::new(), code).map_err(|fault| match fault {
+    run(&mut Folding, &mut Vec::new(), Program::EMPTY, code).map_err(|fault| match fault {
         Fault::Overflow => {
             ConstError::Arithmetic("integer overflow in a constant expression".into())
         }
@@ -569,7 +668,11 @@ pub(super) fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
         Fault::TextTooLong => ConstError::Arithmetic(format!(
             "text longer than {MAX_TEXT_LEN} bytes in a constant expression"
         )),
-        Fault::RandomRange { .. } | Fault::Malformed(_) => ConstError::NotConstant,
+        Fault::RandomRange { .. }
+        | Fault::CallTooDeep(_)
+        | Fault::UnboundExtern(_)
+        | Fault::ExternFailed(..)
+        | Fault::Malformed(_) => ConstError::NotConstant,
     })
 }
 

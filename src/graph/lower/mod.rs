@@ -4,6 +4,7 @@
 //! expressions in `expr`.
 
 mod expr;
+mod function;
 mod stmt;
 
 use crate::ast::{self, AssignOp, StmtKind};
@@ -33,6 +34,9 @@ pub(crate) struct Lowering<'n> {
     /// Whether the scene being lowered is a page, where `random()` is an
     /// error (`E0309`).
     pub(super) in_page: bool,
+    /// The function whose body is being lowered: its locals, and the
+    /// purity rules (`E0131` to `E0134`).
+    pub(super) function_scope: Option<function::FnScope>,
 }
 
 impl<'n> Lowering<'n> {
@@ -48,6 +52,7 @@ impl<'n> Lowering<'n> {
             code: Vec::new(),
             scratch: Vec::new(),
             in_page: false,
+            function_scope: None,
         }
     }
 
