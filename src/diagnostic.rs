@@ -325,7 +325,7 @@ codes! {
     E0008 = Error, "`elif` or `else` without `if`";
     /// A scene id used twice: `== gorki` … `== gorki`.
     E0101 = Error, "duplicate scene";
-    /// A variable, constant, enum or enum value declared twice.
+    /// A variable, constant, enum, enum value, function, parameter or temp declared twice.
     E0102 = Error, "duplicate name";
     /// A name used in an expression that is declared nowhere.
     E0103 = Error, "undeclared name";

@@ -343,8 +343,8 @@ pub(crate) fn declare(
 
     let mut names = Names::default();
     names.declare_enums(files, diagnostics);
-    let functions = names.declare_functions(files, diagnostics);
     names.declare_values(files, diagnostics);
+    let functions = names.declare_functions(files, diagnostics);
     let ids = names.declare_scenes(files, diagnostics);
 
     let start = match start {
