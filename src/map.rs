@@ -387,10 +387,7 @@ mod tests {
         labels.sort();
         assert_eq!(
             labels,
-            [
-                "Vote [majority(votes, 7)]",
-                "Wait [not majority(votes, 5)]"
-            ]
+            ["Vote [majority(votes, 7)]", "Wait [not majority(votes, 5)]"]
         );
     }
 
