@@ -48,6 +48,8 @@ pub(crate) trait Env {
     fn external(&mut self, _function: FnId, _args: &[Value]) -> Option<Result<Value, Fault>> {
         None
     }
+    /// A call of `function` is about to run (for coverage).
+    fn called(&mut self, _function: FnId) {}
 }
 
 /// The functions code can call, and the arena their bodies are in.
@@ -102,6 +104,7 @@ pub(crate) fn run(
         };
         match instr {
             Instr::Call(id) => {
+                env.called(*id);
                 let function = program
                     .functions
                     .get(id.index())

@@ -69,6 +69,8 @@ impl RandomScript {
 pub(crate) struct Context<'a> {
     pub story: &'a Story,
     pub externs: &'a Externs,
+    /// Calls per function, when counted (see `Machine::count_calls`).
+    pub calls: &'a [std::cell::Cell<u64>],
 }
 
 /// Evaluates `expr` against `state`, drawing random numbers from `rng`, or
@@ -87,6 +89,7 @@ pub(crate) fn evaluate(
         rng,
         script,
         externs: context.externs,
+        calls: context.calls,
     };
     run(&mut env, stack, context.story.program(), code)
 }
@@ -97,6 +100,7 @@ struct Playing<'a> {
     rng: &'a mut u64,
     script: Option<&'a mut RandomScript>,
     externs: &'a Externs,
+    calls: &'a [std::cell::Cell<u64>],
 }
 
 impl Env for Playing<'_> {
@@ -132,6 +136,12 @@ impl Env for Playing<'_> {
     fn external(&mut self, function: FnId, args: &[Value]) -> Option<Result<Value, Fault>> {
         let host = self.externs.get(function)?;
         Some(host(args).map_err(|message| Fault::ExternFailed(function, message)))
+    }
+
+    fn called(&mut self, function: FnId) {
+        if let Some(count) = self.calls.get(function.index()) {
+            count.set(count.get().saturating_add(1));
+        }
     }
 }
 

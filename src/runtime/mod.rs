@@ -394,6 +394,9 @@ pub struct Machine {
     /// The host's implementations of `extern fn`s; none outside an
     /// embedding, where every extern runs its default body.
     externs: Externs,
+    /// Calls per [`crate::graph::FnId`] since the last
+    /// [`Machine::take_calls`]; empty when not counted.
+    calls: Vec<std::cell::Cell<u64>>,
 }
 
 impl Machine {
@@ -412,6 +415,20 @@ impl Machine {
     /// The host's implementations this machine calls.
     pub fn externs(&self) -> &Externs {
         &self.externs
+    }
+
+    /// From now on, counts the calls of each of `functions` functions (for
+    /// coverage; see [`Machine::take_calls`]).
+    pub fn count_calls(&mut self, functions: usize) {
+        self.calls.resize_with(functions, Default::default);
+    }
+
+    /// Adds the calls counted since the last take to `into` (indexed by
+    /// [`crate::graph::FnId`]) and starts counting from zero again.
+    pub fn take_calls(&mut self, into: &mut [u64]) {
+        for (total, count) in into.iter_mut().zip(&self.calls) {
+            *total = total.saturating_add(count.take());
+        }
     }
 
     /// From now on, `random()` in lines, logic and conditions returns
@@ -784,6 +801,7 @@ impl Machine {
             Context {
                 story,
                 externs: &self.externs,
+                calls: &self.calls,
             },
             state,
             &mut rng,
@@ -807,6 +825,7 @@ impl Machine {
         let context = Context {
             story,
             externs: &self.externs,
+            calls: &self.calls,
         };
         let value = evaluate(
             context,
@@ -843,6 +862,7 @@ impl Machine {
         let context = Context {
             story,
             externs: &self.externs,
+            calls: &self.calls,
         };
         if self.script_guards
             && let Some(script) = self.script.as_mut()
