@@ -346,6 +346,9 @@ codes! {
     E0133 = Error, "divert inside a function";
     /// `random(1, 6)` in a function's body.
     E0134 = Error, "`random()` inside a function";
+    /// `fn f(n: int) -> int:` / `return f(n + 1)`: every path calls the
+    /// function itself again.
+    E0135 = Error, "recursion without end";
     /// `~ apparatus = true` when `apparatus` is an int.
     E0201 = Error, "type mismatch";
     /// `~ QUORUM = 1` when `QUORUM` is a constant.

@@ -65,7 +65,16 @@ impl Lowering<'_> {
             self.function_scope = Some(scope);
             let mut code = Vec::new();
             self.fn_block(body, &mut code);
-            if !always_returns(body) {
+            if always_recurses(body, &function.name.name) {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0135,
+                        function.name.span,
+                        format!("function `{}` calls itself on every path", function.name.name),
+                    )
+                    .with_help("every call would make another, until calls nest 256 deep and the story stops; give it a path that returns without calling itself (`if n <= 0:` / `return 0`)"),
+                );
+            } else if !always_returns(body) {
                 self.report(
                     Diagnostic::new(
                         Code::E0130,
@@ -304,4 +313,87 @@ fn always_returns(block: &[ast::FnStmt]) -> bool {
         } => branches.iter().all(|(_, body)| always_returns(body)) && always_returns(otherwise),
         _ => false,
     })
+}
+
+/// Whether every path through a block calls the function `name` before it
+/// can return: then every call makes another, without end, whatever the
+/// arguments. Conservative: `true` only when certain.
+fn always_recurses(block: &[ast::FnStmt], name: &str) -> bool {
+    for stmt in block {
+        match &stmt.kind {
+            FnStmtKind::Temp { value, .. } | FnStmtKind::Assign { value, .. } => {
+                if calls_surely(value, name) {
+                    return true;
+                }
+            }
+            FnStmtKind::Return(value) => return calls_surely(value, name),
+            FnStmtKind::If {
+                branches,
+                otherwise,
+            } => {
+                if branches
+                    .first()
+                    .is_some_and(|(condition, _)| calls_surely(condition, name))
+                {
+                    return true;
+                }
+                let all = branches.iter().all(|(_, body)| always_recurses(body, name))
+                    && otherwise
+                        .as_deref()
+                        .is_some_and(|body| always_recurses(body, name));
+                if all {
+                    return true;
+                }
+                // A branch that may return, or fall through to the lines
+                // below: go on only if no branch can return.
+                let may_return = branches
+                    .iter()
+                    .map(|(_, body)| body.as_slice())
+                    .chain(otherwise.as_deref())
+                    .any(|body| !always_recurses(body, name) && can_return(body));
+                if may_return {
+                    return false;
+                }
+            }
+            FnStmtKind::Forbidden(_) => {}
+        }
+    }
+    false
+}
+
+/// Whether a block holds a `return` anywhere.
+fn can_return(block: &[ast::FnStmt]) -> bool {
+    block.iter().any(|stmt| match &stmt.kind {
+        FnStmtKind::Return(_) => true,
+        FnStmtKind::If {
+            branches,
+            otherwise,
+        } => {
+            branches.iter().any(|(_, body)| can_return(body))
+                || otherwise.as_deref().is_some_and(can_return)
+        }
+        _ => false,
+    })
+}
+
+/// Whether evaluating `expr` certainly calls `name` (not behind the right
+/// side of an `and` or `or`, which may be skipped).
+fn calls_surely(expr: &ast::Expr, name: &str) -> bool {
+    use ast::ExprKind;
+    match &expr.kind {
+        ExprKind::Call { function, args } => {
+            function.name == name || args.iter().any(|arg| calls_surely(arg, name))
+        }
+        ExprKind::Binary(ast::BinaryOp::And | ast::BinaryOp::Or, left, _) => {
+            calls_surely(left, name)
+        }
+        ExprKind::Binary(_, left, right) => calls_surely(left, name) || calls_surely(right, name),
+        ExprKind::Unary(_, inner) => calls_surely(inner, name),
+        ExprKind::Set(items) => items.iter().any(|item| calls_surely(item, name)),
+        ExprKind::Int(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Name(_)
+        | ExprKind::Turns => false,
+    }
 }
