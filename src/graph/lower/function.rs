@@ -337,20 +337,26 @@ fn always_recurses(block: &[ast::FnStmt], name: &str) -> bool {
                 {
                     return true;
                 }
-                let all = branches.iter().all(|(_, body)| always_recurses(body, name))
-                    && otherwise
-                        .as_deref()
-                        .is_some_and(|body| always_recurses(body, name));
-                if all {
+                // Each branch analysed once: nested `if`s would otherwise
+                // be walked twice a level, exponentially.
+                let bodies: Vec<&[ast::FnStmt]> = branches
+                    .iter()
+                    .map(|(_, body)| body.as_slice())
+                    .chain(otherwise.as_deref())
+                    .collect();
+                let recursing: Vec<bool> = bodies
+                    .iter()
+                    .map(|body| always_recurses(body, name))
+                    .collect();
+                if otherwise.is_some() && recursing.iter().all(|flag| *flag) {
                     return true;
                 }
                 // A branch that may return, or fall through to the lines
                 // below: go on only if no branch can return.
-                let may_return = branches
+                let may_return = bodies
                     .iter()
-                    .map(|(_, body)| body.as_slice())
-                    .chain(otherwise.as_deref())
-                    .any(|body| !always_recurses(body, name) && can_return(body));
+                    .zip(&recursing)
+                    .any(|(body, recurses)| !recurses && can_return(body));
                 if may_return {
                     return false;
                 }
