@@ -377,7 +377,9 @@ mod tests {
         );
     }
     /// A guard or requirement that calls a function is labelled with the
-    /// call as written, as any guard.
+    /// call as written, as any guard. Regression: a call's (and a set
+    /// literal's) span ran from the closing bracket to the end of the line,
+    /// so the label took the rest of the choice line with it.
     #[test]
     fn guards_through_functions_are_labelled_with_the_call() {
         let story = story(

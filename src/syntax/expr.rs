@@ -267,7 +267,9 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                     reduce_while(&mut operands, &mut pending, |_| true)
                         .map_err(|_| too_deep(after_space))?;
                     let after = nom::Input::take_from(&after_space, 1);
-                    let close_span = span_of(file, after_space);
+                    // The closing bracket itself: a call's or a set's span
+                    // ends there, not at the end of the line.
+                    let close_span = Span::new(file, pos(&after_space), pos(&after));
                     match (pending.pop(), closer) {
                         (Some(Pending::Paren(open)), Some(')')) => {
                             groups -= 1;
@@ -456,7 +458,9 @@ fn operand<'a>(
             let (after_space, _) = space0(after_paren)?;
             if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
                 *groups -= 1;
-                let span = name.span.to(span_of(file, closed));
+                let span = name
+                    .span
+                    .to(Span::new(file, pos(&after_space), pos(&closed)));
                 operands.push(Operand {
                     expr: Expr {
                         kind: ExprKind::Call {
