@@ -39,6 +39,9 @@ pub(crate) struct Names {
     pub(super) vars: Vec<Var>,
     pub(super) enums: Vec<Enum>,
     pub(super) functions: Vec<Signature>,
+    /// Every function's name, known before constants are declared, so a
+    /// constant that calls one is told why it cannot.
+    pub(super) function_names: HashSet<String>,
     pub(super) scene_ids: HashMap<String, SceneId>,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
@@ -343,6 +346,11 @@ pub(crate) fn declare(
 
     let mut names = Names::default();
     names.declare_enums(files, diagnostics);
+    names.function_names = files
+        .iter()
+        .flat_map(|file| &file.prologue.functions)
+        .map(|function| function.name.name.clone())
+        .collect();
     names.declare_values(files, diagnostics);
     let functions = names.declare_functions(files, diagnostics);
     let ids = names.declare_scenes(files, diagnostics);

@@ -448,7 +448,16 @@ impl Lowering<'_> {
             .iter()
             .find(|builtin| builtin.name == function.name)
         else {
-            if !self.names.broken.contains(&function.name) {
+            if self.names.function_names.contains(&function.name) {
+                // Declared, but not yet: a constant or initial value.
+                self.report(
+                    Diagnostic::new(Code::E0203, span, "not a constant expression")
+                        .with_help(format!(
+                            "`{}` is a function, and constants and initial values may use only literals and constants; call it in a scene: `~ x = {}(…)`",
+                            function.name, function.name
+                        )),
+                );
+            } else if !self.names.broken.contains(&function.name) {
                 self.unknown_function(function);
             }
             self.check_arguments(args);
