@@ -28,6 +28,7 @@ pub struct File {
     pub includes: Vec<Include>,
     pub decls: Vec<Decl>,
     pub invariants: Vec<Invariant>,
+    pub functions: Vec<Function>,
     pub scenes: Vec<Scene>,
     pub tests: Vec<TestBlock>,
 }
@@ -134,12 +135,70 @@ pub enum Decl {
         value: Expr,
         span: Span,
     },
-    /// `enum Person { trotsky, zinoviev }`
+    /// `enum Person { trotsky, zinoviev "Zinoviev" }`
     Enum {
         name: Ident,
         variants: Vec<Ident>,
+        /// Per variant, its display text when one is written.
+        display: Vec<Option<String>>,
         span: Span,
     },
+}
+
+/// `fn majority(votes: int, seats: int) -> bool:` and its indented body;
+/// `extern fn roll_dice(sides: int) -> int`, bound by the host, with an
+/// optional default body (`extern fn roll_dice(sides: int) -> int:` and a
+/// body) for the player and the explorer.
+#[derive(Debug, Clone)]
+pub struct Function {
+    pub name: Ident,
+    pub params: Vec<(Ident, TypeExpr)>,
+    pub returns: TypeExpr,
+    pub is_extern: bool,
+    /// `None` for an extern written without a body.
+    pub body: Option<FnBlock>,
+    /// The `fn` line.
+    pub span: Span,
+}
+
+pub type FnBlock = Vec<FnStmt>;
+
+/// A line of a function's body.
+#[derive(Debug, Clone)]
+pub struct FnStmt {
+    pub kind: FnStmtKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub enum FnStmtKind {
+    /// `temp name = expr`: a local of the call.
+    Temp { name: Ident, value: Expr },
+    /// `name = expr`, `name += expr` (or the same after `~`): to a temp or
+    /// a parameter; to a story variable it is an error.
+    Assign {
+        target: Ident,
+        op: AssignOp,
+        value: Expr,
+    },
+    /// `return expr`
+    Return(Expr),
+    /// `if c:`, `elif c:`, `else:` blocks.
+    If {
+        branches: Vec<(Expr, FnBlock)>,
+        otherwise: Option<FnBlock>,
+    },
+    /// A line a function may not have (text, a divert, a choice); reported
+    /// when the function is lowered.
+    Forbidden(Forbidden),
+}
+
+/// What a line of a function's body was that a function may not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forbidden {
+    Text,
+    Divert,
+    Choice,
 }
 
 /// `invariant letter_sent or not congress_opened: "the congress hears the

@@ -325,7 +325,7 @@ codes! {
     E0008 = Error, "`elif` or `else` without `if`";
     /// A scene id used twice: `== gorki` … `== gorki`.
     E0101 = Error, "duplicate scene";
-    /// A variable, constant, enum or enum value declared twice.
+    /// A variable, constant, enum, enum value, function, parameter or temp declared twice.
     E0102 = Error, "duplicate name";
     /// A name used in an expression that is declared nowhere.
     E0103 = Error, "undeclared name";
@@ -343,6 +343,20 @@ codes! {
     E0121 = Error, "unknown choice label";
     /// `taken(ask)` outside the scene of the choice labelled `ask`.
     E0122 = Error, "label used outside its scene";
+    /// `fn f(x: int) -> bool:` / `if x > 0:` / `return true`: a path
+    /// (here `x <= 0`) ends without `return`.
+    E0130 = Error, "function can end without returning";
+    /// A line of prose in a function's body.
+    E0131 = Error, "text inside a function";
+    /// `~ apparatus += 1` (or `apparatus = 1`) in a function's body.
+    E0132 = Error, "function assigns a story variable";
+    /// `-> scene` or a choice in a function's body.
+    E0133 = Error, "divert inside a function";
+    /// `random(1, 6)` in a function's body.
+    E0134 = Error, "`random()` inside a function";
+    /// `fn f(n: int) -> int:` / `return f(n + 1)`: every path calls the
+    /// function itself again.
+    E0135 = Error, "recursion without end";
     /// `~ apparatus = true` when `apparatus` is an int.
     E0201 = Error, "type mismatch";
     /// `~ QUORUM = 1` when `QUORUM` is a constant, or `~ who = trotsky`

@@ -456,6 +456,23 @@ mod tests {
         assert!(reachable(&story, &edges(&story)).iter().all(|seen| *seen));
     }
 
+    /// A guard or requirement that calls a function is labelled with the
+    /// call as written, as any guard. Regression: a call's (and a set
+    /// literal's) span ran from the closing bracket to the end of the line,
+    /// so the label took the rest of the choice line with it.
+    #[test]
+    fn guards_through_functions_are_labelled_with_the_call() {
+        let story = story(
+            "title: T\nvar votes = 3\nfn majority(votes: int, seats: int) -> bool:\n    temp half = seats / 2\n    return votes > half\n== one\n* {majority(votes, 7)} Vote -> ending out\n* [requires not majority(votes, 5): \"too many\"] Wait -> ending out\n== ending out\nOut.\n",
+        );
+        let mut labels: Vec<String> = edges(&story).into_iter().map(|e| e.label).collect();
+        labels.sort();
+        assert_eq!(
+            labels,
+            ["Vote [majority(votes, 7)]", "Wait [not majority(votes, 5)]"]
+        );
+    }
+
     /// Regression (issue #15): a guard starting with `not` was labelled
     /// with the rest of its line (`not (key in pack)} Open -> ending out`):
     /// the `not`'s span ran to the end of the line.

@@ -75,6 +75,7 @@ fn codes(loaded: &LoadedStory) -> Vec<Code> {
 /// Valid stories to mangle.
 const SEEDS: &[&str] = &[
     include_str!("check/clean.fab"),
+    include_str!("check/clean_functions.fab"),
     "title: The Telephone Call
 author: Fabula examples
 const QUORUM = 6
@@ -287,6 +288,74 @@ fn five_thousand_nested_choices() {
     story.push_str(&" ".repeat(levels));
     story.push_str("-> ending done\n== ending done\nDone.\n");
     assert_too_deep(story);
+}
+
+#[test]
+fn five_thousand_nested_ifs_in_a_function() {
+    let levels = BLOCK_LEVELS;
+    let mut story = String::from("title: Deep\nfn deep(n: int) -> int:\n");
+    for level in 1..=levels {
+        story.push_str(&" ".repeat(level));
+        story.push_str("if n > 0:\n");
+    }
+    story.push_str(&" ".repeat(levels + 1));
+    story.push_str(
+        "return 1\n return 0\n== start\n{deep(1)}\n-> ending done\n== ending done\nDone.\n",
+    );
+    assert_too_deep(story);
+}
+
+/// The deepest nesting a function accepts checks and runs on a small
+/// stack: the lowering, the return and recursion analyses and the
+/// evaluator's forward skips are bounded by the parser's limit.
+#[test]
+fn a_function_nested_to_the_limit_checks_and_runs() {
+    let levels = 250;
+    let mut story = String::from("title: Deep\nfn deep(n: int) -> int:\n");
+    for level in 1..=levels {
+        story.push_str(&" ".repeat(level));
+        story.push_str("if n > 0:\n");
+    }
+    story.push_str(&" ".repeat(levels + 1));
+    story.push_str("return 1\n return deep(n - 1)\n== start\nDeep {deep(1)}.\n-> ending done\n== ending done\nDone.\n");
+    let text = on_small_stack(move || {
+        let loaded = check_bytes(story.as_bytes());
+        assert_sound(&loaded);
+        assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+        let story = loaded.story.expect("checks clean");
+        let session = fabula::runtime::Session::start(std::sync::Arc::new(story), 1);
+        session.transcript_text()
+    });
+    assert!(text.contains("Deep 1."), "{text}");
+}
+
+/// A chain of 5,000 functions, each calling the next: checked without
+/// recursing per function, and run to the call-depth limit as a located
+/// runtime error, not a stack overflow.
+#[test]
+fn five_thousand_chained_functions() {
+    let count = 5_000;
+    let mut story = String::from("title: Chain\n");
+    for index in 0..count {
+        story.push_str(&format!("fn f{index}(n: int) -> int:\n"));
+        if index + 1 < count {
+            story.push_str(&format!("    return f{}(n + 1)\n", index + 1));
+        } else {
+            story.push_str("    return n\n");
+        }
+    }
+    story.push_str("== start\nValue {f0(0)}.\n-> ending done\n== ending done\nDone.\n");
+    let error = on_small_stack(move || {
+        let loaded = check_bytes(story.as_bytes());
+        assert_sound(&loaded);
+        let story = loaded.story.expect("checks clean");
+        let bounds = fabula::explore::bounds(&story);
+        assert_eq!(bounds.vars.len(), 0);
+        let session = fabula::runtime::Session::start(std::sync::Arc::new(story), 1);
+        session.error().map(ToString::to_string)
+    });
+    let error = error.expect("past 256 nested calls");
+    assert!(error.contains("calls nested deeper than 256"), "{error}");
 }
 
 const PLAIN: &str = "title: Line endings\nvar x = 1\n== start\n* Go\n    {x}\n    -> ending done\n== ending done\nDone.\n";

@@ -520,3 +520,40 @@ fn tunnel_lines_are_covered() {
     let note = story.scene_by_name("note").unwrap();
     assert!(coverage.scenes[note.index()] > 0);
 }
+
+/// Coverage counts each function's calls on its `fn` line: a function the
+/// tests call is covered, one never called is not.
+#[test]
+fn coverage_counts_function_calls() {
+    let story = compile(&manifest("tests/storytests/functions.fab"));
+    let mut coverage = Coverage::new(&story);
+    storytest::run_tests(&story, &mut coverage);
+    let calls = |name: &str| {
+        let id = story.function_by_name(name).unwrap();
+        coverage.functions[id.index()]
+    };
+    assert!(calls("majority") > 0);
+    assert_eq!(calls("never_called"), 0);
+    let summary = storytest::summary(&story, &coverage);
+    assert!(
+        summary
+            .lines
+            .unreached
+            .iter()
+            .any(|line| line.ends_with("functions.fab:14:1")),
+        "{:?}",
+        summary.lines.unreached
+    );
+    assert!(
+        !summary
+            .lines
+            .unreached
+            .iter()
+            .any(|line| line.ends_with("functions.fab:10:1")),
+        "{:?}",
+        summary.lines.unreached
+    );
+    let random = storytest::random_play(&story, 20, 0);
+    let id = story.function_by_name("majority").unwrap();
+    assert!(random.coverage.functions[id.index()] > 0);
+}

@@ -43,6 +43,7 @@
 
 #![warn(missing_docs)]
 
+mod externs;
 mod session;
 #[cfg(test)]
 mod tests;
@@ -59,6 +60,7 @@ use crate::graph::{self, normalize};
 pub use crate::graph::Tag;
 pub use crate::runtime::savefile::SaveError;
 pub use crate::runtime::{ChooseError, Ending, RuntimeError, UndoError};
+pub use externs::Bindings;
 pub use session::{Choice, ObserverId, Paragraph, PlayError, SceneInfo, Session};
 pub use value::{VarType, VarValue};
 

@@ -124,6 +124,15 @@ pub enum PlayError {
     /// zero, a text too long).
     #[error(transparent)]
     Page(RuntimeError),
+    /// `session.bind("roll_dic", …)` when the story declares `extern fn
+    /// roll_dice`, or names a function that is not `extern`.
+    #[error("the story has no `extern fn {name}`{}", did_you_mean(suggestion))]
+    UnknownExtern {
+        /// The name asked for.
+        name: String,
+        /// The extern closest to it.
+        suggestion: Option<String>,
+    },
     /// [`Session::unobserve`] with an observer already removed.
     #[error("no such observer")]
     UnknownObserver,
@@ -199,9 +208,16 @@ impl fmt::Debug for Session {
 impl Session {
     /// Starts a game of `story` (as [`Story::start`]).
     pub fn start(story: &Story, seed: u64) -> Session {
+        Session::start_with(story, seed, super::Bindings::new(story))
+    }
+
+    /// Starts a game whose `extern fn`s call the host's implementations in
+    /// `bindings`, from the opening text on.
+    pub fn start_with(story: &Story, seed: u64, bindings: super::Bindings) -> Session {
+        let inner = runtime::Session::start_with(Arc::clone(&story.graph), seed, bindings.externs);
         let mut session = Session {
             story: story.clone(),
-            inner: runtime::Session::start(Arc::clone(&story.graph), seed),
+            inner,
             pending: VecDeque::new(),
             page: Vec::new(),
             tags: Vec::new(),
@@ -659,8 +675,23 @@ impl Session {
     /// of another story or format, is refused and the game is unchanged.
     pub fn load(&mut self, save: &str) -> Result<Option<String>, PlayError> {
         let story = Arc::clone(self.inner.story());
-        let (loaded, notice) = runtime::Session::load(story, save)?;
+        let externs = self.inner.externs().clone();
+        let (loaded, notice) = runtime::Session::load_with(story, save, externs)?;
         self.changing(true, |inner| *inner = loaded);
         Ok(notice)
+    }
+
+    /// Binds `extern fn name` to `host` for everything evaluated from now
+    /// on (restart, undo and load keep it), and offers the choices again,
+    /// since guards may call it. To have the opening text call it too,
+    /// bind it before the game starts, with [`Session::start_with`].
+    pub fn bind(
+        &mut self,
+        name: &str,
+        host: impl Fn(&[VarValue]) -> Result<VarValue, String> + Send + Sync + 'static,
+    ) -> Result<(), PlayError> {
+        let (id, wrapped) = super::externs::host_fn(self.inner.story(), name, host)?;
+        self.changing(false, |inner| inner.bind(id, wrapped));
+        Ok(())
     }
 }

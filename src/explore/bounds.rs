@@ -249,8 +249,9 @@ impl Analysis<'_> {
     fn pure(&mut self, condition: &Expr) {
         if self
             .story
-            .code(condition)
+            .reachable_code(self.story.code(condition))
             .iter()
+            .flat_map(|code| code.iter())
             .any(|instr| matches!(instr, Instr::Random))
         {
             self.bounds.guards_use_random = true;
@@ -352,9 +353,17 @@ impl Analysis<'_> {
 
     /// An expression whose value reaches control flow: every variable it
     /// reads is kept, and every counter it reads is bounded by how it is
-    /// compared.
+    /// compared. What a function it calls reads (directly or through other
+    /// functions) is read by the expression: a function's value reaches
+    /// control flow wherever the call's does.
     fn observe(&mut self, expr: &Expr) {
-        let code = self.story.code(expr);
+        let story = self.story;
+        for code in story.reachable_code(story.code(expr)) {
+            self.observe_code(code);
+        }
+    }
+
+    fn observe_code(&mut self, code: &[Instr]) {
         for (index, instr) in code.iter().enumerate() {
             let counter = match instr {
                 Instr::Load(var) => {
@@ -416,10 +425,12 @@ fn is_comparison(op: BinaryOp) -> bool {
 }
 
 /// Whether evaluating this code can fail at run time: arithmetic (overflow,
-/// division by zero; `+` on text can exceed the text limit), negation, or a
-/// `random` whose bounds are not constants in order.
+/// division by zero; `+` on text can exceed the text limit), negation, a
+/// `random` whose bounds are not constants in order, or a call (which can
+/// nest too deep, fail in its body, or reach an extern with no body).
 pub fn can_fail(code: &[Instr]) -> bool {
     code.iter().enumerate().any(|(index, instr)| match instr {
+        Instr::Call(_) => true,
         Instr::Binary(op) => matches!(
             op,
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem

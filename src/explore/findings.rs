@@ -193,6 +193,43 @@ pub fn cutoff_json(cutoff: Cutoff) -> Json {
 
 /// The line that says which values the proof leaves out of the state,
 /// because nothing but text reads them.
+/// The story's `extern fn`s: those with a default body, which the
+/// explorer ran in place of whatever a host binds, and those without one,
+/// whose calls it reports as runtime errors.
+pub fn externs(story: &Story) -> (Vec<&str>, Vec<&str>) {
+    let externs = story.functions.iter().filter(|function| function.is_extern);
+    let (modelled, unbound): (Vec<_>, Vec<_>) =
+        externs.partition(|function| function.code.is_some());
+    (names(modelled), names(unbound))
+}
+
+fn names(list: Vec<&crate::graph::Function>) -> Vec<&str> {
+    list.into_iter()
+        .map(|function| function.name.as_str())
+        .collect()
+}
+
+/// What the human report says of the story's externs, if it has any.
+pub fn externs_human(story: &Story) -> String {
+    let (modelled, unbound) = externs(story);
+    let mut out = String::new();
+    if !modelled.is_empty() {
+        let _ = writeln!(
+            out,
+            "extern functions modelled by their default bodies (what a host binds instead is not proved): {}",
+            modelled.join(", ")
+        );
+    }
+    if !unbound.is_empty() {
+        let _ = writeln!(
+            out,
+            "extern functions without a default body (a call on an explored path is a runtime error): {}",
+            unbound.join(", ")
+        );
+    }
+    out
+}
+
 pub fn untracked_human(report: &Report, story: &Story) -> String {
     let untracked = report.bounds.untracked_vars(story);
     if untracked.is_empty() {

@@ -132,6 +132,7 @@ pub fn human(
     }
 
     out.push_str(&super::findings::untracked_human(report, story));
+    out.push_str(&super::findings::externs_human(story));
     let reached = report
         .endings
         .iter()
@@ -334,6 +335,8 @@ pub fn json(
         "edges": report.edges,
         "edge_memory_bytes": report.edge_memory,
         "untracked_variables": report.bounds.untracked_vars(story),
+        "externs_modelled": super::findings::externs(story).0,
+        "externs_without_body": super::findings::externs(story).1,
         "unreached_scenes": unreached_scenes,
         "unreached_choices": unreached_choices,
     })

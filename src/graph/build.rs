@@ -158,6 +158,7 @@ pub(crate) fn build(
         author,
         about,
         invariants,
+        functions,
     } = declared;
     let items: Vec<WorkItem> = ids
         .iter()
@@ -186,6 +187,9 @@ pub(crate) fn build(
     first_lowering.code = test_lowering.code;
     // Invariants are part of the story, so what they read counts as used.
     let invariants = first_lowering.invariants(&invariants);
+    // Function bodies go in the first run's arenas, so they need no
+    // renumbering when the runs are joined.
+    let functions = first_lowering.functions(&functions);
 
     let runs = if total_lines >= parallel_lines && items.len() >= 2 {
         let (first, second) = items.split_at(items.len() / 2);
@@ -265,6 +269,7 @@ pub(crate) fn build(
         scenes,
         vars: names.vars,
         enums: names.enums,
+        functions,
         choice_count,
         seq_count,
         invariants,

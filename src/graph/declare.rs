@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::lower::Lowering;
 use super::suggest::did_you_mean;
-use super::{Enum, EnumId, PLAYER_COMMANDS, SceneId, Type, Value, Var, VarId};
+use super::{Enum, EnumId, FnId, PLAYER_COMMANDS, SceneId, Type, Value, Var, VarId};
 use crate::ast::{self, HeaderKey};
 use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
 use crate::syntax::Outline;
@@ -17,6 +17,15 @@ pub(crate) enum Symbol {
     Var(VarId),
     Variant(EnumId, u32),
     EnumType(EnumId),
+    Function(FnId),
+}
+
+/// A function's signature, known before any body is lowered.
+#[derive(Debug, Clone)]
+pub(crate) struct Signature {
+    pub(super) name: String,
+    pub(super) params: Vec<Type>,
+    pub(super) returns: Type,
 }
 
 /// Everything declared in a story: read-only while scenes are lowered.
@@ -29,6 +38,10 @@ pub(crate) struct Names {
     pub(super) broken: HashSet<String>,
     pub(super) vars: Vec<Var>,
     pub(super) enums: Vec<Enum>,
+    pub(super) functions: Vec<Signature>,
+    /// Every function's name, known before constants are declared, so a
+    /// constant that calls one is told why it cannot.
+    pub(super) function_names: HashSet<String>,
     pub(super) scene_ids: HashMap<String, SceneId>,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
@@ -62,7 +75,7 @@ impl Names {
                     format!("`{}` is declared twice", name.name),
                 )
                 .with_label(*first, "first declared here")
-                .with_help("names of variables, constants, enums and enum values share one namespace; rename one"),
+                .with_help("names of variables, constants, enums, enum values and functions share one namespace; rename one"),
             );
             return false;
         }
@@ -72,27 +85,72 @@ impl Names {
 
     fn declare_enums(&mut self, files: &[Outline], diagnostics: &mut Vec<Diagnostic>) {
         for decl in files.iter().flat_map(|file| &file.prologue.decls) {
-            if let ast::Decl::Enum { name, variants, .. } = decl {
+            if let ast::Decl::Enum {
+                name,
+                variants,
+                display,
+                ..
+            } = decl
+            {
                 let id = EnumId(self.enums.len() as u32);
                 if !self.declare(name, Symbol::EnumType(id), diagnostics) {
                     continue;
                 }
                 let mut names = Vec::new();
-                for variant in variants {
+                let mut shown = Vec::new();
+                for (variant, text) in variants.iter().zip(display) {
                     if self.declare(
                         variant,
                         Symbol::Variant(id, names.len() as u32),
                         diagnostics,
                     ) {
                         names.push(variant.name.clone());
+                        shown.push(text.clone().unwrap_or_else(|| variant.name.clone()));
                     }
                 }
                 self.enums.push(Enum {
                     name: name.name.clone(),
                     variants: names,
+                    display: shown,
                 });
             }
         }
+    }
+
+    /// Every function's signature, in declaration order; returns each
+    /// declared function with its id, for lowering its body.
+    fn declare_functions(
+        &mut self,
+        files: &[Outline],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<(FnId, ast::Function)> {
+        let mut declared = Vec::new();
+        for function in files.iter().flat_map(|file| &file.prologue.functions) {
+            let mut lowering = Lowering::new(self);
+            let params: Vec<Option<Type>> = function
+                .params
+                .iter()
+                .map(|(_, ty)| lowering.type_expr(ty))
+                .collect();
+            let returns = lowering.type_expr(&function.returns);
+            diagnostics.append(&mut lowering.diagnostics);
+            let (Some(params), Some(returns)) =
+                (params.into_iter().collect::<Option<Vec<Type>>>(), returns)
+            else {
+                self.broken.insert(function.name.name.clone());
+                continue;
+            };
+            let id = FnId(self.functions.len() as u32);
+            if self.declare(&function.name, Symbol::Function(id), diagnostics) {
+                self.functions.push(Signature {
+                    name: function.name.name.clone(),
+                    params,
+                    returns,
+                });
+                declared.push((id, function.clone()));
+            }
+        }
+        declared
     }
 
     /// Constants, then variables, in order: a constant may use the constants
@@ -323,6 +381,8 @@ pub(crate) struct Declared {
     pub(super) about: Vec<String>,
     /// Every file's `invariant` declarations, lowered with the scenes.
     pub(super) invariants: Vec<ast::Invariant>,
+    /// Every function, with its id, lowered before the scenes.
+    pub(super) functions: Vec<(FnId, ast::Function)>,
 }
 
 /// Reads the headers and declares every enum, constant, variable and
@@ -365,7 +425,13 @@ pub(crate) fn declare(
 
     let mut names = Names::default();
     names.declare_enums(files, diagnostics);
+    names.function_names = files
+        .iter()
+        .flat_map(|file| &file.prologue.functions)
+        .map(|function| function.name.name.clone())
+        .collect();
     names.declare_values(files, diagnostics);
+    let functions = names.declare_functions(files, diagnostics);
     let ids = names.declare_scenes(files, diagnostics);
     names.declare_labels(files, &ids, sources, diagnostics);
 
@@ -433,5 +499,6 @@ pub(crate) fn declare(
         author,
         about,
         invariants,
+        functions,
     })
 }

@@ -5,7 +5,10 @@
 
 use std::sync::Arc;
 
-use super::{BinaryOp, ChoiceId, EnumId, Instr, SceneId, Story, Type, UnaryOp, Value, VarId};
+use super::{
+    BinaryOp, ChoiceId, CodeRange, EnumId, FnId, Function, Instr, MAX_FUNCTION_DEPTH, SceneId,
+    Story, Type, UnaryOp, Value, VarId,
+};
 
 /// What went wrong while evaluating, before it is located.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +21,12 @@ pub(crate) enum Fault {
     },
     /// A text past [`MAX_TEXT_LEN`].
     TextTooLong,
+    /// A call past [`MAX_FUNCTION_DEPTH`] nested calls.
+    FunctionTooDeep(FnId),
+    /// An `extern fn` without a default body, which the host did not bind.
+    UnboundExtern(FnId),
+    /// A host's function failed, or returned a value of the wrong type.
+    ExternFailed(FnId, String),
     Malformed(&'static str),
 }
 
@@ -38,81 +47,140 @@ pub(crate) trait Env {
     fn taken(&mut self, choice: ChoiceId) -> Result<bool, Fault>;
     /// A number in `lo..=hi`; `lo > hi` is [`Fault::RandomRange`].
     fn random(&mut self, lo: i64, hi: i64) -> Result<i64, Fault>;
+    /// The host's implementation of an `extern fn`, called with its
+    /// arguments; `None` when the host bound none (its default body runs).
+    fn external(&mut self, _function: FnId, _args: &[Value]) -> Option<Result<Value, Fault>> {
+        None
+    }
+    /// A call of `function` is about to run (for coverage).
+    fn called(&mut self, _function: FnId) {}
+}
+
+/// The functions code can call, and the arena their bodies are in.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Program<'a> {
+    pub code: &'a [Instr],
+    pub functions: &'a [Function],
+}
+
+impl Program<'_> {
+    /// No functions: for folding constants.
+    pub const EMPTY: Program<'static> = Program {
+        code: &[],
+        functions: &[],
+    };
+
+    fn body(&self, range: CodeRange) -> Result<&[Instr], Fault> {
+        let start = range.start as usize;
+        self.code
+            .get(start..start + range.len as usize)
+            .ok_or(Fault::Malformed("a function body outside the code"))
+    }
+}
+
+/// A caller's place while a function runs.
+struct Frame<'a> {
+    code: &'a [Instr],
+    pc: usize,
+    base: usize,
 }
 
 /// Runs `code` against `env`. `stack` is scratch space, empty on entry and
-/// on a successful exit.
+/// on a successful exit. A call runs the function's body on the same value
+/// stack (its locals above its caller's values) with an explicit frame
+/// stack, so nesting is bounded by [`MAX_FUNCTION_DEPTH`], never by the Rust
+/// stack; bodies only jump forward, so every call ends.
 pub(crate) fn run(
     env: &mut impl Env,
     stack: &mut Vec<Value>,
+    program: Program<'_>,
     code: &[Instr],
 ) -> Result<Value, Fault> {
     stack.clear();
-    let mut pc = 0;
-    while let Some(instr) = code.get(pc) {
+    let mut frames: Vec<Frame> = Vec::new();
+    let (mut current, mut pc, mut base) = (code, 0, 0);
+    loop {
+        let Some(instr) = current.get(pc) else {
+            if frames.is_empty() {
+                break;
+            }
+            return Err(Fault::Malformed("a function ended without `return`"));
+        };
         match instr {
-            Instr::Int(number) => stack.push(Value::Int(*number)),
-            Instr::Push(value) => stack.push(Value::clone(value)),
-            Instr::Load(var) => stack.push(env.load(*var)?),
-            Instr::Local(slot) => stack.push(env.local(*slot)?),
-            Instr::Turns => stack.push(Value::Int(env.turns()?)),
-            Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
-            Instr::Taken(choice) => stack.push(Value::Bool(env.taken(*choice)?)),
-            Instr::Random => {
-                let hi = pop_int(stack)?;
-                let lo = pop_int(stack)?;
-                stack.push(Value::Int(env.random(lo, hi)?));
-            }
-            Instr::Count => match stack.pop() {
-                Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
-                _ => return Err(Fault::Malformed("count() of a non-set")),
-            },
-            Instr::Min | Instr::Max => {
-                let right = pop_int(stack)?;
-                let left = pop_int(stack)?;
-                let value = if matches!(instr, Instr::Min) {
-                    left.min(right)
-                } else {
-                    left.max(right)
-                };
-                stack.push(Value::Int(value));
-            }
-            Instr::MakeSet(count) => {
-                let mut bits = 0;
-                for _ in 0..*count {
-                    match stack.pop() {
-                        Some(Value::Enum(index)) => bits |= bit(index)?,
-                        _ => return Err(Fault::Malformed("a set element that is not an enum")),
+            Instr::Call(id) => {
+                env.called(*id);
+                let function = program
+                    .functions
+                    .get(id.index())
+                    .ok_or(Fault::Malformed("an unknown function"))?;
+                let args = stack
+                    .len()
+                    .checked_sub(function.params.len())
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                if function.is_extern
+                    && let Some(result) = env.external(*id, &stack[args..])
+                {
+                    let value = result?;
+                    if !value_fits(&value, function.returns) {
+                        return Err(Fault::ExternFailed(
+                            *id,
+                            "it returned a value of the wrong type".into(),
+                        ));
                     }
+                    stack.truncate(args);
+                    stack.push(value);
+                    pc += 1;
+                    continue;
                 }
-                stack.push(Value::Set(bits));
+                let range = function.code.ok_or(Fault::UnboundExtern(*id))?;
+                if frames.len() >= MAX_FUNCTION_DEPTH {
+                    return Err(Fault::FunctionTooDeep(*id));
+                }
+                frames.push(Frame {
+                    code: current,
+                    pc,
+                    base,
+                });
+                base = args;
+                stack.resize(base + function.locals as usize, Value::Int(0));
+                current = program.body(range)?;
+                pc = 0;
+                continue;
             }
-            Instr::Unary(op) => {
-                let value = match (op, stack.pop()) {
-                    (UnaryOp::Neg, Some(Value::Int(number))) => {
-                        Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
-                    }
-                    (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
-                    _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
-                };
+            Instr::Return => {
+                let value = stack
+                    .pop()
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                let frame = frames
+                    .pop()
+                    .ok_or(Fault::Malformed("`return` outside a function"))?;
+                stack.truncate(base);
+                stack.push(value);
+                (current, pc, base) = (frame.code, frame.pc, frame.base);
+            }
+            Instr::LoadLocal(slot) => {
+                let value = stack
+                    .get(base + *slot as usize)
+                    .cloned()
+                    .ok_or(Fault::Malformed("a local outside its frame"))?;
                 stack.push(value);
             }
-            Instr::Binary(op) => {
-                let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
-                    return Err(Fault::Malformed("expression stack underflow"));
-                };
-                stack.push(binary(*op, left, right)?);
+            Instr::StoreLocal(slot) => {
+                let value = stack
+                    .pop()
+                    .ok_or(Fault::Malformed("expression stack underflow"))?;
+                let place = stack
+                    .get_mut(base + *slot as usize)
+                    .ok_or(Fault::Malformed("a local outside its frame"))?;
+                *place = value;
             }
-            Instr::AndThen(skip) | Instr::OrElse(skip) => {
-                let short_on = matches!(instr, Instr::OrElse(_));
-                match stack.last() {
-                    Some(Value::Bool(flag)) if *flag == short_on => pc += *skip as usize,
-                    Some(Value::Bool(_)) => {
-                        stack.pop();
-                    }
-                    _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
-                }
-            }
+            Instr::Skip(skip) => pc += *skip as usize,
+            Instr::SkipUnless(skip) => match stack.pop() {
+                Some(Value::Bool(true)) => {}
+                Some(Value::Bool(false)) => pc += *skip as usize,
+                _ => return Err(Fault::Malformed("a condition that is not a bool")),
+            },
+            other => step(env, stack, other, &mut pc)?,
         }
         pc += 1;
     }
@@ -122,6 +190,99 @@ pub(crate) fn run(
             "an expression that leaves no single value",
         )),
     }
+}
+
+/// Whether a host's value has the declared type (sets and enums by their
+/// kind: the host cannot name another enum's values wrongly typed).
+fn value_fits(value: &Value, ty: Type) -> bool {
+    matches!(
+        (value, ty),
+        (Value::Int(_), Type::Int)
+            | (Value::Bool(_), Type::Bool)
+            | (Value::Text(_), Type::Text)
+            | (Value::Enum(_), Type::Enum(_))
+            | (Value::Set(_), Type::Set(_))
+    )
+}
+
+/// One instruction that neither calls nor returns.
+fn step(
+    env: &mut impl Env,
+    stack: &mut Vec<Value>,
+    instr: &Instr,
+    pc: &mut usize,
+) -> Result<(), Fault> {
+    match instr {
+        Instr::Int(number) => stack.push(Value::Int(*number)),
+        Instr::Push(value) => stack.push(Value::clone(value)),
+        Instr::Load(var) => stack.push(env.load(*var)?),
+        Instr::Local(slot) => stack.push(env.local(*slot)?),
+        Instr::Turns => stack.push(Value::Int(env.turns()?)),
+        Instr::Visits(scene) => stack.push(Value::Int(env.visits(*scene)?)),
+        Instr::Taken(choice) => stack.push(Value::Bool(env.taken(*choice)?)),
+        Instr::Random => {
+            let hi = pop_int(stack)?;
+            let lo = pop_int(stack)?;
+            stack.push(Value::Int(env.random(lo, hi)?));
+        }
+        Instr::Count => match stack.pop() {
+            Some(Value::Set(bits)) => stack.push(Value::Int(i64::from(bits.count_ones()))),
+            _ => return Err(Fault::Malformed("count() of a non-set")),
+        },
+        Instr::Min | Instr::Max => {
+            let right = pop_int(stack)?;
+            let left = pop_int(stack)?;
+            let value = if matches!(instr, Instr::Min) {
+                left.min(right)
+            } else {
+                left.max(right)
+            };
+            stack.push(Value::Int(value));
+        }
+        Instr::MakeSet(count) => {
+            let mut bits = 0;
+            for _ in 0..*count {
+                match stack.pop() {
+                    Some(Value::Enum(index)) => bits |= bit(index)?,
+                    _ => return Err(Fault::Malformed("a set element that is not an enum")),
+                }
+            }
+            stack.push(Value::Set(bits));
+        }
+        Instr::Unary(op) => {
+            let value = match (op, stack.pop()) {
+                (UnaryOp::Neg, Some(Value::Int(number))) => {
+                    Value::Int(number.checked_neg().ok_or(Fault::Overflow)?)
+                }
+                (UnaryOp::Not, Some(Value::Bool(flag))) => Value::Bool(!flag),
+                _ => return Err(Fault::Malformed("a unary operator on the wrong type")),
+            };
+            stack.push(value);
+        }
+        Instr::Binary(op) => {
+            let (Some(right), Some(left)) = (stack.pop(), stack.pop()) else {
+                return Err(Fault::Malformed("expression stack underflow"));
+            };
+            stack.push(binary(*op, left, right)?);
+        }
+        Instr::AndThen(skip) | Instr::OrElse(skip) => {
+            let short_on = matches!(instr, Instr::OrElse(_));
+            match stack.last() {
+                Some(Value::Bool(flag)) if *flag == short_on => *pc += *skip as usize,
+                Some(Value::Bool(_)) => {
+                    stack.pop();
+                }
+                _ => return Err(Fault::Malformed("`and`/`or` on a non-bool")),
+            }
+        }
+        Instr::Call(_)
+        | Instr::Return
+        | Instr::LoadLocal(_)
+        | Instr::StoreLocal(_)
+        | Instr::Skip(_)
+        | Instr::SkipUnless(_) => return Err(Fault::Malformed("a call outside `run`")),
+    }
+    Ok(())
 }
 
 /// The bit of enum variant `index` in a set.
@@ -178,7 +339,9 @@ pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, F
 }
 
 /// Appends a value as a player reads it: ints and text as they are, enum
-/// values by name, sets as `a, b`. It never panics on a malformed story.
+/// values by their display text, sets as a natural list in declaration
+/// order (`Zinoviev, Kamenev and Bukharin`; nothing when empty). It never
+/// panics on a malformed story.
 pub(crate) fn display(
     story: &Story,
     value: &Value,
@@ -186,11 +349,10 @@ pub(crate) fn display(
     out: &mut String,
 ) -> Result<(), Fault> {
     use std::fmt::Write as _;
-    let variants = |id: EnumId| {
+    let found = |id: EnumId| {
         story
             .enums
             .get(id.index())
-            .map(|found| &found.variants)
             .ok_or(Fault::Malformed("unknown enum"))
     };
     match (value, ty) {
@@ -200,21 +362,15 @@ pub(crate) fn display(
         (Value::Bool(flag), _) => out.push_str(if *flag { "true" } else { "false" }),
         (Value::Text(text), _) => out.push_str(text),
         (Value::Enum(variant), Type::Enum(id)) => {
-            let name = variants(id)?
-                .get(*variant as usize)
+            let name = found(id)?
+                .shown(*variant as usize)
                 .ok_or(Fault::Malformed("unknown enum value"))?;
             out.push_str(name);
         }
         (Value::Set(bits), Type::Set(id)) => {
-            let mut first = true;
-            for (index, name) in variants(id)?.iter().enumerate().take(64) {
-                if bits & (1 << index) != 0 {
-                    if !first {
-                        out.push_str(", ");
-                    }
-                    out.push_str(name);
-                    first = false;
-                }
+            for (position, count, name) in members(found(id)?, *bits) {
+                out.push_str(separator(position, count));
+                out.push_str(name);
             }
         }
         _ => return Err(Fault::Malformed("a value that does not match its type")),
@@ -222,12 +378,33 @@ pub(crate) fn display(
     Ok(())
 }
 
+/// The members of a set, each with its position among them and how many
+/// there are, by their display text in declaration order.
+fn members(found: &super::Enum, bits: u64) -> impl Iterator<Item = (usize, usize, &str)> {
+    let size = found.variants.len().min(64);
+    let count = (0..size).filter(|index| bits & (1 << index) != 0).count();
+    (0..size)
+        .filter(move |index| bits & (1 << index) != 0)
+        .enumerate()
+        .map(move |(position, index)| (position, count, found.shown(index).unwrap_or_default()))
+}
+
+/// What comes before the member at `position` of a natural list of
+/// `count`: nothing, `, `, or ` and ` before the last.
+fn separator(position: usize, count: usize) -> &'static str {
+    match position {
+        0 => "",
+        last if last + 1 == count => " and ",
+        _ => ", ",
+    }
+}
+
 /// How many bytes [`display`] appends for a value, without building it:
 /// counted even when no text is wanted, so a paragraph's length limit holds
 /// the same with and without text. A value that does not match its type
 /// counts as empty; [`display`] reports it.
 pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
-    let names = |id: EnumId| story.enums.get(id.index()).map(|found| &found.variants);
+    let found = |id: EnumId| story.enums.get(id.index());
     match (value, ty) {
         (Value::Int(number), _) => {
             let digits = number.unsigned_abs().checked_ilog10().unwrap_or(0) as usize + 1;
@@ -241,19 +418,13 @@ pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
             }
         }
         (Value::Text(text), _) => text.len(),
-        (Value::Enum(variant), Type::Enum(id)) => names(id)
-            .and_then(|variants| variants.get(*variant as usize))
-            .map_or(0, String::len),
-        (Value::Set(bits), Type::Set(id)) => names(id).map_or(0, |variants| {
-            let shown = variants
-                .iter()
-                .enumerate()
-                .take(64)
-                .filter(|(index, _)| bits & (1 << index) != 0);
-            let (count, bytes) = shown.fold((0usize, 0usize), |(count, bytes), (_, name)| {
-                (count + 1, bytes + name.len())
-            });
-            bytes + 2 * count.saturating_sub(1)
+        (Value::Enum(variant), Type::Enum(id)) => found(id)
+            .and_then(|found| found.shown(*variant as usize))
+            .map_or(0, str::len),
+        (Value::Set(bits), Type::Set(id)) => found(id).map_or(0, |found| {
+            members(found, *bits)
+                .map(|(position, count, name)| separator(position, count).len() + name.len())
+                .sum()
         }),
         _ => 0,
     }
@@ -312,7 +483,7 @@ mod tests {
 
     #[test]
     fn display_len_counts_what_display_writes() {
-        let text = "title: T\nenum Post { secretary, orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
+        let text = "title: T\nenum Post { secretary \"General Secretary\", orgburo, war }\nvar posts = {secretary, war}\n== a\n{posts}\n-> ending b\n== ending b\nB.\n";
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
         let loaded = crate::compile::compile(std::path::Path::new("t.fab"), &mut read).unwrap();
         let story = loaded.story.expect("the story compiles");
@@ -323,6 +494,8 @@ mod tests {
             (Value::Set(0), posts),
             (Value::Set(0b100), posts),
             (Value::Set(0b111), posts),
+            (Value::Set(0b011), posts),
+            (Value::Set(0b001), posts),
             (Value::Int(0), Type::Int),
             (Value::Int(9), Type::Int),
             (Value::Int(10), Type::Int),
@@ -337,5 +510,19 @@ mod tests {
             display(&story, &value, ty, &mut out).unwrap();
             assert_eq!(display_len(&story, &value, ty), out.len(), "{value:?}");
         }
+        let shown = |value: Value, ty: Type| {
+            let mut out = String::new();
+            display(&story, &value, ty, &mut out).unwrap();
+            out
+        };
+        assert_eq!(shown(Value::Enum(0), post), "General Secretary");
+        assert_eq!(shown(Value::Enum(1), post), "orgburo");
+        assert_eq!(shown(Value::Set(0), posts), "");
+        assert_eq!(shown(Value::Set(0b100), posts), "war");
+        assert_eq!(shown(Value::Set(0b101), posts), "General Secretary and war");
+        assert_eq!(
+            shown(Value::Set(0b111), posts),
+            "General Secretary, orgburo and war"
+        );
     }
 }

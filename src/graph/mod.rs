@@ -68,6 +68,10 @@ id_type!(
     EnumId
 );
 id_type!(
+    /// A function: an index into [`Story::functions`].
+    FnId
+);
+id_type!(
     /// A choice, numbered across the whole story (once-only choices are
     /// remembered by it).
     ChoiceId
@@ -88,6 +92,10 @@ pub struct Story {
     pub scenes: Vec<Scene>,
     pub vars: Vec<Var>,
     pub enums: Vec<Enum>,
+    /// The story's functions (`fn` and `extern fn`), called by
+    /// [`Instr::Call`].
+    #[serde(default)]
+    pub functions: Vec<Function>,
     /// How many [`ChoiceId`]s exist.
     pub choice_count: u32,
     /// How many [`SeqId`]s exist.
@@ -143,8 +151,46 @@ pub struct Var {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Enum {
     pub name: String,
+    /// The values' identifiers, as written in the story, saves and tests.
     pub variants: Vec<String>,
+    /// Per value, the text it shows as in prose (`zinoviev "Zinoviev"`);
+    /// its identifier when none is written.
+    #[serde(default)]
+    pub display: Vec<String>,
 }
+
+impl Enum {
+    /// The text value `index` shows as: its display text, or its identifier.
+    pub fn shown(&self, index: usize) -> Option<&str> {
+        self.display
+            .get(index)
+            .or_else(|| self.variants.get(index))
+            .map(String::as_str)
+    }
+}
+
+/// `fn name(params) -> type:` compiled: its body is code in
+/// [`Story::code`] over local slots (the parameters, then the `temp`s),
+/// ending every path in [`Instr::Return`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub params: Vec<Type>,
+    pub returns: Type,
+    /// Local slots, parameters included.
+    pub locals: u32,
+    /// `extern fn`: the host may bind it (see `embed::Session::bind`).
+    pub is_extern: bool,
+    /// The body's code; `None` for an extern without a default body.
+    pub code: Option<CodeRange>,
+    /// The `fn` line.
+    pub span: Span,
+}
+
+/// How deep calls may nest (recursion included) before evaluation stops
+/// with a runtime error: the frames live on the heap, so this bounds
+/// time and memory, not the Rust stack.
+pub const MAX_FUNCTION_DEPTH: usize = 256;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scene {
@@ -466,6 +512,20 @@ pub enum Instr {
     /// If the top is true, skip the next `n` instructions (leaving true);
     /// else pop it.
     OrElse(u32),
+    /// Pops the function's arguments; runs its body in a new frame;
+    /// pushes what it returns.
+    Call(FnId),
+    /// Pushes a local slot of the running function.
+    LoadLocal(u32),
+    /// Pops into a local slot of the running function.
+    StoreLocal(u32),
+    /// Skips the next `n` instructions (in a function body; only forward,
+    /// so a body always runs to a `Return`).
+    Skip(u32),
+    /// Pops a bool; when false, skips the next `n` instructions.
+    SkipUnless(u32),
+    /// Pops the result, drops the frame and pushes the result to the caller.
+    Return,
 }
 
 impl Instr {
@@ -559,6 +619,55 @@ impl Story {
         }
         let text = &self.sources.get(span.file).text;
         text.get(span.range()).unwrap_or_default().trim()
+    }
+
+    /// The code an expression runs: its own, then the body of every
+    /// function it calls, directly or through other functions, each once.
+    /// Walked with a worklist, so a long chain of calls cannot overflow the
+    /// stack. For analyses that must see what a call reads.
+    pub fn reachable_code<'s>(&'s self, code: &'s [Instr]) -> Vec<&'s [Instr]> {
+        let mut seen = vec![false; self.functions.len()];
+        let mut found = vec![code];
+        let mut next = 0;
+        while let Some(&code) = found.get(next) {
+            next += 1;
+            for instr in code {
+                if let Instr::Call(id) = instr
+                    && let Some(flag) = seen.get_mut(id.index())
+                    && !*flag
+                {
+                    *flag = true;
+                    if let Some(range) = self.functions[id.index()].code {
+                        found.push(self.code_range(range));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// A run of [`Story::code`]; empty when out of range.
+    pub fn code_range(&self, range: CodeRange) -> &[Instr] {
+        let start = range.start as usize;
+        self.code
+            .get(start..start + range.len as usize)
+            .unwrap_or_default()
+    }
+
+    /// What the evaluator needs to run calls: the code arena and the
+    /// functions.
+    pub(crate) fn program(&self) -> eval::Program<'_> {
+        eval::Program {
+            code: &self.code,
+            functions: &self.functions,
+        }
+    }
+
+    pub fn function_by_name(&self, name: &str) -> Option<FnId> {
+        self.functions
+            .iter()
+            .position(|function| function.name == name)
+            .map(|index| FnId(index as u32))
     }
 
     pub fn scene(&self, id: SceneId) -> &Scene {

@@ -40,6 +40,7 @@ pub(crate) fn lower_opening(
     }
     let mut lowering = Lowering::new(&declared.names);
     let invariants = lowering.invariants(&declared.invariants);
+    let functions = lowering.functions(&declared.functions);
     if has_errors(&lowering.diagnostics) {
         return None;
     }
@@ -84,6 +85,7 @@ pub(crate) fn lower_opening(
         scenes,
         vars: names.vars.clone(),
         enums: names.enums.clone(),
+        functions,
         choice_count: lowering.choice_count,
         seq_count: lowering.seq_count,
         invariants,

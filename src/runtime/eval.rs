@@ -1,8 +1,8 @@
 //! Expressions: postfix [`Instr`] code run over a reusable value stack.
 
-use crate::graph::{ChoiceId, Env, Fault, Instr, SceneId, Value, VarId, run};
+use crate::graph::{ChoiceId, Env, Fault, FnId, Instr, SceneId, Story, Value, VarId, run};
 
-use super::State;
+use super::{Externs, State};
 
 /// The next number from a splitmix64 generator whose whole state is `rng`.
 /// Small, fast and fully determined by the saved `u64`.
@@ -63,18 +63,35 @@ impl RandomScript {
     }
 }
 
+/// What evaluation reads besides the state: the story's functions and the
+/// host's implementations of its externs.
+#[derive(Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub story: &'a Story,
+    pub externs: &'a Externs,
+    /// Calls per function, when counted (see `Machine::count_calls`).
+    pub calls: &'a [std::cell::Cell<u64>],
+}
+
 /// Evaluates `expr` against `state`, drawing random numbers from `rng`, or
 /// from `script` when there is one. `stack` is scratch space, empty on
 /// entry and on a successful exit.
 pub(crate) fn evaluate(
+    context: Context<'_>,
     state: &State,
     rng: &mut u64,
     script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
     code: &[Instr],
 ) -> Result<Value, Fault> {
-    let mut env = Playing { state, rng, script };
-    run(&mut env, stack, code)
+    let mut env = Playing {
+        state,
+        rng,
+        script,
+        externs: context.externs,
+        calls: context.calls,
+    };
+    run(&mut env, stack, context.story.program(), code)
 }
 
 /// What an expression reads while the story is played.
@@ -82,6 +99,8 @@ struct Playing<'a> {
     state: &'a State,
     rng: &'a mut u64,
     script: Option<&'a mut RandomScript>,
+    externs: &'a Externs,
+    calls: &'a [std::cell::Cell<u64>],
 }
 
 impl Env for Playing<'_> {
@@ -127,17 +146,29 @@ impl Env for Playing<'_> {
             None => random_between(self.rng, lo, hi),
         }
     }
+
+    fn external(&mut self, function: FnId, args: &[Value]) -> Option<Result<Value, Fault>> {
+        let host = self.externs.get(function)?;
+        Some(host(args).map_err(|message| Fault::ExternFailed(function, message)))
+    }
+
+    fn called(&mut self, function: FnId) {
+        if let Some(count) = self.calls.get(function.index()) {
+            count.set(count.get().saturating_add(1));
+        }
+    }
 }
 
 /// Evaluates a condition.
 pub(crate) fn evaluate_bool(
+    context: Context<'_>,
     state: &State,
     rng: &mut u64,
     script: Option<&mut RandomScript>,
     stack: &mut Vec<Value>,
     code: &[Instr],
 ) -> Result<bool, Fault> {
-    match evaluate(state, rng, script, stack, code)? {
+    match evaluate(context, state, rng, script, stack, code)? {
         Value::Bool(flag) => Ok(flag),
         _ => Err(Fault::Malformed("a condition that is not a bool")),
     }

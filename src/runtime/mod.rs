@@ -26,7 +26,7 @@ use crate::graph::{
     Story, Tag, Value, binary, display, display_len,
 };
 pub use eval::RandomScript;
-use eval::{evaluate, evaluate_bool, random_below};
+use eval::{Context, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, LoadReport, Session, Status, UndoError, ending_line};
 use tunnel::Glue;
 pub use tunnel::{Frame, fresh_locals};
@@ -41,6 +41,38 @@ pub use crate::graph::MAX_TEXT_LEN;
 /// (4 MiB): interpolating a long text value many times in one line is
 /// stopped here.
 pub const MAX_PARAGRAPH_LEN: usize = 4 << 20;
+
+/// A host's implementation of an `extern fn`: the arguments in, the value
+/// out, or a message saying why it failed (a runtime error in the story).
+pub type HostFn = std::sync::Arc<dyn Fn(&[Value]) -> Result<Value, String> + Send + Sync>;
+
+/// The host's implementations of a story's `extern fn`s, by
+/// [`crate::graph::FnId`]. An extern left unbound runs its default body.
+#[derive(Clone, Default)]
+pub struct Externs(Vec<Option<HostFn>>);
+
+impl Externs {
+    /// Binds `function` to `host`, replacing an earlier binding.
+    pub fn bind(&mut self, function: crate::graph::FnId, host: HostFn) {
+        let index = function.index();
+        if self.0.len() <= index {
+            self.0.resize(index + 1, None);
+        }
+        self.0[index] = Some(host);
+    }
+
+    /// The host's implementation of `function`, if bound.
+    pub fn get(&self, function: crate::graph::FnId) -> Option<&HostFn> {
+        self.0.get(function.index())?.as_ref()
+    }
+}
+
+impl fmt::Debug for Externs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bound: Vec<usize> = (0..self.0.len()).filter(|i| self.0[*i].is_some()).collect();
+        f.debug_struct("Externs").field("bound", &bound).finish()
+    }
+}
 
 /// Everything that changes while a story is played. Compact, so the explorer
 /// can hash and deduplicate millions of them.
@@ -210,6 +242,16 @@ pub enum RuntimeErrorKind {
     /// `->->` with no tunnel call to return to: a scene that returns,
     /// entered by a plain divert.
     ReturnWithoutCall,
+    /// Function calls nested deeper than [`crate::graph::MAX_FUNCTION_DEPTH`]: a
+    /// function that calls itself without end. Names the function called
+    /// at the limit.
+    FunctionTooDeep { function: String },
+    /// An `extern fn` without a default body that the host did not bind
+    /// (in `fabula play`, which binds nothing, or in an embedding).
+    UnboundExtern { function: String },
+    /// The host's implementation of an `extern fn` failed, or returned a
+    /// value of the wrong type.
+    ExternFailed { function: String, message: String },
     /// The compiled story is inconsistent (e.g. a hand-edited RON graph
     /// with an op index out of range).
     Malformed(&'static str),
@@ -246,10 +288,27 @@ impl RuntimeError {
             Fault::DivisionByZero => RuntimeErrorKind::DivisionByZero,
             Fault::RandomRange { lo, hi } => RuntimeErrorKind::RandomRange { lo, hi },
             Fault::TextTooLong => RuntimeErrorKind::TextTooLong,
+            Fault::FunctionTooDeep(id) => RuntimeErrorKind::FunctionTooDeep {
+                function: function_name(story, id),
+            },
+            Fault::UnboundExtern(id) => RuntimeErrorKind::UnboundExtern {
+                function: function_name(story, id),
+            },
+            Fault::ExternFailed(id, message) => RuntimeErrorKind::ExternFailed {
+                function: function_name(story, id),
+                message,
+            },
             Fault::Malformed(what) => RuntimeErrorKind::Malformed(what),
         };
         RuntimeError::new(story, scene, span, kind)
     }
+}
+
+fn function_name(story: &Story, id: crate::graph::FnId) -> String {
+    story
+        .functions
+        .get(id.index())
+        .map_or_else(|| format!("#{}", id.0), |function| function.name.clone())
 }
 
 impl fmt::Display for RuntimeErrorKind {
@@ -281,6 +340,18 @@ impl fmt::Display for RuntimeErrorKind {
             ),
             RuntimeErrorKind::ReturnWithoutCall => {
                 f.write_str("`->->` with no tunnel call to return to: the scene was entered by a divert, not a call")
+            }
+            RuntimeErrorKind::FunctionTooDeep { function } => write!(
+                f,
+                "calls nested deeper than {} (at `{function}`): a function that calls itself without end?",
+                crate::graph::MAX_FUNCTION_DEPTH
+            ),
+            RuntimeErrorKind::UnboundExtern { function } => write!(
+                f,
+                "`extern fn {function}` has no default body and the host bound no implementation"
+            ),
+            RuntimeErrorKind::ExternFailed { function, message } => {
+                write!(f, "the host's `{function}` failed: {message}")
             }
             RuntimeErrorKind::Malformed(what) => write!(f, "malformed story: {what}"),
         }
@@ -351,6 +422,12 @@ pub struct Machine {
     seq_undo: Option<Vec<(u32, u32)>>,
     /// The paragraph being glued together (`<>`) during a run.
     glue: Glue,
+    /// The host's implementations of `extern fn`s; none outside an
+    /// embedding, where every extern runs its default body.
+    externs: Externs,
+    /// Calls per [`crate::graph::FnId`] since the last
+    /// [`Machine::take_calls`]; empty when not counted.
+    calls: Vec<std::cell::Cell<u64>>,
 }
 
 /// Where [`Machine::run`] stopped, before the offers are lent out.
@@ -362,6 +439,33 @@ enum Stop {
 impl Machine {
     pub fn new() -> Machine {
         Machine::default()
+    }
+
+    /// A machine that calls the host's implementations of `extern fn`s.
+    pub fn with_externs(externs: Externs) -> Machine {
+        Machine {
+            externs,
+            ..Machine::default()
+        }
+    }
+
+    /// The host's implementations this machine calls.
+    pub fn externs(&self) -> &Externs {
+        &self.externs
+    }
+
+    /// From now on, counts the calls of each of `functions` functions (for
+    /// coverage; see [`Machine::take_calls`]).
+    pub fn count_calls(&mut self, functions: usize) {
+        self.calls.resize_with(functions, Default::default);
+    }
+
+    /// Adds the calls counted since the last take to `into` (indexed by
+    /// [`crate::graph::FnId`]) and starts counting from zero again.
+    pub fn take_calls(&mut self, into: &mut [u64]) {
+        for (total, count) in into.iter_mut().zip(&self.calls) {
+            *total = total.saturating_add(count.take());
+        }
     }
 
     /// From now on, `random()` in lines, logic and conditions returns
@@ -834,8 +938,19 @@ impl Machine {
         expr: &crate::graph::Expr,
     ) -> Result<Value, RuntimeError> {
         let mut rng = state.rng;
-        evaluate(state, &mut rng, None, &mut self.stack, story.code(expr))
-            .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
+        evaluate(
+            Context {
+                story,
+                externs: &self.externs,
+                calls: &self.calls,
+            },
+            state,
+            &mut rng,
+            None,
+            &mut self.stack,
+            story.code(expr),
+        )
+        .map_err(|fault| RuntimeError::fault(story, state.scene, Some(expr.span), fault))
     }
 
     /// Evaluates for real, in a line, logic or a condition: `random()`
@@ -848,7 +963,19 @@ impl Machine {
     ) -> Result<Value, Fault> {
         let mut rng = state.rng;
         let code = story.code(expr);
-        let value = evaluate(state, &mut rng, self.script.as_mut(), &mut self.stack, code);
+        let context = Context {
+            story,
+            externs: &self.externs,
+            calls: &self.calls,
+        };
+        let value = evaluate(
+            context,
+            state,
+            &mut rng,
+            self.script.as_mut(),
+            &mut self.stack,
+            code,
+        );
         state.rng = rng;
         value
     }
@@ -873,6 +1000,11 @@ impl Machine {
     ) -> Result<bool, Fault> {
         let mut rng = state.rng;
         let code = story.code(condition);
+        let context = Context {
+            story,
+            externs: &self.externs,
+            calls: &self.calls,
+        };
         if self.script_guards
             && let Some(script) = self.script.as_mut()
             && code
@@ -888,17 +1020,31 @@ impl Machine {
                     values: values.clone(),
                     draws: Vec::new(),
                 };
-                return evaluate_bool(state, &mut rng, Some(&mut replay), &mut self.stack, code);
+                return evaluate_bool(
+                    context,
+                    state,
+                    &mut rng,
+                    Some(&mut replay),
+                    &mut self.stack,
+                    code,
+                );
             }
             let first = script.draws.len();
-            let holds = evaluate_bool(state, &mut rng, Some(&mut *script), &mut self.stack, code);
+            let holds = evaluate_bool(
+                context,
+                state,
+                &mut rng,
+                Some(&mut *script),
+                &mut self.stack,
+                code,
+            );
             let values = (first..script.draws.len())
                 .map(|index| script.value_at(index))
                 .collect();
             self.guard_draws.push((key, values));
             return holds;
         }
-        evaluate_bool(state, &mut rng, None, &mut self.stack, code)
+        evaluate_bool(context, state, &mut rng, None, &mut self.stack, code)
     }
 
     fn assign(

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::graph::{SceneId, Story, Tag, Value, VarId};
 
 use super::savefile::{self, SaveError};
-use super::{ChooseError, Machine, Output, PageText, Pause, RuntimeError, State};
+use super::{ChooseError, Externs, HostFn, Machine, Output, PageText, Pause, RuntimeError, State};
 
 /// Something that happened in the game, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,11 +127,17 @@ fn scene_event(story: &Story, scene: SceneId) -> Event {
 impl Session {
     /// Starts a game and runs it to the first choice (or ending, or error).
     pub fn start(story: Arc<Story>, seed: u64) -> Session {
+        Session::start_with(story, seed, Externs::default())
+    }
+
+    /// Starts a game whose `extern fn`s call the host's implementations
+    /// in `externs` (the others run their default bodies).
+    pub fn start_with(story: Arc<Story>, seed: u64, externs: Externs) -> Session {
         let state = State::new(&story, seed);
         let transcript = vec![scene_event(&story, story.start)];
         let mut session = Session {
             story,
-            machine: Machine::new(),
+            machine: Machine::with_externs(externs),
             state,
             seed,
             base: None,
@@ -307,14 +313,15 @@ impl Session {
         seed: u64,
         base: Option<&State>,
         history: &[u32],
+        externs: &Externs,
     ) -> Result<Session, String> {
         let mut session = match base {
-            None => Session::start(story, seed),
+            None => Session::start_with(story, seed, externs.clone()),
             Some(base) => {
                 let mut session = Session {
                     transcript: vec![scene_event(&story, base.scene)],
                     story,
-                    machine: Machine::new(),
+                    machine: Machine::with_externs(externs.clone()),
                     state: base.clone(),
                     seed,
                     base: Some(Box::new(base.clone())),
@@ -343,8 +350,10 @@ impl Session {
             return Err(UndoError::AtStart);
         };
         let base = self.base.as_deref();
-        let mut replayed = Session::replay(Arc::clone(&self.story), self.seed, base, earlier)
-            .map_err(UndoError::Replay)?;
+        let externs = self.machine.externs();
+        let mut replayed =
+            Session::replay(Arc::clone(&self.story), self.seed, base, earlier, externs)
+                .map_err(UndoError::Replay)?;
         replayed.unread = last_choice_end(&replayed.transcript);
         *self = replayed;
         Ok(())
@@ -417,7 +426,23 @@ impl Session {
 
     /// Starts again from the beginning with a new seed.
     pub fn restart(&mut self, seed: u64) {
-        *self = Session::start(Arc::clone(&self.story), seed);
+        let externs = self.machine.externs().clone();
+        *self = Session::start_with(Arc::clone(&self.story), seed, externs);
+    }
+
+    /// Binds an `extern fn` to the host's implementation for everything
+    /// evaluated from now on (restart, undo and load keep it), and offers
+    /// the choices again, since guards may call it.
+    pub fn bind(&mut self, function: crate::graph::FnId, host: HostFn) {
+        let mut externs = self.machine.externs().clone();
+        externs.bind(function, host);
+        self.machine = Machine::with_externs(externs);
+        self.advance();
+    }
+
+    /// The host's implementations this game calls.
+    pub fn externs(&self) -> &Externs {
+        self.machine.externs()
     }
 
     pub fn state(&self) -> &State {
@@ -455,7 +480,16 @@ impl Session {
     /// lost something or the story changed since it, a notice: one line
     /// per loss (see [`Session::load_reporting`]), then the notes.
     pub fn load(story: Arc<Story>, text: &str) -> Result<(Session, Option<String>), SaveError> {
-        let (session, report) = Session::load_reporting(story, text)?;
+        Session::load_with(story, text, Externs::default())
+    }
+
+    /// [`Session::load`] for a game whose externs call `externs`.
+    pub fn load_with(
+        story: Arc<Story>,
+        text: &str,
+        externs: Externs,
+    ) -> Result<(Session, Option<String>), SaveError> {
+        let (session, report) = Session::load_reporting_with(story, text, externs)?;
         Ok((session, report.notice()))
     }
 
@@ -467,6 +501,15 @@ impl Session {
     pub fn load_reporting(
         story: Arc<Story>,
         text: &str,
+    ) -> Result<(Session, LoadReport), SaveError> {
+        Session::load_reporting_with(story, text, Externs::default())
+    }
+
+    /// [`Session::load_reporting`] for a game whose externs call `externs`.
+    pub fn load_reporting_with(
+        story: Arc<Story>,
+        text: &str,
+        externs: Externs,
     ) -> Result<(Session, LoadReport), SaveError> {
         let save = savefile::parse(&story, text)?;
         let savefile::Restored {
@@ -481,7 +524,7 @@ impl Session {
         // edited story), a replay that lands in that scene with everything
         // else equal says where.
         if let Ok(mut replayed) =
-            Session::replay(Arc::clone(&story), save.seed, None, &save.history)
+            Session::replay(Arc::clone(&story), save.seed, None, &save.history, &externs)
         {
             let mut placed = state.clone();
             if unknown_position.is_some() && replayed.state.scene == state.scene {
@@ -502,7 +545,7 @@ impl Session {
         let mut session = Session {
             transcript: vec![scene_event(&story, state.scene)],
             story,
-            machine: Machine::new(),
+            machine: Machine::with_externs(externs),
             // A game that does not replay to its state (changed from
             // outside the story, or saved from another version): undo
             // stops here.

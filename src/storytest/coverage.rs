@@ -19,6 +19,9 @@ pub struct Coverage {
     /// Runs per line, keyed by the span the runtime reports through
     /// [`Output::executed`] (and the spans of the choices taken).
     pub spans: HashMap<Span, u64>,
+    /// Calls per function, indexed by [`crate::graph::FnId`] (see
+    /// `Machine::count_calls`).
+    pub functions: Vec<u64>,
 }
 
 impl Coverage {
@@ -27,6 +30,7 @@ impl Coverage {
             scenes: vec![0; story.scenes.len()],
             choices: vec![0; story.choice_count as usize],
             spans: HashMap::new(),
+            functions: vec![0; story.functions.len()],
         }
     }
 
@@ -53,6 +57,9 @@ impl Coverage {
         }
         for (span, hits) in &other.spans {
             *self.spans.entry(*span).or_default() += hits;
+        }
+        for (mine, theirs) in self.functions.iter_mut().zip(&other.functions) {
+            *mine += theirs;
         }
     }
 }
@@ -130,10 +137,17 @@ enum Kind {
 }
 
 /// Every coverable item of a story with its hits: scene headers (entries),
-/// choices (takes), and text, logic, condition and divert lines (runs).
+/// choices (takes), text, logic, condition and divert lines (runs), and
+/// the `fn` line of each function with a body (calls).
 fn items(story: &Story, coverage: &Coverage) -> Vec<(Kind, Span, u64, Option<SceneId>)> {
     let hits = |span: &Span| coverage.spans.get(span).copied().unwrap_or(0);
     let mut items = Vec::new();
+    for (index, function) in story.functions.iter().enumerate() {
+        if function.code.is_some() {
+            let calls = coverage.functions.get(index).copied().unwrap_or(0);
+            items.push((Kind::Line, function.span, calls, None));
+        }
+    }
     for (index, scene) in story.scenes.iter().enumerate() {
         let id = SceneId(index as u32);
         let entries = coverage.scenes.get(index).copied().unwrap_or(0);

@@ -122,6 +122,7 @@ enum Outcome {
 pub fn random_play(story: &Story, runs: u64, seed: u64) -> RandomReport {
     let fallbacks = fallbacks(story);
     let mut machine = Machine::new();
+    machine.count_calls(story.functions.len());
     let mut coverage = Coverage::new(story);
     let mut endings: Vec<(SceneId, u64)> = story.endings().map(|id| (id, 0)).collect();
     let mut failures: Vec<RandomFailure> = Vec::new();
@@ -161,6 +162,7 @@ pub fn random_play(story: &Story, runs: u64, seed: u64) -> RandomReport {
             }
         }
     }
+    machine.take_calls(&mut coverage.functions);
     RandomReport {
         runs,
         seed,

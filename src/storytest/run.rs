@@ -71,9 +71,11 @@ pub fn run_tests(story: &Story, coverage: &mut Coverage) -> Vec<TestOutcome> {
 /// Runs one test.
 pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutcome {
     let fallbacks = fallbacks(story);
+    let mut machine = Machine::new();
+    machine.count_calls(story.functions.len());
     let mut run = TestRun {
         story,
-        machine: Machine::new(),
+        machine,
         state: State::new(story, TEST_SEED),
         coverage,
         fallbacks: &fallbacks,
@@ -122,6 +124,7 @@ pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutc
             transcript: std::mem::take(&mut run.transcript),
         });
     }
+    run.machine.take_calls(&mut run.coverage.functions);
     TestOutcome {
         name: test.name.clone(),
         location: locate(story, test.span),
@@ -379,7 +382,8 @@ impl TestRun<'_> {
     /// `name = value` for each variable a condition reads.
     fn variables_of(&self, expr: &Expr) -> String {
         let mut seen = Vec::new();
-        for instr in self.story.code(expr) {
+        let code = self.story.reachable_code(self.story.code(expr));
+        for instr in code.iter().flat_map(|code| code.iter()) {
             if let Instr::Load(var) = instr
                 && !seen.contains(var)
             {

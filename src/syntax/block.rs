@@ -40,7 +40,7 @@ pub(super) struct FileParser<'a> {
 }
 
 impl<'a> FileParser<'a> {
-    fn input(&self, line: &Line<'a>) -> Input<'a> {
+    pub(super) fn input(&self, line: &Line<'a>) -> Input<'a> {
         Input::new_extra(
             line.content,
             Origin {
@@ -50,7 +50,7 @@ impl<'a> FileParser<'a> {
         )
     }
 
-    fn error(&mut self, line: &Line, error: PError, context: &str) {
+    pub(super) fn error(&mut self, line: &Line, error: PError, context: &str) {
         let line_end = line.offset + line.content.len();
         self.diagnostics
             .push(error.into_diagnostic(line_end, context));
@@ -95,16 +95,16 @@ impl<'a> FileParser<'a> {
         found.error
     }
 
-    fn report(&mut self, diagnostic: Diagnostic) {
+    pub(super) fn report(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
-    fn peek(&self) -> Option<Line<'a>> {
+    pub(super) fn peek(&self) -> Option<Line<'a>> {
         self.lines.get(self.position).copied()
     }
 
     /// `file := prologue scene*`
-    /// `prologue := (header | include | declaration)*`
+    /// `prologue := (header | include | declaration | invariant | function)*`
     pub(super) fn file(&mut self) -> File {
         let mut tree = File::default();
         while let Some(line) = self.peek() {
@@ -143,6 +143,7 @@ impl<'a> FileParser<'a> {
                     Ok(invariant) => tree.invariants.push(invariant),
                     Err(error) => self.error(&line, error, "in an invariant"),
                 },
+                Kind::Function => tree.functions.extend(self.function(line)),
                 _ => {
                     // ink's `VAR x = 1`: named, instead of "content before
                     // the first scene" with the advice to start one.
@@ -450,17 +451,13 @@ impl<'a> FileParser<'a> {
                 self.skip_deeper_than(indent);
                 continue;
             }
-            let prologue = match kind {
-                Kind::Header => Some("a header"),
-                Kind::Include => Some("an include"),
-                Kind::Declaration => Some("a declaration"),
-                Kind::Invariant => Some("an invariant"),
-                _ => None,
-            };
-            if let Some(what) = prologue {
+            if let Some(what) = kind.prologue_name() {
                 // Reported and skipped: the scene goes on, so the lines
                 // after it are still parsed and checked.
                 self.position += 1;
+                if kind == Kind::Function {
+                    self.skip_deeper_than(indent);
+                }
                 self.report(
                     Diagnostic::new(
                         Code::E0007,
@@ -537,7 +534,8 @@ impl<'a> FileParser<'a> {
                 | Kind::Header
                 | Kind::Include
                 | Kind::Declaration
-                | Kind::Invariant => {
+                | Kind::Invariant
+                | Kind::Function => {
                     unreachable!("handled before the match")
                 }
             }
@@ -551,7 +549,7 @@ impl<'a> FileParser<'a> {
         block
     }
 
-    fn skip_deeper_than(&mut self, indent: usize) {
+    pub(super) fn skip_deeper_than(&mut self, indent: usize) {
         while let Some(line) = self.peek() {
             if line.indent <= indent || classify(line.content).starts_chunk() {
                 break;

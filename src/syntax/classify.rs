@@ -19,6 +19,8 @@ pub(super) enum Kind {
     Include,
     Declaration,
     Invariant,
+    /// `fn name(…) -> type:` or `extern fn …`.
+    Function,
     Test,
     Text,
 }
@@ -28,6 +30,19 @@ impl Kind {
     /// a test), ending whatever came before it.
     pub(super) fn starts_chunk(self) -> bool {
         matches!(self, Kind::Scene | Kind::Test)
+    }
+
+    /// What a line of a prologue-only kind is called, for the error when
+    /// it appears inside a scene; `None` for the other kinds.
+    pub(super) fn prologue_name(self) -> Option<&'static str> {
+        match self {
+            Kind::Header => Some("a header"),
+            Kind::Include => Some("an include"),
+            Kind::Declaration => Some("a declaration"),
+            Kind::Invariant => Some("an invariant"),
+            Kind::Function => Some("a function"),
+            _ => None,
+        }
     }
 }
 
@@ -129,6 +144,10 @@ pub(super) fn classify(content: &str) -> Kind {
         Kind::Declaration
     } else if starts_word("invariant") {
         Kind::Invariant
+    } else if starts_word("fn")
+        || (starts_word("extern") && content[6..].trim_start().starts_with("fn"))
+    {
+        Kind::Function
     } else if starts_word("assert") {
         Kind::Assert
     } else {

@@ -458,7 +458,9 @@ fn operand<'a>(
             let (after_space, _) = space0(after_paren)?;
             if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
                 *groups -= 1;
-                let span = name.span.to(span_of(file, closed));
+                let span = name
+                    .span
+                    .to(Span::new(file, pos(&after_space), pos(&closed)));
                 operands.push(Operand {
                     expr: Expr {
                         kind: ExprKind::Call {

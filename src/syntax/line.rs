@@ -104,7 +104,8 @@ pub(super) fn type_expr(input: Input) -> IResult<Input, TypeExpr, PError> {
 
 /// `const := "const" identifier "=" expression`
 /// `var := "var" identifier (":" type)? "=" expression`
-/// `enum := "enum" identifier "{" identifier ("," identifier)* ","? "}"`
+/// `enum := "enum" identifier "{" variant ("," variant)* ","? "}"`
+/// `variant := identifier string?`
 pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     let span_to = |rest: Input| Span::new(input.extra.file, pos(&input), pos(&rest));
     if let Ok((after_name, name)) = preceded((keyword("const"), space1), identifier).parse(input) {
@@ -166,19 +167,41 @@ pub fn declaration(input: Input) -> IResult<Input, Decl, PError> {
     let (rest, variants) = preceded(
         (char('{'), space0),
         terminated(
-            separated_list1(delimited(space0, char(','), space0), identifier),
+            separated_list1(delimited(space0, char(','), space0), variant),
             (space0, opt(char(',')), space0, char('}')),
         ),
     )
     .parse(after_space)?;
+    let (variants, display) = variants.into_iter().unzip();
     Ok((
         rest,
         Decl::Enum {
             name,
             variants,
+            display,
             span: span_to(rest),
         },
     ))
+}
+
+/// `variant := identifier string?`: an enum value and the text it shows as.
+fn variant(input: Input) -> IResult<Input, (Ident, Option<String>), PError> {
+    let (after_name, name) = identifier(input)?;
+    let (rest, display) = opt(preceded(space1, string_literal)).parse(after_name)?;
+    let display = display.map(|(text, _)| text);
+    if display
+        .as_deref()
+        .is_some_and(|text| text.trim().is_empty())
+    {
+        let (at, _) = space0(after_name)?;
+        return Err(nom::Err::Failure(
+            PError::at(at, "a display text that is not empty").with_help(&format!(
+                "a value shows as its name when it has no display text: write `{}` alone",
+                name.name
+            )),
+        ));
+    }
+    Ok((rest, (name, display)))
 }
 
 /// `scene := "==" ("ending" | "page")? identifier params? (":" rest-of-line)?`

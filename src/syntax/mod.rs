@@ -14,6 +14,7 @@ mod classify;
 mod error;
 mod expr;
 mod foreign;
+mod function;
 mod line;
 mod outline;
 mod source;

@@ -150,3 +150,99 @@ fn a_game_asks_whether_a_labelled_choice_was_taken() {
         Err(PlayError::UnknownLabel { suggestion: Some(best), .. }) if best == "office.index"
     ));
 }
+
+const DICE: &str = "title: Dice
+var rolled = 0
+extern fn roll_dice(sides: int) -> int:
+    return 1
+extern fn omen() -> bool
+== start
+You roll {roll_dice(6)}.
++ {roll_dice(6) > 3} Bet high
+    -> ending high
++ Ask the omen
+    {omen(): Good.|Bad.}
+    -> ending low
+== ending high
+High.
+== ending low
+Low.
+";
+
+#[test]
+fn externs_run_their_default_bodies_until_the_host_binds_them() {
+    let story = Story::compile_str("dice.fab", DICE).unwrap();
+    let mut session = story.start(1);
+    assert!(session.current_text().contains("You roll 1."));
+    assert_eq!(session.choices().len(), 1, "1 > 3 is false: only the omen");
+    session
+        .bind("roll_dice", |args| match args {
+            [VarValue::Int(sides)] => Ok(VarValue::Int(*sides)),
+            other => Err(format!("unexpected {other:?}")),
+        })
+        .unwrap();
+    // Bound: the guard is evaluated again and now holds.
+    assert_eq!(session.choices().len(), 2);
+    // Restart keeps the binding, and the opening text calls it.
+    session.restart(2);
+    assert!(session.current_text().contains("You roll 6."));
+}
+
+#[test]
+fn bindings_given_at_the_start_reach_the_opening() {
+    let story = Story::compile_str("dice.fab", DICE).unwrap();
+    let mut bindings = fabula::embed::Bindings::new(&story);
+    bindings
+        .bind("roll_dice", |_| Ok(VarValue::Int(5)))
+        .unwrap()
+        .bind("omen", |_| Ok(VarValue::Bool(true)))
+        .unwrap();
+    let mut session = Session::start_with(&story, 1, bindings);
+    assert!(session.current_text().contains("You roll 5."));
+    session.choose(1).unwrap();
+    assert!(session.current_text().contains("Good."));
+}
+
+#[test]
+fn an_unbound_extern_without_a_body_and_a_failing_host_are_runtime_errors() {
+    let story = Story::compile_str("dice.fab", DICE).unwrap();
+    let mut session = story.start(1);
+    session.choose(0).unwrap();
+    let error = session.error().expect("omen has no body").to_string();
+    assert!(
+        error.contains("`extern fn omen` has no default body"),
+        "{error}"
+    );
+
+    let mut session = story.start(1);
+    session.bind("omen", |_| Ok(VarValue::Int(3))).unwrap();
+    session.choose(0).unwrap();
+    let error = session.error().expect("a wrong type").to_string();
+    assert!(
+        error.contains("it returned an int, and `omen` returns a bool"),
+        "{error}"
+    );
+
+    let mut session = story.start(1);
+    session
+        .bind("omen", |_| Err("the oracle is closed".into()))
+        .unwrap();
+    session.choose(0).unwrap();
+    let error = session.error().expect("the host failed").to_string();
+    assert!(error.contains("the oracle is closed"), "{error}");
+}
+
+#[test]
+fn binding_what_is_not_an_extern_is_refused() {
+    let story = Story::compile_str("dice.fab", DICE).unwrap();
+    let mut session = story.start(1);
+    let refused = session.bind("roll_dic", |_| Ok(VarValue::Int(1)));
+    assert_eq!(
+        refused,
+        Err(PlayError::UnknownExtern {
+            name: "roll_dic".into(),
+            suggestion: Some("roll_dice".into()),
+        })
+    );
+    assert!(session.bind("rolled", |_| Ok(VarValue::Int(1))).is_err());
+}

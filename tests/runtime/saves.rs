@@ -452,3 +452,43 @@ fn taken_reads_a_labelled_mark_through_an_edit_and_undo_takes_it_back() {
     session.undo().unwrap();
     assert!(!taken(&session, "corridor") && taken(&session, "index"));
 }
+
+/// A save names enum values and set members by their identifiers, never
+/// by their display text, so changing a display text keeps saves loading.
+#[test]
+fn saves_keep_identifiers_not_display_text() {
+    let text = "\
+title: Names
+enum Person { zinoviev \"Comrade Zinoviev\", krupskaya \"Nadezhda Krupskaya\" }
+var who = krupskaya
+var allies: set of Person = {zinoviev}
+fn named() -> bool:
+    return who == krupskaya
+== hall
+{who} and {allies}.
++ {named()} Change
+    ~ who = zinoviev
+    ~ allies += krupskaya
+    -> hall
+* Leave -> ending out
+== ending out
+Out.
+";
+    let mut session = Session::start(super::story(text), 1);
+    session.choose(0).unwrap();
+    let saved = session.save().unwrap();
+    assert!(saved.contains("Enum(\"zinoviev\")"), "{saved}");
+    assert!(saved.contains("\"krupskaya\""), "{saved}");
+    assert!(
+        !saved.contains("Comrade") && !saved.contains("Nadezhda"),
+        "{saved}"
+    );
+    let renamed = super::story(&text.replace("Comrade Zinoviev", "Grigory Zinoviev"));
+    let (loaded, _) = Session::load(renamed, &saved).unwrap();
+    assert_eq!(loaded.state(), session.state());
+    assert!(
+        loaded
+            .transcript_text()
+            .contains("Grigory Zinoviev and Grigory Zinoviev and Nadezhda Krupskaya.")
+    );
+}

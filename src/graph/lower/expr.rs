@@ -6,7 +6,7 @@ use super::Lowering;
 use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
-use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, run};
+use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, Program, run};
 use crate::graph::suggest::did_you_mean;
 use crate::graph::{ChoiceId, CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
 
@@ -237,11 +237,30 @@ impl Lowering<'_> {
         expected: Option<Type>,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some((slot, ty)) = self
+            .function_scope
+            .as_ref()
+            .and_then(|scope| scope.lookup(name))
+        {
+            code.push(Instr::LoadLocal(slot));
+            return Some(ty);
+        }
         if let Some(slot) = self.local(name) {
             code.push(Instr::Local(slot));
             return Some(self.locals[slot as usize].0.ty);
         }
         match self.names.symbols.get(name).cloned() {
+            Some((Symbol::Function(_), _)) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::E0201,
+                        span,
+                        format!("`{name}` is a function, not a value"),
+                    )
+                    .with_help(format!("call it: `{name}(…)`")),
+                );
+                None
+            }
             Some((Symbol::Const(value, ty), _)) => {
                 code.push(Instr::constant(value));
                 Some(ty)
@@ -435,16 +454,40 @@ impl Lowering<'_> {
         span: Span,
         code: &mut Vec<Instr>,
     ) -> Option<Type> {
+        if let Some((Symbol::Function(id), _)) = self.names.symbols.get(&function.name) {
+            return self.call_function(*id, function, args, span, code);
+        }
         let Some(builtin) = BUILTINS
             .iter()
             .find(|builtin| builtin.name == function.name)
         else {
-            self.unknown_function(function);
+            if self.names.function_names.contains(&function.name) {
+                // Declared, but not yet: a constant or initial value.
+                self.report(
+                    Diagnostic::new(Code::E0203, span, "not a constant expression")
+                        .with_help(format!(
+                            "`{}` is a function, and constants and initial values may use only literals and constants; call it in a scene: `~ x = {}(…)`",
+                            function.name, function.name
+                        )),
+                );
+            } else if !self.names.broken.contains(&function.name) {
+                self.unknown_function(function);
+            }
             self.check_arguments(args);
             return None;
         };
         if self.in_page && matches!(builtin.instr, Some(Instr::Random)) {
             self.report(super::page_changes(span, "`random()`"));
+        }
+        if let Some(scope) = &self.function_scope
+            && matches!(builtin.instr, Some(Instr::Random))
+        {
+            let message = format!("`random()` inside function `{}`", scope.name);
+            self.report(
+                Diagnostic::new(Code::E0134, span, message).with_help(
+                    "a function gives the same value for the same state, which keeps guards and the explorer sound; draw the number in a scene and pass it: `~ roll = random(1, 6)` then `f(roll)`",
+                ),
+            );
         }
         let arity = builtin.arity;
         if args.len() != arity {
@@ -508,30 +551,6 @@ impl Lowering<'_> {
         Some(Type::Int)
     }
 
-    fn unknown_function(&mut self, function: &ast::Ident) {
-        let name = function.name.as_str();
-        let help = match did_you_mean(name, BUILTINS.iter().map(|builtin| builtin.name)) {
-            Some(best) => format!("did you mean `{best}`?"),
-            // What other languages call it.
-            None if matches!(name, "len" | "length" | "size" | "size_of") => {
-                "a set's size is `count(set)`".into()
-            }
-            None => {
-                let names: Vec<&str> = BUILTINS.iter().map(|builtin| builtin.name).collect();
-                let (last, rest) = names.split_last().expect("there are built-in functions");
-                format!("the built-in functions are {} and {last}", rest.join(", "))
-            }
-        };
-        self.report(
-            Diagnostic::new(
-                Code::E0106,
-                function.span,
-                format!("unknown function `{name}`"),
-            )
-            .with_help(help),
-        );
-    }
-
     /// The scene `visits(scene)` names.
     fn scene_argument(&mut self, arg: &ast::Expr) -> Option<SceneId> {
         let ExprKind::Name(name) = &arg.kind else {
@@ -579,7 +598,7 @@ pub(super) enum ConstError {
 /// always-false guards. The runtime's own evaluator runs it over an empty
 /// environment, so a constant folds exactly as the same expression runs.
 pub(super) fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
-    run(&mut Folding, &mut Vec::new(), code).map_err(|fault| match fault {
+    run(&mut Folding, &mut Vec::new(), Program::EMPTY, code).map_err(|fault| match fault {
         Fault::Overflow => {
             ConstError::Arithmetic("integer overflow in a constant expression".into())
         }
@@ -589,7 +608,11 @@ pub(super) fn evaluate_constant(code: &[Instr]) -> Result<Value, ConstError> {
         Fault::TextTooLong => ConstError::Arithmetic(format!(
             "text longer than {MAX_TEXT_LEN} bytes in a constant expression"
         )),
-        Fault::RandomRange { .. } | Fault::Malformed(_) => ConstError::NotConstant,
+        Fault::RandomRange { .. }
+        | Fault::FunctionTooDeep(_)
+        | Fault::UnboundExtern(_)
+        | Fault::ExternFailed(..)
+        | Fault::Malformed(_) => ConstError::NotConstant,
     })
 }
 
@@ -642,8 +665,8 @@ enum Args {
 /// so adding one is adding a row (and, for a new instruction, its meaning
 /// in `graph/eval.rs`). Every built-in returns an int but `taken`, a bool.
 #[derive(Debug)]
-struct Builtin {
-    name: &'static str,
+pub(super) struct Builtin {
+    pub(super) name: &'static str,
     arity: usize,
     args: Args,
     /// The instruction applied to the arguments' values; `None` for
@@ -653,7 +676,7 @@ struct Builtin {
     usage: &'static str,
 }
 
-static BUILTINS: [Builtin; 6] = [
+pub(super) static BUILTINS: [Builtin; 6] = [
     Builtin {
         name: "count",
         arity: 1,

@@ -4,6 +4,7 @@
 //! expressions in `expr`.
 
 mod expr;
+mod function;
 mod label;
 mod stmt;
 mod tunnel;
@@ -56,6 +57,9 @@ pub(crate) struct Lowering<'n> {
     pub(super) broken_temps: std::collections::HashSet<String>,
     /// How many of `locals` are parameters.
     pub(super) params: u32,
+    /// The function whose body is being lowered: its locals, and the
+    /// purity rules (`E0131` to `E0134`).
+    pub(super) function_scope: Option<function::FnScope>,
 }
 
 impl<'n> Lowering<'n> {
@@ -78,6 +82,7 @@ impl<'n> Lowering<'n> {
             local_slots: HashMap::new(),
             broken_temps: std::collections::HashSet::new(),
             params: 0,
+            function_scope: None,
         }
     }
 

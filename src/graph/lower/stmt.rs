@@ -9,8 +9,8 @@ use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
 use crate::graph::{
-    Alternatives, BothGuards, Choice, ChoiceId, Conditional, Expr, Guard, Op, Part, SceneId, SeqId,
-    Type, Value,
+    Alternatives, BothGuards, Choice, ChoiceId, Conditional, Expr, Guard, Instr, Op, Part, SceneId,
+    SeqId, Type, Value,
 };
 
 impl Lowering<'_> {
@@ -399,6 +399,38 @@ impl Lowering<'_> {
         Some(compiled)
     }
 
+    /// The condition of `{condition: then|otherwise}`: a bool, or a set,
+    /// which holds when it is not empty (`{allies: {allies}|no one}`).
+    fn text_condition(&mut self, expr: &ast::Expr) -> Option<Expr> {
+        let compiled = self.expr(expr, Some(Type::Bool))?;
+        if let Type::Set(_) = compiled.ty {
+            // `count(set) > 0`, appended to the set's code (the last
+            // expression in the arena).
+            self.code.extend([
+                Instr::Count,
+                Instr::Int(0),
+                Instr::Binary(ast::BinaryOp::Gt),
+            ]);
+            return Some(Expr {
+                code: crate::graph::CodeRange {
+                    start: compiled.code.start,
+                    len: compiled.code.len + 3,
+                },
+                ty: Type::Bool,
+                span: compiled.span,
+            });
+        }
+        if compiled.ty != Type::Bool {
+            let message = format!(
+                "expected a condition (bool, or a set: true when not empty), found {}",
+                self.type_name(compiled.ty)
+            );
+            self.report(Diagnostic::new(Code::E0201, expr.span, message));
+            return None;
+        }
+        Some(compiled)
+    }
+
     pub(super) fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Box<[Part]> {
         let mut parts = Vec::with_capacity(text.len());
         for segment in text {
@@ -414,7 +446,7 @@ impl Lowering<'_> {
                     then,
                     otherwise,
                 } => {
-                    let condition = self.condition(condition);
+                    let condition = self.text_condition(condition);
                     let then = self.text(then, allow_alternatives);
                     let otherwise = self.text(otherwise, allow_alternatives);
                     if let Some(condition) = condition {
