@@ -314,6 +314,10 @@ impl Names {
         params: &[ast::Param],
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<(ast::Ident, Option<Type>)> {
+        // Most scenes take none: no lowering to set up for them.
+        if params.is_empty() {
+            return Vec::new();
+        }
         let mut lowering = Lowering::new(self);
         let mut declared: Vec<(ast::Ident, Option<Type>)> = Vec::with_capacity(params.len());
         for param in params {
