@@ -13,9 +13,16 @@
 //! that is. So a report of that kind is dropped when the skipped text
 //! mentions its variable, or a scene from which its scene is reachable, or,
 //! for a dead end or a choice block, lies in its scene.
+//!
+//! Two more kinds of report are not news either: anything an include that
+//! could not be read may explain (a name declared nowhere, a variable never
+//! read, a scene never reached), and the "never read" of a variable that an
+//! undeclared name is a misspelling of.
+
+use std::collections::BTreeSet;
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
-use crate::graph::{SceneId, Story};
+use crate::graph::{SceneId, Story, did_you_mean};
 
 /// Codes of errors after which a line, or a block, was skipped.
 fn skips_lines(code: Code) -> bool {
@@ -90,6 +97,78 @@ fn mentions(text: &str, word: &str) -> bool {
     })
 }
 
+/// Whether the diagnostic says an include was not read.
+fn include_failed(code: Code) -> bool {
+    matches!(code, Code::E0401 | Code::E0403)
+}
+
+/// Drops what an include that could not be read explains: a name declared
+/// nowhere (E0103, E0104, E0105) may be declared in the file that was not
+/// read, a variable never read (W0002) may be read there, and a scene or
+/// ending that looks unreachable, or a story that looks endless (E0304,
+/// E0305, W0007), may be reached or ended there. The failed include's own
+/// report says so, so the writer knows more may follow once it is fixed.
+fn drop_after_failed_include(diagnostics: &mut Vec<Diagnostic>) {
+    if !diagnostics.iter().any(|d| include_failed(d.code)) {
+        return;
+    }
+    let before = diagnostics.len();
+    diagnostics.retain(|diagnostic| {
+        !matches!(
+            diagnostic.code,
+            Code::E0103
+                | Code::E0104
+                | Code::E0105
+                | Code::W0002
+                | Code::E0304
+                | Code::E0305
+                | Code::W0007
+        )
+    });
+    if diagnostics.len() == before {
+        return;
+    }
+    for diagnostic in diagnostics.iter_mut().filter(|d| include_failed(d.code)) {
+        let note = "names it would declare are not reported as unknown until it is read";
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {note}"),
+            None => note.to_string(),
+        });
+    }
+}
+
+/// Drops the W0002 "never read" of a variable that an undeclared name
+/// (E0103) is a likely misspelling of: `if oill == 2` reads `oil`, as the
+/// E0103's "did you mean" says, so `oil` is not news. Of the variables
+/// never read, the closest to each undeclared name is taken, by the same
+/// measure as the suggestion.
+fn drop_misspelt_reads(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
+    let name_of = |diagnostic: &Diagnostic| {
+        let text = &sources.get(diagnostic.span.file).text;
+        text.get(diagnostic.span.range())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let unread: BTreeSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::W0002)
+        .map(name_of)
+        .collect();
+    if unread.is_empty() {
+        return;
+    }
+    let undeclared: BTreeSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::E0103)
+        .map(name_of)
+        .collect();
+    let meant: BTreeSet<&str> = undeclared
+        .iter()
+        .filter_map(|name| did_you_mean(name, unread.iter().map(String::as_str)))
+        .collect();
+    diagnostics.retain(|d| d.code != Code::W0002 || !meant.contains(name_of(d).as_str()));
+}
+
 /// Drops the reports that skipped lines explain (see the module's notes).
 /// `story` is the graph the later passes ran on, when there was one.
 pub fn drop_follow_ons(
@@ -97,6 +176,8 @@ pub fn drop_follow_ons(
     sources: &SourceMap,
     story: Option<&Story>,
 ) {
+    drop_after_failed_include(diagnostics);
+    drop_misspelt_reads(diagnostics, sources);
     let skipped: Vec<Skipped> = diagnostics
         .iter()
         .filter(|diagnostic| skips_lines(diagnostic.code))
