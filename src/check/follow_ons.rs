@@ -19,10 +19,10 @@
 //! read, a scene never reached), and the "never read" of a variable that an
 //! undeclared name is a misspelling of.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
-use crate::graph::{SceneId, Story, did_you_mean};
+use crate::graph::{SceneId, Story};
 
 /// Codes of errors after which a line, or a block, was skipped.
 fn skips_lines(code: Code) -> bool {
@@ -87,6 +87,12 @@ fn indentation(line: &str) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
+/// The identifiers of `text`: its longest runs of letters, digits and `_`.
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+}
+
 /// Whether `text` holds `word` as a whole identifier.
 fn mentions(text: &str, word: &str) -> bool {
     let is_identifier = |c: char| c.is_alphanumeric() || c == '_';
@@ -139,34 +145,29 @@ fn drop_after_failed_include(diagnostics: &mut Vec<Diagnostic>) {
 
 /// Drops the W0002 "never read" of a variable that an undeclared name
 /// (E0103) is a likely misspelling of: `if oill == 2` reads `oil`, as the
-/// E0103's "did you mean" says, so `oil` is not news. Of the variables
-/// never read, the closest to each undeclared name is taken, by the same
-/// measure as the suggestion.
+/// E0103's "did you mean `oil`?" says, so `oil` is not news. The name is
+/// the one lowering suggested, taken from the help rather than measured
+/// again, so this stays linear however many reports there are.
 fn drop_misspelt_reads(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
-    let name_of = |diagnostic: &Diagnostic| {
-        let text = &sources.get(diagnostic.span.file).text;
-        text.get(diagnostic.span.range())
-            .unwrap_or_default()
-            .to_string()
-    };
-    let unread: BTreeSet<String> = diagnostics
-        .iter()
-        .filter(|d| d.code == Code::W0002)
-        .map(name_of)
-        .collect();
-    if unread.is_empty() {
-        return;
-    }
-    let undeclared: BTreeSet<String> = diagnostics
+    let meant: HashSet<String> = diagnostics
         .iter()
         .filter(|d| d.code == Code::E0103)
-        .map(name_of)
+        .filter_map(|d| {
+            let help = d.help.as_deref()?;
+            let name = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+            Some(name.to_string())
+        })
         .collect();
-    let meant: BTreeSet<&str> = undeclared
-        .iter()
-        .filter_map(|name| did_you_mean(name, unread.iter().map(String::as_str)))
-        .collect();
-    diagnostics.retain(|d| d.code != Code::W0002 || !meant.contains(name_of(d).as_str()));
+    if meant.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        if d.code != Code::W0002 {
+            return true;
+        }
+        let text = &sources.get(d.span.file).text;
+        !meant.contains(text.get(d.span.range()).unwrap_or_default())
+    });
 }
 
 /// Drops the reports that skipped lines explain (see the module's notes).
@@ -187,10 +188,20 @@ pub fn drop_follow_ons(
         return;
     }
     let text_of = |stretch: &Skipped| &sources.get(stretch.file).text[stretch.start..stretch.end];
+    // Every identifier of the skipped text, read once: a story with
+    // thousands of skipped lines and thousands of reports stays linear.
+    let named: HashSet<&str> = skipped
+        .iter()
+        .flat_map(|stretch| identifiers(text_of(stretch)))
+        .collect();
     let any_mentions = |word: &str| {
-        skipped
-            .iter()
-            .any(|stretch| mentions(text_of(stretch), word))
+        if identifiers(word).eq([word]) {
+            named.contains(word)
+        } else {
+            skipped
+                .iter()
+                .any(|stretch| mentions(text_of(stretch), word))
+        }
     };
     // Scenes the skipped lines may have led to: those they name, and every
     // scene reachable from one of those.
@@ -294,5 +305,7 @@ mod tests {
         assert!(!mentions("goldsmith", "gold"));
         assert!(!mentions("my_gold", "gold"));
         assert!(mentions("{gold}", "gold"));
+        let words: Vec<&str> = identifiers("if gold > 2: -> bank_1 {my_gold}").collect();
+        assert_eq!(words, ["if", "gold", "2", "bank_1", "my_gold"]);
     }
 }
