@@ -60,6 +60,9 @@ pub enum TestStepKind {
     /// `expect text "fragment"` / `expect no text "fragment"`: in the text
     /// since the last choice.
     ExpectText { fragment: String, present: bool },
+    /// `expect tag "key: value"` / `expect no tag "key"`: a tag since the
+    /// last choice, on a paragraph or a scene entered.
+    ExpectTag { tag: String, present: bool },
     /// `expect choice "fragment"` / `expect no choice "fragment"` /
     /// `expect disabled "fragment"`.
     ExpectChoice {

@@ -1,6 +1,6 @@
 //! The story map: the narrative graph drawn as Graphviz `dot` or Mermaid.
 //!
-//! Scenes are nodes labelled with their titles; endings are drawn
+//! Scenes are nodes labelled with their titles and tags; endings are drawn
 //! distinctly; scenes no divert chain from the start reaches are marked.
 //! Each choice is an edge labelled with its (shortened) text and guard,
 //! from its scene to every scene its body can divert to; diverts outside
@@ -227,12 +227,27 @@ pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
     reached
 }
 
+/// A scene's node: its title and name, and a line of its tags as written
+/// (`# year: 1922`), shortened.
 fn node_label(story: &Story, id: SceneId) -> String {
     let scene = story.scene(id);
-    match &scene.title {
+    let mut label = match &scene.title {
         Some(title) => format!("{}\n{}", title, scene.name),
         None => scene.name.clone(),
+    };
+    if !scene.tags.is_empty() {
+        let tags: Vec<String> = scene
+            .tags
+            .iter()
+            .map(|tag| match &tag.value {
+                Some(value) => format!("# {}: {value}", tag.key),
+                None => format!("# {}", tag.key),
+            })
+            .collect();
+        label.push('\n');
+        label.push_str(&shorten(&tags.join("  "), 60));
     }
+    label
 }
 
 /// Graphviz `dot`.
@@ -421,6 +436,35 @@ mod tests {
             "{mermaid}"
         );
     }
+    #[test]
+    fn scene_tags_are_drawn_under_the_name() {
+        let story = story(
+            "title: T\n== one: One\n# year: 1922\n# quiet\nText.\n-> ending end\n== ending end: The End\n# year: 1929\nDone.\n",
+        );
+        let dot = dot(&story);
+        assert!(
+            dot.contains("\"one\" [label=\"One\\none\\n# year: 1922  # quiet\", penwidth=2]"),
+            "{dot}"
+        );
+        assert!(
+            dot.contains("\"end\" [label=\"The End\\nend\\n# year: 1929\", shape=doubleoctagon]"),
+            "{dot}"
+        );
+        let mermaid = mermaid(&story);
+        assert!(
+            mermaid.contains("n0[\"One<br/>one<br/># year: 1922  # quiet\"]"),
+            "{mermaid}"
+        );
+        // Many tags are shortened, not drawn as a wall of text.
+        let many: String = (0..30).map(|n| format!("# tag{n}: {n}\n")).collect();
+        let story = super::tests::story(&format!(
+            "title: T\n== one\n{many}Text.\n-> ending end\n== ending end\nDone.\n"
+        ));
+        let label = node_label(&story, SceneId(0));
+        assert!(label.ends_with('…'), "{label}");
+        assert_eq!(label.lines().nth(1).unwrap().chars().count(), 60);
+    }
+
     #[test]
     fn tunnel_calls_are_drawn_as_calls() {
         let story = story(

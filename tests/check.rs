@@ -3,7 +3,11 @@
 //!
 //! A trailing comment `// ~ E0104` (or `// ~ E0104 W0003`) on a line means
 //! "a diagnostic with this code whose primary span starts on this line". A
-//! story with no markers must check clean. Where a marker cannot be written
+//! code may be pinned further: `E0103@5` also asks that the span start in
+//! column 5 (1-based, in characters, as the checker prints it), and a quoted
+//! fragment right after a code, `// ~ E0103@5 "is not declared"`, asks that
+//! the message contain it (a fragment cannot hold a `"`). A story with no
+//! markers must check clean. Where a marker cannot be written
 //! on the offending line (an unterminated block comment swallows it), a
 //! sidecar `NAME.expected` next to `NAME.fab` lists `LINE CODE` pairs.
 //!
@@ -88,8 +92,85 @@ fn code_named(word: &str) -> Option<Code> {
     Code::ALL.iter().copied().find(|code| code.as_str() == word)
 }
 
+/// One marker: where and what, and optionally the column and a fragment of
+/// the message.
+#[derive(Debug, Clone)]
+pub struct Marker {
+    pub at: Expectation,
+    /// The 1-based column the primary span must start in.
+    pub column: Option<usize>,
+    /// Text the message must contain.
+    pub fragment: Option<String>,
+}
+
+impl Marker {
+    /// Whether a found diagnostic satisfies this marker.
+    fn accepts(&self, found: &Found) -> bool {
+        self.at == found.at
+            && self.column.is_none_or(|column| column == found.column)
+            && self
+                .fragment
+                .as_ref()
+                .is_none_or(|fragment| found.message.contains(fragment.as_str()))
+    }
+}
+
+/// One diagnostic the checker reported.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub at: Expectation,
+    pub column: usize,
+    pub message: String,
+}
+
+/// Reads the codes of one `// ~` marker: `CODE`, `CODE@COLUMN`, each
+/// optionally followed by a quoted message fragment.
+fn parse_marker(file: &Path, number: usize, mut rest: &str) -> Vec<Marker> {
+    let fail = |what: &str| -> ! { panic!("{}:{number}: {what}", file.display()) };
+    let mut markers: Vec<Marker> = Vec::new();
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            return markers;
+        }
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let Some(end) = quoted.find('"') else {
+                fail("a `// ~` marker's fragment has no closing `\"`")
+            };
+            let Some(last) = markers.last_mut().filter(|m| m.fragment.is_none()) else {
+                fail("a quoted fragment in a `// ~` marker must follow a code")
+            };
+            last.fragment = Some(quoted[..end].to_string());
+            rest = &quoted[end + 1..];
+            continue;
+        }
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        rest = &rest[end..];
+        let (name, column) = match word.split_once('@') {
+            Some((name, column)) => match column.parse::<usize>() {
+                Ok(column) if column > 0 => (name, Some(column)),
+                _ => fail(&format!(
+                    "`{word}`: the column after `@` is not a number from 1"
+                )),
+            },
+            None => (word, None),
+        };
+        let Some(code) = code_named(name) else {
+            fail(&format!(
+                "`{name}` in a `// ~` marker is not a diagnostic code"
+            ))
+        };
+        markers.push(Marker {
+            at: (file.to_path_buf(), number, code),
+            column,
+            fragment: None,
+        });
+    }
+}
+
 /// The diagnostics a file's markers (and its sidecar `.expected`) ask for.
-pub fn expectations(file: &Path) -> Vec<Expectation> {
+pub fn markers(file: &Path) -> Vec<Marker> {
     let bytes = std::fs::read(file).unwrap();
     // Lossy, so a story with invalid UTF-8 can carry markers too.
     let text = String::from_utf8_lossy(&bytes);
@@ -98,16 +179,7 @@ pub fn expectations(file: &Path) -> Vec<Expectation> {
         let Some(at) = line.find("// ~") else {
             continue;
         };
-        for word in line[at + "// ~".len()..].split_whitespace() {
-            let code = code_named(word).unwrap_or_else(|| {
-                panic!(
-                    "{}:{}: `{word}` in a `// ~` marker is not a diagnostic code",
-                    file.display(),
-                    index + 1
-                )
-            });
-            expected.push((file.to_path_buf(), index + 1, code));
-        }
+        expected.extend(parse_marker(file, index + 1, &line[at + "// ~".len()..]));
     }
     let sidecar = file.with_extension("expected");
     if let Ok(listing) = std::fs::read_to_string(&sidecar) {
@@ -120,10 +192,62 @@ pub fn expectations(file: &Path) -> Vec<Expectation> {
             });
             let (number, code) = parsed
                 .unwrap_or_else(|| panic!("{}: `{line}` is not `LINE CODE`", sidecar.display()));
-            expected.push((file.to_path_buf(), number, code));
+            expected.push(Marker {
+                at: (file.to_path_buf(), number, code),
+                column: None,
+                fragment: None,
+            });
         }
     }
     expected
+}
+
+/// The file, line and code of every marker of a file (its column and
+/// fragment left out).
+pub fn expectations(file: &Path) -> Vec<Expectation> {
+    markers(file).into_iter().map(|marker| marker.at).collect()
+}
+
+/// [`compare`] with columns and message fragments: each marker takes one
+/// diagnostic it accepts, the most specific markers first.
+pub fn compare_pinned(mut expected: Vec<Marker>, mut found: Vec<Found>) -> String {
+    expected.sort_by_key(|marker| {
+        (
+            marker.column.is_none(),
+            marker.fragment.is_none(),
+            marker.at.clone(),
+        )
+    });
+    found.sort_by(|a, b| (&a.at, a.column).cmp(&(&b.at, b.column)));
+    let mut report = String::new();
+    for marker in &expected {
+        if let Some(index) = found.iter().position(|got| marker.accepts(got)) {
+            found.remove(index);
+        } else {
+            let (file, line, code) = &marker.at;
+            let column = marker.column.map_or(String::new(), |c| format!("@{c}"));
+            let fragment = marker
+                .fragment
+                .as_ref()
+                .map_or(String::new(), |f| format!(" \"{f}\""));
+            let _ = writeln!(
+                report,
+                "  missing:    {}:{line} {code}{column}{fragment} (the marker asks for it; the checker did not report it)",
+                file.display()
+            );
+        }
+    }
+    for got in &found {
+        let (file, line, code) = &got.at;
+        let _ = writeln!(
+            report,
+            "  unexpected: {}:{line}:{} {code} {}",
+            file.display(),
+            got.column,
+            got.message
+        );
+    }
+    report
 }
 
 /// Compares expected with found as multisets: a code twice on one line must
@@ -166,11 +290,11 @@ fn story_folder() {
     assert!(fixtures.len() > 30, "tests/check/ lost its stories");
     let mut failures = String::new();
     for fixture in &fixtures {
-        let expected: Vec<Expectation> = fixture
+        let expected: Vec<Marker> = fixture
             .files
             .iter()
-            .flat_map(|file| expectations(file))
-            .filter(|(_, _, code)| compiler_reports(*code))
+            .flat_map(|file| markers(file))
+            .filter(|marker| compiler_reports(marker.at.2))
             .collect();
         let loaded = compile_files(&fixture.entry).unwrap();
         let found = loaded
@@ -178,14 +302,15 @@ fn story_folder() {
             .iter()
             .map(|diagnostic| {
                 let file = loaded.sources.get(diagnostic.span.file);
-                let (line, _) = file.line_col(diagnostic.span.start as usize);
-                (
-                    (file.path.clone(), line, diagnostic.code),
-                    diagnostic.message.clone(),
-                )
+                let (line, column) = file.line_col(diagnostic.span.start as usize);
+                Found {
+                    at: (file.path.clone(), line, diagnostic.code),
+                    column,
+                    message: diagnostic.message.clone(),
+                }
             })
             .collect();
-        let differences = compare(expected, found);
+        let differences = compare_pinned(expected, found);
         if !differences.is_empty() {
             let _ = writeln!(failures, "{}:\n{differences}", fixture.entry.display());
         }

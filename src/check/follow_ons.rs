@@ -13,6 +13,13 @@
 //! that is. So a report of that kind is dropped when the skipped text
 //! mentions its variable, or a scene from which its scene is reachable, or,
 //! for a dead end or a choice block, lies in its scene.
+//!
+//! Two more kinds of report are not news either: anything an include that
+//! could not be read may explain (a name declared nowhere, a variable never
+//! read, a scene never reached), and the "never read" of a variable that an
+//! undeclared name is a misspelling of.
+
+use std::collections::HashSet;
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::graph::{SceneId, Story};
@@ -80,6 +87,12 @@ fn indentation(line: &str) -> usize {
     line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
+/// The identifiers of `text`: its longest runs of letters, digits and `_`.
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+}
+
 /// Whether `text` holds `word` as a whole identifier.
 fn mentions(text: &str, word: &str) -> bool {
     let is_identifier = |c: char| c.is_alphanumeric() || c == '_';
@@ -90,6 +103,73 @@ fn mentions(text: &str, word: &str) -> bool {
     })
 }
 
+/// Whether the diagnostic says an include was not read.
+fn include_failed(code: Code) -> bool {
+    matches!(code, Code::E0401 | Code::E0403)
+}
+
+/// Drops what an include that could not be read explains: a name declared
+/// nowhere (E0103, E0104, E0105) may be declared in the file that was not
+/// read, a variable never read (W0002) may be read there, and a scene or
+/// ending that looks unreachable, or a story that looks endless (E0304,
+/// E0305, W0007), may be reached or ended there. The failed include's own
+/// report says so, so the writer knows more may follow once it is fixed.
+fn drop_after_failed_include(diagnostics: &mut Vec<Diagnostic>) {
+    if !diagnostics.iter().any(|d| include_failed(d.code)) {
+        return;
+    }
+    let before = diagnostics.len();
+    diagnostics.retain(|diagnostic| {
+        !matches!(
+            diagnostic.code,
+            Code::E0103
+                | Code::E0104
+                | Code::E0105
+                | Code::W0002
+                | Code::E0304
+                | Code::E0305
+                | Code::W0007
+        )
+    });
+    if diagnostics.len() == before {
+        return;
+    }
+    for diagnostic in diagnostics.iter_mut().filter(|d| include_failed(d.code)) {
+        let note = "names it would declare are not reported as unknown until it is read";
+        diagnostic.help = Some(match diagnostic.help.take() {
+            Some(help) => format!("{help}; {note}"),
+            None => note.to_string(),
+        });
+    }
+}
+
+/// Drops the W0002 "never read" of a variable that an undeclared name
+/// (E0103) is a likely misspelling of: `if oill == 2` reads `oil`, as the
+/// E0103's "did you mean `oil`?" says, so `oil` is not news. The name is
+/// the one lowering suggested, taken from the help rather than measured
+/// again, so this stays linear however many reports there are.
+fn drop_misspelt_reads(diagnostics: &mut Vec<Diagnostic>, sources: &SourceMap) {
+    let meant: HashSet<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::E0103)
+        .filter_map(|d| {
+            let help = d.help.as_deref()?;
+            let name = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+            Some(name.to_string())
+        })
+        .collect();
+    if meant.is_empty() {
+        return;
+    }
+    diagnostics.retain(|d| {
+        if d.code != Code::W0002 {
+            return true;
+        }
+        let text = &sources.get(d.span.file).text;
+        !meant.contains(text.get(d.span.range()).unwrap_or_default())
+    });
+}
+
 /// Drops the reports that skipped lines explain (see the module's notes).
 /// `story` is the graph the later passes ran on, when there was one.
 pub fn drop_follow_ons(
@@ -97,6 +177,8 @@ pub fn drop_follow_ons(
     sources: &SourceMap,
     story: Option<&Story>,
 ) {
+    drop_after_failed_include(diagnostics);
+    drop_misspelt_reads(diagnostics, sources);
     let skipped: Vec<Skipped> = diagnostics
         .iter()
         .filter(|diagnostic| skips_lines(diagnostic.code))
@@ -106,10 +188,20 @@ pub fn drop_follow_ons(
         return;
     }
     let text_of = |stretch: &Skipped| &sources.get(stretch.file).text[stretch.start..stretch.end];
+    // Every identifier of the skipped text, read once: a story with
+    // thousands of skipped lines and thousands of reports stays linear.
+    let named: HashSet<&str> = skipped
+        .iter()
+        .flat_map(|stretch| identifiers(text_of(stretch)))
+        .collect();
     let any_mentions = |word: &str| {
-        skipped
-            .iter()
-            .any(|stretch| mentions(text_of(stretch), word))
+        if identifiers(word).eq([word]) {
+            named.contains(word)
+        } else {
+            skipped
+                .iter()
+                .any(|stretch| mentions(text_of(stretch), word))
+        }
     };
     // Scenes the skipped lines may have led to: those they name, and every
     // scene reachable from one of those.
@@ -213,5 +305,7 @@ mod tests {
         assert!(!mentions("goldsmith", "gold"));
         assert!(!mentions("my_gold", "gold"));
         assert!(mentions("{gold}", "gold"));
+        let words: Vec<&str> = identifiers("if gold > 2: -> bank_1 {my_gold}").collect();
+        assert_eq!(words, ["if", "gold", "2", "bank_1", "my_gold"]);
     }
 }

@@ -562,6 +562,10 @@ pub enum TestStepKind {
     Set { var: VarId, value: Expr },
     /// The text since the last choice contains (or does not contain) this.
     ExpectText { fragment: String, present: bool },
+    /// A tag was (or was not) emitted since the last choice, on a paragraph
+    /// or a scene entered: `key: value` matches that tag, `key` any tag
+    /// with that key.
+    ExpectTag { tag: String, present: bool },
     /// A choice whose text contains this is enabled, disabled or absent.
     ExpectChoice {
         fragment: String,

@@ -71,6 +71,10 @@ pub struct Recorder<'a> {
     pub coverage: &'a mut Coverage,
     /// Paragraphs emitted, when text is wanted.
     pub text: Option<&'a mut Vec<String>>,
+    /// When text is wanted: the paragraphs' tags, as written (`key: value`),
+    /// and the scenes entered, whose tags the caller looks up.
+    pub tags: Vec<String>,
+    pub entered: Vec<SceneId>,
     /// Fallback choices by span, so one taken automatically counts as a
     /// choice taken (the runtime reports it only as a line that ran).
     fallbacks: &'a HashMap<Span, ChoiceId>,
@@ -85,6 +89,8 @@ impl<'a> Recorder<'a> {
         Recorder {
             coverage,
             text,
+            tags: Vec::new(),
+            entered: Vec::new(),
             fallbacks,
         }
     }
@@ -95,14 +101,18 @@ impl Output for Recorder<'_> {
         self.text.is_some()
     }
 
-    fn paragraph(&mut self, text: &str, _tags: &[Tag]) {
+    fn paragraph(&mut self, text: &str, tags: &[Tag]) {
         if let Some(paragraphs) = self.text.as_deref_mut() {
             paragraphs.push(text.to_string());
+            self.tags.extend(tags.iter().map(tag_text));
         }
     }
 
     fn enter(&mut self, scene: SceneId) {
         self.coverage.enter(scene);
+        if self.text.is_some() {
+            self.entered.push(scene);
+        }
     }
 
     fn executed(&mut self, span: Span) {
@@ -110,6 +120,14 @@ impl Output for Recorder<'_> {
             Some(id) => self.coverage.take(*id, span),
             None => *self.coverage.spans.entry(span).or_default() += 1,
         }
+    }
+}
+
+/// A tag as a story test names it: `key: value`, or `key` alone.
+pub fn tag_text(tag: &Tag) -> String {
+    match &tag.value {
+        Some(value) => format!("{}: {value}", tag.key),
+        None => tag.key.clone(),
     }
 }
 

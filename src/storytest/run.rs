@@ -10,7 +10,7 @@ use crate::graph::{
 };
 use crate::runtime::{Machine, Pause, RuntimeError, State};
 
-use super::coverage::{Coverage, Recorder, fallbacks};
+use super::coverage::{Coverage, Recorder, fallbacks, tag_text};
 
 /// The seed of the random generator a story test starts with, so `random()`
 /// and `{~…}` give the same values on every run.
@@ -80,6 +80,7 @@ pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutc
         coverage,
         fallbacks: &fallbacks,
         since_choice: Vec::new(),
+        tags_since_choice: Vec::new(),
         transcript: Vec::new(),
     };
     run.state.scene = test.start;
@@ -93,6 +94,9 @@ pub fn run_test(story: &Story, test: &Test, coverage: &mut Coverage) -> TestOutc
         *visits = 1;
     }
     run.coverage.enter(test.start);
+    // Entered as the test starts, not through the recorder.
+    run.tags_since_choice
+        .extend(story.scenes[test.start.index()].tags.iter().map(tag_text));
     let mut failure = None;
     for step in &test.steps {
         if let Err((expected, actual)) = run.step(&step.kind) {
@@ -157,6 +161,8 @@ struct TestRun<'a> {
     fallbacks: &'a HashMap<Span, ChoiceId>,
     /// Paragraphs since the last choice (or the start).
     since_choice: Vec<String>,
+    /// The tags emitted since the last choice ([`tag_text`]).
+    tags_since_choice: Vec<String>,
     transcript: Vec<String>,
 }
 
@@ -190,6 +196,7 @@ impl TestRun<'_> {
                 };
                 Err((expected, actual))
             }
+            TestStepKind::ExpectTag { tag, present } => self.expect_tag(tag, *present),
             TestStepKind::ExpectChoice { fragment, state } => {
                 let shown = match now {
                     Now::Choosing(shown) => shown,
@@ -281,6 +288,15 @@ impl TestRun<'_> {
             Ok(Pause::Ending(scene)) => Err(Ok(scene)),
             Err(error) => Err(Err(error)),
         };
+        let (tags, entered) = (recorder.tags, recorder.entered);
+        // A scene's tags come before its paragraphs' (a scene is entered
+        // before its text runs), so the order is the order of entering.
+        for scene in entered {
+            let scene_tags = &self.story.scenes[scene.index()].tags;
+            self.tags_since_choice
+                .extend(scene_tags.iter().map(tag_text));
+        }
+        self.tags_since_choice.extend(tags);
         self.transcript.extend(paragraphs.iter().cloned());
         self.since_choice.extend(paragraphs);
         let offers = match offers {
@@ -365,8 +381,45 @@ impl TestRun<'_> {
         self.coverage.take(picked.id, picked.span);
         self.transcript.push(format!("> {number}. {}", picked.text));
         self.since_choice.clear();
+        self.tags_since_choice.clear();
         // Run now, so a runtime error is this step's failure.
         self.now().map(|_| ())
+    }
+
+    /// `expect tag "key: value"` (that tag) or `expect tag "key"` (a tag
+    /// with that key), since the last choice.
+    fn expect_tag(&self, wanted: &str, present: bool) -> Result<(), StepError> {
+        let wanted = wanted.trim();
+        let matches = |tag: &String| {
+            tag == wanted
+                || (!wanted.contains(':')
+                    && tag
+                        .split(':')
+                        .next()
+                        .is_some_and(|key| key.trim() == wanted))
+        };
+        if self.tags_since_choice.iter().any(matches) == present {
+            return Ok(());
+        }
+        let expected = if present {
+            format!("a tag {wanted:?}")
+        } else {
+            format!("no tag {wanted:?}")
+        };
+        let actual = if self.tags_since_choice.is_empty() {
+            "no tags since the last choice".to_string()
+        } else {
+            let listed: Vec<String> = self
+                .tags_since_choice
+                .iter()
+                .map(|tag| format!("# {tag}"))
+                .collect();
+            format!(
+                "tags since the last choice:\n{}",
+                indent(&listed.join("\n"))
+            )
+        };
+        Err((expected, actual))
     }
 
     fn evaluate(&mut self, expr: &Expr) -> Result<Value, StepError> {

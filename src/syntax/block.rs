@@ -62,7 +62,20 @@ impl<'a> FileParser<'a> {
     /// stack frame (tests/robustness.rs nests 5,000 choices).
     #[inline(never)]
     fn foreign_choice(&mut self, line: &Line, indent: usize, depth: usize) -> bool {
-        if let Some(found) = foreign::choicescript(line.content) {
+        if let Some(mut found) = foreign::choicescript(line.content) {
+            if matches!(first_word(line.content), "*choice" | "*fake_choice") {
+                // Its `#option` lines and their bodies are ChoiceScript
+                // too: one report names them, and the block is skipped.
+                let start = self.position;
+                self.skip_deeper_than(indent);
+                let options = self.lines[start..self.position]
+                    .iter()
+                    .filter(|option| option.indent == self.lines[start].indent)
+                    .map(|option| option.content);
+                foreign::choicescript_options(&mut found, options);
+                self.report(found.diagnostic(self.file, line.offset));
+                return true;
+            }
             self.report(found.diagnostic(self.file, line.offset));
             self.body(line, indent, depth);
             return true;
@@ -80,9 +93,15 @@ impl<'a> FileParser<'a> {
     /// skipped. Out of line, as `foreign_choice`.
     #[inline(never)]
     fn foreign(&mut self, line: &Line, kind: Kind, indent: usize, depth: usize) -> bool {
+        let has_body = self
+            .peek()
+            .is_some_and(|next| next.indent > indent && !classify(next.content).starts_chunk());
         let found = match kind {
             Kind::Text => foreign::line(line.content).or_else(|| foreign::in_text(line.content)),
-            Kind::Logic | Kind::Divert => foreign::line(line.content),
+            Kind::Divert => {
+                foreign::yarn_option(line.content, has_body).or_else(|| foreign::line(line.content))
+            }
+            Kind::Logic => foreign::line(line.content),
             _ => None,
         };
         let Some(found) = found else {
@@ -695,4 +714,9 @@ fn glued(content: Input) -> (Input, bool) {
 pub fn parse_str(text: &str) -> (File, Vec<Diagnostic>) {
     let (_, tree, diagnostics) = parse_file(FileId(0), text.as_bytes());
     (tree, diagnostics)
+}
+
+/// The first word of a line, up to a space or the end.
+fn first_word(content: &str) -> &str {
+    content.split_whitespace().next().unwrap_or(content)
 }

@@ -272,6 +272,65 @@ pub(super) fn choicescript(content: &str) -> Option<Foreign> {
     )
 }
 
+/// Yarn Spinner's option `-> Go left`: a divert line that names no scene
+/// (it has several words and is neither `-> ending name` nor a tunnel
+/// call), or one with lines indented under it (`has_body`), which no
+/// divert has. An error: the line and its block are skipped.
+pub(super) fn yarn_option(content: &str, has_body: bool) -> Option<Foreign> {
+    let code = code_of(content);
+    let rest = code.strip_prefix("->")?.trim();
+    if rest.is_empty() || rest.starts_with("->") || rest.contains("->") {
+        return None;
+    }
+    let several_words = rest.split_whitespace().nth(1).is_some()
+        && !rest.starts_with("ending ")
+        && !rest.contains('(');
+    if !(several_words || has_body) {
+        return None;
+    }
+    // `-> Pay <<if $coins > 1>>`: the condition as a choice's guard.
+    let (text, condition) = match rest.split_once("<<if ") {
+        Some((text, condition)) => (
+            text.trim(),
+            format!(
+                " {{{}}}",
+                bare(condition.split(">>").next().unwrap_or(condition).trim())
+            ),
+        ),
+        None => (rest, String::new()),
+    };
+    let mut found = form(
+        content,
+        2,
+        true,
+        "Yarn Spinner's option `-> text`",
+        format!(
+            "a choice starts with `*`: `*{condition} {text}`, with its lines indented under it"
+        ),
+    )?;
+    found.message = "Yarn Spinner's option `-> text`, which Fabula reads as a divert".into();
+    Some(found)
+}
+
+/// ChoiceScript's `*choice` with its `#option` lines: one report for the
+/// whole block, `options` being the option lines' contents.
+pub(super) fn choicescript_options<'a>(
+    found: &mut Foreign,
+    options: impl Iterator<Item = &'a str>,
+) {
+    let options: Vec<String> = options
+        .filter_map(|option| option.strip_prefix('#'))
+        .map(|text| format!("`* {}`", code_of(text)))
+        .take(3)
+        .collect();
+    if !options.is_empty() {
+        found.help = format!(
+            "write each `#option` as a choice, {}, with its lines indented under it",
+            options.join(", ")
+        );
+    }
+}
+
 /// ink's bracketed choice text, `* [Look at the sky]`: `content` is the
 /// choice line, sigil included.
 pub(super) fn bracketed_choice(content: &str) -> Option<Foreign> {
@@ -360,4 +419,32 @@ pub(super) fn in_text(content: &str) -> Option<Foreign> {
         index += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yarn_options_are_told_from_diverts() {
+        assert!(yarn_option("-> Go left", false).is_some());
+        assert!(yarn_option("-> Leave", true).is_some());
+        // Fabula's own diverts, with or without a comment.
+        for divert in [
+            "-> shop",
+            "-> ending done",
+            "-> greet(kamenev, 2) ->",
+            "-> greet ->",
+            "->->",
+            "-> shop // to the shop now",
+        ] {
+            assert_eq!(yarn_option(divert, false), None, "{divert}");
+        }
+        let guarded = yarn_option("-> Pay <<if $coins > 1>>", false).unwrap();
+        assert!(
+            guarded.help.contains("`* {coins > 1} Pay`"),
+            "{}",
+            guarded.help
+        );
+    }
 }

@@ -601,6 +601,7 @@ pub fn test_header(input: Input) -> IResult<Input, (String, Option<Ident>), PErr
 /// `test-step := "choose" (integer | string)
 ///             | "set" identifier "=" expression
 ///             | "expect" ("no")? "text" string
+///             | "expect" ("no")? "tag" string
 ///             | "expect" ("no" | "disabled")? "choice" string
 ///             | "expect" "ending" identifier
 ///             | "expect" "page" identifier ("no")? "text" string
@@ -655,6 +656,16 @@ pub fn test_step(input: Input) -> IResult<Input, TestStepKind, PError> {
                 present: true,
             },
         ));
+    }
+    for (no, present) in [(true, false), (false, true)] {
+        let tag = if no {
+            preceded(words("no", "tag"), string_literal).parse(rest)
+        } else {
+            preceded((keyword("tag"), space1), string_literal).parse(rest)
+        };
+        if let Ok((after, (tag, _))) = tag {
+            return Ok((after, TestStepKind::ExpectTag { tag, present }));
+        }
     }
     for (first, state) in [
         ("no", ChoiceExpectation::Absent),

@@ -144,6 +144,10 @@ impl<'n> Lowering<'n> {
                         present: *present,
                     })
                 }
+                ast::TestStepKind::ExpectTag { tag, present } => Some(TestStepKind::ExpectTag {
+                    tag: tag.clone(),
+                    present: *present,
+                }),
                 ast::TestStepKind::ExpectChoice { fragment, state } => {
                     Some(TestStepKind::ExpectChoice {
                         fragment: fragment.clone(),
