@@ -58,9 +58,36 @@ pub(crate) struct Names {
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     pub(super) fallback_scene: SceneId,
+    /// How many candidate names "did you mean" has compared so far, for
+    /// the whole story and every thread lowering it ([`Names::suggest`]).
+    pub(super) suggestions_tried: std::sync::atomic::AtomicUsize,
 }
 
+/// At most this many candidate names are compared for "did you mean" in
+/// one story (each an edit distance): a story with thousands of misspelt
+/// names among thousands of declared ones made the check quadratic
+/// (n = 2,000 took 81 s). Past it, errors still come, without suggestions.
+pub(crate) const SUGGESTION_BUDGET: usize = 2_000_000;
+
 impl Names {
+    /// [`did_you_mean`] within the story's [`SUGGESTION_BUDGET`]: `None`
+    /// once the budget is spent.
+    pub(super) fn suggest<'a>(
+        &self,
+        name: &str,
+        candidates: impl Iterator<Item = &'a str>,
+    ) -> Option<&'a str> {
+        use std::sync::atomic::Ordering;
+        let tried = &self.suggestions_tried;
+        let mut spent = false;
+        let budgeted = candidates.take_while(|_| {
+            spent = tried.fetch_add(1, Ordering::Relaxed) >= SUGGESTION_BUDGET;
+            !spent
+        });
+        let best = did_you_mean(name, budgeted);
+        if spent { None } else { best }
+    }
+
     fn declare(
         &mut self,
         name: &ast::Ident,
@@ -348,7 +375,7 @@ impl Names {
     /// an ending (`-> ending name`, `expect ending name`), so the help
     /// declares it as one.
     pub(super) fn suggest_scene(&self, name: &str, ending: bool) -> String {
-        if let Some(best) = did_you_mean(name, self.scene_ids.keys().map(String::as_str)) {
+        if let Some(best) = self.suggest(name, self.scene_ids.keys().map(String::as_str)) {
             return format!("did you mean `{best}`?");
         }
         if matches!(name, "END" | "DONE") {
@@ -505,4 +532,27 @@ pub(crate) fn declare(
         invariants,
         functions,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+
+    /// "Did you mean" stops once the story has compared its budget of
+    /// candidates: the errors still come, without suggestions, so many
+    /// misspelt names among many declared ones stay linear.
+    #[test]
+    fn suggestions_stop_when_the_budget_is_spent() {
+        let names = Names::default();
+        let candidates = ["troika", "right", "left"];
+        assert_eq!(names.suggest("rihgt", candidates.into_iter()), Some("right"));
+        assert_eq!(names.suggestions_tried.load(Ordering::Relaxed), 3);
+        names
+            .suggestions_tried
+            .store(SUGGESTION_BUDGET - 1, Ordering::Relaxed);
+        assert_eq!(names.suggest("rihgt", candidates.into_iter()), None);
+        assert_eq!(names.suggest("rihgt", candidates.into_iter()), None);
+    }
 }

@@ -7,7 +7,6 @@ use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
 use crate::graph::eval::{Env, Fault, MAX_TEXT_LEN, Program, run};
-use crate::graph::suggest::did_you_mean;
 use crate::graph::{ChoiceId, CodeRange, EnumId, Expr, Instr, SceneId, Type, Value, VarId};
 
 impl Lowering<'_> {
@@ -29,7 +28,7 @@ impl Lowering<'_> {
                     if !is_set {
                         candidates.extend(["int", "bool", "text"]);
                     }
-                    let help = match did_you_mean(name, candidates.into_iter()) {
+                    let help = match self.names.suggest(name, candidates.into_iter()) {
                         Some(best) => format!("did you mean `{best}`?"),
                         None => "types are `int`, `bool`, `text`, an enum's name, or `set of` an enum's name".into(),
                     };
@@ -105,7 +104,7 @@ impl Lowering<'_> {
         if let Some(Type::Enum(id) | Type::Set(id)) = expected {
             let found = &self.names.enums[id.index()];
             let values = found.variants.join("`, `");
-            let help = match did_you_mean(&name.name, found.variants.iter().map(String::as_str)) {
+            let help = match self.names.suggest(&name.name, found.variants.iter().map(String::as_str)) {
                 Some(best) => format!("did you mean `{best}`? `{}` has `{values}`", found.name),
                 None => format!(
                     "`{}` has `{values}`; to add a value, add it to `enum {} {{ … }}`",
@@ -139,7 +138,7 @@ impl Lowering<'_> {
                 name.name
             )
         } else {
-            match did_you_mean(&name.name, candidates) {
+            match self.names.suggest(&name.name, candidates) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => format!("declare it first: `var {} = …`", name.name),
             }

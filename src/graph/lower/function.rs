@@ -7,7 +7,6 @@ use super::expr::BUILTINS;
 use crate::ast::{self, AssignOp, FnStmtKind, Forbidden};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
-use crate::graph::suggest::did_you_mean;
 use crate::graph::{CodeRange, FnId, Function, Instr, Type};
 
 /// The function being lowered: its locals in scope, by name.
@@ -472,7 +471,7 @@ impl Lowering<'_> {
     pub(super) fn unknown_function(&mut self, function: &ast::Ident) {
         let name = function.name.as_str();
         let declared = self.names.functions.iter().map(|f| f.name.as_str());
-        let help = match did_you_mean(
+        let help = match self.names.suggest(
             name,
             BUILTINS.iter().map(|builtin| builtin.name).chain(declared),
         ) {

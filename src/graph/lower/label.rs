@@ -5,7 +5,6 @@ use super::Lowering;
 use crate::ast::{self, ExprKind};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::SceneId;
-use crate::graph::suggest::did_you_mean;
 
 impl Lowering<'_> {
     /// The label `taken(label)` or `taken(scene.label)` names, as its index
@@ -26,7 +25,7 @@ impl Lowering<'_> {
             Some((scene_name, label)) => {
                 let Some(&scene) = names.scene_ids.get(scene_name) else {
                     let scenes = names.scene_ids.keys().map(String::as_str);
-                    let help = match did_you_mean(scene_name, scenes) {
+                    let help = match self.names.suggest(scene_name, scenes) {
                         Some(best) => format!("did you mean `{best}.{label}`?"),
                         None => self.suggest_scene(scene_name, false),
                     };
@@ -97,13 +96,13 @@ impl Lowering<'_> {
             .iter()
             .filter(|(_, _, found)| Some(*found) == scene)
             .map(|(_, bare, _)| bare.as_str());
-        let help = match did_you_mean(label, same_scene) {
+        let help = match self.names.suggest(label, same_scene) {
             Some(best) if name.contains('.') => {
                 let scene_name = name.split_once('.').map_or("", |(scene, _)| scene);
                 format!("did you mean `{scene_name}.{best}`?")
             }
             Some(best) => format!("did you mean `{best}`?"),
-            None => match did_you_mean(name, all.iter().map(|(full, _, _)| full.as_str())) {
+            None => match self.names.suggest(name, all.iter().map(|(full, _, _)| full.as_str())) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => "name a choice with `* (label) Text`, then read it with `taken(label)`"
                     .to_string(),
