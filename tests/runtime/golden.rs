@@ -159,3 +159,33 @@ fn piped_play_lists_endings_without_recording_them() {
     );
     assert!(!saves.join("endings-found.txt").exists());
 }
+
+/// The prose of a turn-by-turn play, without presentation: the lines that
+/// are neither blank, nor a numbered choice, nor an echoed or prompted answer.
+fn prose_lines(text: &str, choice: &str, drop: &[&str]) -> Vec<String> {
+    text.lines()
+        .map(|line| line.strip_prefix("?> ").unwrap_or(line).trim_end())
+        .filter(|line| !line.is_empty() && !line.starts_with("> "))
+        .filter(|line| {
+            let digits = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            digits.len() == line.len() || !digits.starts_with(choice)
+        })
+        .filter(|line| !drop.iter().any(|prefix| line.starts_with(prefix)))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_ink_port_tells_what_ink_tells() {
+    // ink_port.ink.out is ink's own play of ink_port.ink on the same input
+    // (rinklecate 2.1.0, `rinklecate -p`); its prose must be the port's,
+    // line for line, once the player's title, choice lists and ending
+    // announcement are set aside.
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/play");
+    let ink = std::fs::read_to_string(folder.join("ink_port.ink.out")).unwrap();
+    let ours = std::fs::read_to_string(folder.join("ink_port.transcript")).unwrap();
+    let ink = prose_lines(&ink, ": ", &[]);
+    let ours = prose_lines(&ours, ". ", &["An Ink Port", "THE END: "]);
+    assert!(ink.len() >= 10, "ink's play is missing: {ink:?}");
+    assert_eq!(ours, ink);
+}
