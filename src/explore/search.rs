@@ -655,12 +655,14 @@ pub fn explore_with_threads(
         .unwrap_or(usize::MAX)
         .min(u32::MAX as usize - 1);
 
-    let mut note = |event: Event, witness: Witness| match event {
+    // The witness is built only when it is kept: a million arrivals at an
+    // ending rebuilt a million paths to keep the first.
+    let mut note = |event: Event, witness: &dyn Fn() -> Witness| match event {
         Event::Ended(scene) => {
             if let Some(ending) = endings.iter_mut().find(|e| e.scene == scene) {
                 ending.arrivals += 1;
                 if ending.witness.is_none() {
-                    ending.witness = Some(witness);
+                    ending.witness = Some(witness());
                 }
             }
         }
@@ -671,7 +673,7 @@ pub fn explore_with_threads(
             {
                 Some(problem) => problem.occurrences += 1,
                 None => problems.push(Problem {
-                    witness,
+                    witness: witness(),
                     error,
                     occurrences: 1,
                     seed: None,
@@ -703,8 +705,8 @@ pub fn explore_with_threads(
                         live.push(false);
                     }
                 }
-                Outcome::Ended(scene) => note(Event::Ended(scene), Vec::new()),
-                Outcome::Failed(error) => note(Event::Failed(error), Vec::new()),
+                Outcome::Ended(scene) => note(Event::Ended(scene), &Vec::new),
+                Outcome::Failed(error) => note(Event::Failed(error), &Vec::new),
             }
             true
         });
@@ -825,11 +827,14 @@ pub fn explore_with_threads(
                 }
                 for (parent, number, event) in expansion.events {
                     live[parent as usize] = true;
-                    let mut witness = store.path(parent as usize);
-                    if number > 0 {
-                        witness.push(number);
-                    }
-                    note(event, witness);
+                    let witness = || {
+                        let mut witness = store.path(parent as usize);
+                        if number > 0 {
+                            witness.push(number);
+                        }
+                        witness
+                    };
+                    note(event, &witness);
                 }
             }
             if current_parent != u32::MAX {

@@ -517,7 +517,7 @@ impl Machine {
         state: &mut State,
         out: &mut impl Output,
     ) -> Result<Pause<'_>, RuntimeError> {
-        self.glue = Glue::default();
+        self.glue.reset();
         let stop = self.run_ops(story, state, out);
         // A glued paragraph ends where the story pauses (or fails).
         self.flush_glue(out);

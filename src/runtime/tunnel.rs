@@ -47,6 +47,23 @@ pub(super) struct Glue {
     len: usize,
 }
 
+impl Glue {
+    /// Empty again, keeping its buffers (a run starts with this, millions of
+    /// times in a search).
+    pub(super) fn reset(&mut self) {
+        let Glue {
+            open,
+            text,
+            tags,
+            len,
+        } = self;
+        *open = false;
+        text.clear();
+        tags.clear();
+        *len = 0;
+    }
+}
+
 impl Machine {
     /// Emits the glued paragraph, if one is open.
     pub(super) fn flush_glue(&mut self, out: &mut impl Output) {
