@@ -636,3 +636,32 @@ fn bug_states_at_the_depth_limit_were_called_traps() {
     let full = explore(&story, Limits::default(), &mut |_| {});
     assert_eq!(full.traps.len(), 1);
 }
+
+/// Regression: `--no-traps` on a story with nothing wrong said "FAILED: see
+/// above" with nothing above to see. Without the trap pass there is no
+/// proof, and no failure either: INCOMPLETE, exit 1; the same story with
+/// the pass is PROVED, exit 0.
+#[test]
+fn bug_no_traps_said_failed_with_nothing_found() {
+    let run = |extra: &[&str]| {
+        let output = assert_cmd::Command::cargo_bin("fabula")
+            .unwrap()
+            .arg("explore")
+            .args(extra)
+            .arg("tests/explore/hub.fab")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        (output.status.code(), stdout)
+    };
+    let (code, stdout) = run(&["--no-traps"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("INCOMPLETE: no problem found, but traps were not looked for (--no-traps)"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAILED"), "{stdout}");
+    let (code, stdout) = run(&[]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.contains("PROVED"), "{stdout}");
+}

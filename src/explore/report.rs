@@ -255,6 +255,14 @@ pub fn human(
                 "PROVED (unreached endings allowed): no playthrough gets stuck".into()
             }
         }
+        // Nothing found, but traps were not looked for: not a proof, and
+        // not a failure either.
+        None if !report.traps_checked
+            && report.problems.is_empty()
+            && (allow_unreached_endings || report.endings.iter().all(|e| e.witness.is_some())) =>
+        {
+            "INCOMPLETE: no problem found, but traps were not looked for (--no-traps), so this is not a proof".into()
+        }
         None => "FAILED: see above".into(),
     };
     let _ = writeln!(out, "\n{verdict}");

@@ -547,7 +547,10 @@ mod tests {
     fn suggestions_stop_when_the_budget_is_spent() {
         let names = Names::default();
         let candidates = ["troika", "right", "left"];
-        assert_eq!(names.suggest("rihgt", candidates.into_iter()), Some("right"));
+        assert_eq!(
+            names.suggest("rihgt", candidates.into_iter()),
+            Some("right")
+        );
         assert_eq!(names.suggestions_tried.load(Ordering::Relaxed), 3);
         names
             .suggestions_tried

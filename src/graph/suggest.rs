@@ -111,7 +111,10 @@ mod tests {
         );
         assert_eq!(did_you_mean("abcdef", ["abxyzf"].into_iter()), None);
         assert_eq!(
-            did_you_mean("secretary", ["secretariat", "secretray", "secretar"].into_iter()),
+            did_you_mean(
+                "secretary",
+                ["secretariat", "secretray", "secretar"].into_iter()
+            ),
             Some("secretar")
         );
     }

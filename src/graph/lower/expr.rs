@@ -104,7 +104,10 @@ impl Lowering<'_> {
         if let Some(Type::Enum(id) | Type::Set(id)) = expected {
             let found = &self.names.enums[id.index()];
             let values = found.variants.join("`, `");
-            let help = match self.names.suggest(&name.name, found.variants.iter().map(String::as_str)) {
+            let help = match self
+                .names
+                .suggest(&name.name, found.variants.iter().map(String::as_str))
+            {
                 Some(best) => format!("did you mean `{best}`? `{}` has `{values}`", found.name),
                 None => format!(
                     "`{}` has `{values}`; to add a value, add it to `enum {} {{ … }}`",

@@ -102,7 +102,10 @@ impl Lowering<'_> {
                 format!("did you mean `{scene_name}.{best}`?")
             }
             Some(best) => format!("did you mean `{best}`?"),
-            None => match self.names.suggest(name, all.iter().map(|(full, _, _)| full.as_str())) {
+            None => match self
+                .names
+                .suggest(name, all.iter().map(|(full, _, _)| full.as_str()))
+            {
                 Some(best) => format!("did you mean `{best}`?"),
                 None => "name a choice with `* (label) Text`, then read it with `taken(label)`"
                     .to_string(),
