@@ -37,9 +37,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("quit", "leave the game"),
 ];
 
-/// The longest line the player reads (64 KiB). A longer one is dropped
-/// whole, with a message: nothing the player types needs more, and a pasted
-/// megabyte must not stall the prompt.
+/// The longest line read from piped input (64 KiB). A longer one is
+/// dropped whole, with a message: nothing the player types needs more, and
+/// a pasted megabyte must not stall the prompt. A terminal has its own,
+/// smaller limit, [`MAX_TERMINAL_LINE`].
 pub const MAX_LINE: usize = 64 * 1024;
 
 /// The longest line typed on a terminal (16 KiB). rustyline redraws a
