@@ -89,14 +89,9 @@ fn report(
             _ => None,
         })
         .collect();
-    let calls = |_: usize, at: Span| call_spans.contains(&at);
+    let calls = |at: Span| call_spans.contains(&at);
     let message = match component {
-        [one]
-            if forced[*one]
-                .iter()
-                .flatten()
-                .all(|(_, span)| calls(*one, *span)) =>
-        {
+        [one] if forced[*one].iter().flatten().all(|(_, span)| calls(*span)) => {
             format!(
                 "scene {} calls itself for ever: a certain infinite loop (played, it stops after {} calls)",
                 name(*one),
@@ -138,11 +133,7 @@ fn report(
             .flatten()
             .find(|(to, _)| in_component.get(to.index()).copied().unwrap_or(false));
         if let Some((to, span)) = into_cycle {
-            let verb = if calls(index, *span) {
-                "calls"
-            } else {
-                "diverts to"
-            };
+            let verb = if calls(*span) { "calls" } else { "diverts to" };
             diagnostic = diagnostic.with_label(
                 *span,
                 format!(

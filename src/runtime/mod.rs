@@ -815,30 +815,16 @@ impl Machine {
         Ok(())
     }
 
-    /// A choice's text as shown, evaluated purely. Empty for a fallback.
+    /// A choice's text as shown, evaluated purely (on a copy of the
+    /// state). Empty for a fallback.
     pub fn choice_text(
         &mut self,
         story: &Story,
         state: &State,
         choice: usize,
     ) -> Result<String, RuntimeError> {
-        let Some(Op::Choices { choices, span }) = story
-            .scenes
-            .get(state.scene.index())
-            .and_then(|scene| scene.ops.get(state.pc as usize))
-        else {
-            return Err(RuntimeError::fault(
-                story,
-                state.scene,
-                None,
-                Fault::Malformed("not at a choice block"),
-            ));
-        };
-        let Some(parts) = choices.get(choice).and_then(|found| found.text.as_ref()) else {
-            return Ok(String::new());
-        };
         let mut scratch = state.clone();
-        self.render_choice(story, &mut scratch, parts, *span)
+        self.choice_text_in_place(story, &mut scratch, choice)
     }
 
     /// [`Machine::choice_text`] rendered on `state` itself and undone
@@ -868,36 +854,21 @@ impl Machine {
             return Ok(String::new());
         };
         let rng = state.rng;
-        let mut undo = self.seq_undo.take().unwrap_or_default();
-        undo.clear();
-        self.seq_undo = Some(undo);
-        let text = self.render_choice(story, state, parts, *span);
-        let mut undo = self.seq_undo.take().unwrap_or_default();
-        for (seq, count) in undo.drain(..).rev() {
-            if let Some(slot) = state.seqs.get_mut(seq as usize) {
-                *slot = count;
-            }
-        }
-        self.seq_undo = None;
-        state.rng = rng;
-        text
-    }
-
-    /// Renders a choice's text on `state`, which it may change (counters,
-    /// the generator): the callers make that pure.
-    fn render_choice(
-        &mut self,
-        story: &Story,
-        state: &mut State,
-        parts: &[Part],
-        span: Span,
-    ) -> Result<String, RuntimeError> {
+        // A compiled story has no alternatives in a choice's text (E0002),
+        // so this stays empty and allocates nothing; a hand-made graph may.
+        self.seq_undo = Some(Vec::new());
         let mut text = String::new();
         // Pure: a choice's text never consumes scripted random values.
         let script = self.script.take();
         let rendered = self.render(story, state, parts, Some(&mut text), &mut 0);
         self.script = script;
-        rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(span), fault))?;
+        for (seq, count) in self.seq_undo.take().unwrap_or_default().into_iter().rev() {
+            if let Some(slot) = state.seqs.get_mut(seq as usize) {
+                *slot = count;
+            }
+        }
+        state.rng = rng;
+        rendered.map_err(|fault| RuntimeError::fault(story, state.scene, Some(*span), fault))?;
         collapse_spaces(&mut text);
         Ok(text.trim().to_string())
     }

@@ -3,7 +3,8 @@
 //! `expr` and `text`.
 
 use super::classify::{
-    Kind, classify, misspelt_header, opens_block_without_colon, test_header_written_another_way,
+    Kind, classify, misspelt_header, opens_block_without_colon, starts_chunk,
+    test_header_written_another_way,
 };
 use super::outline::outline;
 use super::source::Line;
@@ -579,11 +580,27 @@ impl<'a> FileParser<'a> {
 
     /// The indented block below `header`, or an empty one.
     fn body(&mut self, header: &Line, indent: usize, depth: usize) -> Block {
-        let Some(next) = self.peek() else {
-            return Block::new();
-        };
-        if next.indent <= indent || classify(next.content).starts_chunk() {
-            return Block::new();
+        let help = "move deeply nested content into a scene of its own";
+        match self.body_indent(header, indent, depth, help) {
+            Some(inner) => self.block(inner, depth + 1),
+            None => Block::new(),
+        }
+    }
+
+    /// The indent of the block below `header`, when there is one: a line
+    /// indented deeper that starts no scene or test. A block nested
+    /// [`MAX_DEPTH`] deep is reported (`E0005`, with `help`) and skipped.
+    /// Scene bodies and function bodies nest alike.
+    pub(super) fn body_indent(
+        &mut self,
+        header: &Line,
+        indent: usize,
+        depth: usize,
+        help: &str,
+    ) -> Option<usize> {
+        let next = self.peek()?;
+        if next.indent <= indent || starts_chunk(next.content) {
+            return None;
         }
         if depth >= MAX_DEPTH {
             self.report(
@@ -593,12 +610,12 @@ impl<'a> FileParser<'a> {
                     format!("blocks nested deeper than {MAX_DEPTH} levels"),
                 )
                 .with_label(header.span(self.file), "this block is the limit")
-                .with_help("move deeply nested content into a scene of its own"),
+                .with_help(help),
             );
             self.skip_deeper_than(indent);
-            return Block::new();
+            return None;
         }
-        self.block(next.indent, depth + 1)
+        Some(next.indent)
     }
 
     /// `conditional := "if" expr ":" block ("elif" expr ":" block)* ("else" ":" block)?`

@@ -1,10 +1,9 @@
 //! Function declarations: `fn name(params) -> type:` (or `extern fn …`)
 //! in a file's prologue, and the indented body under it.
 
-use nom::branch::alt;
 use nom::bytes::complete::tag;
 use nom::character::complete::{char, space0, space1};
-use nom::combinator::{opt, value};
+use nom::combinator::opt;
 use nom::multi::separated_list0;
 use nom::sequence::{delimited, preceded, terminated};
 use nom::{IResult, Parser};
@@ -15,7 +14,7 @@ use super::expr::{expression, identifier, keyword};
 use super::source::Line;
 use super::{Input, PError, line};
 use crate::ast::{
-    AssignOp, Expr, FnBlock, FnStmt, FnStmtKind, Forbidden, Function, Ident, MAX_DEPTH, TypeExpr,
+    AssignOp, Expr, FnBlock, FnStmt, FnStmtKind, Forbidden, Function, Ident, TypeExpr,
 };
 use crate::diagnostic::{Code, Diagnostic};
 
@@ -79,19 +78,7 @@ fn header(input: Input) -> IResult<Input, Header, PError> {
 fn assignment(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
     let (rest, _) = opt((char('~'), space0)).parse(input)?;
     let (rest, target) = identifier(rest)?;
-    let (rest, op) = delimited(
-        space0,
-        alt((
-            value(AssignOp::Add, tag("+=")),
-            value(AssignOp::Sub, tag("-=")),
-            value(
-                AssignOp::Set,
-                terminated(tag("="), nom::combinator::not(char('='))),
-            ),
-        )),
-        space0,
-    )
-    .parse(rest)?;
+    let (rest, op) = line::assign_op(rest)?;
     let (rest, value) = expression(rest)?;
     Ok((rest, (target, op, value)))
 }
@@ -257,26 +244,15 @@ impl<'a> FileParser<'a> {
 
     /// The indented block under a function's `if`, `elif` or `else` line.
     fn fn_body(&mut self, header: &Line, indent: usize, depth: usize) -> FnBlock {
-        let Some(next) = self.peek() else {
-            return FnBlock::new();
-        };
-        if next.indent <= indent || starts_chunk(next.content) {
-            return FnBlock::new();
+        match self.body_indent(
+            header,
+            indent,
+            depth,
+            "split the function into smaller ones",
+        ) {
+            Some(inner) => self.fn_block(inner, depth + 1),
+            None => FnBlock::new(),
         }
-        if depth >= MAX_DEPTH {
-            self.report(
-                Diagnostic::new(
-                    Code::E0005,
-                    next.span(self.file),
-                    format!("blocks nested deeper than {MAX_DEPTH} levels"),
-                )
-                .with_label(header.span(self.file), "this block is the limit")
-                .with_help("split the function into smaller ones"),
-            );
-            self.skip_deeper_than(indent);
-            return FnBlock::new();
-        }
-        self.fn_block(next.indent, depth + 1)
     }
 
     /// `if c:` / `elif c:` / `else:` in a function's body.

@@ -273,11 +273,10 @@ pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
     ))
 }
 
-/// `logic := "~" identifier ("=" | "+=" | "-=") expression`
-pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
-    let (rest, _) = (char('~'), space0).parse(input)?;
-    let (rest, target) = identifier(rest)?;
-    let (rest, op) = delimited(
+/// `"=" | "+=" | "-="`, with the spaces around it; `==` is not an
+/// assignment. Logic lines and function bodies assign alike.
+pub(super) fn assign_op(input: Input) -> IResult<Input, AssignOp, PError> {
+    delimited(
         space0,
         alt((
             value(AssignOp::Add, tag("+=")),
@@ -289,8 +288,14 @@ pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
         )),
         space0,
     )
-    .parse(rest)
-    .map_err(|error| {
+    .parse(input)
+}
+
+/// `logic := "~" identifier ("=" | "+=" | "-=") expression`
+pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
+    let (rest, _) = (char('~'), space0).parse(input)?;
+    let (rest, target) = identifier(rest)?;
+    let (rest, op) = assign_op(rest).map_err(|error| {
         let compared = rest.fragment().trim_start().strip_prefix("==");
         error.map(|e: PError| {
             let e = e.expecting("`=`, `+=` or `-=`");

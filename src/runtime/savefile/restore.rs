@@ -362,10 +362,6 @@ fn restore_stack(
     state: &mut State,
     losses: &mut Vec<String>,
 ) -> Result<(), SaveError> {
-    state.locals = restore_locals(story, state.scene, &save.locals, losses)?;
-    if save.calls.is_empty() {
-        return Ok(());
-    }
     // No game can have more calls under way: the save cannot be right.
     if save.calls.len() > crate::graph::MAX_CALL_DEPTH {
         return Err(SaveError::Invalid(format!(
@@ -374,40 +370,43 @@ fn restore_stack(
             crate::graph::MAX_CALL_DEPTH
         )));
     }
+    // Each caller, checked before any locals are restored: a stack that
+    // cannot be returned to is abandoned whole, locals and all.
+    let mut callers = Vec::with_capacity(save.calls.len());
     let mut broken = Vec::new();
-    let mut frames = Vec::with_capacity(save.calls.len());
-    {
-        for (index, call) in save.calls.iter().enumerate() {
-            let Some(scene) = story.scene_by_name(&call.scene) else {
-                broken.push(format!("the scene `{}` is gone", call.scene));
-                continue;
-            };
-            let callee = match save.calls.get(index + 1) {
-                Some(next) => story.scene_by_name(&next.scene),
-                None => Some(state.scene),
-            };
-            let calls_there = call
-                .pc
-                .checked_sub(1)
-                .and_then(|at| story.scene(scene).ops.get(at as usize))
-                .is_some_and(|op| matches!(op, Op::Call { target, .. } if Some(*target) == callee));
-            if !calls_there {
-                broken.push(format!(
-                    "`{}` no longer makes that call where it did",
-                    call.scene
-                ));
-                continue;
-            }
+    for (index, call) in save.calls.iter().enumerate() {
+        let Some(scene) = story.scene_by_name(&call.scene) else {
+            broken.push(format!("the scene `{}` is gone", call.scene));
+            continue;
+        };
+        let callee = match save.calls.get(index + 1) {
+            Some(next) => story.scene_by_name(&next.scene),
+            None => Some(state.scene),
+        };
+        let calls_there = call
+            .pc
+            .checked_sub(1)
+            .and_then(|at| story.scene(scene).ops.get(at as usize))
+            .is_some_and(|op| matches!(op, Op::Call { target, .. } if Some(*target) == callee));
+        if calls_there {
+            callers.push((scene, call));
+        } else {
+            broken.push(format!(
+                "`{}` no longer makes that call where it did",
+                call.scene
+            ));
+        }
+    }
+    if broken.is_empty() {
+        state.locals = restore_locals(story, state.scene, &save.locals, losses)?;
+        for (scene, call) in callers {
             let locals = restore_locals(story, scene, &call.locals, losses)?;
-            frames.push(crate::runtime::Frame {
+            state.calls.push(crate::runtime::Frame {
                 scene,
                 pc: call.pc,
                 locals,
             });
         }
-    }
-    if broken.is_empty() {
-        state.calls = frames;
         return Ok(());
     }
     let outermost = story
