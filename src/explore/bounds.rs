@@ -22,9 +22,9 @@
 
 use crate::graph::{
     AltKind, Alternatives, AssignOp, BinaryOp, Expr, Instr, Op, Part, SceneId, Story, Type,
-    UnaryOp, VarId,
+    UnaryOp, VarId, longest_display,
 };
-use crate::runtime::STEP_LIMIT;
+use crate::runtime::{MAX_PARAGRAPH_LEN, STEP_LIMIT};
 
 /// How far each counter matters. `None` means the counter is used in a way
 /// the abstraction cannot bound (arithmetic, a comparison with a variable),
@@ -137,6 +137,7 @@ pub fn bounds(story: &Story) -> Bounds {
             fallible_pages: Vec::new(),
             taken_read: vec![false; story.choice_count as usize],
         },
+        glue: has_glue(story),
         changed: false,
     };
     let accumulators = accumulator_candidates(story);
@@ -177,6 +178,8 @@ pub fn bounds(story: &Story) -> Bounds {
 struct Analysis<'s> {
     story: &'s Story,
     bounds: Bounds,
+    /// Whether any text ends in glue (see [`may_overflow`]).
+    glue: bool,
     changed: bool,
 }
 
@@ -193,7 +196,7 @@ impl Analysis<'_> {
             }
             for op in &scene.ops {
                 match op {
-                    Op::Text { text, .. } => self.text(text),
+                    Op::Text { text, .. } => self.paragraph(text),
                     Op::Assign { var, op, value, .. } => {
                         let kept = self.bounds.vars.get(var.index()).copied().unwrap_or(true);
                         let is_accumulator =
@@ -219,14 +222,15 @@ impl Analysis<'_> {
                                 self.pure(condition);
                             }
                             if let Some(text) = &choice.text
-                                && self.has_effect(text)
+                                && (self.has_effect(text)
+                                    || may_overflow(self.story, self.glue, text))
                             {
                                 if let Some(flag) =
                                     self.bounds.fallible_choice_texts.get_mut(choice.id.index())
                                 {
                                     *flag = true;
                                 }
-                                self.text(text);
+                                self.paragraph(text);
                             }
                         }
                     }
@@ -264,7 +268,9 @@ impl Analysis<'_> {
     fn page(&mut self, index: usize, page: &crate::graph::Scene) {
         let code = |expr: &Expr| can_fail(self.story.code(expr));
         let fallible = page.ops.iter().any(|op| match op {
-            Op::Text { text, .. } => self.has_effect(text),
+            Op::Text { text, .. } => {
+                self.has_effect(text) || may_overflow(self.story, self.glue, text)
+            }
             Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => code(condition),
             Op::SetLocal { value, .. } => code(value),
             _ => false,
@@ -275,12 +281,58 @@ impl Analysis<'_> {
         self.bounds.fallible_pages.push(SceneId(index as u32));
         for op in &page.ops {
             match op {
-                Op::Text { text, .. } => self.text(text),
+                Op::Text { text, .. } => self.paragraph(text),
                 Op::JumpUnless { condition, .. } => self.observe(condition),
                 Op::Assert { condition, .. } => self.pure(condition),
                 Op::SetLocal { value, .. } => self.observe(value),
                 _ => {}
             }
+        }
+    }
+
+    /// A paragraph (or a choice's text): what can fail in it, and, where
+    /// its length can pass the runtime's limit, everything that decides
+    /// its length (see [`may_overflow`]).
+    fn paragraph(&mut self, parts: &[Part]) {
+        if may_overflow(self.story, self.glue, parts) {
+            self.observe_length(parts);
+        }
+        self.text(parts);
+    }
+
+    /// Every value shown in `parts`, every condition choosing between them
+    /// and the sequence of every alternative: what a paragraph's length is
+    /// made of.
+    fn observe_length(&mut self, parts: &[Part]) {
+        for part in parts {
+            match part {
+                Part::Literal(_) => {}
+                Part::Value(expr) => self.observe(expr),
+                Part::Conditional(conditional) => {
+                    self.observe(&conditional.condition);
+                    self.observe_length(&conditional.then);
+                    self.observe_length(&conditional.otherwise);
+                }
+                Part::Alternatives(alternatives) => {
+                    self.keep_seq(alternatives);
+                    for option in alternatives.options.iter() {
+                        self.observe_length(option);
+                    }
+                }
+            }
+        }
+    }
+
+    fn keep_seq(&mut self, alternatives: &Alternatives) {
+        let Alternatives { kind, seq, options } = alternatives;
+        if let Some(slot) = self.bounds.seqs.get_mut(seq.index()) {
+            if *slot == SeqUse::Ignored {
+                self.changed = true;
+            }
+            *slot = SeqUse::Kept {
+                kind: *kind,
+                options: options.len() as u32,
+            };
         }
     }
 
@@ -305,19 +357,14 @@ impl Analysis<'_> {
                     self.text(&conditional.otherwise);
                 }
                 Part::Alternatives(alternatives) => {
-                    let Alternatives { kind, seq, options } = &**alternatives;
-                    if options.iter().any(|option| self.has_effect(option))
-                        && let Some(slot) = self.bounds.seqs.get_mut(seq.index())
+                    if alternatives
+                        .options
+                        .iter()
+                        .any(|option| self.has_effect(option))
                     {
-                        if *slot == SeqUse::Ignored {
-                            self.changed = true;
-                        }
-                        *slot = SeqUse::Kept {
-                            kind: *kind,
-                            options: options.len() as u32,
-                        };
+                        self.keep_seq(alternatives);
                     }
-                    for option in options.iter() {
+                    for option in alternatives.options.iter() {
                         self.text(option);
                     }
                 }
@@ -442,6 +489,63 @@ pub fn can_fail(code: &[Instr]) -> bool {
         ),
         _ => false,
     })
+}
+
+/// Whether any text of the story ends in glue (`<>`).
+pub(super) fn has_glue(story: &Story) -> bool {
+    story.scenes.iter().any(|scene| {
+        scene
+            .ops
+            .iter()
+            .any(|op| matches!(op, Op::Text { glue: true, .. }))
+    })
+}
+
+/// Whether a paragraph of `parts` can pass the runtime's limit
+/// ([`MAX_PARAGRAPH_LEN`]) with values the search did not keep: the search
+/// renders a stored state's text with the values it kept, so a value it
+/// drops as "only shown" must not be able to make the difference between
+/// a paragraph that fits and one that fails. Without glue a paragraph is
+/// one text, and its longest rendering (every value at its type's longest,
+/// [`longest_display`]; the longer side of every condition) decides; glue
+/// can join any number of texts, so in a story with glue any shown value
+/// counts.
+pub(super) fn may_overflow(story: &Story, glue: bool, parts: &[Part]) -> bool {
+    if glue {
+        return shows_values(parts);
+    }
+    longest(story, parts) > MAX_PARAGRAPH_LEN
+}
+
+fn shows_values(parts: &[Part]) -> bool {
+    parts.iter().any(|part| match part {
+        Part::Literal(_) => false,
+        Part::Value(_) => true,
+        Part::Conditional(conditional) => {
+            shows_values(&conditional.then) || shows_values(&conditional.otherwise)
+        }
+        Part::Alternatives(alternatives) => alternatives.options.iter().any(|o| shows_values(o)),
+    })
+}
+
+/// The most bytes `parts` can render.
+fn longest(story: &Story, parts: &[Part]) -> usize {
+    parts
+        .iter()
+        .map(|part| match part {
+            Part::Literal(literal) => literal.len as usize,
+            Part::Value(expr) => longest_display(story, expr.ty),
+            Part::Conditional(conditional) => {
+                longest(story, &conditional.then).max(longest(story, &conditional.otherwise))
+            }
+            Part::Alternatives(alternatives) => alternatives
+                .options
+                .iter()
+                .map(|option| longest(story, option))
+                .max()
+                .unwrap_or(0),
+        })
+        .fold(0, usize::saturating_add)
 }
 
 /// `x = x + …` (or any arithmetic over `x`'s own value).

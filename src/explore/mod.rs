@@ -3,6 +3,7 @@
 
 mod bounds;
 mod findings;
+mod pages;
 mod replay;
 mod report;
 mod search;

@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::bounds::{Bounds, SeqUse, bounds};
+use super::pages::PageMemo;
 use super::replay::{self, Goal};
 use super::store::{Encoder, Inserted, Store};
 use crate::diagnostic::Span;
@@ -292,6 +293,7 @@ struct Worker {
     paused: State,
     next: State,
     offers: Vec<crate::runtime::Offer>,
+    pages: PageMemo,
 }
 
 impl Worker {
@@ -322,6 +324,7 @@ impl Worker {
             paused: encoder.blank(),
             next: encoder.blank(),
             offers: Vec::new(),
+            pages: PageMemo::new(story, bounds),
         }
     }
 }
@@ -439,6 +442,7 @@ fn expand(
         paused,
         next,
         offers,
+        pages,
     } = worker;
     for index in range {
         encoder.decode_into(store.get(index), paused);
@@ -514,11 +518,9 @@ fn expand(
             }
         }
         // So is a page, whenever the player opens it.
-        for &page in &bounds.fallible_pages {
-            if let Some(Err(error)) = machine.page(story, paused, page) {
-                found.events.push((index as u32, 0, Event::Failed(error)));
-            }
-        }
+        pages.check(machine, story, paused, |error| {
+            found.events.push((index as u32, 0, Event::Failed(error)));
+        });
         if at_depth_limit {
             found.cut_by_depth |= offers.iter().any(|offer| offer.enabled);
             continue;

@@ -430,6 +430,32 @@ pub(crate) fn display_len(story: &Story, value: &Value, ty: Type) -> usize {
     }
 }
 
+/// The most bytes [`display`] can append for any value of type `ty`: the
+/// bound the explorer needs for a value it does not keep (an int's twenty
+/// characters, a text's [`MAX_TEXT_LEN`], an enum's longest name, a set
+/// with every member and separator).
+pub(crate) fn longest_display(story: &Story, ty: Type) -> usize {
+    let found = |id: EnumId| story.enums.get(id.index());
+    match ty {
+        Type::Int => 20,
+        Type::Bool => 5,
+        Type::Text => MAX_TEXT_LEN,
+        Type::Enum(id) => found(id).map_or(0, |found| {
+            (0..found.variants.len())
+                .filter_map(|index| found.shown(index))
+                .map(str::len)
+                .max()
+                .unwrap_or(0)
+        }),
+        Type::Set(id) => found(id).map_or(0, |found| {
+            (0..found.variants.len())
+                .filter_map(|index| found.shown(index))
+                .map(|name| name.len().saturating_add(" and ".len()))
+                .fold(0, usize::saturating_add)
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ pub use build::PARALLEL_LINES;
 pub(crate) use build::build;
 pub(crate) use declare::{Declared, declare};
 pub use eval::MAX_TEXT_LEN;
-pub(crate) use eval::{Env, Fault, binary, display, display_len, run};
+pub(crate) use eval::{Env, Fault, binary, display, display_len, longest_display, run};
 pub(crate) use load::load;
 pub use load::normalize;
 #[cfg(test)]
