@@ -110,10 +110,10 @@ pub struct Story {
     /// the graph address it with a [`TextRange`] (see [`Story::text`]). One
     /// string instead of one allocation per literal keeps a big story's
     /// graph small (docs/PERFORMANCE.md).
-    pub text: String,
+    pub(crate) text: String,
     /// Every expression's code, one after another; an [`Expr`] addresses
     /// its own with a [`CodeRange`] (see [`Story::code`]).
-    pub code: Vec<Instr>,
+    pub(crate) code: Vec<Instr>,
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
@@ -457,15 +457,15 @@ pub struct Alternatives {
 /// A run of [`Story::text`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextRange {
-    pub start: u32,
-    pub len: u32,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
 }
 
 /// A run of [`Story::code`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRange {
-    pub start: u32,
-    pub len: u32,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
 }
 
 /// A compiled expression: postfix code over a value stack, kept in
