@@ -8,7 +8,7 @@ mod random;
 mod report;
 mod run;
 
-pub use coverage::{Coverage, Lcov, Recorder, Summary, Tally, fallbacks, summary};
+pub use coverage::{Coverage, Lcov, Summary, Tally, summary};
 pub use random::{
     CHOOSER_SALT, FailureKind, MAX_TURNS, RandomFailure, RandomReport, Replay, WANDERERS,
     playthrough_seed, random_play, replay, shrink,

@@ -67,6 +67,7 @@ impl Span {
 }
 
 impl Decl {
+    /// The declared name.
     pub fn name(&self) -> &ast::Ident {
         match self {
             Decl::Const { name, .. } | Decl::Var { name, .. } | Decl::Enum { name, .. } => name,
