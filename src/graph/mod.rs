@@ -29,7 +29,7 @@ pub const PLAYER_COMMANDS: &[&str] = &[
     "help", "?", "save", "load", "saves", "undo", "restart", "history", "about", "endings", "quit",
     "exit",
 ];
-pub use build::PARALLEL_LINES;
+pub(crate) use build::PARALLEL_LINES;
 pub(crate) use build::build;
 pub(crate) use declare::{Declared, declare};
 pub use eval::MAX_TEXT_LEN;
@@ -39,7 +39,7 @@ pub use load::normalize;
 #[cfg(test)]
 pub(crate) use opening::MAX_OPENING_SCENES;
 pub(crate) use opening::lower_opening;
-pub use suggest::did_you_mean;
+pub(crate) use suggest::did_you_mean;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {

@@ -28,8 +28,9 @@ use crate::graph::{
 pub use eval::RandomScript;
 use eval::{Context, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, LoadReport, Session, Status, UndoError, ending_line};
+pub use tunnel::Frame;
 use tunnel::Glue;
-pub use tunnel::{Frame, fresh_locals};
+pub(crate) use tunnel::fresh_locals;
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
