@@ -380,7 +380,7 @@ pub enum Op {
     /// Running off the end of the scene: the story's end in an ending, a
     /// dead end anywhere else.
     End {
-        /// The scene's last line.
+        /// The scene's last line; the end of its header when it has none.
         span: Span,
     },
 }
