@@ -1,6 +1,7 @@
 //! A game embedding Fabula through `fabula::embed`: compile a story, play
 //! it paragraph by paragraph with its tags, watch variables change, set
-//! them by name, jump to a scene, save to a string and load it back.
+//! them by name, jump to a scene, save to a string and load it back, and
+//! bind a story's `extern fn`.
 //!
 //! `cargo run --example embed -- [STORY] [SEED]`, from the repository's
 //! root; the story defaults to the bundled one. It needs none of the
@@ -119,7 +120,38 @@ pub fn run(path: &str, seed: u64, turns: u32) -> Result<Summary, Box<dyn Error>>
         assert_eq!(game.seed(), seed);
         println!("loaded the save made after three choices");
     }
+
+    bind_an_extern()?;
     Ok(summary)
+}
+
+/// A story that asks the game for a value: `extern fn`, with a default
+/// body for `fabula play` and `fabula explore`, bound here by the game.
+const DICE: &str = "title: Dice
+extern fn roll_dice(sides: int) -> int:
+    return 1
+== start
+* {roll_dice(6) > 3} Bet high -> ending high
+* Bet low -> ending low
+== ending high
+High.
+== ending low
+Low.
+";
+
+/// External functions: a story compiled from a string, its `extern fn`
+/// bound by name. Guards that call it are worked out again at once.
+fn bind_an_extern() -> Result<(), Box<dyn Error>> {
+    let story = Story::compile_str("dice.fab", DICE)?;
+    let mut game = story.start(1);
+    assert_eq!(game.choices().len(), 1, "the default body rolls 1");
+    game.bind("roll_dice", |args| match args {
+        [VarValue::Int(sides)] => Ok(VarValue::Int(*sides)), // a loaded die
+        _ => Err("roll_dice takes one int".to_string()),
+    })?;
+    assert_eq!(game.choices().len(), 2, "the bound die rolls 6");
+    println!("bound `roll_dice`: {} choices", game.choices().len());
+    Ok(())
 }
 
 /// Prints the paragraphs not shown yet, with their tags, and the title of

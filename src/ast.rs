@@ -17,19 +17,28 @@ pub const MAX_MARKUP_DEPTH: usize = 64;
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
+    /// The name, case kept.
     pub name: String,
+    /// Where the name was written.
     pub span: Span,
 }
 
 /// One parsed file.
 #[derive(Debug, Clone, Default)]
 pub struct File {
+    /// `title:`, `author:`, `start:` and `about:` lines, in order.
     pub headers: Vec<Header>,
+    /// `include` lines, in order.
     pub includes: Vec<Include>,
+    /// `const`, `var` and `enum` declarations, in order.
     pub decls: Vec<Decl>,
+    /// `invariant` declarations, in order.
     pub invariants: Vec<Invariant>,
+    /// `fn` and `extern fn` definitions, in order.
     pub functions: Vec<Function>,
+    /// The scenes, endings and pages, in order.
     pub scenes: Vec<Scene>,
+    /// The `test` blocks, in order.
     pub tests: Vec<TestBlock>,
 }
 
@@ -37,36 +46,59 @@ pub struct File {
 /// author expects, run by `fabula test`.
 #[derive(Debug, Clone)]
 pub struct TestBlock {
+    /// The quoted name, as reports show it.
     pub name: String,
     /// The scene to start from; the story's start when absent.
     pub from: Option<Ident>,
+    /// The indented steps, in order.
     pub steps: Vec<TestStep>,
     /// The `test` line.
     pub span: Span,
 }
 
+/// One indented line of a `test` block.
 #[derive(Debug, Clone)]
 pub struct TestStep {
+    /// What the step does or expects.
     pub kind: TestStepKind,
+    /// The step's line.
     pub span: Span,
 }
 
+/// What a test step does or expects.
 #[derive(Debug, Clone)]
 pub enum TestStepKind {
     /// `choose 2` (1-based, as shown) or `choose "fragment"`.
     Choose(ChoiceRef),
     /// `set name = expr`
-    Set { target: Ident, value: Expr },
+    Set {
+        /// The variable set.
+        target: Ident,
+        /// Its new value.
+        value: Expr,
+    },
     /// `expect text "fragment"` / `expect no text "fragment"`: in the text
     /// since the last choice.
-    ExpectText { fragment: String, present: bool },
+    ExpectText {
+        /// The text looked for, as written.
+        fragment: String,
+        /// `false` for `expect no text`.
+        present: bool,
+    },
     /// `expect tag "key: value"` / `expect no tag "key"`: a tag since the
     /// last choice, on a paragraph or a scene entered.
-    ExpectTag { tag: String, present: bool },
+    ExpectTag {
+        /// `key: value` or `key`.
+        tag: String,
+        /// `false` for `expect no tag`.
+        present: bool,
+    },
     /// `expect choice "fragment"` / `expect no choice "fragment"` /
     /// `expect disabled "fragment"`.
     ExpectChoice {
+        /// The text looked for in the choices' text.
         fragment: String,
+        /// Whether such a choice is expected enabled, disabled or absent.
         state: ChoiceExpectation,
     },
     /// `expect ending id`
@@ -74,20 +106,27 @@ pub enum TestStepKind {
     /// `expect page status text "fragment"` / `expect page status no text
     /// "fragment"`: in the page as it reads now.
     ExpectPage {
+        /// The page's id.
         page: Ident,
+        /// The text looked for, as written.
         fragment: String,
+        /// `false` for `no text`.
         present: bool,
     },
     /// `expect <condition>`
     Expect(Expr),
 }
 
+/// Which choice a `choose` step takes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChoiceRef {
+    /// `choose 2`: the second choice shown, counting from 1.
     Number(u32),
+    /// `choose "fragment"`: the one shown choice whose text contains this.
     Text(String),
 }
 
+/// What an `expect choice` step expects of a choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ChoiceExpectation {
     /// Offered and selectable.
@@ -101,24 +140,35 @@ pub enum ChoiceExpectation {
 /// `title: The Rise of Stalin`, `author: …`, `start: gorki`, `about: …`.
 #[derive(Debug, Clone)]
 pub struct Header {
+    /// Which header it is.
     pub key: HeaderKey,
+    /// The text after the colon, trimmed.
     pub value: String,
+    /// The whole line.
     pub span: Span,
+    /// The value alone, for reports about it.
     pub value_span: Span,
 }
 
+/// Which header a line is: the word before its colon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HeaderKey {
+    /// `title: …`: the story's title, shown when it starts.
     Title,
+    /// `author: …`
     Author,
+    /// `start: scene`: the scene the story starts in; the first scene when absent.
     Start,
+    /// `about: …`: a line of the story's description; may repeat.
     About,
 }
 
 /// `include "act2.fab"`.
 #[derive(Debug, Clone)]
 pub struct Include {
+    /// The quoted path, relative to the including file's folder.
     pub path: String,
+    /// The `include` line.
     pub span: Span,
 }
 
@@ -127,23 +177,33 @@ pub struct Include {
 pub enum Decl {
     /// `const QUORUM = 6`
     Const {
+        /// The constant's name.
         name: Ident,
+        /// Its value, folded when the story is compiled.
         value: Expr,
+        /// The `const` line.
         span: Span,
     },
     /// `var apparatus = 2`, `var allies: set of Person = {zinoviev}`
     Var {
+        /// The variable's name.
         name: Ident,
+        /// The written type; inferred from the value when absent.
         ty: Option<TypeExpr>,
+        /// Its initial value.
         value: Expr,
+        /// The `var` line.
         span: Span,
     },
     /// `enum Person { trotsky, zinoviev "Zinoviev" }`
     Enum {
+        /// The enum's name.
         name: Ident,
+        /// Its values' identifiers, in order.
         variants: Vec<Ident>,
         /// Per variant, its display text when one is written.
         display: Vec<Option<String>>,
+        /// The `enum` line.
         span: Span,
     },
 }
@@ -154,9 +214,13 @@ pub enum Decl {
 /// body) for the player and the explorer.
 #[derive(Debug, Clone)]
 pub struct Function {
+    /// The function's name.
     pub name: Ident,
+    /// Each parameter's name and type, in order.
     pub params: Vec<(Ident, TypeExpr)>,
+    /// The type it returns.
     pub returns: TypeExpr,
+    /// Written `extern fn`: the host may bind it.
     pub is_extern: bool,
     /// `None` for an extern written without a body.
     pub body: Option<FnBlock>,
@@ -164,31 +228,45 @@ pub struct Function {
     pub span: Span,
 }
 
+/// A function's body: its lines, in order.
 pub type FnBlock = Vec<FnStmt>;
 
 /// A line of a function's body.
 #[derive(Debug, Clone)]
 pub struct FnStmt {
+    /// What the line does.
     pub kind: FnStmtKind,
+    /// The line.
     pub span: Span,
 }
 
+/// What a line of a function's body does.
 #[derive(Debug, Clone)]
 pub enum FnStmtKind {
     /// `temp name = expr`: a local of the call.
-    Temp { name: Ident, value: Expr },
+    Temp {
+        /// The local's name.
+        name: Ident,
+        /// Its initial value.
+        value: Expr,
+    },
     /// `name = expr`, `name += expr` (or the same after `~`): to a temp or
     /// a parameter; to a story variable it is an error.
     Assign {
+        /// The temp or parameter assigned.
         target: Ident,
+        /// `=`, `+=` or `-=`.
         op: AssignOp,
+        /// The value on the right.
         value: Expr,
     },
     /// `return expr`
     Return(Expr),
     /// `if c:`, `elif c:`, `else:` blocks.
     If {
+        /// Each `if` or `elif` condition with its block, in order.
         branches: Vec<(Expr, FnBlock)>,
+        /// The `else:` block.
         otherwise: Option<FnBlock>,
     },
     /// A line a function may not have (text, a divert, a choice); reported
@@ -199,8 +277,11 @@ pub enum FnStmtKind {
 /// What a line of a function's body was that a function may not have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forbidden {
+    /// A line of prose.
     Text,
+    /// A divert or tunnel call.
     Divert,
+    /// A choice.
     Choice,
 }
 
@@ -208,30 +289,40 @@ pub enum Forbidden {
 /// letter"`: a condition that must hold whenever the story pauses.
 #[derive(Debug, Clone)]
 pub struct Invariant {
+    /// The condition, over the story's variables.
     pub condition: Expr,
+    /// The quoted message a violation reports.
     pub message: String,
+    /// The `invariant` line.
     pub span: Span,
 }
 
 /// `int`, `bool`, `text`, `Person`, `set of Person`.
 #[derive(Debug, Clone)]
 pub enum TypeExpr {
+    /// `int`, `bool`, `text` or an enum's name.
     Named(Ident),
+    /// `set of Enum`.
     SetOf(Ident),
 }
 
 /// `== id: Title`, `== ending id: Title` or `== page id: Title`, and its lines.
 #[derive(Debug, Clone)]
 pub struct Scene {
+    /// The scene's id, what diverts name.
     pub name: Ident,
+    /// The title after the colon, shown when the scene is entered.
     pub title: Option<String>,
+    /// Written `== ending id`: reaching it ends the story.
     pub is_ending: bool,
     /// `== page id`: a read-only scene the player opens by its id.
     pub is_page: bool,
     /// `== greet(who: Person, warmth: int)`: the parameters a tunnel call
     /// passes, read-only locals of the call.
     pub params: Vec<Param>,
+    /// `# key: value` lines right under the header: the scene's tags.
     pub tags: Vec<Tag>,
+    /// The scene's lines.
     pub body: Block,
     /// The header line.
     pub span: Span,
@@ -240,7 +331,9 @@ pub struct Scene {
 /// `who: Person` in a scene header's parameter list.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// The parameter's name.
     pub name: Ident,
+    /// Its type.
     pub ty: TypeExpr,
 }
 
@@ -248,6 +341,7 @@ pub struct Param {
 /// parameters.
 pub type SceneHeader = (Ident, SceneKind, Option<String>, Vec<Param>);
 
+/// Lines at one indentation, in order.
 pub type Block = Vec<Stmt>;
 
 /// What a scene header declares.
@@ -264,30 +358,43 @@ pub enum SceneKind {
 /// `# key: value` or `# key`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tag {
+    /// The word before the colon.
     pub key: String,
+    /// The text after the colon; `None` for a bare `# key`.
     pub value: Option<String>,
+    /// The tag as written.
     pub span: Span,
 }
 
+/// One line of a scene, with the block it opens (`if`, choices).
 #[derive(Debug, Clone)]
 pub struct Stmt {
+    /// What the line does.
     pub kind: StmtKind,
+    /// The line.
     pub span: Span,
 }
 
+/// What a line of a scene does.
 #[derive(Debug, Clone)]
 pub enum StmtKind {
     /// A plain line of prose with inline markup; `glue` when it ends in
     /// `<>`, so the next text line continues its paragraph.
     Text {
+        /// The prose and its markup.
         text: Text,
+        /// Tags written at the end of the line.
         tags: Vec<Tag>,
+        /// Ends in `<>`: the next text line continues the paragraph.
         glue: bool,
     },
     /// `~ target op value`
     Assign {
+        /// The variable assigned.
         target: Ident,
+        /// `=`, `+=` or `-=`.
         op: AssignOp,
+        /// The value on the right.
         value: Expr,
     },
     /// `-> scene` or `-> ending scene`
@@ -297,21 +404,31 @@ pub enum StmtKind {
     /// `->->`: return from a tunnel call.
     Return,
     /// `~ temp name = expr`: a temporary, local to the scene visit or call.
-    Temp { name: Ident, value: Expr },
+    Temp {
+        /// The temporary's name.
+        name: Ident,
+        /// Its initial value.
+        value: Expr,
+    },
     /// `assert condition` or `assert condition: "message"`
     Assert {
+        /// What must hold.
         condition: Expr,
+        /// The quoted message; the condition's source when absent.
         message: Option<String>,
     },
     /// `if c:` block, `elif c:` blocks, `else:` block.
     If {
+        /// Each `if` or `elif` condition with its block, in order.
         branches: Vec<(Expr, Block)>,
+        /// The `else:` block.
         otherwise: Option<Block>,
     },
     /// A run of `*` / `+` lines at one indentation.
     Choices(Vec<Choice>),
 }
 
+/// How `~` logic combines the value with the variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AssignOp {
     /// `=`
@@ -325,17 +442,22 @@ pub enum AssignOp {
 /// `-> target` or `-> ending target`
 #[derive(Debug, Clone)]
 pub struct Divert {
+    /// The scene diverted to.
     pub target: Ident,
     /// Written `-> ending target`: the target must be an ending.
     pub to_ending: bool,
+    /// The divert, arrow included.
     pub span: Span,
 }
 
 /// `-> target ->` or `-> target(args) ->`
 #[derive(Debug, Clone)]
 pub struct Call {
+    /// The scene called.
     pub target: Ident,
+    /// The arguments, one per parameter of the scene, in order.
     pub args: Vec<Expr>,
+    /// The call, arrows included.
     pub span: Span,
 }
 
@@ -343,22 +465,29 @@ pub struct Call {
 /// `* (label) text`.
 #[derive(Debug, Clone)]
 pub struct Choice {
+    /// `+`: offered again after it is chosen; `*` choices are offered once.
     pub sticky: bool,
     /// `(label)` right after the marker: the choice's name, unique in its
     /// scene, that `taken(label)` reads and saves know it by.
     pub label: Option<Ident>,
+    /// When the choice is shown and when it can be chosen.
     pub guard: Guard,
     /// `None` for a fallback choice (no text).
     pub text: Option<Text>,
+    /// `-> target` at the end of the choice's line.
     pub divert: Option<Divert>,
+    /// The indented lines run when it is chosen.
     pub body: Block,
+    /// Tags written at the end of the line.
     pub tags: Vec<Tag>,
     /// The choice's own line.
     pub span: Span,
 }
 
+/// When a choice is shown and when it can be chosen.
 #[derive(Debug, Clone)]
 pub enum Guard {
+    /// No guard: always shown and enabled.
     Always,
     /// `{expr}`: hidden while false.
     Hidden(Expr),
@@ -366,8 +495,11 @@ pub enum Guard {
     /// false; after `{expr}` (`{shown} [requires …]`), hidden while `shown`
     /// is false, and disabled while it is true and `condition` is not.
     Requires {
+        /// `{shown}` written before `[requires …]`: hidden while false.
         shown: Option<Expr>,
+        /// The condition without which the choice is disabled.
         condition: Expr,
+        /// The quoted reason shown when disabled.
         reason: Option<String>,
         /// The guard's source text, the reason when none is written.
         source: String,
@@ -377,25 +509,34 @@ pub enum Guard {
 /// A line of prose: literal pieces and inline markup.
 pub type Text = Vec<Segment>;
 
+/// A piece of a line of prose.
 #[derive(Debug, Clone)]
 pub enum Segment {
+    /// Text shown as written (escapes resolved).
     Literal(String),
     /// `{expr}`
     Interpolate(Expr),
     /// `{cond: then|else}`
     Conditional {
+        /// The condition.
         condition: Expr,
+        /// Shown when it is true.
         then: Text,
+        /// Shown when it is false; empty when not written.
         otherwise: Text,
     },
     /// `{a|b}`, `{&a|b}`, `{!a|b}`, `{~a|b}`
     Alternatives {
+        /// How the options follow each other.
         kind: AltKind,
+        /// The options, in order.
         options: Vec<Text>,
+        /// The whole markup, braces included.
         span: Span,
     },
 }
 
+/// How alternatives markup picks an option each time it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AltKind {
     /// `{a|b|c}`: stops at the last.
@@ -408,16 +549,23 @@ pub enum AltKind {
     Shuffle,
 }
 
+/// An expression in a condition, a value or an interpolation.
 #[derive(Debug, Clone)]
 pub struct Expr {
+    /// What the expression is.
     pub kind: ExprKind,
+    /// The expression's source, brackets included.
     pub span: Span,
 }
 
+/// What an expression is.
 #[derive(Debug, Clone)]
 pub enum ExprKind {
+    /// An integer literal.
     Int(i64),
+    /// `true` or `false`.
     Bool(bool),
+    /// A quoted text literal, escapes resolved.
     Str(String),
     /// `{a, b}`
     Set(Vec<Expr>),
@@ -427,10 +575,14 @@ pub enum ExprKind {
     Turns,
     /// `count(x)`, `visits(scene)`, `random(lo, hi)`, `min(a, b)`, `max(a, b)`.
     Call {
+        /// The function's name.
         function: Ident,
+        /// The arguments, in order.
         args: Vec<Expr>,
     },
+    /// `-x` or `not x`.
     Unary(UnaryOp, Box<Expr>),
+    /// `left op right`; `and` and `or` evaluate their right side only when needed.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
 }
 
@@ -506,32 +658,57 @@ impl std::fmt::Display for Expr {
     }
 }
 
+/// A prefix operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum UnaryOp {
+    /// `-`: integer negation.
     Neg,
+    /// `not`: boolean negation.
     Not,
 }
 
+/// An infix operator, in order of increasing binding strength (see
+/// [`BinaryOp::precedence`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BinaryOp {
+    /// `or`
     Or,
+    /// `and`
     And,
+    /// `==`
     Eq,
+    /// `!=`
     Ne,
+    /// `<`
     Lt,
+    /// `<=`
     Le,
+    /// `>`
     Gt,
+    /// `>=`
     Ge,
+    /// `in`: an enum value is in a set.
     In,
+    /// `not in`
     NotIn,
+    /// `+`: integer addition, text joined, or a set with a value or
+    /// another set added.
     Add,
+    /// `-`: integer subtraction, or a set without a value or another
+    /// set's values.
     Sub,
+    /// `*`: integer multiplication, or two sets' common values.
     Mul,
+    /// `/`: integer division, rounding toward zero; a runtime error
+    /// for zero.
     Div,
+    /// `%`: the remainder, with the left side's sign; a runtime error
+    /// for zero.
     Rem,
 }
 
 impl BinaryOp {
+    /// The operator as written in a story.
     pub fn symbol(self) -> &'static str {
         match self {
             BinaryOp::Or => "or",

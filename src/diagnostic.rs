@@ -13,12 +13,17 @@ pub struct FileId(pub u32);
 /// A byte range in one source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Span {
+    /// The file it is in.
     pub file: FileId,
+    /// The first byte.
     pub start: u32,
+    /// The byte after the last; equal to `start` for an empty span.
     pub end: u32,
 }
 
 impl Span {
+    /// The span from byte `start` to byte `end` of `file`; an `end` before
+    /// `start` gives the empty span at `start`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
         Span {
             file,
@@ -36,6 +41,7 @@ impl Span {
         }
     }
 
+    /// The span as a byte range, for slicing its file's text.
     pub fn range(self) -> std::ops::Range<usize> {
         self.start as usize..self.end as usize
     }
@@ -66,6 +72,8 @@ fn starts_char(byte: &u8) -> bool {
 }
 
 impl SourceFile {
+    /// A file with its path and text; lines and columns are indexed the
+    /// first time they are asked for.
     pub fn new(path: PathBuf, text: String) -> SourceFile {
         SourceFile {
             path,
@@ -162,16 +170,24 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// Adds a file and returns its id: the next index, even when a file with
+    /// the same path is already there.
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         let id = FileId(self.files.len() as u32);
         self.files.push(SourceFile::new(path, text));
         id
     }
 
+    /// The file with this id.
+    ///
+    /// # Panics
+    ///
+    /// When `id` was not returned by this map's [`SourceMap::add`].
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// The first file added with exactly this path.
     pub fn find(&self, path: &Path) -> Option<FileId> {
         self.files
             .iter()
@@ -179,19 +195,25 @@ impl SourceMap {
             .map(|index| FileId(index as u32))
     }
 
+    /// How many files were added.
     pub fn len(&self) -> usize {
         self.files.len()
     }
 
+    /// Whether no file was added.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
 }
 
+/// How serious a diagnostic is: an error stops a story from compiling, a
+/// warning does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The story does not compile; `fabula check` exits 1.
     Error,
+    /// The story compiles and plays; `fabula check` still reports it.
     Warning,
 }
 
@@ -207,21 +229,29 @@ impl fmt::Display for Severity {
 /// A secondary location with its own message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Label {
+    /// Where.
     pub span: Span,
+    /// What to say there.
     pub message: String,
 }
 
 /// One problem found in a story.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The stable code, which decides its severity.
     pub code: Code,
+    /// The one-line message, without the code.
     pub message: String,
+    /// Where the problem is.
     pub span: Span,
+    /// Other places that explain it.
     pub labels: Vec<Label>,
+    /// A suggestion of how to fix it.
     pub help: Option<String>,
 }
 
 impl Diagnostic {
+    /// A diagnostic with a message at a span, without labels or help.
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             code,
@@ -232,11 +262,13 @@ impl Diagnostic {
         }
     }
 
+    /// Adds the suggestion of how to fix it.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
         self.help = Some(help.into());
         self
     }
 
+    /// Adds a secondary location with its message.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
         self.labels.push(Label {
             span,
@@ -245,6 +277,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is an error or a warning: its code's severity.
     pub fn severity(&self) -> Severity {
         self.code.severity()
     }
@@ -263,12 +296,15 @@ macro_rules! codes {
         }
 
         impl Code {
+            /// Every code, in order.
             pub const ALL: &'static [Code] = &[$(Code::$code),*];
 
+            /// The code as written in reports: `E0104`.
             pub fn as_str(self) -> &'static str {
                 match self { $( Code::$code => stringify!($code), )* }
             }
 
+            /// Whether the code is an error or a warning.
             pub fn severity(self) -> Severity {
                 match self { $( Code::$code => Severity::$severity, )* }
             }

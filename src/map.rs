@@ -16,7 +16,9 @@ use crate::graph::{Op, Part, SceneId, Story};
 /// An edge of the map.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct MapEdge {
+    /// The scene the edge leaves.
     pub from: SceneId,
+    /// The scene it enters.
     pub to: SceneId,
     /// The choice's text and guard, or empty for a plain divert.
     pub label: String,

@@ -24,12 +24,17 @@ pub enum SlotError {
     /// No data folder: neither `$XDG_DATA_HOME` nor `$HOME` is set.
     #[error("cannot find a folder for saves: set HOME or XDG_DATA_HOME, or pass --save-dir")]
     NoDataDir,
+    /// Reading a slot that holds no save (the slot's name).
     #[error("there is no save in slot `{0}`")]
     Missing(String),
+    /// Reading, writing, listing or removing a slot's file failed.
     #[error("cannot {action} `{path}`: {source}")]
     Io {
+        /// What was being done: `read`, `write`, `remove`…
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
 }
@@ -77,8 +82,11 @@ pub fn slug(title: &str) -> String {
 /// One slot as listed.
 #[derive(Debug, Clone)]
 pub struct SlotInfo {
+    /// The slot's name, what `save` and `load` take.
     pub name: String,
+    /// Its file.
     pub path: PathBuf,
+    /// When it was last written, when the file system says.
     pub modified: Option<SystemTime>,
 }
 
@@ -108,6 +116,7 @@ impl Slots {
         }
     }
 
+    /// The folder the slots are files in.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -364,6 +373,7 @@ impl SeenText {
         })
     }
 
+    /// Whether a paragraph with this hash has been met.
     pub fn contains(&self, hash: u64) -> bool {
         self.known.contains(&hash)
     }
@@ -382,10 +392,12 @@ impl SeenText {
         }
     }
 
+    /// How many hashes are kept.
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
+    /// Whether none are kept.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }

@@ -15,7 +15,7 @@ mod returns;
 use crate::diagnostic::Diagnostic;
 use crate::graph::Story;
 
-pub use follow_ons::drop_follow_ons;
+pub(crate) use follow_ons::drop_follow_ons;
 
 /// Runs every graph pass over a story that lowered without errors.
 pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {

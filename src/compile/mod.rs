@@ -25,10 +25,12 @@ pub struct LoadedStory {
     pub story: Option<Story>,
     /// Every error and warning, in file and position order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The files read, for rendering the diagnostics' spans.
     pub sources: Arc<SourceMap>,
 }
 
 impl LoadedStory {
+    /// How many of the diagnostics are errors: a story compiles when none are.
     pub fn errors(&self) -> usize {
         self.diagnostics
             .iter()

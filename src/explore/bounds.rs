@@ -70,7 +70,12 @@ pub enum SeqUse {
     /// Its options only print text: reset to zero.
     Ignored,
     /// Kept as the option it selects next, out of `options`.
-    Kept { kind: AltKind, options: u32 },
+    Kept {
+        /// How the counter moves.
+        kind: AltKind,
+        /// How many options it selects among.
+        options: u32,
+    },
 }
 
 /// The proof covers playthroughs of up to this many choices (the range of

@@ -11,13 +11,10 @@ mod store;
 mod witness;
 
 pub use bounds::{Bounds, SeqUse, bounds};
-pub use replay::SEEDS_TRIED;
 pub use report::{human, json};
 pub use search::{
     Cutoff, EndingReport, Growth, Limits, MAX_THREADS, Problem, Progress, Report, Trap, Witness,
     default_max_memory, explore, explore_with_threads,
 };
-pub use witness::{
-    Divergence, Step, render_numbers, render_witness, replay_command, shell_quote, steps,
-    steps_json,
-};
+pub use witness::{Divergence, Step, steps};
+pub(crate) use witness::{render_witness, replay_command, shell_quote, steps_json};

@@ -29,7 +29,9 @@ use crate::runtime::{Machine, Output, Pause, RuntimeError, RuntimeErrorKind, Sta
 /// Limits on a search. Hitting one makes the result incomplete.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// Stop after storing this many distinct states.
     pub max_states: Option<usize>,
+    /// Do not expand states more than this many choices from the start.
     pub max_depth: Option<u32>,
     /// Stop when the search holds more than this many bytes (states, the
     /// transitions kept for the trap pass, and the level being expanded).
@@ -61,8 +63,10 @@ pub const MAX_THREADS: usize = 256;
 /// shown (1-based, disabled choices counted) at each choice point.
 pub type Witness = Vec<u32>;
 
+/// An ending the story declares, and whether and how the search reached it.
 #[derive(Debug, Clone)]
 pub struct EndingReport {
+    /// The ending.
     pub scene: SceneId,
     /// How many transitions from reachable states end here.
     pub arrivals: u64,
@@ -77,7 +81,9 @@ pub struct EndingReport {
 /// A soft-lock or runtime error, with a shortest way to it.
 #[derive(Debug, Clone)]
 pub struct Problem {
+    /// What went wrong: a dead end, an empty choice block or a runtime error.
     pub error: RuntimeError,
+    /// A shortest way to it.
     pub witness: Witness,
     /// How many transitions hit it.
     pub occurrences: u64,
@@ -118,7 +124,9 @@ pub struct Trap {
 /// Why a search stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cutoff {
+    /// More than [`Limits::max_states`] states (the limit given).
     MaxStates(usize),
+    /// Deeper than [`Limits::max_depth`] choices (the limit given).
     MaxDepth(u32),
     /// The search would have held more than this many bytes.
     MaxMemory(u64),
@@ -149,19 +157,29 @@ pub struct Growth {
 /// What a search reports at least every so often.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
+    /// Distinct states stored so far.
     pub states: usize,
+    /// The level being expanded, in choices from the start.
     pub depth: u32,
+    /// Transitions followed so far.
     pub transitions: u64,
+    /// Bytes held so far.
     pub memory: u64,
+    /// Time since the search started.
     pub elapsed: Duration,
 }
 
+/// The outcome of a search: what it found, how far it went, and why it
+/// stopped if it stopped early. [`Report::proved`] is the verdict.
 #[derive(Debug, Clone)]
 pub struct Report {
+    /// Distinct states stored.
     pub states: usize,
+    /// Transitions followed, duplicates included.
     pub transitions: u64,
     /// The longest shortest path, in choices.
     pub depth: u32,
+    /// Wall-clock time of the search.
     pub elapsed: Duration,
     /// Bytes held by the state store at the end.
     pub memory: usize,
@@ -171,13 +189,17 @@ pub struct Report {
     pub edges: u64,
     /// `None` when the whole state space was explored.
     pub cutoff: Option<Cutoff>,
+    /// The bounds the kept values were reduced to (see `explore/bounds.rs`).
     pub bounds: Bounds,
     /// Whether some counter actually reached its saturation bound.
     pub saturated: bool,
+    /// Every ending the story declares, in declaration order.
     pub endings: Vec<EndingReport>,
+    /// Soft-locks and runtime errors found, one per kind and place.
     pub problems: Vec<Problem>,
     /// Whether traps were looked for (see [`Limits::find_traps`]).
     pub traps_checked: bool,
+    /// Sets of states from which no ending can be reached.
     pub traps: Vec<Trap>,
     /// When the search stopped early: what kept growing.
     pub growth: Vec<Growth>,
@@ -189,6 +211,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// Whether the whole state space was searched: no [`Cutoff`].
     pub fn complete(&self) -> bool {
         self.cutoff.is_none()
     }

@@ -48,6 +48,7 @@ pub struct Step {
 pub struct Divergence {
     /// The step (from 1) that could not be made.
     pub step: usize,
+    /// What happened instead, for a person.
     pub reason: String,
 }
 

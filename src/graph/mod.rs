@@ -29,7 +29,7 @@ pub const PLAYER_COMMANDS: &[&str] = &[
     "help", "?", "save", "load", "saves", "undo", "restart", "history", "about", "endings", "quit",
     "exit",
 ];
-pub use build::PARALLEL_LINES;
+pub(crate) use build::PARALLEL_LINES;
 pub(crate) use build::build;
 pub(crate) use declare::{Declared, declare};
 pub use eval::MAX_TEXT_LEN;
@@ -39,7 +39,7 @@ pub use load::normalize;
 #[cfg(test)]
 pub(crate) use opening::MAX_OPENING_SCENES;
 pub(crate) use opening::lower_opening;
-pub use suggest::did_you_mean;
+pub(crate) use suggest::did_you_mean;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -48,6 +48,7 @@ macro_rules! id_type {
         pub struct $name(pub u32);
 
         impl $name {
+            /// The id as an index into its table.
             pub fn index(self) -> usize {
                 self.0 as usize
             }
@@ -85,12 +86,20 @@ id_type!(
 /// A compiled story.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Story {
+    /// `title:`; the entry file's name, without its extension, when none is
+    /// written.
     pub title: String,
+    /// `author:`
     pub author: Option<String>,
+    /// The `about:` lines, in order.
     pub about: Vec<String>,
+    /// Where a new game starts: `start:`, or the entry file's first scene.
     pub start: SceneId,
+    /// Every scene, ending and page, addressed by [`SceneId`].
     pub scenes: Vec<Scene>,
+    /// Every variable, addressed by [`VarId`].
     pub vars: Vec<Var>,
+    /// Every enum, addressed by [`EnumId`].
     pub enums: Vec<Enum>,
     /// The story's functions (`fn` and `extern fn`), called by
     /// [`Instr::Call`].
@@ -110,10 +119,10 @@ pub struct Story {
     /// the graph address it with a [`TextRange`] (see [`Story::text`]). One
     /// string instead of one allocation per literal keeps a big story's
     /// graph small (docs/PERFORMANCE.md).
-    pub text: String,
+    pub(crate) text: String,
     /// Every expression's code, one after another; an [`Expr`] addresses
     /// its own with a [`CodeRange`] (see [`Story::code`]).
-    pub code: Vec<Instr>,
+    pub(crate) code: Vec<Instr>,
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
@@ -122,10 +131,15 @@ pub struct Story {
 /// The static type of a value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Type {
+    /// `int`: a 64-bit signed integer.
     Int,
+    /// `bool`
     Bool,
+    /// `text`
     Text,
+    /// A value of the enum.
     Enum(EnumId),
+    /// `set of` the enum: any subset of its values.
     Set(EnumId),
 }
 
@@ -133,23 +147,35 @@ pub enum Type {
 /// variant indices (an enum used in a set has at most 64 values).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Value {
+    /// An `int`.
     Int(i64),
+    /// A `bool`.
     Bool(bool),
+    /// A `text`.
     Text(Arc<str>),
+    /// An enum value: its index in [`Enum::variants`].
     Enum(u32),
+    /// A set: bit `i` set when the enum's value `i` is in it.
     Set(u64),
 }
 
+/// A story variable: part of the game state, saved, set by `~` lines.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Var {
+    /// The name the story, tests and the host use.
     pub name: String,
+    /// Its type, fixed at declaration.
     pub ty: Type,
+    /// Its value when a game starts.
     pub initial: Value,
+    /// The `var` line.
     pub span: Span,
 }
 
+/// An `enum` declaration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Enum {
+    /// The enum's name, used in `set of` types.
     pub name: String,
     /// The values' identifiers, as written in the story, saves and tests.
     pub variants: Vec<String>,
@@ -174,8 +200,11 @@ impl Enum {
 /// ending every path in [`Instr::Return`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Function {
+    /// The name calls use.
     pub name: String,
+    /// The parameters' types, in order.
     pub params: Vec<Type>,
+    /// The type every path returns.
     pub returns: Type,
     /// Local slots, parameters included.
     pub locals: u32,
@@ -192,15 +221,20 @@ pub struct Function {
 /// time and memory, not the Rust stack.
 pub const MAX_FUNCTION_DEPTH: usize = 256;
 
+/// A scene, an ending or a page: a node of the graph.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scene {
+    /// Its id, what diverts and saves name it by.
     pub name: String,
+    /// The title after the colon, shown when the scene is entered.
     pub title: Option<String>,
+    /// `== ending id`: reaching it ends the story.
     pub is_ending: bool,
     /// `== page id`: opened by the player, never entered (see
     /// `Machine::page`).
     #[serde(default)]
     pub is_page: bool,
+    /// The tags under its header, surfaced when the scene is entered.
     pub tags: Vec<Tag>,
     /// The `==` header line.
     pub span: Span,
@@ -226,7 +260,9 @@ fn is_zero(count: &u32) -> bool {
 /// A parameter or temporary of a scene.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Local {
+    /// Its name in the scene.
     pub name: String,
+    /// Its type.
     pub ty: Type,
 }
 
@@ -254,29 +290,44 @@ pub enum Op {
     /// Emit a paragraph; with `glue` (a line ending in `<>`), the next
     /// text continues it.
     Text {
+        /// The paragraph's pieces, shown in order.
         text: Box<[Part]>,
+        /// Tags written at the end of the line.
         tags: Box<[Tag]>,
+        /// The line.
         span: Span,
+        /// Ends in `<>`: the next text continues this paragraph.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         glue: bool,
     },
+    /// `~ var op value`: set a story variable.
     Assign {
+        /// The variable set.
         var: VarId,
+        /// How the value combines with the variable.
         op: AssignOp,
+        /// The value.
         value: Expr,
+        /// The `~` line.
         span: Span,
     },
     /// Continue at `target` when `condition` is false.
     JumpUnless {
+        /// The condition.
         condition: Expr,
+        /// The op to continue at when it is false.
         target: u32,
     },
+    /// Continue at `target`.
     Jump {
+        /// The op to continue at.
         target: u32,
     },
     /// Stop and offer choices; the chosen one continues at its `target`.
     Choices {
+        /// The block's choices, in the order written; guards decide which are shown.
         choices: Box<[Choice]>,
+        /// The first choice's line.
         span: Span,
     },
     /// `assert condition: "message"`: stop with a runtime error when the
@@ -284,38 +335,52 @@ pub enum Op {
     /// never changes the state. Without a message, the error shows the
     /// condition's source text.
     Assert {
+        /// What must hold.
         condition: Expr,
+        /// The quoted message, in the text arena.
         message: Option<TextRange>,
+        /// The `assert` line.
         span: Span,
     },
     /// Enter a scene (counting a visit), abandoning any tunnel calls.
     Divert {
+        /// The scene entered.
         target: SceneId,
+        /// The divert.
         span: Span,
     },
     /// `-> target(args) ->`: enter `target` (counting a visit) with the
     /// arguments as its first locals, to come back to the next op at its
     /// [`Op::Return`].
     Call {
+        /// The scene called.
         target: SceneId,
+        /// The arguments, one per parameter, in order.
         args: Box<[Expr]>,
+        /// The call.
         span: Span,
     },
     /// `->->`: back to the op after the innermost call.
     Return {
+        /// The `->->` line.
         span: Span,
     },
     /// `~ temp name = value` or `~ name = value` on a temporary: set a
     /// local slot of the scene.
     SetLocal {
+        /// The local's slot in [`Scene::locals`].
         slot: u32,
+        /// How the value combines with the local.
         op: AssignOp,
+        /// The value.
         value: Expr,
+        /// The line.
         span: Span,
     },
     /// Running off the end of the scene: the story's end in an ending, a
     /// dead end anywhere else.
     End {
+        /// The scene's last line; the end of its header when it has none.
         span: Span,
     },
 }
@@ -348,43 +413,57 @@ impl Op {
 /// pauses; a false one is a runtime error located at this declaration.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Invariant {
+    /// What must hold.
     pub condition: Expr,
+    /// The quoted message a violation reports, in the text arena.
     pub message: TextRange,
     /// The `invariant` line.
     pub span: Span,
 }
 
+/// A choice of a choice block, compiled.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Choice {
+    /// Its number across the story, which remembers whether it was taken.
     pub id: ChoiceId,
+    /// `+`: offered again after it is chosen; `*` choices are offered once.
     pub sticky: bool,
     /// `* (label) …`: the choice's name, unique in its scene, in the text
     /// arena (read with [`Story::label`]), so a choice stays small.
     #[serde(default)]
     pub label: Option<TextRange>,
+    /// When it is shown and when it can be chosen.
     pub guard: Guard,
     /// `None` for a fallback choice.
     pub text: Option<Box<[Part]>>,
     /// Where the choice's body starts.
     pub target: u32,
+    /// Tags written at the end of its line.
     pub tags: Box<[Tag]>,
+    /// Its line.
     pub span: Span,
 }
 
 impl Choice {
+    /// Whether it is a fallback choice (`* ->`): never shown, taken at
+    /// once when no shown choice is enabled.
     pub fn is_fallback(&self) -> bool {
         self.text.is_none()
     }
 }
 
+/// When a choice is shown and when it can be chosen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Guard {
+    /// No guard: always shown and enabled.
     Always,
     /// Hidden while false.
     Hidden(Expr),
     /// Shown but refused while false, with the reason to show.
     Requires {
+        /// The condition.
         condition: Expr,
+        /// The reason shown while it is false, in the text arena.
         reason: TextRange,
     },
     /// Hidden while `shown` is false, then refused while `condition` is
@@ -395,8 +474,11 @@ pub enum Guard {
 /// `{shown} [requires condition: "reason"]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BothGuards {
+    /// Hidden while false.
     pub shown: Expr,
+    /// Refused while false.
     pub condition: Expr,
+    /// The reason shown while refused, in the text arena.
     pub reason: TextRange,
 }
 
@@ -432,51 +514,66 @@ impl Guard {
 /// ones (literals and values) stay small.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Part {
+    /// Text as written, in the text arena.
     Literal(TextRange),
+    /// `{expr}`: an expression's value, shown as [`Story::display_value`] shows it.
     Value(Expr),
+    /// `{condition: then|otherwise}`.
     Conditional(Box<Conditional>),
+    /// `{a|b}` and its kinds.
     Alternatives(Box<Alternatives>),
 }
 
 /// `{condition: then|otherwise}` in a text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Conditional {
+    /// The condition.
     pub condition: Expr,
+    /// Shown when it is true.
     pub then: Box<[Part]>,
+    /// Shown when it is false.
     pub otherwise: Box<[Part]>,
 }
 
 /// `{a|b}`, `{&a|b}`, `{!a|b}`, `{~a|b}` in a text.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alternatives {
+    /// How the options follow each other.
     pub kind: AltKind,
+    /// The counter remembering how often it was shown.
     pub seq: SeqId,
+    /// The options, in order.
     pub options: Box<[Box<[Part]>]>,
 }
 
 /// A run of [`Story::text`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TextRange {
-    pub start: u32,
-    pub len: u32,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
 }
 
 /// A run of [`Story::code`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRange {
-    pub start: u32,
-    pub len: u32,
+    pub(crate) start: u32,
+    pub(crate) len: u32,
 }
 
 /// A compiled expression: postfix code over a value stack, kept in
 /// [`Story::code`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Expr {
+    /// Its code in [`Story::code`].
     pub code: CodeRange,
+    /// The type of the value it pushes.
     pub ty: Type,
+    /// The expression's source.
     pub span: Span,
 }
 
+/// One instruction of expression code: a postfix stack machine run by one
+/// evaluator for constant folding and the runtime alike.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Instr {
     /// Push an int: the common constant, kept inline.
@@ -484,11 +581,15 @@ pub enum Instr {
     /// Push any other constant. Boxed, so an instruction is 16 bytes, not
     /// 32 (a text value alone is 24).
     Push(Box<Value>),
+    /// Push a story variable's value.
     Load(VarId),
     /// Push a local of the current scene visit or call: a parameter or a
     /// temporary, by its slot in [`Scene::locals`].
     Local(u32),
+    /// Push how many choices the player has made (`turns`).
     Turns,
+    /// Push how many times a scene has been entered, the visit in progress
+    /// included (`visits(scene)`).
     Visits(SceneId),
     /// Push whether this choice was chosen (`taken(label)`). While scenes
     /// are lowered the id is the label's index in the declared labels;
@@ -498,10 +599,13 @@ pub enum Instr {
     Random,
     /// Pops a set; pushes its size.
     Count,
+    /// Pops two ints; pushes the smaller.
     Min,
+    /// Pops two ints; pushes the larger.
     Max,
     /// Pops `n` enum values; pushes the set of them.
     MakeSet(u32),
+    /// Pops a value; pushes `op value`.
     Unary(UnaryOp),
     /// Pops right, left; pushes `left op right`. `And`/`Or` never appear
     /// here: they compile to the short-circuit jumps below.
@@ -541,42 +645,69 @@ impl Instr {
 /// A playthrough test: start at a scene, then run the steps in order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Test {
+    /// The quoted name, as reports show it.
     pub name: String,
+    /// The scene it starts from: `from scene`, or the story's start.
     pub start: SceneId,
+    /// The steps, in order.
     pub steps: Vec<TestStep>,
     /// The `test` line.
     pub span: Span,
 }
 
+/// A step of a playthrough test.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestStep {
+    /// What it does or expects.
     pub kind: TestStepKind,
+    /// Its line.
     pub span: Span,
 }
 
+/// What a test step does or expects, with names resolved.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum TestStepKind {
     /// Choose a shown choice by its 1-based number or a unique text fragment.
     Choose(ChoiceRef),
     /// Set a variable (before the run starts, or between choices).
-    Set { var: VarId, value: Expr },
+    Set {
+        /// The variable set.
+        var: VarId,
+        /// Its new value.
+        value: Expr,
+    },
     /// The text since the last choice contains (or does not contain) this.
-    ExpectText { fragment: String, present: bool },
+    ExpectText {
+        /// The text looked for.
+        fragment: String,
+        /// `false` for `expect no text`.
+        present: bool,
+    },
     /// A tag was (or was not) emitted since the last choice, on a paragraph
     /// or a scene entered: `key: value` matches that tag, `key` any tag
     /// with that key.
-    ExpectTag { tag: String, present: bool },
+    ExpectTag {
+        /// `key: value` or `key`.
+        tag: String,
+        /// `false` for `expect no tag`.
+        present: bool,
+    },
     /// A choice whose text contains this is enabled, disabled or absent.
     ExpectChoice {
+        /// The text looked for in the choices' text.
         fragment: String,
+        /// Whether such a choice is expected enabled, disabled or absent.
         state: ChoiceExpectation,
     },
     /// The story has ended at this ending.
     ExpectEnding(SceneId),
     /// The page, as it reads now, contains (or does not contain) this.
     ExpectPage {
+        /// The page read.
         page: SceneId,
+        /// The text looked for.
         fragment: String,
+        /// `false` for `no text`.
         present: bool,
     },
     /// A condition over the variables holds now.
@@ -586,8 +717,11 @@ pub enum TestStepKind {
 /// A guarded edge between scenes, derived from the scenes' programs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Edge {
+    /// The scene it leaves.
     pub from: SceneId,
+    /// The scene it enters.
     pub to: SceneId,
+    /// The divert or call.
     pub span: Span,
 }
 
@@ -667,6 +801,7 @@ impl Story {
         }
     }
 
+    /// The function called `name`, if any.
     pub fn function_by_name(&self, name: &str) -> Option<FnId> {
         self.functions
             .iter()
@@ -674,6 +809,11 @@ impl Story {
             .map(|index| FnId(index as u32))
     }
 
+    /// A scene by its id.
+    ///
+    /// # Panics
+    ///
+    /// When `id` is not a scene of this story.
     pub fn scene(&self, id: SceneId) -> &Scene {
         &self.scenes[id.index()]
     }
@@ -687,6 +827,7 @@ impl Story {
         }
     }
 
+    /// The scene, ending or page called `name`, if any.
     pub fn scene_by_name(&self, name: &str) -> Option<SceneId> {
         self.scenes
             .iter()
@@ -703,6 +844,7 @@ impl Story {
             .map(|(index, scene)| (SceneId(index as u32), scene))
     }
 
+    /// The variable called `name`, if any.
     pub fn var_by_name(&self, name: &str) -> Option<VarId> {
         self.vars
             .iter()

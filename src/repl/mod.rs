@@ -35,7 +35,9 @@ pub enum ColorMode {
     /// On a terminal, unless `NO_COLOR` is set.
     #[default]
     Auto,
+    /// Always, even when piped.
     Always,
+    /// Never.
     Never,
 }
 
@@ -65,6 +67,7 @@ pub struct PlayOptions {
     pub transcript: Option<PathBuf>,
     /// Keep save slots here instead of the user's data folder.
     pub save_dir: Option<PathBuf>,
+    /// When to colour the text.
     pub color: ColorMode,
     /// Wrap text to at most this many columns; `Some(0)` never wraps.
     /// At a terminal the default is [`DEFAULT_MEASURE`]; piped text is
@@ -83,12 +86,20 @@ pub struct PlayOptions {
 /// shown, and the player can undo, restart, load or quit.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplError {
+    /// Writing to standard output failed.
     #[error("cannot write to the terminal: {0}")]
     Output(#[from] io::Error),
+    /// Reading the player's input failed.
     #[error("cannot read input: {0}")]
     Input(#[from] rustyline::error::ReadlineError),
+    /// The transcript could not be written when the game ended.
     #[error("cannot write the transcript to `{path}`: {source}")]
-    Transcript { path: PathBuf, source: io::Error },
+    Transcript {
+        /// The file asked for.
+        path: PathBuf,
+        /// Why it could not be written.
+        source: io::Error,
+    },
 }
 
 /// The default slot for `save` with no name.

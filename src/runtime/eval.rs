@@ -39,6 +39,7 @@ fn random_between(rng: &mut u64, lo: i64, hi: i64) -> Result<i64, Fault> {
 /// out, and records its range.
 #[derive(Debug, Clone, Default)]
 pub struct RandomScript {
+    /// The values the draws take, in order.
     pub values: Vec<i64>,
     /// The `(lo, hi)` of each draw made, in order.
     pub draws: Vec<(i64, i64)>,

@@ -28,8 +28,9 @@ use crate::graph::{
 pub use eval::RandomScript;
 use eval::{Context, evaluate, evaluate_bool, random_below};
 pub use session::{ChoiceView, Ending, Event, LoadReport, Session, Status, UndoError, ending_line};
+pub use tunnel::Frame;
 use tunnel::Glue;
-pub use tunnel::{Frame, fresh_locals};
+pub(crate) use tunnel::fresh_locals;
 
 /// How many diverts, backward jumps and automatic fallbacks a single run may
 /// take without reaching a choice or an ending before it is called a loop.
@@ -78,6 +79,7 @@ impl fmt::Debug for Externs {
 /// can hash and deduplicate millions of them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State {
+    /// The scene the story is in.
     pub scene: SceneId,
     /// The op the story is at; at a pause, the choice block or the ending's end.
     pub pc: u32,
@@ -221,7 +223,12 @@ pub enum RuntimeErrorKind {
     /// `~ x = 1 / zero` or `1 % zero`.
     DivisionByZero,
     /// `random(lo, hi)` with `lo > hi`.
-    RandomRange { lo: i64, hi: i64 },
+    RandomRange {
+        /// The low end given.
+        lo: i64,
+        /// The high end given, below `lo`.
+        hi: i64,
+    },
     /// A text value longer than [`MAX_TEXT_LEN`], or a paragraph longer
     /// than [`MAX_PARAGRAPH_LEN`]: `~ t = t + t` repeated in a loop.
     TextTooLong,
@@ -232,7 +239,10 @@ pub enum RuntimeErrorKind {
     /// not hold where the story pauses: `assert letter_sent: "the
     /// declaration quotes the letter"`. The message is the author's, or
     /// the condition's source text.
-    AssertionFailed { message: String },
+    AssertionFailed {
+        /// What the player is told.
+        message: String,
+    },
     /// More than [`STEP_LIMIT`] diverts without a choice or an ending:
     /// `== a` / `-> b`, `== b` / `-> a`.
     Loop,
@@ -245,13 +255,24 @@ pub enum RuntimeErrorKind {
     /// Function calls nested deeper than [`crate::graph::MAX_FUNCTION_DEPTH`]: a
     /// function that calls itself without end. Names the function called
     /// at the limit.
-    FunctionTooDeep { function: String },
+    FunctionTooDeep {
+        /// The function called at the limit.
+        function: String,
+    },
     /// An `extern fn` without a default body that the host did not bind
     /// (in `fabula play`, which binds nothing, or in an embedding).
-    UnboundExtern { function: String },
+    UnboundExtern {
+        /// The extern's name.
+        function: String,
+    },
     /// The host's implementation of an `extern fn` failed, or returned a
     /// value of the wrong type.
-    ExternFailed { function: String, message: String },
+    ExternFailed {
+        /// The extern's name.
+        function: String,
+        /// The host's error, or what was wrong with the value returned.
+        message: String,
+    },
     /// The compiled story is inconsistent (e.g. a hand-edited RON graph
     /// with an op index out of range).
     Malformed(&'static str),
@@ -264,6 +285,7 @@ pub struct RuntimeError {
     pub kind: RuntimeErrorKind,
     /// The scene the story was in.
     pub scene: String,
+    /// The line it happened at, when there is one.
     pub span: Option<Span>,
     /// `path:line:col`, when the story's sources were at hand.
     pub location: Option<String>,
@@ -437,6 +459,7 @@ enum Stop {
 }
 
 impl Machine {
+    /// A machine with empty scratch buffers.
     pub fn new() -> Machine {
         Machine::default()
     }

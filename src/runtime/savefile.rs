@@ -11,10 +11,10 @@
 //! (`office#…`), so a mark is never attached to a different choice.
 //!
 //! Format 2 is written; format 1 (by position and line) is still read,
-//! through [`v1`].
+//! through `v1`.
 
 mod restore;
-pub mod v1;
+pub(crate) mod v1;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,6 +35,7 @@ pub const OLDEST_FORMAT: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SaveFile {
+    /// The save format's version: [`FORMAT`] when written by this player.
     pub format: u32,
     /// The story's title, to refuse saves of other stories.
     pub story: String,
@@ -45,10 +46,13 @@ pub struct SaveFile {
     /// Where in the scene: the choice block, by its choices, or the end of
     /// an ending.
     pub at: Place,
+    /// How many choices the player has made.
     pub turns: u32,
     /// The seed the game started from, for undo (which replays from it).
     pub seed: u64,
+    /// The random generator's state, so draws go on as they would have.
     pub rng: u64,
+    /// Every story variable, by name.
     #[serde(deserialize_with = "unique_keys")]
     pub vars: BTreeMap<String, SavedValue>,
     /// Scenes entered at least once, by name.
@@ -102,8 +106,11 @@ pub enum Place {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedCall {
+    /// The calling scene, by name.
     pub scene: String,
+    /// The op in it that `->->` goes back to.
     pub pc: u32,
+    /// The caller's parameters and temporaries, by name.
     #[serde(default, deserialize_with = "unique_keys")]
     pub locals: BTreeMap<String, SavedValue>,
 }
@@ -111,10 +118,15 @@ pub struct SavedCall {
 /// A variable's value, with enum values by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SavedValue {
+    /// An `int`.
     Int(i64),
+    /// A `bool`.
     Bool(bool),
+    /// A `text`.
     Text(String),
+    /// An enum value, by its identifier.
     Enum(String),
+    /// A set, by its values' identifiers.
     Set(Vec<String>),
 }
 
@@ -124,15 +136,21 @@ pub enum SaveError {
     /// The text is not a valid save: `(format: 2, story: ` cut short.
     #[error("the save is corrupt (line {line}, column {column}): {message}")]
     Corrupt {
+        /// The line of the text where reading failed, from 1.
         line: usize,
+        /// The column, from 1.
         column: usize,
+        /// What was wrong there.
         message: String,
     },
     /// A save written by a version of the save format this player does not read.
     #[error(
         "the save has format version {found}; this player reads versions {OLDEST_FORMAT} to {FORMAT}"
     )]
-    Version { found: u32 },
+    Version {
+        /// The format version the save says it has.
+        found: u32,
+    },
     /// The save's content does not match its checksum: a byte of it was
     /// damaged or edited by hand.
     #[error(
@@ -145,7 +163,12 @@ pub enum SaveError {
     Invalid(String),
     /// A save of another story (its title differs).
     #[error("the save is from the story `{found}`, not `{expected}`")]
-    ForeignStory { found: String, expected: String },
+    ForeignStory {
+        /// The save's story title.
+        found: String,
+        /// The title of the story loading it.
+        expected: String,
+    },
     /// The game cannot be saved now (e.g. it stopped on a runtime error).
     #[error("cannot save now: {0}")]
     NotSaveable(String),
@@ -598,7 +621,7 @@ fn corrupt(error: ron::error::SpannedError) -> SaveError {
     }
 }
 
-/// Reads a save of `story`'s title, of format 2 or (upgraded, see [`v1`])
+/// Reads a save of `story`'s title, of format 2 or (upgraded, see `v1`)
 /// format 1.
 pub fn parse(story: &Story, text: &str) -> Result<SaveFile, SaveError> {
     let header: Header = ron::from_str(text).map_err(corrupt)?;

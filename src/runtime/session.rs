@@ -19,14 +19,25 @@ use super::{ChooseError, Externs, HostFn, Machine, Output, PageText, Pause, Runt
 pub enum Event {
     /// The story entered a scene (at the start and at every divert).
     Scene {
+        /// The scene entered.
         scene: SceneId,
+        /// Its title, when it has one.
         title: Option<String>,
+        /// Whether it is an ending.
         is_ending: bool,
     },
     /// A paragraph of text.
-    Paragraph { text: String, tags: Vec<Tag> },
+    Paragraph {
+        /// The text, markup evaluated.
+        text: String,
+        /// The tags written on its lines.
+        tags: Vec<Tag>,
+    },
     /// The player chose this.
-    Chose { text: String },
+    Chose {
+        /// The choice's text, as shown.
+        text: String,
+    },
 }
 
 /// A choice as shown to the player.
@@ -34,10 +45,13 @@ pub enum Event {
 pub struct ChoiceView {
     /// Its position in [`Status::Choosing`], what [`Session::choose`] takes.
     pub index: usize,
+    /// The text, markup evaluated.
     pub text: String,
+    /// Whether it can be chosen: `false` for a `[requires …]` that does not hold.
     pub enabled: bool,
     /// Why a disabled choice is disabled.
     pub reason: Option<String>,
+    /// Tags written at the end of the choice's line.
     pub tags: Vec<Tag>,
     /// Its index in the story's choice block.
     pub choice: u32,
@@ -63,6 +77,7 @@ pub struct Ending {
 pub enum Status {
     /// Waiting for a choice; at least one is enabled.
     Choosing(Vec<ChoiceView>),
+    /// The story reached an ending.
     Ended(Ending),
     /// Stopped on a runtime error; undo, restart or load to go on.
     Failed(RuntimeError),
@@ -71,6 +86,9 @@ pub enum Status {
 /// Why undo did nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UndoError {
+    /// No choice made since the game started, or since a change from
+    /// outside the story (a variable set, a jump), which undo does not go
+    /// back past.
     #[error("there is nothing to undo")]
     AtStart,
     /// Replaying the history failed: only after loading a save of an edited story.
@@ -216,10 +234,12 @@ impl Session {
         self.status = Status::Choosing(views);
     }
 
+    /// The story this game plays.
     pub fn story(&self) -> &Arc<Story> {
         &self.story
     }
 
+    /// Where the game stands: choosing, ended or failed.
     pub fn status(&self) -> &Status {
         &self.status
     }
@@ -232,6 +252,7 @@ impl Session {
         }
     }
 
+    /// The ending reached, once the story has ended.
     pub fn ending(&self) -> Option<&Ending> {
         match &self.status {
             Status::Ended(ending) => Some(ending),
@@ -239,6 +260,7 @@ impl Session {
         }
     }
 
+    /// The runtime error the game stopped on, if it did.
     pub fn error(&self) -> Option<&RuntimeError> {
         match &self.status {
             Status::Failed(error) => Some(error),
@@ -445,10 +467,14 @@ impl Session {
         self.machine.externs()
     }
 
+    /// Everything that changes as the game is played: the state a save
+    /// holds, and what the explorer searches over.
     pub fn state(&self) -> &State {
         &self.state
     }
 
+    /// The seed the game started with: with the choices made, it decides
+    /// every random draw.
     pub fn seed(&self) -> u64 {
         self.seed
     }

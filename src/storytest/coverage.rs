@@ -25,6 +25,7 @@ pub struct Coverage {
 }
 
 impl Coverage {
+    /// No hits yet, sized for `story`'s scenes, choices and functions.
     pub fn new(story: &Story) -> Coverage {
         Coverage {
             scenes: vec![0; story.scenes.len()],
@@ -34,6 +35,7 @@ impl Coverage {
         }
     }
 
+    /// A scene was entered.
     pub fn enter(&mut self, scene: SceneId) {
         if let Some(count) = self.scenes.get_mut(scene.index()) {
             *count += 1;
@@ -48,6 +50,7 @@ impl Coverage {
         *self.spans.entry(span).or_default() += 1;
     }
 
+    /// Adds another run's hits of the same story.
     pub fn merge(&mut self, other: &Coverage) {
         for (mine, theirs) in self.scenes.iter_mut().zip(&other.scenes) {
             *mine += theirs;
@@ -205,8 +208,12 @@ fn items(story: &Story, coverage: &Coverage) -> Vec<(Kind, Span, u64, Option<Sce
 /// Reached out of total, with the never-reached ones named.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Tally {
+    /// How many were reached.
     pub reached: usize,
+    /// How many there are.
     pub total: usize,
+    /// `reached` out of `total`, in percent to one decimal; 100 when there
+    /// are none.
     pub percent: f64,
     /// Scenes by name; choices and lines by `path:line:col`, a labelled
     /// choice followed by its `(scene.label)`.
@@ -227,8 +234,11 @@ impl Tally {
 /// The coverage of one story as percentages.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Summary {
+    /// Scenes entered.
     pub scenes: Tally,
+    /// Player choices taken.
     pub choices: Tally,
+    /// Source lines run.
     pub lines: Tally,
 }
 
@@ -311,6 +321,7 @@ fn line_of(story: &Story, span: Span) -> (u32, usize) {
 /// Files shared by two stories (an include) add up.
 #[derive(Debug, Clone, Default)]
 pub struct Lcov {
+    /// Per file, hits per line (from 1).
     pub files: BTreeMap<PathBuf, BTreeMap<usize, u64>>,
 }
 

@@ -8,12 +8,10 @@ mod random;
 mod report;
 mod run;
 
-pub use coverage::{Coverage, Lcov, Recorder, Summary, Tally, fallbacks, summary};
+pub use coverage::{Coverage, Lcov, Summary, Tally, summary};
 pub use random::{
-    CHOOSER_SALT, FailureKind, MAX_TURNS, RandomFailure, RandomReport, Replay, WANDERERS,
-    playthrough_seed, random_play, replay, shrink,
+    FailureKind, MAX_TURNS, RandomFailure, RandomReport, Replay, WANDERERS, playthrough_seed,
+    random_play, replay, shrink,
 };
-pub use report::{
-    human_failure, human_random, human_test, json_random, json_summary, json_test, replay_command,
-};
-pub use run::{Failure, TEST_SEED, TestOutcome, run_test, run_tests};
+pub use report::{human_failure, human_random, human_test, json_random, json_summary, json_test};
+pub use run::{Failure, TEST_SEED, TestOutcome, run_tests};

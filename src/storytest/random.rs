@@ -87,7 +87,10 @@ impl FailureKind {
 pub struct RandomFailure {
     /// Which playthrough (from 0) found it first.
     pub playthrough: u64,
+    /// The playthrough's seed: `fabula play --seed` with it, making
+    /// `choices`, plays it again.
     pub seed: u64,
+    /// What went wrong.
     pub kind: FailureKind,
     /// How many playthroughs failed this way.
     pub occurrences: u64,
@@ -99,15 +102,21 @@ pub struct RandomFailure {
     pub shrunk: Option<Vec<u32>>,
 }
 
+/// What `fabula test --random` found: endings reached, failures, coverage.
 #[derive(Debug, Clone)]
 pub struct RandomReport {
+    /// How many playthroughs ran.
     pub runs: u64,
+    /// The seed the run started from ([`playthrough_seed`] gives each
+    /// playthrough's).
     pub seed: u64,
     /// Every ending in declaration order, with how many playthroughs ended there.
     pub endings: Vec<(SceneId, u64)>,
     /// Playthroughs that failed.
     pub failed_runs: u64,
+    /// Distinct failures, each with the first playthrough that hit it.
     pub failures: Vec<RandomFailure>,
+    /// What all the playthroughs reached together.
     pub coverage: Coverage,
 }
 
@@ -237,15 +246,25 @@ fn choice_at(story: &Story, state: &State, choice: u32) -> Option<(ChoiceId, Spa
 pub enum Replay {
     /// A runtime error after `consumed` choices.
     Failed {
+        /// The error.
         error: RuntimeError,
+        /// How many choices were made before it.
         consumed: usize,
     },
     /// The story ended after `consumed` choices.
-    Ended { scene: SceneId, consumed: usize },
+    Ended {
+        /// The ending reached.
+        scene: SceneId,
+        /// How many choices were made.
+        consumed: usize,
+    },
     /// The choices ran out with the story waiting for another.
     Waiting,
     /// Choice `at` (0-based in the sequence) was not a selectable number.
-    Invalid { at: usize },
+    Invalid {
+        /// Its index in the sequence, from 0.
+        at: usize,
+    },
 }
 
 /// Replays choice numbers (as shown, from 1) from `seed`, as

@@ -19,6 +19,7 @@ pub const TEST_SEED: u64 = 0;
 /// How one test went.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TestOutcome {
+    /// The test's quoted name.
     pub name: String,
     /// `path:line:col` of the `test` line.
     pub location: String,
@@ -33,7 +34,9 @@ pub struct Failure {
     pub step: String,
     /// `path:line:col` of the step.
     pub location: String,
+    /// What the step expected.
     pub expected: String,
+    /// What happened instead.
     pub actual: String,
     /// Paragraphs, with each choice made as `> 2. Wait`.
     pub transcript: Vec<String>,

@@ -28,20 +28,20 @@ use crate::diagnostic::{FileId, Span};
 
 pub use block::{parse_file, parse_str};
 pub use classify::is_entry;
-pub use error::PError;
-pub use outline::{Outline, SceneOutline, outline};
+pub(crate) use error::PError;
+pub(crate) use outline::{Outline, outline};
 pub use source::decode;
 
 /// Parser input: a slice of one line, knowing its file and where the line
 /// starts in it.
-pub type Input<'a> = LocatedSpan<&'a str, Origin>;
+pub(crate) type Input<'a> = LocatedSpan<&'a str, Origin>;
 
 /// Where a line's input comes from. Each line gets its own input (offsets
 /// are `base` plus the position in the line) because nom_locate counts the
 /// newlines it skips, and slicing the whole file for every line would be
 /// quadratic.
 #[derive(Debug, Clone, Copy)]
-pub struct Origin {
+pub(crate) struct Origin {
     pub file: FileId,
     pub base: usize,
 }
@@ -67,6 +67,7 @@ impl Span {
 }
 
 impl Decl {
+    /// The declared name.
     pub fn name(&self) -> &ast::Ident {
         match self {
             Decl::Const { name, .. } | Decl::Var { name, .. } | Decl::Enum { name, .. } => name,

@@ -13,6 +13,7 @@ use crate::runtime::State;
 /// A save loaded into a story: the state, and what could not be kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restored {
+    /// The game's state, with what could be kept.
     pub state: State,
     /// What the save held that this version of the story has no place
     /// for, one line each (empty when the save loaded intact).
