@@ -463,6 +463,9 @@ codes! {
     /// `<<set $x to 1>>`, `[[link]]`, `- gather`: a line written as ink,
     /// Yarn Spinner, ChoiceScript or Twine write it, shown as prose.
     W0009 = Warning, "another tool's syntax";
+    /// `{a: x|b: y}`: the last branch has no condition of its own, so
+    /// `b: y` is shown as text, condition and all.
+    W0010 = Warning, "condition shown as text";
 }
 
 impl Code {
@@ -510,7 +513,7 @@ mod tests {
     // to W0008; the ranges are now read from the table.
     #[test]
     fn bug_code_ranges_were_written_by_hand() {
-        assert_eq!(Code::ranges(), "E0001 to E0403 and W0001 to W0009");
+        assert_eq!(Code::ranges(), "E0001 to E0403 and W0001 to W0010");
     }
 
     #[test]

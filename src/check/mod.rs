@@ -11,6 +11,7 @@ mod fallback;
 mod follow_ons;
 mod reachability;
 mod returns;
+mod shown_condition;
 
 use crate::diagnostic::Diagnostic;
 use crate::graph::Story;
@@ -25,4 +26,5 @@ pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     choices::check(story, diagnostics);
     fallback::check(story, diagnostics);
     returns::check(story, diagnostics);
+    shown_condition::check(story, diagnostics);
 }

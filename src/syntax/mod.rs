@@ -75,6 +75,15 @@ impl Decl {
     }
 }
 
+/// Parses `text`, which starts at byte `base` of `file`, as one whole
+/// expression; `None` when it is not one (or has anything after it). For
+/// checks that ask whether some prose was meant as a condition.
+pub(crate) fn expression_str(text: &str, file: FileId, base: usize) -> Option<ast::Expr> {
+    let input = Input::new_extra(text, Origin { file, base });
+    let (rest, parsed) = expr::expression(input).ok()?;
+    rest.fragment().trim().is_empty().then_some(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
