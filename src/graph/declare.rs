@@ -534,12 +534,15 @@ pub(crate) fn declare(
     })
 }
 
-/// Finds the scene of each line lost to a block comment that never ends:
-/// the scene whose header comes last before it in its file. (Every other
-/// broken line knows its scene from the parse.)
+/// Finds the scene of the lines lost to a block comment that never ends,
+/// or to a scene header that did not parse (`=== start ===`, Yarn's `===`):
+/// the scene whose header comes last before them in their file, which may
+/// have been meant to go on there. (Every other broken line knows its
+/// scene from the parse.)
 pub(crate) fn place_broken(broken: &mut [(Option<SceneId>, ast::Broken)], scenes: &[super::Scene]) {
+    use ast::Construct::{Comment, Ending, Scene};
     for (scene, lost) in broken.iter_mut() {
-        if scene.is_some() || lost.construct != ast::Construct::Comment {
+        if scene.is_some() || !matches!(lost.construct, Comment | Scene | Ending) {
             continue;
         }
         *scene = scenes
