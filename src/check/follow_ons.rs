@@ -18,7 +18,8 @@
 //!
 //! Anything an include that could not be read may explain is not news
 //! either: a name declared nowhere, a variable never read, a scene never
-//! reached.
+//! reached; nor is a story without an ending when a divert names a scene
+//! declared nowhere (ink's `-> DONE`), which may have been meant as one.
 
 use std::collections::HashSet;
 
@@ -71,6 +72,11 @@ fn drop_after_failed_include(diagnostics: &mut Vec<Diagnostic>) {
 /// graph the later passes ran on, when there was one.
 pub fn drop_follow_ons(diagnostics: &mut Vec<Diagnostic>, story: Option<&Story>) {
     drop_after_failed_include(diagnostics);
+    // A divert to a scene declared nowhere (ink's `-> DONE` among them)
+    // may have been meant for an ending: "no ending" is not news.
+    if diagnostics.iter().any(|d| d.code == Code::E0104) {
+        diagnostics.retain(|d| d.code != Code::W0007);
+    }
     let Some(story) = story else {
         return;
     };

@@ -101,6 +101,9 @@ impl<'a> FileParser<'a> {
     /// skipped. Out of line, as `foreign_choice`.
     #[inline(never)]
     fn foreign(&mut self, line: &Line, kind: Kind, indent: usize, depth: usize) -> bool {
+        if kind == Kind::Text && self.ink_conditional(line) {
+            return true;
+        }
         let has_body = self
             .peek()
             .is_some_and(|next| next.indent > indent && !classify(next.content).starts_chunk());

@@ -42,6 +42,42 @@ impl FileParser<'_> {
     }
 }
 
+impl FileParser<'_> {
+    /// ink's multi-line conditional, `{` (or `{ cond:`) on a line of its
+    /// own, branches under it, and `}` on a line of its own: one report for
+    /// the whole block, which is skipped, instead of an unterminated `{`,
+    /// the indentation of each branch and an unmatched `}`. True when it
+    /// was one (`line` is already taken).
+    pub(super) fn ink_conditional(&mut self, line: &Line) -> bool {
+        let code = line.content.split(" //").next().unwrap_or_default().trim();
+        let opens = code == "{" || (code.starts_with('{') && code.ends_with(':') && !code.contains('}'));
+        if !opens {
+            return false;
+        }
+        let Some(close) = self.lines[self.position..]
+            .iter()
+            .take_while(|next| !starts_chunk(next.content))
+            .position(|next| next.content.split(" //").next().unwrap_or_default().trim() == "}")
+        else {
+            return false;
+        };
+        let from = self.position - 1;
+        self.position += close + 1;
+        self.report(
+            crate::diagnostic::Diagnostic::new(
+                crate::diagnostic::Code::E0002,
+                line.span(self.file),
+                "ink's multi-line conditional `{ - cond: … }`, which Fabula does not read",
+            )
+            .with_help(
+                "write an `if` block: `if cond:`, then `elif cond:` and `else:`, each with its lines indented under it",
+            ),
+        );
+        self.broke(from, self.position);
+        true
+    }
+}
+
 /// The broken node for `lost`, a non-empty run of lines.
 fn broken(file: FileId, lost: &[Line]) -> Broken {
     let (first, last) = (&lost[0], &lost[lost.len() - 1]);
