@@ -500,10 +500,9 @@ impl<'a> FileParser<'a> {
                 // Reported and skipped: the scene goes on, so the lines
                 // after it are still parsed and checked.
                 self.position += 1;
-                if let Some(found) = foreign::yarn_node_header(
-                    line.content,
-                    self.peek().map(|next| next.content),
-                ) {
+                if let Some(found) =
+                    foreign::yarn_node_header(line.content, self.peek().map(|next| next.content))
+                {
                     // Its `---` goes with it.
                     self.position += 1;
                     self.report(found.diagnostic(self.file, line.offset));

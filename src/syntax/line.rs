@@ -215,7 +215,9 @@ pub fn scene_header(input: Input) -> IResult<Input, SceneHeader, PError> {
         if name.is_empty() && input.fragment().trim_end().chars().all(|c| c == '=') {
             return Err(nom::Err::Failure(
                 PError::at(input, "a scene header")
-                    .with_message("Yarn Spinner's node end `===`, which Fabula does not read".into())
+                    .with_message(
+                        "Yarn Spinner's node end `===`, which Fabula does not read".into(),
+                    )
                     .with_help("a scene runs to the next `==` line: remove this one"),
             ));
         }

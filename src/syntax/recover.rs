@@ -50,7 +50,8 @@ impl FileParser<'_> {
     /// was one (`line` is already taken).
     pub(super) fn ink_conditional(&mut self, line: &Line) -> bool {
         let code = line.content.split(" //").next().unwrap_or_default().trim();
-        let opens = code == "{" || (code.starts_with('{') && code.ends_with(':') && !code.contains('}'));
+        let opens =
+            code == "{" || (code.starts_with('{') && code.ends_with(':') && !code.contains('}'));
         if !opens {
             return false;
         }
