@@ -508,9 +508,12 @@ impl<'a> FileParser<'a> {
                     self.report(found.diagnostic(self.file, line.offset));
                     continue;
                 }
+                let from = self.position - 1;
                 if kind == Kind::Function {
                     self.skip_deeper_than(indent);
                 }
+                // What it declared is lost with it: its uses are not news.
+                self.broke(from, self.position);
                 self.report(
                     Diagnostic::new(
                         Code::E0007,
