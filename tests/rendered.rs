@@ -322,9 +322,7 @@ fn twine_forms_show_the_fabula_form() {
 
 #[test]
 fn ink_multiline_conditional_shows_an_if_block() {
-    insta::assert_snapshot!(rendered(
-        "tests/check/e0002_ink_multiline_conditional.fab"
-    ));
+    insta::assert_snapshot!(rendered("tests/check/e0002_ink_multiline_conditional.fab"));
 }
 
 #[test]
