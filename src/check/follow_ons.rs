@@ -119,23 +119,37 @@ pub fn drop_follow_ons(diagnostics: &mut Vec<Diagnostic>, story: Option<&Story>)
         .broken
         .iter()
         .any(|(_, lost)| lost.construct == Construct::Ending || named.contains("ending"));
-    let headers: Vec<Span> = story.scenes.iter().map(|scene| scene.span).collect();
+    // Headers by position, and where each scene's header is, both searched
+    // by halves: thousands of reports and scenes stay n log n.
+    let mut by_position: Vec<(Span, usize)> = story
+        .scenes
+        .iter()
+        .enumerate()
+        .map(|(index, scene)| (scene.span, index))
+        .collect();
+    by_position.sort_unstable_by_key(|(span, _)| (span.file, span.start, span.end));
     // The scene a position is in: the one whose header comes last before it.
     let scene_at = |span: Span| {
-        headers
-            .iter()
-            .enumerate()
-            .filter(|(_, header)| header.file == span.file && header.start <= span.start)
-            .max_by_key(|(_, header)| header.start)
-            .map(|(index, _)| index)
+        let after = by_position
+            .partition_point(|(header, _)| (header.file, header.start) <= (span.file, span.start));
+        let (header, index) = by_position.get(after.checked_sub(1)?)?;
+        (header.file == span.file).then_some(*index)
+    };
+    // The scene whose header is exactly `span`.
+    let headed_by = |span: Span| {
+        by_position
+            .binary_search_by_key(&(span.file, span.start, span.end), |(header, _)| {
+                (header.file, header.start, header.end)
+            })
+            .ok()
+            .map(|found| by_position[found].1)
     };
     let lost_at = |span: Span| scene_at(span).is_some_and(|index| lost_lines[index]);
     diagnostics.retain(|diagnostic| match diagnostic.code {
         // A scene whose header span this is, when a broken line may lead to it.
-        Code::E0304 | Code::E0305 => !headers
-            .iter()
-            .position(|header| *header == diagnostic.span)
-            .is_some_and(|index| maybe_reached[index]),
+        Code::E0304 | Code::E0305 => {
+            !headed_by(diagnostic.span).is_some_and(|index| maybe_reached[index])
+        }
         Code::W0007 => !broken_ending,
         // A loop with a lost line in one of its scenes may have had a
         // choice there.

@@ -541,18 +541,32 @@ pub(crate) fn declare(
 /// scene from the parse.)
 pub(crate) fn place_broken(broken: &mut [(Option<SceneId>, ast::Broken)], scenes: &[super::Scene]) {
     use ast::Construct::{Comment, Ending, Scene};
-    for (scene, lost) in broken.iter_mut() {
-        if scene.is_some() || !matches!(lost.construct, Comment | Scene | Ending) {
+    let unplaced = |(scene, lost): &(Option<SceneId>, ast::Broken)| {
+        scene.is_none() && matches!(lost.construct, Comment | Scene | Ending)
+    };
+    if !broken.iter().any(unplaced) {
+        return;
+    }
+    // Headers by position, searched by halves: as many broken headers as
+    // scenes stay n log n.
+    let mut headers: Vec<(Span, SceneId)> = scenes
+        .iter()
+        .enumerate()
+        .map(|(index, scene)| (scene.span, SceneId(index as u32)))
+        .collect();
+    headers.sort_unstable_by_key(|(span, _)| (span.file, span.start));
+    for entry in broken.iter_mut() {
+        if !unplaced(entry) {
             continue;
         }
-        *scene = scenes
-            .iter()
-            .enumerate()
-            .filter(|(_, candidate)| {
-                candidate.span.file == lost.span.file && candidate.span.start <= lost.span.start
-            })
-            .max_by_key(|(_, candidate)| candidate.span.start)
-            .map(|(index, _)| SceneId(index as u32));
+        let at = entry.1.span;
+        let after =
+            headers.partition_point(|(span, _)| (span.file, span.start) <= (at.file, at.start));
+        entry.0 = after
+            .checked_sub(1)
+            .map(|before| headers[before])
+            .filter(|(span, _)| span.file == at.file)
+            .map(|(_, scene)| scene);
     }
 }
 

@@ -55,10 +55,15 @@ impl FileParser<'_> {
         if !opens {
             return false;
         }
+        // Its branches are indented under it or start with `-`; the first
+        // line that is neither must be the `}`. (Looking no further keeps
+        // a scene of a thousand lone `{` lines linear.)
+        let closes =
+            |next: &Line| next.content.split(" //").next().unwrap_or_default().trim() == "}";
         let Some(close) = self.lines[self.position..]
             .iter()
-            .take_while(|next| !starts_chunk(next.content))
-            .position(|next| next.content.split(" //").next().unwrap_or_default().trim() == "}")
+            .position(|next| next.indent <= line.indent && !next.content.starts_with('-'))
+            .filter(|&at| closes(&self.lines[self.position + at]))
         else {
             return false;
         };
@@ -187,5 +192,21 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].construct, Construct::Comment);
         assert_eq!(found[0].names, ["t"]);
+    }
+
+    #[test]
+    fn lone_braces_are_looked_past_once() {
+        // A thousand `{` lines, none closed: each is one unterminated `{`
+        // (E0006), found without searching the rest of the scene for a `}`.
+        let mut story = String::from("== s\n");
+        for _ in 0..1000 {
+            story.push_str("{\n");
+        }
+        story.push_str("-> s\n");
+        let (_, diagnostics) = parse_str(&story);
+        assert_eq!(diagnostics.len(), 1000);
+        // A closed one is a single report for the block.
+        let (_, diagnostics) = parse_str("== s\n{\n    - true: A.\n- else: B.\n}\n-> s\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
     }
 }
