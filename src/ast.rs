@@ -40,6 +40,51 @@ pub struct File {
     pub scenes: Vec<Scene>,
     /// The `test` blocks, in order.
     pub tests: Vec<TestBlock>,
+    /// The lines that did not parse, as far as they could be read.
+    pub broken: Vec<Broken>,
+}
+
+/// A line the parser could not read (already reported), with the block it
+/// lost with it: what could be read of it, kept so that later passes do not
+/// report again what it would have declared, read or led to (issue #15).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    /// The construct its first line started, as its marker or first word
+    /// says.
+    pub construct: Construct,
+    /// The names it holds, each once: every identifier on its lines (a
+    /// misspelt keyword, a prose word or a name alike, since which is which
+    /// is what could not be read).
+    pub names: Vec<String>,
+    /// The lines lost: the broken line and the block under it.
+    pub span: Span,
+}
+
+/// What a [`Broken`] line set out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Construct {
+    /// `== id`, `== page id`.
+    Scene,
+    /// `== ending id`.
+    Ending,
+    /// `test "name":` or a line of its steps.
+    Test,
+    /// A header, an include, a declaration, an invariant or a function.
+    Prologue,
+    /// A choice line.
+    Choice,
+    /// A divert line.
+    Divert,
+    /// A logic line (`~`) or an assertion.
+    Logic,
+    /// An `if`, `elif` or `else` line.
+    Conditional,
+    /// A tag line.
+    Tag,
+    /// A line of text.
+    Text,
+    /// What a block comment that never ends swallowed.
+    Comment,
 }
 
 /// `test "name" from scene:` and its indented steps: a playthrough the

@@ -319,3 +319,22 @@ fn choicescript_forms_show_the_fabula_form() {
 fn twine_forms_show_the_fabula_form() {
     insta::assert_snapshot!(rendered("tests/check/w0009_twine.fab"));
 }
+
+#[test]
+fn ink_multiline_conditional_shows_an_if_block() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_ink_multiline_conditional.fab"));
+}
+
+#[test]
+fn yarn_node_header_shows_a_scene_header() {
+    insta::assert_snapshot!(rendered("tests/check/e0002_yarn_node_header.fab"));
+}
+
+// The parser's error nodes (#15): a broken `if` loses its `elif` too, and
+// its reads with it, so the one report is the `if` line's.
+#[test]
+fn broken_if_is_one_report() {
+    insta::assert_snapshot!(rendered(
+        "tests/check/bug_broken_if_cascaded_into_w0002_from_its_elif.fab"
+    ));
+}

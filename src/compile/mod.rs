@@ -116,7 +116,7 @@ fn lower_and_check(
             }));
         }
     }
-    check::drop_follow_ons(&mut diagnostics, &sources, story.as_ref());
+    check::drop_follow_ons(&mut diagnostics, story.as_ref());
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
     }

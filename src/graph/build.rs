@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use super::declare::{Declared, Names};
+use super::declare::{Declared, Names, place_broken, poison};
 use super::lower::Lowering;
 use super::{ChoiceId, Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
+use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, SourceMap};
 use crate::syntax::Outline;
 
@@ -27,6 +28,8 @@ struct LoweredScenes {
     choice_count: u32,
     seq_count: u32,
     unknown_divert: bool,
+    /// The run's lines that did not parse, with their scenes.
+    broken: Vec<(Option<SceneId>, ast::Broken)>,
 }
 
 fn lower_scenes(
@@ -36,10 +39,12 @@ fn lower_scenes(
     items: &[WorkItem],
 ) -> LoweredScenes {
     let mut scenes = Vec::with_capacity(items.len());
+    let mut broken = Vec::new();
     for &(file, index, id) in items {
         let outline = &files[file];
-        let (tree, found) = outline.parse_scene(&sources.get(outline.file).text, index);
+        let (tree, found, lost) = outline.parse_scene(&sources.get(outline.file).text, index);
         lowering.diagnostics.extend(found);
+        broken.extend(lost.into_iter().map(|lost| (id, lost)));
         if let (Some(tree), Some(_)) = (tree, id) {
             scenes.push(lowering.scene(&tree));
         }
@@ -53,6 +58,7 @@ fn lower_scenes(
         choice_count: lowering.choice_count,
         seq_count: lowering.seq_count,
         unknown_divert: lowering.unknown_divert,
+        broken,
     }
 }
 
@@ -180,7 +186,13 @@ pub(crate) fn build(
     // variables do not count as uses (a variable only a test reads is
     // still unused), so a lowering of their own keeps them apart.
     let mut test_lowering = Lowering::new(&names);
-    let tests = lower_tests(&mut test_lowering, &files, sources);
+    let (tests, mut broken) = lower_tests(&mut test_lowering, &files, sources);
+    broken.extend(
+        files
+            .iter()
+            .flat_map(|file| &file.prologue.broken)
+            .map(|lost| (None, lost.clone())),
+    );
     diagnostics.append(&mut test_lowering.diagnostics);
     let mut first_lowering = Lowering::new(&names);
     first_lowering.text = test_lowering.text;
@@ -242,6 +254,7 @@ pub(crate) fn build(
         choice_count += run.choice_count;
         seq_count += run.seq_count;
         diagnostics.append(&mut run.diagnostics);
+        broken.append(&mut run.broken);
         for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
             *read |= run_read;
         }
@@ -249,8 +262,10 @@ pub(crate) fn build(
     text.shrink_to_fit();
     code.shrink_to_fit();
     resolve_labels(&names, &scenes, &text, &mut code);
+    place_broken(&mut broken, &scenes);
+    let (poisoned, misspelt) = poison(&broken, diagnostics, sources);
     for (var, read) in names.vars.iter().zip(&var_reads) {
-        if !read {
+        if !read && !poisoned.contains(var.name.as_str()) && !misspelt.contains(&var.name) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::W0002,
@@ -277,6 +292,7 @@ pub(crate) fn build(
         text,
         code,
         sources: Arc::default(),
+        broken,
     });
     (story, diverts_resolved)
 }
@@ -317,17 +333,24 @@ pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: 
     }
 }
 
-/// Parses and lowers every file's test blocks with `lowering`.
-fn lower_tests(lowering: &mut Lowering, files: &[Outline], sources: &SourceMap) -> Vec<Test> {
+/// Parses and lowers every file's test blocks with `lowering`; also
+/// returns what could be read of their lines that did not parse.
+fn lower_tests(
+    lowering: &mut Lowering,
+    files: &[Outline],
+    sources: &SourceMap,
+) -> (Vec<Test>, Vec<(Option<SceneId>, ast::Broken)>) {
     let mut tests = Vec::new();
+    let mut broken = Vec::new();
     for outline in files {
-        let (blocks, found) = outline.parse_tests(&sources.get(outline.file).text);
+        let (blocks, found, lost) = outline.parse_tests(&sources.get(outline.file).text);
         lowering.diagnostics.extend(found);
+        broken.extend(lost.into_iter().map(|lost| (None, lost)));
         for block in blocks {
             if let Some(test) = lowering.test(&block) {
                 tests.push(test);
             }
         }
     }
-    tests
+    (tests, broken)
 }

@@ -534,6 +534,88 @@ pub(crate) fn declare(
     })
 }
 
+/// Finds the scene of the lines lost to a block comment that never ends,
+/// or to a scene header that did not parse (`=== start ===`, Yarn's `===`):
+/// the scene whose header comes last before them in their file, which may
+/// have been meant to go on there. (Every other broken line knows its
+/// scene from the parse.)
+pub(crate) fn place_broken(broken: &mut [(Option<SceneId>, ast::Broken)], scenes: &[super::Scene]) {
+    use ast::Construct::{Comment, Ending, Scene};
+    let unplaced = |(scene, lost): &(Option<SceneId>, ast::Broken)| {
+        scene.is_none() && matches!(lost.construct, Comment | Scene | Ending)
+    };
+    if !broken.iter().any(unplaced) {
+        return;
+    }
+    // Headers by position, searched by halves: as many broken headers as
+    // scenes stay n log n.
+    let mut headers: Vec<(Span, SceneId)> = scenes
+        .iter()
+        .enumerate()
+        .map(|(index, scene)| (scene.span, SceneId(index as u32)))
+        .collect();
+    headers.sort_unstable_by_key(|(span, _)| (span.file, span.start));
+    for entry in broken.iter_mut() {
+        if !unplaced(entry) {
+            continue;
+        }
+        let at = entry.1.span;
+        let after =
+            headers.partition_point(|(span, _)| (span.file, span.start) <= (at.file, at.start));
+        entry.0 = after
+            .checked_sub(1)
+            .map(|before| headers[before])
+            .filter(|(span, _)| span.file == at.file)
+            .map(|(_, scene)| scene);
+    }
+}
+
+/// Marks the names the lines that did not parse held as poisoned, and
+/// withdraws what lowering reported about them: a name declared nowhere
+/// (E0103, E0104, E0105) that a broken line may have declared. Returns the
+/// poisoned names (a variable among them is not "never read": a broken line
+/// may read it) and the variables that an undeclared name is a likely
+/// misspelling of (`if oill == 2` reads `oil`, as its E0103's "did you mean
+/// `oil`?" says, so `oil` is not unread either). The misspelling is taken
+/// from lowering's help rather than measured again, so this stays linear
+/// however many reports there are.
+pub(crate) fn poison<'b>(
+    broken: &'b [(Option<SceneId>, ast::Broken)],
+    diagnostics: &mut Vec<Diagnostic>,
+    sources: &SourceMap,
+) -> (HashSet<&'b str>, HashSet<String>) {
+    let poisoned: HashSet<&str> = broken
+        .iter()
+        .flat_map(|(_, lost)| lost.names.iter().map(String::as_str))
+        .collect();
+    if !poisoned.is_empty() {
+        diagnostics.retain(|diagnostic| {
+            if !matches!(diagnostic.code, Code::E0103 | Code::E0104 | Code::E0105) {
+                return true;
+            }
+            // The name the report is about is what its span covers
+            // (`ending talked` for a divert to an ending).
+            let text = &sources.get(diagnostic.span.file).text;
+            let name = text.get(diagnostic.span.range()).unwrap_or_default();
+            let mut words = name
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|word| !word.is_empty())
+                .peekable();
+            words.peek().is_none() || !words.all(|word| poisoned.contains(word))
+        });
+    }
+    let misspelt = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::E0103)
+        .filter_map(|d| {
+            let help = d.help.as_deref()?;
+            let name = help.strip_prefix("did you mean `")?.strip_suffix("`?")?;
+            Some(name.to_string())
+        })
+        .collect();
+    (poisoned, misspelt)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;

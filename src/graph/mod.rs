@@ -126,6 +126,9 @@ pub struct Story {
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
+    /// The lines that did not parse, each with the scene it was in.
+    #[serde(skip)]
+    pub broken: Vec<(Option<SceneId>, crate::ast::Broken)>,
 }
 
 /// The static type of a value.

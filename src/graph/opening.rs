@@ -57,7 +57,7 @@ pub(crate) fn lower_opening(
         }
         let (file, index) = places[id.0 as usize];
         let outline = &files[file];
-        let (tree, found) = outline.parse_scene(&sources.get(outline.file).text, index);
+        let (tree, found, _) = outline.parse_scene(&sources.get(outline.file).text, index);
         if has_errors(&found) {
             return None;
         }
@@ -93,6 +93,7 @@ pub(crate) fn lower_opening(
         text: lowering.text,
         code,
         sources: Arc::default(),
+        broken: Vec::new(),
     };
     Some((story, compiled))
 }

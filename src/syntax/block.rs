@@ -22,13 +22,15 @@ pub fn parse_file(file: FileId, bytes: &[u8]) -> (String, File, Vec<Diagnostic>)
     };
     let mut diagnostics = outline.diagnostics.clone();
     for index in 0..outline.scenes.len() {
-        let (scene, found) = outline.parse_scene(&text, index);
+        let (scene, found, broken) = outline.parse_scene(&text, index);
         tree.scenes.extend(scene);
         diagnostics.extend(found);
+        tree.broken.extend(broken);
     }
-    let (tests, found) = outline.parse_tests(&text);
+    let (tests, found, broken) = outline.parse_tests(&text);
     tree.tests = tests;
     diagnostics.extend(found);
+    tree.broken.extend(broken);
     diagnostics.sort_by_key(|d| (d.span.start, d.code));
     (text, tree, diagnostics)
 }
@@ -38,6 +40,8 @@ pub(super) struct FileParser<'a> {
     pub(super) lines: &'a [Line<'a>],
     pub(super) position: usize,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// What could be read of the lines that did not parse.
+    pub(super) broken: Vec<ast::Broken>,
 }
 
 impl<'a> FileParser<'a> {
@@ -55,6 +59,7 @@ impl<'a> FileParser<'a> {
         let line_end = line.offset + line.content.len();
         self.diagnostics
             .push(error.into_diagnostic(line_end, context));
+        self.broke_line(line);
     }
 
     /// Reports a choice line written in another tool's syntax; true when it
@@ -75,10 +80,12 @@ impl<'a> FileParser<'a> {
                     .map(|option| option.content);
                 foreign::choicescript_options(&mut found, options);
                 self.report(found.diagnostic(self.file, line.offset));
+                self.broke(start - 1, self.position);
                 return true;
             }
             self.report(found.diagnostic(self.file, line.offset));
             self.body(line, indent, depth);
+            self.broke_line(line);
             return true;
         }
         if let Some(found) =
@@ -94,6 +101,9 @@ impl<'a> FileParser<'a> {
     /// skipped. Out of line, as `foreign_choice`.
     #[inline(never)]
     fn foreign(&mut self, line: &Line, kind: Kind, indent: usize, depth: usize) -> bool {
+        if kind == Kind::Text && self.ink_conditional(line) {
+            return true;
+        }
         let has_body = self
             .peek()
             .is_some_and(|next| next.indent > indent && !classify(next.content).starts_chunk());
@@ -111,6 +121,7 @@ impl<'a> FileParser<'a> {
         self.report(found.diagnostic(self.file, line.offset));
         if found.error {
             self.body(line, indent, depth);
+            self.broke_line(line);
         }
         found.error
     }
@@ -169,6 +180,7 @@ impl<'a> FileParser<'a> {
                     // the first scene" with the advice to start one.
                     if let Some(found) = foreign::line(line.content).filter(|found| found.error) {
                         self.report(found.diagnostic(self.file, line.offset));
+                        self.broke_line(&line);
                         continue;
                     }
                     let help = match misspelt_header(line.content) {
@@ -188,6 +200,7 @@ impl<'a> FileParser<'a> {
                 }
             }
         }
+        tree.broken = std::mem::take(&mut self.broken);
         tree
     }
 
@@ -217,6 +230,7 @@ impl<'a> FileParser<'a> {
 
     /// `scene := scene-header NEWLINE tag* block`
     fn scene(&mut self) -> Option<Scene> {
+        let start = self.position;
         let (line, header) = self.chunk_header("a scene header", "==", line::scene_header)?;
         let mut tags = Vec::new();
         while let Some(next) = self.peek() {
@@ -242,6 +256,8 @@ impl<'a> FileParser<'a> {
             }),
             Err(error) => {
                 self.error(&line, error, "in a scene header");
+                // The scene's lines are lost with its header.
+                self.broke(start, self.position);
                 None
             }
         }
@@ -270,6 +286,7 @@ impl<'a> FileParser<'a> {
             }
             self.position += 1;
             if let Some(fixed) = test_header_written_another_way(stray.content) {
+                let from = self.position - 1;
                 // `test two:` or `test "three"`: not a header, so not a
                 // chunk; say what it should be, and skip its steps with it.
                 self.report(
@@ -281,6 +298,7 @@ impl<'a> FileParser<'a> {
                     .with_help(format!("write `{fixed}`")),
                 );
                 self.skip_deeper_than(stray.indent);
+                self.broke(from, self.position);
                 continue;
             }
             self.report(
@@ -467,17 +485,35 @@ impl<'a> FileParser<'a> {
             }
             if line.indent > indent {
                 let diagnostic = self.misplaced_indentation(line, indent);
+                // An E0002 is about the line above (`if x > 2` without its
+                // `:`), which is lost with the block.
+                let from = match diagnostic.code {
+                    Code::E0002 => self.position.saturating_sub(1),
+                    _ => self.position,
+                };
                 self.report(diagnostic);
                 self.skip_deeper_than(indent);
+                self.broke(from, self.position);
                 continue;
             }
             if let Some(what) = kind.prologue_name() {
                 // Reported and skipped: the scene goes on, so the lines
                 // after it are still parsed and checked.
                 self.position += 1;
+                if let Some(found) =
+                    foreign::yarn_node_header(line.content, self.peek().map(|next| next.content))
+                {
+                    // Its `---` goes with it.
+                    self.position += 1;
+                    self.report(found.diagnostic(self.file, line.offset));
+                    continue;
+                }
+                let from = self.position - 1;
                 if kind == Kind::Function {
                     self.skip_deeper_than(indent);
                 }
+                // What it declared is lost with it: its uses are not news.
+                self.broke(from, self.position);
                 self.report(
                     Diagnostic::new(
                         Code::E0007,
@@ -522,6 +558,7 @@ impl<'a> FileParser<'a> {
                 }
                 Kind::Elif | Kind::Else if in_broken_if => {
                     self.body(&line, indent, depth);
+                    self.broke_line(&line);
                 }
                 Kind::Elif | Kind::Else => {
                     self.report(
@@ -538,6 +575,7 @@ impl<'a> FileParser<'a> {
                         ),
                     );
                     self.body(&line, indent, depth);
+                    self.broke_line(&line);
                 }
                 Kind::Choice => {
                     self.position -= 1;
@@ -612,7 +650,9 @@ impl<'a> FileParser<'a> {
                 .with_label(header.span(self.file), "this block is the limit")
                 .with_help(help),
             );
+            let from = self.position;
             self.skip_deeper_than(indent);
+            self.broke(from, self.position);
             return None;
         }
         Some(next.indent)
@@ -620,6 +660,7 @@ impl<'a> FileParser<'a> {
 
     /// `conditional := "if" expr ":" block ("elif" expr ":" block)* ("else" ":" block)?`
     fn conditional(&mut self, first: Line<'a>, indent: usize, depth: usize) -> Option<Stmt> {
+        let start = self.position - 1;
         let mut ok = true;
         let mut branches = Vec::new();
         let mut otherwise = None;
@@ -654,6 +695,10 @@ impl<'a> FileParser<'a> {
             }
             line = self.peek().expect("peeked above");
             self.position += 1;
+        }
+        if !ok {
+            // Every branch is lost with the one that did not parse.
+            self.broke(start, self.position);
         }
         ok.then(|| Stmt {
             kind: StmtKind::If {

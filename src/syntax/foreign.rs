@@ -101,6 +101,15 @@ pub(super) fn line(content: &str) -> Option<Foreign> {
             ),
         );
     }
+    if code == "---" {
+        return form(
+            content,
+            3,
+            false,
+            "Yarn Spinner's `---`, the end of a node's header,",
+            "Fabula has no node headers: a scene starts with its `== name: Title` line".into(),
+        );
+    }
     if let Some(rest) = code.strip_prefix("<-") {
         return form(
             content,
@@ -142,6 +151,26 @@ pub(super) fn line(content: &str) -> Option<Foreign> {
         );
     }
     macro_line(content, code)
+}
+
+/// Yarn Spinner's node header, `title: Name` with `---` on the line after
+/// it (`next`): one report for both lines.
+pub(super) fn yarn_node_header(content: &str, next: Option<&str>) -> Option<Foreign> {
+    let name = code_of(content).strip_prefix("title:")?.trim();
+    if next.map(code_of) != Some("---") {
+        return None;
+    }
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '_' })
+        .collect();
+    form(
+        content,
+        content.len(),
+        true,
+        "Yarn Spinner's node header `title:` and `---`",
+        format!("a scene starts with its header line: `== {name}`"),
+    )
 }
 
 /// Yarn Spinner's and SugarCube's `<<command>>`, Harlowe's `(macro:)`.

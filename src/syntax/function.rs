@@ -175,7 +175,9 @@ impl<'a> FileParser<'a> {
                     Diagnostic::new(Code::E0004, line.span(self.file), "unexpected indentation")
                         .with_help("only the body of an `if`, `elif` or `else` is indented deeper; align this line with the one above"),
                 );
+                let from = self.position;
                 self.skip_deeper_than(indent);
+                self.broke(from, self.position);
                 continue;
             }
             self.position += 1;
@@ -195,6 +197,7 @@ impl<'a> FileParser<'a> {
                     .with_help("an `elif` or `else` follows an `if` block at the same indentation"),
                 );
                 self.skip_deeper_than(indent);
+                self.broke_line(&line);
                 None
             } else if starts_word(content, "temp") {
                 self.fn_line(&line, temp, "in a `temp` line")

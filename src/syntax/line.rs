@@ -212,6 +212,15 @@ pub fn scene_header(input: Input) -> IResult<Input, SceneHeader, PError> {
         let name = rest
             .fragment()
             .trim_matches(|c: char| c == '=' || c.is_whitespace());
+        if name.is_empty() && input.fragment().trim_end().chars().all(|c| c == '=') {
+            return Err(nom::Err::Failure(
+                PError::at(input, "a scene header")
+                    .with_message(
+                        "Yarn Spinner's node end `===`, which Fabula does not read".into(),
+                    )
+                    .with_help("a scene runs to the next `==` line: remove this one"),
+            ));
+        }
         let name = if name.is_empty() { "name" } else { name };
         return Err(nom::Err::Failure(
             PError::at(rest, "a scene's name after `==`").with_help(&format!(

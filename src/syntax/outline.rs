@@ -4,9 +4,9 @@
 use super::block::FileParser;
 use super::classify::{Kind, classify, starts_chunk};
 use super::source::{self, Line, LineRecord, decode};
-use super::{Input, Origin, line};
+use super::{Input, Origin, line, recover};
 use crate::ast::{self, File, Scene};
-use crate::diagnostic::{Diagnostic, FileId, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 /// A file after its first, cheap pass: decoded, comments removed, split into
 /// lines, its prologue (headers, includes, declarations) parsed, and its
@@ -48,7 +48,14 @@ impl Outline {
     }
 
     /// Parses scene `index`. `text` is the file's text, as in the source map.
-    pub fn parse_scene(&self, text: &str, index: usize) -> (Option<Scene>, Vec<Diagnostic>) {
+    /// Returns the scene (`None` when its header does not parse), the
+    /// problems found and what could be read of the lines that did not
+    /// parse.
+    pub fn parse_scene(
+        &self,
+        text: &str,
+        index: usize,
+    ) -> (Option<Scene>, Vec<Diagnostic>, Vec<ast::Broken>) {
         let text = self.text(text);
         let records = &self.lines[self.scenes[index].lines.clone()];
         let lines: Vec<Line> = records.iter().map(|record| record.line(text)).collect();
@@ -57,9 +64,10 @@ impl Outline {
             lines: &lines,
             position: 0,
             diagnostics: Vec::new(),
+            broken: Vec::new(),
         };
         let mut tree = parser.file();
-        (tree.scenes.pop(), parser.diagnostics)
+        (tree.scenes.pop(), parser.diagnostics, tree.broken)
     }
 
     /// The labels of scene `index`'s choices (`* (label) …`), in order,
@@ -92,11 +100,16 @@ impl Outline {
         labels
     }
 
-    /// Parses every test block in the file.
-    pub fn parse_tests(&self, text: &str) -> (Vec<ast::TestBlock>, Vec<Diagnostic>) {
+    /// Parses every test block in the file; also returns the problems
+    /// found and what could be read of the lines that did not parse.
+    pub fn parse_tests(
+        &self,
+        text: &str,
+    ) -> (Vec<ast::TestBlock>, Vec<Diagnostic>, Vec<ast::Broken>) {
         let text = self.text(text);
         let mut tests = Vec::new();
         let mut diagnostics = Vec::new();
+        let mut broken = Vec::new();
         for range in &self.tests {
             let lines: Vec<Line> = self.lines[range.clone()]
                 .iter()
@@ -107,12 +120,14 @@ impl Outline {
                 lines: &lines,
                 position: 0,
                 diagnostics: Vec::new(),
+                broken: Vec::new(),
             };
             let tree = parser.file();
             tests.extend(tree.tests);
             diagnostics.extend(parser.diagnostics);
+            broken.extend(tree.broken);
         }
-        (tests, diagnostics)
+        (tests, diagnostics, broken)
     }
 }
 
@@ -124,6 +139,11 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         std::borrow::Cow::Borrowed(_) => None,
         std::borrow::Cow::Owned(blanked) => Some(blanked),
     };
+    // A block comment that never ends swallows the rest of the file.
+    let swallowed = diagnostics
+        .iter()
+        .find(|d| d.code == Code::E0006)
+        .map(|d| recover::swallowed(file, &text, d.span.start as usize));
     let comment_free = blanked.as_deref().unwrap_or(&text);
     let lines = source::lines(file, comment_free, &mut diagnostics);
     let starts_chunk = |record: &LineRecord| starts_chunk(record.line(comment_free).content);
@@ -137,8 +157,10 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         lines: &prologue_lines,
         position: 0,
         diagnostics: Vec::new(),
+        broken: Vec::new(),
     };
-    let prologue = parser.file();
+    let mut prologue = parser.file();
+    prologue.broken.extend(swallowed);
     diagnostics.extend(parser.diagnostics);
     // Where each scene or test starts, found first so the scene table is
     // allocated once at its size.
