@@ -14,6 +14,7 @@ use fabula::compile::{self, LoadedStory};
 use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
 use fabula::fsio;
 use fabula::render;
+use fabula::repl::ColorMode;
 
 mod saves;
 mod size;
@@ -122,7 +123,7 @@ pub struct PlayArgs {
     pub save_dir: Option<PathBuf>,
     /// When to colour the output.
     #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
+    pub color: ColorMode,
     /// Wrap text to at most N columns, 0 to 1000 (0: do not wrap) [default:
     /// 100 at a terminal, no wrapping when piped].
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(0..=1000))]
@@ -161,37 +162,6 @@ pub enum Format {
     Github,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
-}
-
-impl From<ColorChoice> for fabula::repl::ColorMode {
-    fn from(choice: ColorChoice) -> Self {
-        match choice {
-            ColorChoice::Auto => fabula::repl::ColorMode::Auto,
-            ColorChoice::Always => fabula::repl::ColorMode::Always,
-            ColorChoice::Never => fabula::repl::ColorMode::Never,
-        }
-    }
-}
-
-impl ColorChoice {
-    /// Whether to style output going to a stream, honouring NO_COLOR (the
-    /// rule is the player's, [`fabula::repl::ColorMode::styled`]).
-    pub fn styled(self, is_terminal: bool) -> bool {
-        fabula::repl::ColorMode::from(self).styled(is_terminal)
-    }
-
-    /// [`ColorChoice::styled`] with the value of NO_COLOR given.
-    #[cfg(test)]
-    fn styled_with(self, is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
-        fabula::repl::ColorMode::from(self).styled_with(is_terminal, no_color)
-    }
-}
-
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Story files or folders (searched for `*.fab`).
@@ -214,7 +184,7 @@ pub struct CheckArgs {
     pub deny_warnings: bool,
     /// When to colour human output.
     #[arg(long, value_enum, default_value = "auto")]
-    pub color: ColorChoice,
+    pub color: ColorMode,
     /// Human output shows at most N diagnostics, then a count of the rest
     /// (0: no limit). JSON and GitHub output show every one.
     #[arg(long, value_name = "N", default_value_t = render::DEFAULT_MAX_DIAGNOSTICS)]
@@ -276,7 +246,7 @@ pub fn run(cli: Cli) -> Result<u8> {
             seed: None,
             transcript: None,
             save_dir: None,
-            color: ColorChoice::Auto,
+            color: ColorMode::Auto,
             width: None,
             new: false,
             no_seen: false,
@@ -498,7 +468,7 @@ fn compile_or_report(path: &Path) -> Result<Option<fabula::graph::Story>> {
 /// Prints a compiled story's diagnostics to standard error, rustc-style;
 /// the story, when it has no errors.
 fn report_diagnostics(loaded: LoadedStory) -> Result<Option<fabula::graph::Story>> {
-    let styled = ColorChoice::Auto.styled(std::io::stderr().is_terminal());
+    let styled = ColorMode::Auto.styled(std::io::stderr().is_terminal());
     let mut shown = render::ShownCount::new(render::DEFAULT_MAX_DIAGNOSTICS);
     for diagnostic in &loaded.diagnostics {
         if shown.admit() {
@@ -709,7 +679,7 @@ fn play(args: PlayArgs) -> Result<u8> {
         seed: args.seed,
         transcript: args.transcript,
         save_dir: args.save_dir,
-        color: args.color.into(),
+        color: args.color,
         width: args.width.map(usize::from),
         new_game: args.new,
         no_seen: args.no_seen,
@@ -776,13 +746,13 @@ mod tests {
 
     #[test]
     fn no_color_turns_off_auto_colour_on_a_terminal() {
-        let auto = ColorChoice::Auto;
+        let auto = ColorMode::Auto;
         assert!(auto.styled_with(true, None));
         assert!(auto.styled_with(true, Some("".into())));
         assert!(!auto.styled_with(true, Some("1".into())));
         assert!(!auto.styled_with(false, None));
         // An explicit choice on the command line wins over NO_COLOR.
-        assert!(ColorChoice::Always.styled_with(false, Some("1".into())));
-        assert!(!ColorChoice::Never.styled_with(true, None));
+        assert!(ColorMode::Always.styled_with(false, Some("1".into())));
+        assert!(!ColorMode::Never.styled_with(true, None));
     }
 }

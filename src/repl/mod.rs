@@ -41,6 +41,22 @@ pub enum ColorMode {
     Never,
 }
 
+/// `--color auto|always|never` on the command line: the values by name,
+/// without help text per value (as the flag has always been shown).
+impl clap::ValueEnum for ColorMode {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ColorMode::Auto, ColorMode::Always, ColorMode::Never]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            ColorMode::Auto => "auto",
+            ColorMode::Always => "always",
+            ColorMode::Never => "never",
+        }))
+    }
+}
+
 impl ColorMode {
     /// Whether to style output going to a stream, honouring NO_COLOR.
     pub fn styled(self, is_terminal: bool) -> bool {
