@@ -11,17 +11,16 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use fabula::compile::{self, LoadedStory};
-use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap, Span};
+use fabula::diagnostic::{Code, Diagnostic, Severity, SourceMap};
 use fabula::fsio;
 use fabula::render;
 use fabula::repl::ColorMode;
 
 mod saves;
 mod size;
-mod stories;
 
+use fabula::compile::{entry_of, find_stories};
 use size::parse_size;
-use stories::{entry_of, find_stories};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -383,7 +382,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     if let Some(dir) = &args.saves {
         return saves::check_saves(dir, &args.paths, format);
     }
-    let (files, entries) = find_stories(&args.paths)?;
+    let compile::Found { files, entries } = find_stories(&args.paths)?;
     let mut report = Report {
         format,
         styled: args.color.styled(std::io::stderr().is_terminal()),
@@ -411,18 +410,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
         if covered.contains(file) {
             continue;
         }
-        let text = fsio::read_regular(file)
-            .with_context(|| format!("cannot read `{}`", file.display()))?;
-        let mut sources = SourceMap::default();
-        let (text, _) = fabula::syntax::decode(fabula::diagnostic::FileId(0), &text);
-        let first_line = text.lines().next().map_or(0, str::len);
-        let id = sources.add(file.clone(), text);
-        let diagnostic = Diagnostic::new(
-            Code::W0005,
-            Span::new(id, 0, first_line),
-            format!("`{}` is not part of any story", file.display()),
-        )
-        .with_help("give it a `title:` header to make it a story, or `include` it from one");
+        let (diagnostic, sources) = compile::not_part_of_any_story(file)?;
         report.emit(&diagnostic, &sources)?;
     }
     // Every file read: those found under the paths, and the includes the
@@ -583,7 +571,7 @@ fn test(args: &TestArgs) -> Result<u8> {
         Some(_) => bail!("--coverage takes a format and a file: `--coverage lcov FILE`"),
     };
     let json = args.format == ReportFormat::Json;
-    let (_, entries) = find_stories(&args.paths)?;
+    let entries = find_stories(&args.paths)?.entries;
     if entries.is_empty() {
         bail!("no story found (no `.fab` file with a `title:` header)");
     }

@@ -6,6 +6,7 @@
 //! after it, and the passes see only a finished graph. The CLI, the REPL,
 //! the library's users and the tests compile through here.
 
+mod discover;
 mod opening;
 
 use std::path::Path;
@@ -16,6 +17,7 @@ use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap};
 use crate::graph::{self, Declared, Story};
 use crate::syntax::Outline;
 
+pub use discover::{FindError, Found, entry_of, find_stories, not_part_of_any_story};
 pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
 
 /// The result of loading and compiling one story.
