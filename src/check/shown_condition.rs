@@ -135,19 +135,9 @@ fn suspect(story: &Story, before: Span, shown: &str) -> Option<Diagnostic> {
 /// Whether the expression's top is a condition.
 fn condition_like(story: &Story, expr: &crate::ast::Expr) -> bool {
     match &expr.kind {
-        ExprKind::Binary(op, _, _) => matches!(
-            op,
-            BinaryOp::Eq
-                | BinaryOp::Ne
-                | BinaryOp::Lt
-                | BinaryOp::Le
-                | BinaryOp::Gt
-                | BinaryOp::Ge
-                | BinaryOp::In
-                | BinaryOp::NotIn
-                | BinaryOp::And
-                | BinaryOp::Or
-        ),
+        // Comparisons, `in`, `and` and `or`: the operators that bind no
+        // tighter than a comparison.
+        ExprKind::Binary(op, _, _) => op.precedence() <= BinaryOp::Eq.precedence(),
         ExprKind::Unary(UnaryOp::Not, _) => true,
         ExprKind::Call { function, .. } => {
             function.name == "taken"

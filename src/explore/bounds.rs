@@ -379,19 +379,7 @@ impl Analysis<'_> {
 
     /// Whether running these parts can fail.
     fn has_effect(&self, parts: &[Part]) -> bool {
-        parts.iter().any(|part| match part {
-            Part::Literal(_) => false,
-            Part::Value(expr) => can_fail(self.story.code(expr)),
-            Part::Conditional(conditional) => {
-                can_fail(self.story.code(&conditional.condition))
-                    || self.has_effect(&conditional.then)
-                    || self.has_effect(&conditional.otherwise)
-            }
-            Part::Alternatives(alternatives) => alternatives
-                .options
-                .iter()
-                .any(|option| self.has_effect(option)),
-        })
+        text_can_fail(self.story, parts)
     }
 
     fn keep_var(&mut self, var: VarId) {
@@ -493,6 +481,24 @@ pub fn can_fail(code: &[Instr]) -> bool {
             (Some(Instr::Int(lo)), Some(Instr::Int(hi))) if lo <= hi
         ),
         _ => false,
+    })
+}
+
+/// Whether running these parts can fail: a value or condition whose code
+/// can ([`can_fail`]), in any branch or option.
+pub(super) fn text_can_fail(story: &Story, parts: &[Part]) -> bool {
+    parts.iter().any(|part| match part {
+        Part::Literal(_) => false,
+        Part::Value(expr) => can_fail(story.code(expr)),
+        Part::Conditional(conditional) => {
+            can_fail(story.code(&conditional.condition))
+                || text_can_fail(story, &conditional.then)
+                || text_can_fail(story, &conditional.otherwise)
+        }
+        Part::Alternatives(alternatives) => alternatives
+            .options
+            .iter()
+            .any(|option| text_can_fail(story, option)),
     })
 }
 

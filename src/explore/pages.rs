@@ -28,7 +28,7 @@ use crate::graph::{ChoiceId, Expr, Instr, Op, Part, SceneId, Story, Value, VarId
 use crate::runtime::{Machine, RuntimeError, State};
 
 use super::Bounds;
-use super::bounds::{can_fail, has_glue, may_overflow};
+use super::bounds::{can_fail, has_glue, may_overflow, text_can_fail};
 
 /// Per worker: what each fallible page reads, and the combinations of
 /// those values in which it has passed.
@@ -189,23 +189,6 @@ fn reads(story: &Story, page: SceneId) -> Option<Reads> {
     Some(reads)
 }
 
-/// Whether some part of `text` can fail.
-fn fallible(story: &Story, text: &[Part]) -> bool {
-    text.iter().any(|part| match part {
-        Part::Literal(_) => false,
-        Part::Value(expr) => can_fail(story.code(expr)),
-        Part::Conditional(conditional) => {
-            can_fail(story.code(&conditional.condition))
-                || fallible(story, &conditional.then)
-                || fallible(story, &conditional.otherwise)
-        }
-        Part::Alternatives(alternatives) => alternatives
-            .options
-            .iter()
-            .any(|option| fallible(story, option)),
-    })
-}
-
 /// The expressions of a text that can decide whether it fails — all of
 /// them when `whole`, for a paragraph whose length can pass the limit
 /// ([`may_overflow`]) — or `None` when alternatives that can fail are
@@ -228,8 +211,8 @@ fn parts<'s>(
             Part::Conditional(conditional) => {
                 if whole
                     || can_fail(story.code(&conditional.condition))
-                    || fallible(story, &conditional.then)
-                    || fallible(story, &conditional.otherwise)
+                    || text_can_fail(story, &conditional.then)
+                    || text_can_fail(story, &conditional.otherwise)
                 {
                     exprs.push(&conditional.condition);
                     parts(story, &conditional.then, whole, exprs)?;
@@ -241,7 +224,7 @@ fn parts<'s>(
                     || alternatives
                         .options
                         .iter()
-                        .any(|option| fallible(story, option))
+                        .any(|option| text_can_fail(story, option))
                 {
                     return None;
                 }
