@@ -1,7 +1,7 @@
 //! The declaration pass: headers, and every enum, constant, variable and
 //! scene name, collected before any scene is lowered.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::lower::Lowering;
 use super::suggest::did_you_mean;
@@ -32,7 +32,7 @@ pub(crate) struct Signature {
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// Every declared name, with where it was declared.
-    pub(super) symbols: HashMap<String, (Symbol, Span)>,
+    pub(super) symbols: foldhash::HashMap<String, (Symbol, Span)>,
     /// Names whose declaration was wrong (and reported): using one is not
     /// reported again as undeclared.
     pub(super) broken: HashSet<String>,
@@ -42,13 +42,15 @@ pub(crate) struct Names {
     /// Every function's name, known before constants are declared, so a
     /// constant that calls one is told why it cannot.
     pub(super) function_names: HashSet<String>,
-    pub(super) scene_ids: HashMap<String, SceneId>,
+    /// Every scene's id, by name; hashed with foldhash (seeded per
+    /// process), the table every divert looks its target up in.
+    pub(super) scene_ids: foldhash::HashMap<String, SceneId>,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
     /// Per scene: whether it is a page.
     pub(super) pages: Vec<bool>,
     /// Every choice label, by its scene and name: its index in `labels`.
-    pub(super) label_ids: HashMap<(SceneId, String), u32>,
+    pub(super) label_ids: foldhash::HashMap<(SceneId, String), u32>,
     /// Per label index: its scene and the label as written (the first of
     /// a scene's labels of one name, when it is written twice).
     pub(super) labels: Vec<(SceneId, ast::Ident)>,
@@ -253,21 +255,26 @@ impl Names {
                     file_ids.push(None);
                     continue;
                 };
-                if let Some(first) = self.scene_ids.get(&name.name) {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::E0101,
-                            name.span,
-                            format!("scene `{}` is declared twice", name.name),
-                        )
-                        .with_label(spans[first.index()], "first declared here")
-                        .with_help("rename one of the scenes"),
-                    );
-                    file_ids.push(None);
-                    continue;
-                }
                 let id = SceneId(self.scene_ids.len() as u32);
-                self.scene_ids.insert(name.name.clone(), id);
+                // One probe of the table: found, or inserted.
+                match self.scene_ids.entry(name.name.clone()) {
+                    std::collections::hash_map::Entry::Occupied(first) => {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::E0101,
+                                name.span,
+                                format!("scene `{}` is declared twice", name.name),
+                            )
+                            .with_label(spans[first.get().index()], "first declared here")
+                            .with_help("rename one of the scenes"),
+                        );
+                        file_ids.push(None);
+                        continue;
+                    }
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(id);
+                    }
+                }
                 spans.push(name.span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
