@@ -242,8 +242,11 @@ pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
 
 /// A scene's node: its title and name, and a line of its tags as written
 /// (`# year: 1922`), shortened.
-fn node_label(story: &Story, id: SceneId) -> String {
+fn node_label(story: &Story, id: SceneId) -> std::borrow::Cow<'_, str> {
     let scene = story.scene(id);
+    if scene.title.is_none() && scene.tags.is_empty() {
+        return std::borrow::Cow::Borrowed(&scene.name);
+    }
     let mut label = match &scene.title {
         Some(title) => format!("{}\n{}", title, scene.name),
         None => scene.name.clone(),
@@ -260,14 +263,23 @@ fn node_label(story: &Story, id: SceneId) -> String {
         label.push('\n');
         label.push_str(&shorten(&tags.join("  "), 60));
     }
-    label
+    std::borrow::Cow::Owned(label)
 }
 
 /// Appends `text` to `out` as a `dot` string: quoted, with backslashes,
 /// quotes and line breaks escaped, and control characters made visible.
 fn push_dot_quoted(out: &mut String, text: &str) {
-    let text = crate::render::terminal_safe(text);
     out.push('"');
+    // Most names and labels are printable ASCII with nothing to escape.
+    if text
+        .bytes()
+        .all(|byte| matches!(byte, b' '..=b'~') && byte != b'\\' && byte != b'"')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    let text = crate::render::terminal_safe(text);
     if !text.contains(['\\', '"', '\n']) {
         out.push_str(&text);
     } else {
@@ -342,6 +354,13 @@ pub fn dot(story: &Story) -> String {
 /// Appends `text` to `out` as a Mermaid label: quotes as entities, line
 /// breaks as `<br/>`, control characters made visible.
 fn push_mermaid_label(out: &mut String, text: &str) {
+    if text
+        .bytes()
+        .all(|byte| matches!(byte, b' '..=b'~') && byte != b'"')
+    {
+        out.push_str(text);
+        return;
+    }
     let text = crate::render::terminal_safe(text);
     if !text.contains(['"', '\n']) {
         out.push_str(&text);
