@@ -19,7 +19,11 @@ fn chain(scenes: usize) -> String {
     for index in 0..scenes - 1 {
         let _ = write!(text, "== s{index}\n-> s{}\n", index + 1);
     }
-    let _ = write!(text, "== s{}\n-> ending done\n== ending done\nDone.\n", scenes - 1);
+    let _ = write!(
+        text,
+        "== s{}\n-> ending done\n== ending done\nDone.\n",
+        scenes - 1
+    );
     text
 }
 
