@@ -44,7 +44,7 @@ pub(crate) struct Names {
     pub(super) function_names: HashSet<String>,
     /// Every scene's id, by name; hashed with foldhash (seeded per
     /// process), the table every divert looks its target up in.
-    pub(super) scene_ids: foldhash::HashMap<String, SceneId>,
+    pub(super) scene_ids: super::scene_names::SceneNames,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
     /// Per scene: whether it is a page.
@@ -255,26 +255,23 @@ impl Names {
                     file_ids.push(None);
                     continue;
                 };
-                let id = SceneId(self.scene_ids.len() as u32);
                 // One probe of the table: found, or inserted.
-                match self.scene_ids.entry(name.name.clone()) {
-                    std::collections::hash_map::Entry::Occupied(first) => {
+                let id = match self.scene_ids.insert_new(&name.name) {
+                    Err(first) => {
                         diagnostics.push(
                             Diagnostic::new(
                                 Code::E0101,
                                 name.span,
                                 format!("scene `{}` is declared twice", name.name),
                             )
-                            .with_label(spans[first.get().index()], "first declared here")
+                            .with_label(spans[first.index()], "first declared here")
                             .with_help("rename one of the scenes"),
                         );
                         file_ids.push(None);
                         continue;
                     }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(id);
-                    }
-                }
+                    Ok(id) => id,
+                };
                 spans.push(name.span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
@@ -382,7 +379,7 @@ impl Names {
     /// an ending (`-> ending name`, `expect ending name`), so the help
     /// declares it as one.
     pub(super) fn suggest_scene(&self, name: &str, ending: bool) -> String {
-        if let Some(best) = self.suggest(name, self.scene_ids.keys().map(String::as_str)) {
+        if let Some(best) = self.suggest(name, self.scene_ids.keys()) {
             return format!("did you mean `{best}`?");
         }
         if matches!(name, "END" | "DONE") {
@@ -390,11 +387,7 @@ impl Names {
             // The story's first ending (by id, so the message is the same
             // every run; the map's order is not).
             let first = self.endings.iter().position(|&is_ending| is_ending);
-            let ending = self
-                .scene_ids
-                .iter()
-                .find(|(_, id)| Some(id.index()) == first)
-                .map_or("name", |(found, _)| found.as_str());
+            let ending = first.map_or("name", |first| self.scene_ids.name(SceneId(first as u32)));
             return format!(
                 "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
             );
