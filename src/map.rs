@@ -8,7 +8,6 @@
 //! hollow (dot) or thick (Mermaid) arrow and labelled `calls`: the story
 //! comes back from it.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::graph::{Op, Part, SceneId, Story};
@@ -30,11 +29,16 @@ pub struct MapEdge {
 
 /// Every edge of the map, deduplicated and in a stable order.
 pub fn edges(story: &Story) -> Vec<MapEdge> {
-    let mut edges = BTreeSet::new();
+    // Sorted and deduplicated once at the end: the order a `BTreeSet`
+    // would give, without a million tree insertions.
+    let mut edges = Vec::with_capacity(story.scenes.len());
+    let mut in_choice = Vec::new();
+    let mut walk = Walk::new(0);
     for (index, scene) in story.scenes.iter().enumerate() {
         let from = SceneId(index as u32);
-        let mut in_choice = vec![false; scene.ops.len()];
-        let mut walk = Walk::new(scene.ops.len());
+        in_choice.clear();
+        in_choice.resize(scene.ops.len(), false);
+        walk.reset(scene.ops.len());
         for op in &scene.ops {
             let Op::Choices { choices, .. } = op else {
                 continue;
@@ -44,7 +48,7 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
                 for (pc, to) in walk.diverts_from(&scene.ops, choice.target as usize) {
                     in_choice[pc] = true;
                     let call = matches!(scene.ops[pc], Op::Call { .. });
-                    edges.insert(MapEdge {
+                    edges.push(MapEdge {
                         from,
                         to,
                         label: if call {
@@ -63,7 +67,7 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
                 && !in_choice[pc]
             {
                 let call = matches!(op, Op::Call { .. });
-                edges.insert(MapEdge {
+                edges.push(MapEdge {
                     from,
                     to: *target,
                     label: if call { "calls".into() } else { String::new() },
@@ -73,7 +77,9 @@ pub fn edges(story: &Story) -> Vec<MapEdge> {
             }
         }
     }
-    edges.into_iter().collect()
+    edges.sort();
+    edges.dedup();
+    edges
 }
 
 /// A walk over one scene's program, reused for each of its choices: the
@@ -93,6 +99,13 @@ impl Walk {
             visited: Vec::new(),
             stack: Vec::new(),
         }
+    }
+
+    /// Ready for a scene of `ops` operations, keeping the buffers.
+    fn reset(&mut self, ops: usize) {
+        self.seen.clear();
+        self.seen.resize(ops, false);
+        self.visited.clear();
     }
 
     /// The diverts reachable from `start` inside the scene's program
@@ -231,8 +244,11 @@ pub fn reachable(story: &Story, edges: &[MapEdge]) -> Vec<bool> {
 
 /// A scene's node: its title and name, and a line of its tags as written
 /// (`# year: 1922`), shortened.
-fn node_label(story: &Story, id: SceneId) -> String {
+fn node_label(story: &Story, id: SceneId) -> std::borrow::Cow<'_, str> {
     let scene = story.scene(id);
+    if scene.title.is_none() && scene.tags.is_empty() {
+        return std::borrow::Cow::Borrowed(&scene.name);
+    }
     let mut label = match &scene.title {
         Some(title) => format!("{}\n{}", title, scene.name),
         None => scene.name.clone(),
@@ -249,96 +265,134 @@ fn node_label(story: &Story, id: SceneId) -> String {
         label.push('\n');
         label.push_str(&shorten(&tags.join("  "), 60));
     }
-    label
+    std::borrow::Cow::Owned(label)
 }
 
-/// Graphviz `dot`.
+/// Appends `text` to `out` as a `dot` string: quoted, with backslashes,
+/// quotes and line breaks escaped, and control characters made visible.
+fn push_dot_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    // Most names and labels are printable ASCII with nothing to escape.
+    if text
+        .bytes()
+        .all(|byte| matches!(byte, b' '..=b'~') && byte != b'\\' && byte != b'"')
+    {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
+    let text = crate::render::terminal_safe(text);
+    if !text.contains(['\\', '"', '\n']) {
+        out.push_str(&text);
+    } else {
+        for c in text.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '"' => out.push_str("\\\""),
+                '\n' => out.push_str("\\n"),
+                c => out.push(c),
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// Graphviz `dot`. Written straight into one buffer: a million-scene map
+/// is a million nodes and edges, so no line allocates strings of its own.
 pub fn dot(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
-    let quote = |text: &str| {
-        let escaped = crate::render::terminal_safe(text)
-            .replace('\\', "\\\\")
-            .replace('"', "\\\"")
-            .replace('\n', "\\n");
-        format!("\"{escaped}\"")
-    };
-    let mut out = String::new();
-    let _ = writeln!(out, "digraph story {{");
-    let _ = writeln!(out, "    label={};", quote(&story.title));
-    let _ = writeln!(out, "    rankdir=LR;");
-    let _ = writeln!(
-        out,
-        "    node [shape=box, style=rounded, fontname=\"Helvetica\"];"
-    );
-    let _ = writeln!(out, "    edge [fontname=\"Helvetica\", fontsize=10];");
+    let mut out = String::with_capacity(64 * (story.scenes.len() + edges.len()) + 256);
+    out.push_str("digraph story {\n    label=");
+    push_dot_quoted(&mut out, &story.title);
+    out.push_str(";\n    rankdir=LR;\n");
+    out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
+    out.push_str("    edge [fontname=\"Helvetica\", fontsize=10];\n");
     for (index, scene) in story.scenes.iter().enumerate() {
         let id = SceneId(index as u32);
-        let mut attributes = vec![format!("label={}", quote(&node_label(story, id)))];
+        out.push_str("    ");
+        push_dot_quoted(&mut out, &scene.name);
+        out.push_str(" [label=");
+        push_dot_quoted(&mut out, &node_label(story, id));
         if scene.is_ending {
-            attributes.push("shape=doubleoctagon".into());
+            out.push_str(", shape=doubleoctagon");
         }
         if id == story.start {
-            attributes.push("penwidth=2".into());
+            out.push_str(", penwidth=2");
         }
         if !reached[index] {
-            attributes.push("style=\"rounded,dashed\"".into());
-            attributes.push("color=red".into());
-            attributes.push("xlabel=\"unreachable\"".into());
+            out.push_str(", style=\"rounded,dashed\", color=red, xlabel=\"unreachable\"");
         }
-        let _ = writeln!(
-            out,
-            "    {} [{}];",
-            quote(&scene.name),
-            attributes.join(", ")
-        );
+        out.push_str("];\n");
     }
     for edge in &edges {
-        let mut attributes = Vec::new();
+        out.push_str("    ");
+        push_dot_quoted(&mut out, &story.scene(edge.from).name);
+        out.push_str(" -> ");
+        push_dot_quoted(&mut out, &story.scene(edge.to).name);
+        let mut separator = " [";
         if !edge.label.is_empty() {
-            attributes.push(format!("label={}", quote(&edge.label)));
+            out.push_str(separator);
+            out.push_str("label=");
+            push_dot_quoted(&mut out, &edge.label);
+            separator = ", ";
         }
         if edge.guarded {
-            attributes.push("style=dashed".into());
+            out.push_str(separator);
+            out.push_str("style=dashed");
+            separator = ", ";
         }
         if edge.call {
-            attributes.push("arrowhead=empty".into());
+            out.push_str(separator);
+            out.push_str("arrowhead=empty");
+            separator = ", ";
         }
-        let _ = writeln!(
-            out,
-            "    {} -> {}{};",
-            quote(&story.scene(edge.from).name),
-            quote(&story.scene(edge.to).name),
-            if attributes.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", attributes.join(", "))
-            }
-        );
+        out.push_str(if separator == " [" { ";\n" } else { "];\n" });
     }
     out.push_str("}\n");
     out
 }
 
-/// Mermaid `flowchart`.
+/// Appends `text` to `out` as a Mermaid label: quotes as entities, line
+/// breaks as `<br/>`, control characters made visible.
+fn push_mermaid_label(out: &mut String, text: &str) {
+    if text
+        .bytes()
+        .all(|byte| matches!(byte, b' '..=b'~') && byte != b'"')
+    {
+        out.push_str(text);
+        return;
+    }
+    let text = crate::render::terminal_safe(text);
+    if !text.contains(['"', '\n']) {
+        out.push_str(&text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '\n' => out.push_str("<br/>"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Mermaid `flowchart`, written into one buffer as [`dot`] is.
 pub fn mermaid(story: &Story) -> String {
     let edges = edges(story);
     let reached = reachable(story, &edges);
-    // Mermaid labels are quoted strings; quotes become entities.
-    let label = |text: &str| {
-        crate::render::terminal_safe(text)
-            .replace('"', "#quot;")
-            .replace('\n', "<br/>")
-    };
-    let mut out = String::from("flowchart LR\n");
+    let mut out = String::with_capacity(48 * (story.scenes.len() + edges.len()) + 256);
+    out.push_str("flowchart LR\n");
     for (index, scene) in story.scenes.iter().enumerate() {
-        let text = label(&node_label(story, SceneId(index as u32)));
-        let node = if scene.is_ending {
-            format!("    n{index}{{{{\"{text}\"}}}}")
+        let (open, close) = if scene.is_ending {
+            ("{{\"", "\"}}")
         } else {
-            format!("    n{index}[\"{text}\"]")
+            ("[\"", "\"]")
         };
-        let _ = writeln!(out, "{node}");
+        let _ = write!(out, "    n{index}{open}");
+        push_mermaid_label(&mut out, &node_label(story, SceneId(index as u32)));
+        out.push_str(close);
+        out.push('\n');
     }
     for edge in &edges {
         let arrow = match (edge.guarded, edge.call) {
@@ -349,30 +403,30 @@ pub fn mermaid(story: &Story) -> String {
         if edge.label.is_empty() {
             let _ = writeln!(out, "    n{} {arrow} n{}", edge.from.0, edge.to.0);
         } else {
-            let _ = writeln!(
-                out,
-                "    n{} {arrow}|\"{}\"| n{}",
-                edge.from.0,
-                label(&edge.label),
-                edge.to.0
-            );
+            let _ = write!(out, "    n{} {arrow}|\"", edge.from.0);
+            push_mermaid_label(&mut out, &edge.label);
+            let _ = writeln!(out, "\"| n{}", edge.to.0);
         }
     }
-    let _ = writeln!(out, "    classDef ending stroke-width:3px");
-    let _ = writeln!(
-        out,
-        "    classDef unreachable stroke:#c00,stroke-dasharray:4"
-    );
-    let endings: Vec<String> = story.endings().map(|id| format!("n{}", id.0)).collect();
-    if !endings.is_empty() {
-        let _ = writeln!(out, "    class {} ending", endings.join(","));
+    out.push_str("    classDef ending stroke-width:3px\n");
+    out.push_str("    classDef unreachable stroke:#c00,stroke-dasharray:4\n");
+    let mut endings = story.endings().peekable();
+    if endings.peek().is_some() {
+        out.push_str("    class ");
+        for (count, id) in endings.enumerate() {
+            let _ = write!(out, "{}n{}", if count == 0 { "" } else { "," }, id.0);
+        }
+        out.push_str(" ending\n");
     }
-    let unreached: Vec<String> = (0..story.scenes.len())
+    let mut unreached = (0..story.scenes.len())
         .filter(|&index| !reached[index])
-        .map(|index| format!("n{index}"))
-        .collect();
-    if !unreached.is_empty() {
-        let _ = writeln!(out, "    class {} unreachable", unreached.join(","));
+        .peekable();
+    if unreached.peek().is_some() {
+        out.push_str("    class ");
+        for (count, index) in unreached.enumerate() {
+            let _ = write!(out, "{}n{index}", if count == 0 { "" } else { "," });
+        }
+        out.push_str(" unreachable\n");
     }
     out
 }

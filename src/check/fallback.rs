@@ -7,6 +7,18 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Op, Story};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    // Most stories have no once-only fallback: then there is nothing to
+    // report, and no need for the components of the whole graph (a third
+    // of `check` on a million-scene chain).
+    let has_once_only_fallback = story.scenes.iter().any(|scene| {
+        scene.ops.iter().any(|op| {
+            matches!(op, Op::Choices { choices, .. }
+                if choices.iter().any(|c| c.is_fallback() && !c.sticky))
+        })
+    });
+    if !has_once_only_fallback {
+        return;
+    }
     let count = story.scenes.len();
     let mut successors: Vec<Vec<usize>> = vec![Vec::new(); count];
     for edge in story.edges() {

@@ -71,6 +71,10 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
 /// conditions, calls (which come back) and every choice.
 fn first_return(scene: &Scene) -> Option<Span> {
     let ops = &scene.ops;
+    // Most scenes return nowhere: no walk, and nothing allocated, for them.
+    if !ops.iter().any(|op| matches!(op, Op::Return { .. })) {
+        return None;
+    }
     let mut seen = vec![false; ops.len()];
     let mut stack = vec![0usize];
     let mut found: Option<Span> = None;

@@ -46,6 +46,9 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
 
 /// The declarations of the variables a W0010 names.
 fn named_vars(story: &Story, warning: &Diagnostic) -> Vec<Span> {
+    if warning.span.file.0 as usize >= story.sources.len() {
+        return Vec::new();
+    }
     let source = &story.sources.get(warning.span.file).text;
     let Some(written) = source.get(warning.span.start as usize..warning.span.end as usize) else {
         return Vec::new();
@@ -97,6 +100,9 @@ fn suspect(story: &Story, before: Span, shown: &str) -> Option<Diagnostic> {
     // line, behind a `|`. Found in the source so the parsed names carry
     // their real columns; a text with escapes in it is not found, and not
     // reported — nor is one whose colon is escaped.
+    if before.file.0 as usize >= story.sources.len() {
+        return None;
+    }
     let source = &story.sources.get(before.file).text;
     let from = before.end as usize;
     let line_end = source[from..]

@@ -1,7 +1,7 @@
 //! The declaration pass: headers, and every enum, constant, variable and
 //! scene name, collected before any scene is lowered.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use super::lower::Lowering;
 use super::suggest::did_you_mean;
@@ -32,7 +32,7 @@ pub(crate) struct Signature {
 #[derive(Debug, Default)]
 pub(crate) struct Names {
     /// Every declared name, with where it was declared.
-    pub(super) symbols: HashMap<String, (Symbol, Span)>,
+    pub(super) symbols: foldhash::HashMap<String, (Symbol, Span)>,
     /// Names whose declaration was wrong (and reported): using one is not
     /// reported again as undeclared.
     pub(super) broken: HashSet<String>,
@@ -42,13 +42,15 @@ pub(crate) struct Names {
     /// Every function's name, known before constants are declared, so a
     /// constant that calls one is told why it cannot.
     pub(super) function_names: HashSet<String>,
-    pub(super) scene_ids: HashMap<String, SceneId>,
+    /// Every scene's id, by name; hashed with foldhash (seeded per
+    /// process), the table every divert looks its target up in.
+    pub(super) scene_ids: super::scene_names::SceneNames,
     /// Per scene: whether it is an ending.
     pub(super) endings: Vec<bool>,
     /// Per scene: whether it is a page.
     pub(super) pages: Vec<bool>,
     /// Every choice label, by its scene and name: its index in `labels`.
-    pub(super) label_ids: HashMap<(SceneId, String), u32>,
+    pub(super) label_ids: foldhash::HashMap<(SceneId, String), u32>,
     /// Per label index: its scene and the label as written (the first of
     /// a scene's labels of one name, when it is written twice).
     pub(super) labels: Vec<(SceneId, ast::Ident)>,
@@ -253,21 +255,23 @@ impl Names {
                     file_ids.push(None);
                     continue;
                 };
-                if let Some(first) = self.scene_ids.get(&name.name) {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::E0101,
-                            name.span,
-                            format!("scene `{}` is declared twice", name.name),
-                        )
-                        .with_label(spans[first.index()], "first declared here")
-                        .with_help("rename one of the scenes"),
-                    );
-                    file_ids.push(None);
-                    continue;
-                }
-                let id = SceneId(self.scene_ids.len() as u32);
-                self.scene_ids.insert(name.name.clone(), id);
+                // One probe of the table: found, or inserted.
+                let id = match self.scene_ids.insert_new(&name.name) {
+                    Err(first) => {
+                        diagnostics.push(
+                            Diagnostic::new(
+                                Code::E0101,
+                                name.span,
+                                format!("scene `{}` is declared twice", name.name),
+                            )
+                            .with_label(spans[first.index()], "first declared here")
+                            .with_help("rename one of the scenes"),
+                        );
+                        file_ids.push(None);
+                        continue;
+                    }
+                    Ok(id) => id,
+                };
                 spans.push(name.span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
@@ -375,7 +379,7 @@ impl Names {
     /// an ending (`-> ending name`, `expect ending name`), so the help
     /// declares it as one.
     pub(super) fn suggest_scene(&self, name: &str, ending: bool) -> String {
-        if let Some(best) = self.suggest(name, self.scene_ids.keys().map(String::as_str)) {
+        if let Some(best) = self.suggest(name, self.scene_ids.keys()) {
             return format!("did you mean `{best}`?");
         }
         if matches!(name, "END" | "DONE") {
@@ -383,11 +387,7 @@ impl Names {
             // The story's first ending (by id, so the message is the same
             // every run; the map's order is not).
             let first = self.endings.iter().position(|&is_ending| is_ending);
-            let ending = self
-                .scene_ids
-                .iter()
-                .find(|(_, id)| Some(id.index()) == first)
-                .map_or("name", |(found, _)| found.as_str());
+            let ending = first.map_or("name", |first| self.scene_ids.name(SceneId(first as u32)));
             return format!(
                 "a story ends in an ending scene: divert with `-> ending {ending}` to one declared `== ending {ending}`"
             );

@@ -13,6 +13,7 @@ mod eval;
 mod load;
 mod lower;
 mod opening;
+mod scene_names;
 mod suggest;
 
 use std::sync::Arc;

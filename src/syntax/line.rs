@@ -206,6 +206,14 @@ fn variant(input: Input) -> IResult<Input, (Ident, Option<String>), PError> {
 
 /// `scene := "==" ("ending" | "page")? identifier params? (":" rest-of-line)?`
 pub fn scene_header(input: Input) -> IResult<Input, SceneHeader, PError> {
+    match super::plain::scene_header(input) {
+        Some(parsed) => Ok(parsed),
+        None => scene_header_combinators(input),
+    }
+}
+
+/// [`scene_header`], every form, by nom's combinators.
+pub(super) fn scene_header_combinators(input: Input) -> IResult<Input, SceneHeader, PError> {
     let (rest, _) = (tag("=="), space0).parse(input)?;
     // `=== knot ===`, as ink writes it.
     if rest.fragment().starts_with('=') {

@@ -17,6 +17,7 @@ mod foreign;
 mod function;
 mod line;
 mod outline;
+mod plain;
 mod recover;
 mod source;
 mod text;

@@ -156,8 +156,7 @@ pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec
     let mut indent_unit: Option<usize> = None;
     let mut line_start = 0;
     while line_start <= bytes.len() {
-        let line_end = text[line_start..]
-            .find('\n')
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..])
             .map_or(bytes.len(), |found| line_start + found);
         let raw = &bytes[line_start..line_end];
         let next = line_end + 1;

@@ -24,7 +24,7 @@ impl Lowering<'_> {
         let (scene, label) = match name.split_once('.') {
             Some((scene_name, label)) => {
                 let Some(&scene) = names.scene_ids.get(scene_name) else {
-                    let scenes = names.scene_ids.keys().map(String::as_str);
+                    let scenes = names.scene_ids.keys();
                     let help = match self.names.suggest(scene_name, scenes) {
                         Some(best) => format!("did you mean `{best}.{label}`?"),
                         None => self.suggest_scene(scene_name, false),
@@ -51,11 +51,7 @@ impl Lowering<'_> {
             return Some(id);
         }
         let qualified = |(scene, ident): &(SceneId, ast::Ident)| {
-            let scene_name = names
-                .scene_ids
-                .iter()
-                .find(|(_, id)| *id == scene)
-                .map_or("", |(found, _)| found.as_str());
+            let scene_name = names.scene_ids.name(*scene);
             (
                 format!("{scene_name}.{}", ident.name),
                 ident.name.clone(),
