@@ -105,10 +105,8 @@ fn suspect(story: &Story, before: Span, shown: &str) -> Option<Diagnostic> {
     }
     let source = &story.sources.get(before.file).text;
     let from = before.end as usize;
-    let line_end = source[from..]
-        .find('\n')
-        .map_or(source.len(), |end| from + end);
-    let line = &source[from..line_end];
+    let rest = source.get(from..)?;
+    let line = &rest[..rest.find('\n').unwrap_or(rest.len())];
     let mut offset = None;
     for (bar, _) in line.match_indices('|') {
         let after = &line[bar + 1..];
