@@ -34,7 +34,17 @@ use super::bounds::{can_fail, has_glue, may_overflow, text_can_fail};
 /// those values in which it has passed.
 pub(super) struct PageMemo {
     pages: Vec<Memo>,
+    /// About how many bytes the remembered keys hold; past
+    /// [`MEMO_BYTES`] nothing more is remembered (pages then run in every
+    /// new combination's state, as without a memo), so the memo cannot
+    /// take the machine's memory past the search's own budget.
+    bytes: usize,
+    /// [`MEMO_BYTES`], but for tests.
+    cap: usize,
 }
+
+/// The most the remembered keys of one worker may hold: 64 MiB.
+const MEMO_BYTES: usize = 64 << 20;
 
 struct Memo {
     page: SceneId,
@@ -75,6 +85,8 @@ impl PageMemo {
                     scratch: Key::default(),
                 })
                 .collect(),
+            bytes: 0,
+            cap: MEMO_BYTES,
         }
     }
 
@@ -97,12 +109,25 @@ impl PageMemo {
             match machine.page(story, state, memo.page) {
                 Some(Err(error)) => failed(error),
                 _ => {
-                    if memo.reads.is_some() {
+                    if memo.reads.is_some() && self.bytes < self.cap {
+                        self.bytes += memo.scratch.bytes();
                         memo.passed.insert(memo.scratch.clone());
                     }
                 }
             }
         }
+    }
+}
+
+impl Key {
+    /// About what the key takes in memory once remembered: its two
+    /// vectors, their contents and the table's slot (a text value's bytes
+    /// are shared with the state, not copied).
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Key>()
+            + self.values.len() * std::mem::size_of::<Value>()
+            + self.counters.len() * std::mem::size_of::<u64>()
+            + 16
     }
 }
 
@@ -232,4 +257,48 @@ fn parts<'s>(
         }
     }
     Some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The share of the vote divides by the allies: the page passes with
+    /// one or two, fails with none — remembered or not.
+    const STORY: &str = "title: T\nvar allies = 1\nvar mood = 0\n== start\n+ Again -> start\n* Stop -> ending fine\n== page status: Status\nMood {mood}. Each ally carries {100 / allies}%.\n== ending fine\nFine.\n";
+
+    fn failures(memo: &mut PageMemo, story: &Story, allies: i64, mood: i64) -> usize {
+        let mut state = State::new(story, 0);
+        state.vars[0] = Value::Int(allies);
+        state.vars[1] = Value::Int(mood);
+        let mut found = 0;
+        memo.check(&mut Machine::new(), story, &state, |_| found += 1);
+        found
+    }
+
+    #[test]
+    fn a_page_runs_once_a_combination_and_every_failure_is_found() {
+        let mut read = |_: &std::path::Path| Ok(STORY.as_bytes().to_vec());
+        let story = crate::compile::compile(std::path::Path::new("t.fab"), &mut read)
+            .unwrap()
+            .story
+            .unwrap();
+        let bounds = super::super::bounds(&story);
+        for cap in [MEMO_BYTES, 0] {
+            let mut memo = PageMemo::new(&story, &bounds);
+            memo.cap = cap;
+            // `{mood}` only shows: it is not part of the key.
+            assert_eq!(failures(&mut memo, &story, 2, 0), 0);
+            assert_eq!(failures(&mut memo, &story, 2, 5), 0);
+            let remembered = memo.pages[0].passed.len();
+            assert_eq!(remembered, usize::from(cap > 0));
+            assert_eq!(failures(&mut memo, &story, 0, 0), 1);
+            assert_eq!(
+                failures(&mut memo, &story, 0, 0),
+                1,
+                "failures are never remembered"
+            );
+            assert_eq!(failures(&mut memo, &story, 1, 3), 0);
+        }
+    }
 }
