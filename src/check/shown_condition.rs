@@ -146,56 +146,39 @@ fn condition_like(story: &Story, expr: &crate::ast::Expr) -> bool {
         ExprKind::Call { function, .. } => {
             function.name == "taken"
                 || story
-                    .functions
-                    .iter()
-                    .any(|f| f.name == function.name && f.returns == Type::Bool)
+                    .function_by_name(&function.name)
+                    .is_some_and(|id| story.functions[id.index()].returns == Type::Bool)
         }
         ExprKind::Name(name) => story
-            .vars
-            .iter()
-            .any(|var| var.name == *name && var.ty == Type::Bool),
+            .var_by_name(name)
+            .is_some_and(|id| story.vars[id.index()].ty == Type::Bool),
         _ => false,
     }
 }
 
 /// Whether every name in the expression is one of the story's.
 fn names_known(story: &Story, expr: &crate::ast::Expr) -> bool {
+    let all = |args: &[crate::ast::Expr]| args.iter().all(|arg| names_known(story, arg));
     match &expr.kind {
         ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Str(_) | ExprKind::Turns => true,
-        ExprKind::Set(elements) => elements.iter().all(|e| names_known(story, e)),
+        ExprKind::Set(elements) => all(elements),
         ExprKind::Name(name) => {
-            story.vars.iter().any(|var| var.name == *name)
+            story.var_by_name(name).is_some()
                 || story
                     .enums
                     .iter()
                     .any(|e| e.variants.iter().any(|variant| variant == name))
         }
-        ExprKind::Call { function, args } => {
-            let name = function.name.as_str();
-            match name {
-                // A scene or a label: the argument is a name of another kind.
-                "visits" | "taken" => {
-                    story
-                        .scenes
-                        .iter()
-                        .any(|scene| args.first().is_some_and(|arg| mentions(arg, &scene.name)))
-                        || name == "taken"
-                }
-                "count" | "min" | "max" | "random" => {
-                    args.iter().all(|arg| names_known(story, arg))
-                }
-                _ => {
-                    story.functions.iter().any(|f| f.name == name)
-                        && args.iter().all(|arg| names_known(story, arg))
-                }
-            }
-        }
+        ExprKind::Call { function, args } => match function.name.as_str() {
+            // A label: `taken(go)`, `taken(scene.go)`.
+            "taken" => true,
+            "visits" => args.first().is_some_and(|arg| {
+                matches!(&arg.kind, ExprKind::Name(scene) if story.scene_by_name(scene).is_some())
+            }),
+            "count" | "min" | "max" | "random" => all(args),
+            name => story.function_by_name(name).is_some() && all(args),
+        },
         ExprKind::Unary(_, operand) => names_known(story, operand),
         ExprKind::Binary(_, left, right) => names_known(story, left) && names_known(story, right),
     }
-}
-
-/// Whether `arg` is the bare name `name`.
-fn mentions(arg: &crate::ast::Expr, name: &str) -> bool {
-    matches!(&arg.kind, ExprKind::Name(written) if written == name)
 }

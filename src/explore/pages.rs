@@ -74,13 +74,14 @@ struct Key {
 
 impl PageMemo {
     pub(super) fn new(story: &Story, bounds: &Bounds) -> PageMemo {
+        let glue = has_glue(story);
         PageMemo {
             pages: bounds
                 .fallible_pages
                 .iter()
                 .map(|&page| Memo {
                     page,
-                    reads: reads(story, page),
+                    reads: reads(story, glue, page),
                     passed: HashSet::new(),
                     scratch: Key::default(),
                 })
@@ -158,7 +159,8 @@ fn fill(reads: &Reads, state: &State, key: &mut Key) {
 }
 
 /// What can decide whether page `page` fails, or `None` when that can
-/// depend on more than a [`Reads`] holds.
+/// depend on more than a [`Reads`] holds. `glue`: whether the story uses
+/// glue anywhere ([`may_overflow`]).
 ///
 /// Narrower than everything the page reads, by the rule
 /// [`Bounds::fallible_pages`] is built on: a text part whose code cannot
@@ -169,10 +171,9 @@ fn fill(reads: &Reads, state: &State, key: &mut Key) {
 /// and condition of a paragraph whose length can pass the runtime's limit. A page that
 /// shows `{year}` beside a vote count is run once for each vote, not once a
 /// year.
-fn reads(story: &Story, page: SceneId) -> Option<Reads> {
+fn reads(story: &Story, glue: bool, page: SceneId) -> Option<Reads> {
     let mut reads = Reads::default();
     let mut exprs: Vec<&Expr> = Vec::new();
-    let glue = has_glue(story);
     for op in story.scenes.get(page.index())?.ops.iter() {
         match op {
             Op::Text { text, .. } => {

@@ -661,41 +661,12 @@ impl<'a> FileParser<'a> {
     /// `conditional := "if" expr ":" block ("elif" expr ":" block)* ("else" ":" block)?`
     fn conditional(&mut self, first: Line<'a>, indent: usize, depth: usize) -> Option<Stmt> {
         let start = self.position - 1;
-        let mut ok = true;
-        let mut branches = Vec::new();
-        let mut otherwise = None;
-        let mut line = first;
-        let mut word = "if";
-        loop {
-            let input = self.input(&line);
-            if word == "else" {
-                if let Err(error) = line::whole_line(input, line::else_line) {
-                    self.error(&line, error, "after `else`");
-                    ok = false;
-                }
-                otherwise = Some(self.body(&line, indent, depth));
-                break;
-            }
-            let condition = line::whole_line(input, line::condition(word));
-            let body = self.body(&line, indent, depth);
-            match condition {
-                Ok(condition) => branches.push((condition, body)),
-                Err(error) => {
-                    self.error(&line, error, &format!("in an `{word}` line"));
-                    ok = false;
-                }
-            }
-            match self.peek() {
-                Some(next) if next.indent == indent => match classify(next.content) {
-                    Kind::Elif => word = "elif",
-                    Kind::Else => word = "else",
-                    _ => break,
-                },
-                _ => break,
-            }
-            line = self.peek().expect("peeked above");
-            self.position += 1;
-        }
+        let next = |content: &str| match classify(content) {
+            Kind::Elif => Some("elif"),
+            Kind::Else => Some("else"),
+            _ => None,
+        };
+        let (ok, branches, otherwise) = self.if_chain(first, indent, depth, Self::body, next);
         if !ok {
             // Every branch is lost with the one that did not parse.
             self.broke(start, self.position);

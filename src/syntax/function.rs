@@ -265,44 +265,18 @@ impl<'a> FileParser<'a> {
         indent: usize,
         depth: usize,
     ) -> Option<FnStmtKind> {
-        let mut ok = true;
-        let mut branches = Vec::new();
-        let mut otherwise = None;
-        let mut line = first;
-        let mut word = "if";
-        loop {
-            if word == "else" {
-                if let Err(error) = line::whole_line(self.input(&line), line::else_line) {
-                    self.error(&line, error, "after `else`");
-                    ok = false;
-                }
-                otherwise = Some(self.fn_body(&line, indent, depth));
-                break;
+        let next = |content: &str| {
+            if !content.ends_with(':') {
+                None
+            } else if starts_word(content, "elif") {
+                Some("elif")
+            } else if starts_word(content, "else") {
+                Some("else")
+            } else {
+                None
             }
-            let condition = line::whole_line(self.input(&line), line::condition(word));
-            let body = self.fn_body(&line, indent, depth);
-            match condition {
-                Ok(condition) => branches.push((condition, body)),
-                Err(error) => {
-                    self.error(&line, error, &format!("in an `{word}` line"));
-                    ok = false;
-                }
-            }
-            match self.peek() {
-                Some(next) if next.indent == indent && next.content.ends_with(':') => {
-                    if starts_word(next.content, "elif") {
-                        word = "elif";
-                    } else if starts_word(next.content, "else") {
-                        word = "else";
-                    } else {
-                        break;
-                    }
-                }
-                _ => break,
-            }
-            line = self.peek().expect("peeked above");
-            self.position += 1;
-        }
+        };
+        let (ok, branches, otherwise) = self.if_chain(first, indent, depth, Self::fn_body, next);
         ok.then_some(FnStmtKind::If {
             branches,
             otherwise,

@@ -15,6 +15,7 @@ mod error;
 mod expr;
 mod foreign;
 mod function;
+mod if_chain;
 mod line;
 mod outline;
 mod plain;
