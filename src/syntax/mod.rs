@@ -21,10 +21,9 @@ mod outline;
 mod plain;
 mod recover;
 mod source;
+mod span;
 mod text;
 mod tunnel;
-
-use nom_locate::LocatedSpan;
 
 use crate::ast::{self, Decl};
 use crate::diagnostic::{FileId, Span};
@@ -35,19 +34,7 @@ pub(crate) use error::PError;
 pub(crate) use outline::{Outline, outline};
 pub use source::decode;
 
-/// Parser input: a slice of one line, knowing its file and where the line
-/// starts in it.
-pub(crate) type Input<'a> = LocatedSpan<&'a str, Origin>;
-
-/// Where a line's input comes from. Each line gets its own input (offsets
-/// are `base` plus the position in the line) because nom_locate counts the
-/// newlines it skips, and slicing the whole file for every line would be
-/// quadratic.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Origin {
-    pub file: FileId,
-    pub base: usize,
-}
+pub(crate) use span::{Input, Origin};
 
 /// The byte offset in its file where an input starts.
 pub(crate) fn pos(input: &Input) -> usize {
