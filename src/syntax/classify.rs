@@ -106,6 +106,28 @@ pub(super) fn opens_block_without_colon(content: &str) -> Option<&'static str> {
 }
 
 pub(super) fn classify(content: &str) -> Kind {
+    // Every kind but text starts with one of these bytes: prose, the
+    // commonest line, is told by its first byte alone.
+    if !matches!(
+        content.as_bytes().first(),
+        Some(
+            b'=' | b'*'
+                | b'+'
+                | b'-'
+                | b'~'
+                | b'#'
+                | b'a'
+                | b'c'
+                | b'e'
+                | b'f'
+                | b'i'
+                | b's'
+                | b't'
+                | b'v'
+        )
+    ) {
+        return Kind::Text;
+    }
     let starts_word = |word: &str| {
         content.strip_prefix(word).is_some_and(|rest| {
             rest.starts_with([' ', '\t', '(', ':', '{', '"']) || rest.is_empty()

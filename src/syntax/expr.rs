@@ -119,35 +119,48 @@ fn boolean(input: Input) -> IResult<Input, Expr, PError> {
 
 /// `binary-op := "or" | "and" | "==" | "!=" | "<=" | ">=" | "<" | ">"
 ///             | "not" "in" | "in" | "+" | "-" | "*" | "/" | "%"`
-fn binary_operator(input: Input) -> IResult<Input, BinaryOp, PError> {
-    alt((
-        value(BinaryOp::Or, keyword("or")),
-        value(BinaryOp::And, keyword("and")),
-        value(BinaryOp::Eq, tag("==")),
-        value(BinaryOp::Ne, tag("!=")),
-        value(BinaryOp::Le, tag("<=")),
-        value(BinaryOp::Ge, tag(">=")),
-        value(BinaryOp::Lt, tag("<")),
-        value(BinaryOp::Gt, tag(">")),
-        value(BinaryOp::NotIn, (keyword("not"), space0, keyword("in"))),
-        value(BinaryOp::In, keyword("in")),
-        value(BinaryOp::Add, tag("+")),
-        // `->` ends a choice's text, never an expression.
-        value(BinaryOp::Sub, terminated(tag("-"), not(peek(char('>'))))),
-        value(BinaryOp::Mul, tag("*")),
-        value(BinaryOp::Div, tag("/")),
-        value(BinaryOp::Rem, tag("%")),
-    ))
-    .parse(input)
+///
+/// Read by its first byte: this runs after every operand. The words are
+/// words (`or` in `or x`, not in `order`); `->` ends a choice's text, so
+/// `-` before `>` is no operator.
+fn binary_operator(input: Input) -> Option<(Input, BinaryOp)> {
+    let bytes = input.fragment().as_bytes();
+    let second = bytes.get(1).copied();
+    let (length, op) = match *bytes.first()? {
+        b'o' if input.starts_with_word("or") => (2, BinaryOp::Or),
+        b'a' if input.starts_with_word("and") => (3, BinaryOp::And),
+        b'=' if second == Some(b'=') => (2, BinaryOp::Eq),
+        b'!' if second == Some(b'=') => (2, BinaryOp::Ne),
+        b'<' if second == Some(b'=') => (2, BinaryOp::Le),
+        b'>' if second == Some(b'=') => (2, BinaryOp::Ge),
+        b'<' => (1, BinaryOp::Lt),
+        b'>' => (1, BinaryOp::Gt),
+        b'n' if input.starts_with_word("not") => {
+            let after = input.advance(3).skip_space();
+            if !after.starts_with_word("in") {
+                return None;
+            }
+            return Some((after.advance(2), BinaryOp::NotIn));
+        }
+        b'i' if input.starts_with_word("in") => (2, BinaryOp::In),
+        b'+' => (1, BinaryOp::Add),
+        b'-' if second != Some(b'>') => (1, BinaryOp::Sub),
+        b'*' => (1, BinaryOp::Mul),
+        b'/' => (1, BinaryOp::Div),
+        b'%' => (1, BinaryOp::Rem),
+        _ => return None,
+    };
+    Some((input.advance(length), op))
 }
 
-/// `unary-op := "not" | "-"`
-fn unary_operator(input: Input) -> IResult<Input, UnaryOp, PError> {
-    alt((
-        value(UnaryOp::Not, keyword("not")),
-        value(UnaryOp::Neg, terminated(tag("-"), not(peek(char('>'))))),
-    ))
-    .parse(input)
+/// `unary-op := "not" | "-"` (not the `-` of `->`).
+fn unary_operator(input: Input) -> Option<(Input, UnaryOp)> {
+    if input.starts_with_word("not") {
+        return Some((input.advance(3), UnaryOp::Not));
+    }
+    let bytes = input.fragment().as_bytes();
+    (bytes.first() == Some(&b'-') && bytes.get(1) != Some(&b'>'))
+        .then(|| (input.advance(1), UnaryOp::Neg))
 }
 
 /// What waits on the operator stack.
@@ -231,39 +244,18 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
 
         // Expecting an operator or a closer.
         loop {
-            let (after_space, _) = space0(rest)?;
+            let after_space = rest.skip_space();
             c_logical_operator(after_space)?;
-            let next = after_space
-                .fragment()
-                .as_bytes()
-                .first()
-                .copied()
-                .unwrap_or(0);
-            if matches!(
-                next,
-                b'o' | b'a'
-                    | b'='
-                    | b'!'
-                    | b'<'
-                    | b'>'
-                    | b'n'
-                    | b'i'
-                    | b'+'
-                    | b'-'
-                    | b'*'
-                    | b'/'
-                    | b'%'
-            ) && let Ok((after, op)) = binary_operator(after_space)
-            {
+            if let Some((after, op)) = binary_operator(after_space) {
                 reduce_while(&mut operands, &mut pending, |p| p >= op.precedence())
                     .map_err(|_| too_deep(after_space))?;
                 pending.push(Pending::Binary(op));
                 rest = after;
                 continue 'operand;
             }
-            let closer = after_space.fragment().chars().next();
+            let closer = after_space.first_byte();
             match closer {
-                Some(')') | Some('}') | Some(',') => {
+                Some(b')' | b'}' | b',') => {
                     reduce_while(&mut operands, &mut pending, |_| true)
                         .map_err(|_| too_deep(after_space))?;
                     let after = nom::Input::take_from(&after_space, 1);
@@ -271,7 +263,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                     // is not part of the call, group or set it closes.
                     let close_span = span_of(file, after_space).with_end(pos(&after_space) + 1);
                     match (pending.pop(), closer) {
-                        (Some(Pending::Paren(open)), Some(')')) => {
+                        (Some(Pending::Paren(open)), Some(b')')) => {
                             groups -= 1;
                             let inner = operands.pop().expect("an operand before `)`");
                             operands.push(Operand {
@@ -283,17 +275,17 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                             });
                             rest = after;
                         }
-                        (Some(Pending::Call(name, count)), Some(',')) => {
+                        (Some(Pending::Call(name, count)), Some(b',')) => {
                             pending.push(Pending::Call(name, count + 1));
                             rest = after;
                             continue 'operand;
                         }
-                        (Some(Pending::Set(open, count)), Some(',')) => {
+                        (Some(Pending::Set(open, count)), Some(b',')) => {
                             pending.push(Pending::Set(open, count + 1));
                             rest = after;
                             continue 'operand;
                         }
-                        (Some(Pending::Call(function, count)), Some(')')) => {
+                        (Some(Pending::Call(function, count)), Some(b')')) => {
                             groups -= 1;
                             let args = split_off(&mut operands, count + 1);
                             let depth = 1 + args.iter().map(|a| a.depth).max().unwrap_or(0);
@@ -310,7 +302,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                             });
                             rest = after;
                         }
-                        (Some(Pending::Set(open, count)), Some('}')) => {
+                        (Some(Pending::Set(open, count)), Some(b'}')) => {
                             groups -= 1;
                             let elements = split_off(&mut operands, count + 1);
                             let depth = 1 + elements.iter().map(|a| a.depth).max().unwrap_or(0);
@@ -388,17 +380,16 @@ fn operand<'a>(
     groups: &mut usize,
 ) -> Result<(Input<'a>, Read), nom::Err<PError>> {
     let file = rest.extra.file;
-    let (mut rest, _) = space0(rest)?;
-    let first = rest.fragment().as_bytes().first().copied().unwrap_or(0);
+    let mut rest = rest.skip_space();
+    let first = rest.first_byte().unwrap_or(0);
     if matches!(first, b'n' | b'-')
-        && let Ok((after, op)) = unary_operator(rest)
+        && let Some((after, op)) = unary_operator(rest)
     {
         pending.push(Pending::Unary(op, Span::new(file, pos(&rest), pos(&after))));
         return Ok((after, Read::Prefix));
     }
-    if first == b'('
-        && let Ok((after, _)) = char::<_, PError>('(').parse(rest)
-    {
+    if first == b'(' {
+        let after = rest.advance(1);
         *groups += 1;
         if *groups > MAX_DEPTH {
             return Err(too_deep(rest));
@@ -406,16 +397,16 @@ fn operand<'a>(
         pending.push(Pending::Paren(Span::new(file, pos(&rest), pos(&after))));
         return Ok((after, Read::Prefix));
     }
-    if first == b'{'
-        && let Ok((after, _)) = char::<_, PError>('{').parse(rest)
-    {
+    if first == b'{' {
+        let after = rest.advance(1);
         *groups += 1;
         if *groups > MAX_DEPTH {
             return Err(too_deep(rest));
         }
         let open = Span::new(file, pos(&rest), pos(&after));
-        let (after_space, _) = space0(after)?;
-        if let Ok((closed, _)) = char::<_, PError>('}').parse(after_space) {
+        let after_space = after.skip_space();
+        if after_space.first_byte() == Some(b'}') {
+            let closed = after_space.advance(1);
             *groups -= 1;
             operands.push(Operand {
                 expr: Expr {
@@ -449,14 +440,16 @@ fn operand<'a>(
             depth: 1,
         });
         rest = after;
-    } else if let Ok((after, name)) = identifier(rest) {
-        if let Ok((after_paren, _)) = char::<_, PError>('(').parse(after) {
+    } else if let Ok((after, mut name)) = identifier(rest) {
+        if after.first_byte() == Some(b'(') {
+            let after_paren = after.advance(1);
             *groups += 1;
             if *groups > MAX_DEPTH {
                 return Err(too_deep(rest));
             }
-            let (after_space, _) = space0(after_paren)?;
-            if let Ok((closed, _)) = char::<_, PError>(')').parse(after_space) {
+            let after_space = after_paren.skip_space();
+            if after_space.first_byte() == Some(b')') {
+                let closed = after_space.advance(1);
                 *groups -= 1;
                 let span = name
                     .span
@@ -496,7 +489,7 @@ fn operand<'a>(
                 "and" | "or" | "not" | "in" => {
                     return Err(nom::Err::Error(PError::at(rest, "an expression")));
                 }
-                _ => ExprKind::Name(name.name.clone()),
+                _ => ExprKind::Name(std::mem::take(&mut name.name)),
             };
             operands.push(Operand {
                 expr: Expr {

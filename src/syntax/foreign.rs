@@ -300,6 +300,15 @@ const CHOICESCRIPT: &[(&str, &str)] = &[
 /// A ChoiceScript command (`*goto tower`) where a choice line stands: an
 /// error, since a choice `goto tower` is never what was meant.
 pub(super) fn choicescript(content: &str) -> Option<Foreign> {
+    // Every command is `*` and a word: a choice (`* text`) is told apart
+    // without looking for a comment.
+    if !content
+        .trim_start()
+        .strip_prefix('*')
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_alphabetic()))
+    {
+        return None;
+    }
     let code = code_of(content);
     let rest = code.strip_prefix('*')?;
     let (command, argument) = rest.split_once(' ').unwrap_or((rest, ""));

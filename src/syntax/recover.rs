@@ -49,6 +49,11 @@ impl FileParser<'_> {
     /// the indentation of each branch and an unmatched `}`. True when it
     /// was one (`line` is already taken).
     pub(super) fn ink_conditional(&mut self, line: &Line) -> bool {
+        // Every text line comes here; most are told apart without
+        // looking for a comment.
+        if !line.content.trim_start().starts_with('{') {
+            return false;
+        }
         let code = line.content.split(" //").next().unwrap_or_default().trim();
         let opens =
             code == "{" || (code.starts_with('{') && code.ends_with(':') && !code.contains('}'));

@@ -52,6 +52,40 @@ impl<'a> Input<'a> {
         self.offset
     }
 
+    /// The first byte not yet parsed, if any.
+    #[inline]
+    pub(crate) fn first_byte(&self) -> Option<u8> {
+        self.fragment.as_bytes().first().copied()
+    }
+
+    /// The input after `bytes` bytes (a character boundary).
+    #[inline]
+    pub(crate) fn advance(&self, bytes: usize) -> Self {
+        self.slice_from(bytes)
+    }
+
+    /// The input after any spaces and tabs: nom's `space0`, without its
+    /// machinery, for the expression reader's hot loop.
+    #[inline]
+    pub(crate) fn skip_space(&self) -> Self {
+        let spaces = self
+            .fragment
+            .bytes()
+            .take_while(|byte| matches!(byte, b' ' | b'\t'))
+            .count();
+        self.slice_from(spaces)
+    }
+
+    /// Whether the input starts with the word `word`, not followed by a
+    /// name character (`or` in `or x`, not in `order`).
+    #[inline]
+    pub(crate) fn starts_with_word(&self, word: &str) -> bool {
+        self.fragment.starts_with(word)
+            && !self.fragment.as_bytes()[word.len()..]
+                .first()
+                .is_some_and(|byte| byte.is_ascii_alphanumeric() || *byte == b'_')
+    }
+
     /// The slice starting `index` bytes in (on a character boundary).
     #[inline]
     fn slice_from(&self, index: usize) -> Self {
