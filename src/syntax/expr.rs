@@ -7,7 +7,7 @@
 
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while1};
-use nom::character::complete::{char, digit1, none_of, space0};
+use nom::character::complete::{char, none_of, space0};
 use nom::combinator::{not, peek, value};
 use nom::error::{ErrorKind, ParseError};
 use nom::sequence::terminated;
@@ -56,7 +56,18 @@ pub fn keyword<'a>(
 
 /// `integer := [0-9]+`
 fn integer(input: Input) -> IResult<Input, Expr, PError> {
-    let (rest, digits) = digit1(input)?;
+    let length = input
+        .fragment()
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if length == 0 {
+        return Err(nom::Err::Error(ParseError::from_error_kind(
+            input,
+            ErrorKind::Digit,
+        )));
+    }
+    let (rest, digits) = nom::Input::take_split(&input, length);
     let span = span_of(input.extra.file, digits);
     match digits.fragment().parse::<i64>() {
         Ok(number) => Ok((
@@ -287,15 +298,11 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                         }
                         (Some(Pending::Call(function, count)), Some(b')')) => {
                             groups -= 1;
-                            let args = split_off(&mut operands, count + 1);
-                            let depth = 1 + args.iter().map(|a| a.depth).max().unwrap_or(0);
+                            let (args, depth) = split_off(&mut operands, count + 1);
                             let span = function.span.to(close_span);
                             operands.push(Operand {
                                 expr: Expr {
-                                    kind: ExprKind::Call {
-                                        function,
-                                        args: args.into_iter().map(|a| a.expr).collect(),
-                                    },
+                                    kind: ExprKind::Call { function, args },
                                     span,
                                 },
                                 depth,
@@ -304,13 +311,10 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                         }
                         (Some(Pending::Set(open, count)), Some(b'}')) => {
                             groups -= 1;
-                            let elements = split_off(&mut operands, count + 1);
-                            let depth = 1 + elements.iter().map(|a| a.depth).max().unwrap_or(0);
+                            let (elements, depth) = split_off(&mut operands, count + 1);
                             operands.push(Operand {
                                 expr: Expr {
-                                    kind: ExprKind::Set(
-                                        elements.into_iter().map(|a| a.expr).collect(),
-                                    ),
+                                    kind: ExprKind::Set(elements),
                                     span: open.to(close_span),
                                 },
                                 depth,
@@ -469,9 +473,8 @@ fn operand<'a>(
                 pending.push(Pending::Call(name, 0));
                 return Ok((after_paren, Read::Prefix));
             }
-        } else if let Ok((after_dot, second)) = (char::<_, PError>('.'), identifier)
-            .parse(after)
-            .map(|(after_dot, (_, second))| (after_dot, second))
+        } else if after.first_byte() == Some(b'.')
+            && let Ok((after_dot, second)) = identifier(after.advance(1))
         {
             // `scene.label`: a choice named from outside its scene, which
             // only `taken()` reads; lowering says so anywhere else.
@@ -566,9 +569,13 @@ fn reduce_while(
     Ok(())
 }
 
-fn split_off(operands: &mut Vec<Operand>, count: usize) -> Vec<Operand> {
+/// The last `count` operands as expressions, in one allocation of their
+/// size, with the depth of a node over them.
+fn split_off(operands: &mut Vec<Operand>, count: usize) -> (Vec<Expr>, usize) {
     let at = operands.len().saturating_sub(count);
-    operands.split_off(at)
+    let depth = 1 + operands[at..].iter().map(|a| a.depth).max().unwrap_or(0);
+    let exprs = operands.drain(at..).map(|a| a.expr).collect();
+    (exprs, depth)
 }
 
 fn finish<'a>(

@@ -3,7 +3,8 @@
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_till};
 use nom::character::complete::{char, space0, space1};
-use nom::combinator::{eof, opt, value};
+use nom::combinator::{opt, value};
+use nom::error::{ErrorKind, ParseError};
 use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded, terminated};
 use nom::{IResult, Parser};
@@ -19,21 +20,20 @@ use crate::ast::{
 };
 use crate::diagnostic::Span;
 
-fn end_of_line(input: Input) -> IResult<Input, (), PError> {
-    let (rest, _) = space0(input)?;
-    match eof::<_, PError>(rest) {
-        Ok((rest, _)) => Ok((rest, ())),
-        Err(_) => Err(nom::Err::Error(PError::at(rest, "the end of the line"))),
-    }
-}
-
 /// Runs a line parser to the end of its line, turning soft errors into hard ones.
 pub fn whole_line<'a, O>(
     input: Input<'a>,
-    parser: impl FnMut(Input<'a>) -> IResult<Input<'a>, O, PError>,
+    mut parser: impl FnMut(Input<'a>) -> IResult<Input<'a>, O, PError>,
 ) -> Result<O, PError> {
-    match terminated(parser, end_of_line).parse(input) {
-        Ok((_, output)) => Ok(output),
+    match parser(input) {
+        Ok((rest, output)) => {
+            let rest = rest.skip_space();
+            if rest.fragment().is_empty() {
+                Ok(output)
+            } else {
+                Err(PError::at(rest, "the end of the line"))
+            }
+        }
         Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
         Err(nom::Err::Incomplete(_)) => Err(PError::at(input, "a complete line")),
     }
@@ -276,15 +276,28 @@ pub(super) fn scene_header_combinators(input: Input) -> IResult<Input, SceneHead
 
 /// `divert := "->" "ending"? identifier`
 pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
-    let (rest, _) = (tag("->"), space0).parse(input)?;
-    let (rest, to_ending) = opt((keyword("ending"), space1)).parse(rest)?;
+    if !input.fragment().starts_with("->") {
+        return Err(nom::Err::Error(ParseError::from_error_kind(
+            input,
+            ErrorKind::Tag,
+        )));
+    }
+    let rest = input.advance(2).skip_space();
+    // `ending` and at least one space: otherwise `ending` is the target.
+    let to_ending = rest.starts_with_word("ending")
+        && matches!(rest.fragment().as_bytes().get(6), Some(b' ' | b'\t'));
+    let rest = if to_ending {
+        rest.advance(6).skip_space()
+    } else {
+        rest
+    };
     let (rest, target) = identifier(rest)
         .map_err(|error| error.map(|e: PError| e.expecting("a scene to divert to")))?;
     Ok((
         rest,
         Divert {
             target,
-            to_ending: to_ending.is_some(),
+            to_ending,
             span: Span::new(input.extra.file, pos(&input), pos(&rest)),
         },
     ))
@@ -293,24 +306,37 @@ pub fn divert(input: Input) -> IResult<Input, Divert, PError> {
 /// `"=" | "+=" | "-="`, with the spaces around it; `==` is not an
 /// assignment. Logic lines and function bodies assign alike.
 pub(super) fn assign_op(input: Input) -> IResult<Input, AssignOp, PError> {
-    delimited(
-        space0,
-        alt((
-            value(AssignOp::Add, tag("+=")),
-            value(AssignOp::Sub, tag("-=")),
-            value(
-                AssignOp::Set,
-                terminated(tag("="), nom::combinator::not(char('='))),
-            ),
-        )),
-        space0,
-    )
-    .parse(input)
+    let at = input.skip_space();
+    let (length, op) = match at.fragment().as_bytes() {
+        [b'+', b'=', ..] => (2, AssignOp::Add),
+        [b'-', b'=', ..] => (2, AssignOp::Sub),
+        // `==` compares: the error is after its first `=`.
+        [b'=', b'=', ..] => {
+            return Err(nom::Err::Error(ParseError::from_error_kind(
+                at.advance(1),
+                ErrorKind::Not,
+            )));
+        }
+        [b'=', ..] => (1, AssignOp::Set),
+        _ => {
+            return Err(nom::Err::Error(ParseError::from_error_kind(
+                at,
+                ErrorKind::Tag,
+            )));
+        }
+    };
+    Ok((at.advance(length).skip_space(), op))
 }
 
 /// `logic := "~" identifier ("=" | "+=" | "-=") expression`
 pub fn logic(input: Input) -> IResult<Input, (Ident, AssignOp, Expr), PError> {
-    let (rest, _) = (char('~'), space0).parse(input)?;
+    if input.first_byte() != Some(b'~') {
+        return Err(nom::Err::Error(ParseError::from_error_kind(
+            input,
+            ErrorKind::Char,
+        )));
+    }
+    let rest = input.advance(1).skip_space();
     let (rest, target) = identifier(rest)?;
     let (rest, op) = assign_op(rest).map_err(|error| {
         let compared = rest.fragment().trim_start().strip_prefix("==");
@@ -469,17 +495,37 @@ pub fn else_line(input: Input) -> IResult<Input, (), PError> {
 /// `label := "(" identifier ")"`
 /// `guard := "{" expression "}" | "[" "requires" expression (":" string)? "]"`
 pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
-    let (rest, sticky) = alt((value(false, char('*')), value(true, char('+')))).parse(input)?;
-    let (rest, _) = space0(rest)?;
-    let (rest, label) = match choice_label(rest) {
-        Ok((after, label)) => (after, Some(label)),
-        Err(_) => (rest, None),
+    let sticky = match input.first_byte() {
+        Some(b'*') => false,
+        Some(b'+') => true,
+        _ => {
+            return Err(nom::Err::Error(ParseError::from_error_kind(
+                input,
+                ErrorKind::Char,
+            )));
+        }
     };
-    let (rest, _) = space0(rest)?;
-    let (rest, guard) = guard(rest)?;
-    let (rest, _) = space0(rest)?;
+    let rest = input.advance(1).skip_space();
+    let (rest, label) = match rest.first_byte() {
+        Some(b'(') => match choice_label(rest) {
+            Ok((after, label)) => (after, Some(label)),
+            Err(_) => (rest, None),
+        },
+        _ => (rest, None),
+    };
+    let rest = rest.skip_space();
+    let (rest, guard) = match rest.first_byte() {
+        Some(b'{' | b'[') => guard(rest)?,
+        _ => (rest, Guard::Always),
+    };
+    let rest = rest.skip_space();
     let (rest, text) = text(rest, Until::Divert, 0)?;
-    let (rest, divert) = match divert(rest) {
+    // Text stops at `->` or at the end of the line.
+    let divert = match rest.fragment().starts_with("->") {
+        true => divert(rest),
+        false => Err(nom::Err::Error(PError::at(rest, "`->`"))),
+    };
+    let (rest, divert) = match divert {
         Ok((after, divert)) => (after, Some(divert)),
         // `* ->` with the divert in the body below: a fallback choice.
         Err(_) if text.is_empty() && rest.fragment().trim() == "->" => {
