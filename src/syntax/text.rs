@@ -19,6 +19,18 @@ pub enum Until {
     Markup,
 }
 
+/// The bytes a run of ordinary text stops at (a backslash, `|`, `}`, `-`
+/// and `{`), by table: this scan reads every byte of prose.
+static STOPS: [bool; 256] = {
+    let mut stops = [false; 256];
+    stops[b'\\' as usize] = true;
+    stops[b'|' as usize] = true;
+    stops[b'}' as usize] = true;
+    stops[b'-' as usize] = true;
+    stops[b'{' as usize] = true;
+    stops
+};
+
 /// `text := (literal | "{" markup "}")*`
 /// `literal := ( [^{}\\|] | "\\" any )+`
 ///
@@ -79,14 +91,19 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
                 // search by `char`, without decoding UTF-8 on the way.
                 let run = fragment
                     .bytes()
-                    .position(|byte| matches!(byte, b'\\' | b'|' | b'}' | b'-' | b'{'))
+                    .position(|byte| STOPS[usize::from(byte)])
                     .filter(|&end| end > 0)
                     .unwrap_or(if next == '-' || next == '|' {
                         1
                     } else {
                         fragment.len()
                     });
-                literal.push_str(&fragment[..run]);
+                if literal.is_empty() {
+                    // Most literals are one run: allocated once, at size.
+                    literal = String::from(&fragment[..run]);
+                } else {
+                    literal.push_str(&fragment[..run]);
+                }
                 rest = nom::Input::take_from(&rest, run);
             }
         }
@@ -106,7 +123,7 @@ pub fn text(input: Input, until: Until, depth: usize) -> IResult<Input, Text, PE
 /// `alt-kind := "&" | "!" | "~"`
 /// `alternatives := text ("|" text)*`
 fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
-    let (after_open, _) = char('{').parse(input)?;
+    let after_open = input.advance(1);
     let unterminated = || {
         nom::Err::Failure(
             PError::at(input, "a closing `}`")
@@ -124,9 +141,7 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
     if let Some(kind) = kind {
         let body = nom::Input::take_from(&after_open, 1);
         let (rest, options) = alternatives(body, depth)?;
-        let (rest, _) = char::<_, PError>('}')
-            .parse(rest)
-            .map_err(|_| unterminated())?;
+        let rest = closing_brace(rest).ok_or_else(unterminated)?;
         let span = span_of(input.extra.file, input).with_end(pos(&rest));
         return Ok((
             rest,
@@ -137,18 +152,17 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             },
         ));
     }
-    let (after_space, _) = space0(after_open)?;
+    let after_space = after_open.skip_space();
     match expression(after_space) {
         Ok((after_expr, condition)) => {
-            let (after_expr, _) = space0(after_expr)?;
-            if let Ok((rest, _)) = char::<_, PError>('}').parse(after_expr) {
-                return Ok((rest, Segment::Interpolate(condition)));
+            let after_expr = after_expr.skip_space();
+            if after_expr.first_byte() == Some(b'}') {
+                return Ok((after_expr.advance(1), Segment::Interpolate(condition)));
             }
-            if let Ok((after_colon, _)) = char::<_, PError>(':').parse(after_expr) {
+            if after_expr.first_byte() == Some(b':') {
+                let after_colon = after_expr.advance(1);
                 let (rest, (branches, mut otherwise)) = branches(after_colon, condition, depth)?;
-                let (rest, _) = char::<_, PError>('}')
-                    .parse(rest)
-                    .map_err(|_| unterminated())?;
+                let rest = closing_brace(rest).ok_or_else(unterminated)?;
                 // Nest from the last: `a ? x : (b ? y : z)`.
                 let mut chained = None;
                 for (condition, then) in branches.into_iter().rev() {
@@ -204,9 +218,7 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             .with_help(help),
         ));
     }
-    let (rest, _) = char::<_, PError>('}')
-        .parse(rest)
-        .map_err(|_| unterminated())?;
+    let rest = closing_brace(rest).ok_or_else(unterminated)?;
     let span = span_of(input.extra.file, input).with_end(pos(&rest));
     Ok((
         rest,
@@ -216,6 +228,11 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
             span,
         },
     ))
+}
+
+/// The input after the `}` it starts with, if it does.
+fn closing_brace(input: Input) -> Option<Input> {
+    (input.first_byte() == Some(b'}')).then(|| input.advance(1))
 }
 
 /// Each branch of an inline conditional: its condition and its text.
@@ -229,14 +246,14 @@ fn branches(
     condition: Expr,
     depth: usize,
 ) -> IResult<Input, (Branches, Text), PError> {
-    let (after_colon, _) = space0(after_colon)?;
-    let (mut rest, then) = text(after_colon, Until::Markup, depth)?;
+    let (mut rest, then) = text(after_colon.skip_space(), Until::Markup, depth)?;
     // `{a: x|b: y|z}`: every branch but the last has its own
     // condition (with two branches the second is plain text, so
     // `{a: x|Note: y}` keeps meaning what it always meant).
     let mut branches = vec![(condition, then)];
     let mut otherwise = Vec::new();
-    while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
+    while rest.first_byte() == Some(b'|') {
+        let after_bar = rest.advance(1);
         let (after_option, option) = text(after_bar, Until::Markup, depth)?;
         if !after_option.fragment().starts_with('|') {
             otherwise = option;
@@ -280,8 +297,8 @@ fn alternatives(input: Input, depth: usize) -> IResult<Input, Vec<Text>, PError>
     let mut options = Vec::new();
     let (mut rest, first) = text(input, Until::Markup, depth)?;
     options.push(first);
-    while let Ok((after_bar, _)) = char::<_, PError>('|').parse(rest) {
-        let (after, option) = text(after_bar, Until::Markup, depth)?;
+    while rest.first_byte() == Some(b'|') {
+        let (after, option) = text(rest.advance(1), Until::Markup, depth)?;
         options.push(option);
         rest = after;
     }
