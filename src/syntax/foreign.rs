@@ -87,10 +87,12 @@ pub(super) fn line(content: &str) -> Option<Foreign> {
     // Every form below starts with one of these (the line's first
     // character is its code's, or a comment's `/`): most lines are told
     // apart here, without cutting off their comment.
+    let start = content.trim_start();
     if !matches!(
-        content.trim_start().as_bytes().first(),
+        start.as_bytes().first(),
         Some(b'V' | b'C' | b'L' | b'<' | b'-' | b'=' | b'(')
-    ) {
+    ) || start.starts_with("->")
+    {
         return None;
     }
     let code = code_of(content);
@@ -340,6 +342,14 @@ pub(super) fn choicescript(content: &str) -> Option<Foreign> {
 pub(super) fn yarn_option(content: &str, has_body: bool) -> Option<Foreign> {
     let code = code_of(content);
     let rest = code.strip_prefix("->")?.trim();
+    // `-> name`, the commonest line of all: one word, no body.
+    if !has_body
+        && rest
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
+    {
+        return None;
+    }
     if rest.is_empty() || rest.as_bytes().windows(2).any(|pair| pair == b"->") {
         return None;
     }

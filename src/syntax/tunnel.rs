@@ -1,7 +1,6 @@
 //! Parsers for the lines of tunnels and locals: a scene header's
 //! parameters, `-> name(args) ->` calls, `->->` returns and `~ temp`.
 
-use nom::bytes::complete::tag;
 use nom::character::complete::{char, space0, space1};
 use nom::multi::separated_list1;
 use nom::sequence::{delimited, preceded};
@@ -70,7 +69,8 @@ pub enum DivertLine {
 /// `divert-line := "->->" | "->" identifier args? "->" | divert`
 /// `args := "(" (expression ("," expression)*)? ")"`
 pub fn divert_line(input: Input) -> IResult<Input, DivertLine, PError> {
-    if let Ok((rest, _)) = tag::<_, _, PError>("->->").parse(input) {
+    if input.fragment().starts_with("->->") {
+        let rest = input.advance(4);
         if !rest.fragment().trim().is_empty() {
             // ink's `->-> target`: return, then divert.
             return Err(nom::Err::Failure(
@@ -97,9 +97,13 @@ pub fn divert_line(input: Input) -> IResult<Input, DivertLine, PError> {
         })?;
         (rest, Some(args))
     };
-    let called = (space0::<_, PError>, tag("->")).parse(rest);
+    let after_space = rest.skip_space();
+    let called = after_space
+        .fragment()
+        .starts_with("->")
+        .then(|| after_space.advance(2));
     match (called, args) {
-        (Ok((after, _)), args) => {
+        (Some(after), args) => {
             if !after.fragment().trim().is_empty() {
                 // ink's `-> a -> b ->`: one call per line here.
                 return Err(nom::Err::Failure(PError::at(after, "the end of the line").with_help(
@@ -115,13 +119,13 @@ pub fn divert_line(input: Input) -> IResult<Input, DivertLine, PError> {
                 }),
             ))
         }
-        (Err(_), Some(_)) => Err(nom::Err::Failure(
+        (None, Some(_)) => Err(nom::Err::Failure(
             PError::at(rest, "`->` after the arguments").with_help(&format!(
                 "arguments go to a tunnel, which returns: `-> {}(…) ->`",
                 divert.target.name
             )),
         )),
-        (Err(_), None) => Ok((after_divert, DivertLine::Divert(divert))),
+        (None, None) => Ok((after_divert, DivertLine::Divert(divert))),
     }
 }
 
