@@ -241,6 +241,7 @@ impl Names {
     fn declare_scenes(
         &mut self,
         files: &[Outline],
+        sources: &SourceMap,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Vec<Vec<Option<SceneId>>> {
         let count = files.iter().map(|file| file.scenes.len()).sum();
@@ -249,20 +250,23 @@ impl Names {
         let mut spans: Vec<Span> = Vec::with_capacity(count);
         let mut ids = Vec::with_capacity(files.len());
         for file in files {
+            let text = &sources.get(file.file).text;
             let mut file_ids = Vec::with_capacity(file.scenes.len());
             for scene in &file.scenes {
-                let Some((name, kind, _, params)) = &scene.header else {
+                let Some(header) = &scene.header else {
                     file_ids.push(None);
                     continue;
                 };
+                let (kind, params) = (&header.kind, &header.params);
+                let (name, span) = (&text[header.name.range()], header.name);
                 // One probe of the table: found, or inserted.
-                let id = match self.scene_ids.insert_new(&name.name) {
+                let id = match self.scene_ids.insert_new(name) {
                     Err(first) => {
                         diagnostics.push(
                             Diagnostic::new(
                                 Code::E0101,
-                                name.span,
-                                format!("scene `{}` is declared twice", name.name),
+                                span,
+                                format!("scene `{name}` is declared twice"),
                             )
                             .with_label(spans[first.index()], "first declared here")
                             .with_help("rename one of the scenes"),
@@ -272,7 +276,7 @@ impl Names {
                     }
                     Ok(id) => id,
                 };
-                spans.push(name.span);
+                spans.push(span);
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
                 let params = self.declare_params(params, diagnostics);
@@ -281,17 +285,16 @@ impl Names {
                 if *kind == ast::SceneKind::Page
                     && PLAYER_COMMANDS
                         .iter()
-                        .any(|command| command.eq_ignore_ascii_case(&name.name))
+                        .any(|command| command.eq_ignore_ascii_case(name))
                 {
                     diagnostics.push(
                         Diagnostic::new(
                             Code::E0310,
-                            name.span,
-                            format!("page `{}` has the name of a player command", name.name),
+                            span,
+                            format!("page `{name}` has the name of a player command"),
                         )
                         .with_help(format!(
-                            "the player opens a page by typing its id, and `{}` already means something; rename the page",
-                            name.name
+                            "the player opens a page by typing its id, and `{name}` already means something; rename the page"
                         )),
                     );
                 }
@@ -463,7 +466,7 @@ pub(crate) fn declare(
         .collect();
     names.declare_values(files, diagnostics);
     let functions = names.declare_functions(files, diagnostics);
-    let ids = names.declare_scenes(files, diagnostics);
+    let ids = names.declare_scenes(files, sources, diagnostics);
     names.declare_labels(files, &ids, sources, diagnostics);
 
     let start = match start {

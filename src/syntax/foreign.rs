@@ -340,16 +340,19 @@ pub(super) fn choicescript(content: &str) -> Option<Foreign> {
 /// call), or one with lines indented under it (`has_body`), which no
 /// divert has. An error: the line and its block are skipped.
 pub(super) fn yarn_option(content: &str, has_body: bool) -> Option<Foreign> {
-    let code = code_of(content);
-    let rest = code.strip_prefix("->")?.trim();
-    // `-> name`, the commonest line of all: one word, no body.
+    // `-> name`, the commonest line of all: one word (so no comment
+    // either) and no body.
     if !has_body
+        && let Some(rest) = content.strip_prefix("->")
         && rest
+            .trim_start_matches([' ', '\t'])
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_')
     {
         return None;
     }
+    let code = code_of(content);
+    let rest = code.strip_prefix("->")?.trim();
     if rest.is_empty() || rest.as_bytes().windows(2).any(|pair| pair == b"->") {
         return None;
     }

@@ -31,15 +31,39 @@ pub struct Outline {
 /// A scene found by the first pass.
 #[derive(Debug)]
 pub struct SceneOutline {
-    /// The header's id, whether it is an ending or a page, its title and
-    /// its parameters; `None` when
-    /// the header line does not parse (parsing the scene reports why).
-    pub header: Option<ast::SceneHeader>,
+    /// What the declaration pass needs of the header; `None` when the
+    /// header line does not parse (parsing the scene reports why).
+    pub header: Option<HeaderOutline>,
     /// The header line.
     pub span: Span,
     /// How many lines the scene has, header included.
     pub line_count: usize,
     lines: std::ops::Range<usize>,
+}
+
+/// A scene header as the declaration pass reads it: where the name is,
+/// whether the scene is an ending or a page, and its parameters. Kept for
+/// every scene until the scenes are lowered, so it holds no text of its
+/// own (the title is read again with the scene): a million-scene story
+/// keeps a million of these.
+#[derive(Debug)]
+pub struct HeaderOutline {
+    /// The scene's name, in the file's text.
+    pub name: Span,
+    /// A scene, an ending or a page.
+    pub kind: ast::SceneKind,
+    /// The parameters of a tunnel's header; mostly none.
+    pub params: Box<[ast::Param]>,
+}
+
+impl HeaderOutline {
+    fn new((name, kind, _, params): ast::SceneHeader) -> HeaderOutline {
+        HeaderOutline {
+            name: name.span,
+            kind,
+            params: params.into_boxed_slice(),
+        }
+    }
 }
 
 impl Outline {
@@ -184,7 +208,9 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
             },
         );
         scenes.push(SceneOutline {
-            header: line::whole_line(input, line::scene_header).ok(),
+            header: line::whole_line(input, line::scene_header)
+                .ok()
+                .map(HeaderOutline::new),
             span: line.span(file),
             line_count: end - start,
             lines: start..end,
