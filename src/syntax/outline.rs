@@ -208,9 +208,16 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
             },
         );
         scenes.push(SceneOutline {
-            header: line::whole_line(input, line::scene_header)
-                .ok()
-                .map(HeaderOutline::new),
+            header: match super::plain::scene_name(input) {
+                Some(name) => Some(HeaderOutline {
+                    name,
+                    kind: ast::SceneKind::Scene,
+                    params: Box::default(),
+                }),
+                None => line::whole_line(input, line::scene_header)
+                    .ok()
+                    .map(HeaderOutline::new),
+            },
             span: line.span(file),
             line_count: end - start,
             lines: start..end,

@@ -13,6 +13,44 @@ use crate::diagnostic::Span;
 /// mistake), which the combinators read.
 pub(super) fn scene_header(input: Input) -> Option<(Input, SceneHeader)> {
     let text = *input.fragment();
+    let plain = read(text)?;
+    let origin = pos(&input);
+    let ident = Ident {
+        name: text[plain.name.clone()].to_string(),
+        span: Span::new(
+            input.extra.file,
+            origin + plain.name.start,
+            origin + plain.name.end,
+        ),
+    };
+    let title = plain.title.map(str::to_string);
+    let rest = nom::Input::take_from(&input, plain.end);
+    Some((rest, (ident, SceneKind::Scene, title, Vec::new())))
+}
+
+/// Where a plain header's name is, for the outline, which needs no copy
+/// of it: the name's span, or `None` where [`scene_header`] gives `None`.
+pub(super) fn scene_name(input: Input) -> Option<Span> {
+    let plain = read(input.fragment())?;
+    let origin = pos(&input);
+    Some(Span::new(
+        input.extra.file,
+        origin + plain.name.start,
+        origin + plain.name.end,
+    ))
+}
+
+/// A plain header's parts, by their place in the line.
+struct Plain<'t> {
+    /// The name's bytes.
+    name: std::ops::Range<usize>,
+    /// The title, trimmed; `None` when there is none or it is blank.
+    title: Option<&'t str>,
+    /// Where the header's parser stops.
+    end: usize,
+}
+
+fn read(text: &str) -> Option<Plain<'_>> {
     let bytes = text.as_bytes();
     let blank = |byte: &u8| matches!(byte, b' ' | b'\t');
     let after_marker = bytes.strip_prefix(b"==")?;
@@ -37,24 +75,19 @@ pub(super) fn scene_header(input: Input) -> Option<(Input, SceneHeader)> {
             .count();
     let title = match bytes.get(colon) {
         None => None,
-        Some(b':') => {
-            let title = text[colon + 1..].trim();
-            (!title.is_empty()).then(|| title.to_string())
-        }
+        Some(b':') => Some(text[colon + 1..].trim()).filter(|title| !title.is_empty()),
         Some(_) => return None,
     };
-    let origin = pos(&input);
-    let ident = Ident {
-        name: name.to_string(),
-        span: Span::new(input.extra.file, origin + start, origin + after_name),
-    };
-    // Nothing is left to read: a title runs to the end of the line.
-    let rest = if title.is_some() || bytes.get(colon).is_some() {
-        nom::Input::take_from(&input, text.len())
+    let end = if title.is_some() || bytes.get(colon).is_some() {
+        text.len()
     } else {
-        nom::Input::take_from(&input, after_name)
+        after_name
     };
-    Some((rest, (ident, SceneKind::Scene, title, Vec::new())))
+    Some(Plain {
+        name: start..after_name,
+        title,
+        end,
+    })
 }
 
 #[cfg(test)]
