@@ -229,7 +229,7 @@ impl<'a> FileParser<'a> {
     }
 
     /// `scene := scene-header NEWLINE tag* block`
-    fn scene(&mut self) -> Option<Scene> {
+    pub(super) fn scene(&mut self) -> Option<Scene> {
         let start = self.position;
         let (line, header) = self.chunk_header("a scene header", "==", line::scene_header)?;
         let mut tags = Vec::new();

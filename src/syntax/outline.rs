@@ -90,8 +90,11 @@ impl Outline {
             diagnostics: Vec::new(),
             broken: Vec::new(),
         };
-        let mut tree = parser.file();
-        (tree.scenes.pop(), parser.diagnostics, tree.broken)
+        // The outline cut the scene from its header line to the next
+        // scene's or test's: one scene, and nothing after it.
+        let scene = parser.scene();
+        debug_assert_eq!(parser.position, lines.len());
+        (scene, parser.diagnostics, parser.broken)
     }
 
     /// The labels of scene `index`'s choices (`* (label) …`), in order,
