@@ -240,15 +240,41 @@ pub fn assignment_as_condition(input: Input) -> Option<PError> {
 /// A shunting-yard parser: operands and pending operators on two stacks,
 /// so nesting costs no native stack.
 pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
+    STACKS.with(|stacks| match stacks.try_borrow_mut() {
+        Ok(mut stacks) => {
+            let (operands, pending) = &mut *stacks;
+            let parsed = assemble(input, operands, pending);
+            // What an error left behind goes now, not with the next one.
+            operands.clear();
+            pending.clear();
+            parsed
+        }
+        // Only if an expression were ever read inside another.
+        Err(_) => assemble(input, &mut Vec::new(), &mut Vec::new()),
+    })
+}
+
+thread_local! {
+    /// The assembler's two stacks, kept between expressions: a story has
+    /// one or more expressions on most lines, and these two allocations
+    /// each were a tenth of reading one.
+    static STACKS: std::cell::RefCell<(Vec<Operand>, Vec<Pending>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// [`expression`] on two empty stacks.
+fn assemble<'a>(
+    input: Input<'a>,
+    operands: &mut Vec<Operand>,
+    pending: &mut Vec<Pending>,
+) -> IResult<Input<'a>, Expr, PError> {
     let file = input.extra.file;
-    let mut operands: Vec<Operand> = Vec::new();
-    let mut pending: Vec<Pending> = Vec::new();
     let mut rest = input;
     let mut groups = 0usize;
     'operand: loop {
         // Expecting an operand, possibly after prefix operators and openers.
         let read;
-        (rest, read) = operand(rest, &mut operands, &mut pending, &mut groups)?;
+        (rest, read) = operand(rest, operands, pending, &mut groups)?;
         if let Read::Prefix = read {
             continue;
         }
@@ -258,7 +284,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
             let after_space = rest.skip_space();
             c_logical_operator(after_space)?;
             if let Some((after, op)) = binary_operator(after_space) {
-                reduce_while(&mut operands, &mut pending, |p| p >= op.precedence())
+                reduce_while(operands, pending, |p| p >= op.precedence())
                     .map_err(|_| too_deep(after_space))?;
                 pending.push(Pending::Binary(op));
                 rest = after;
@@ -267,8 +293,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
             let closer = after_space.first_byte();
             match closer {
                 Some(b')' | b'}' | b',') => {
-                    reduce_while(&mut operands, &mut pending, |_| true)
-                        .map_err(|_| too_deep(after_space))?;
+                    reduce_while(operands, pending, |_| true).map_err(|_| too_deep(after_space))?;
                     let after = nom::Input::take_from(&after_space, 1);
                     // The closing character alone: the rest of the line
                     // is not part of the call, group or set it closes.
@@ -298,7 +323,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                         }
                         (Some(Pending::Call(function, count)), Some(b')')) => {
                             groups -= 1;
-                            let (args, depth) = split_off(&mut operands, count + 1);
+                            let (args, depth) = split_off(operands, count + 1);
                             let span = function.span.to(close_span);
                             operands.push(Operand {
                                 expr: Expr {
@@ -311,7 +336,7 @@ pub fn expression(input: Input) -> IResult<Input, Expr, PError> {
                         }
                         (Some(Pending::Set(open, count)), Some(b'}')) => {
                             groups -= 1;
-                            let (elements, depth) = split_off(&mut operands, count + 1);
+                            let (elements, depth) = split_off(operands, count + 1);
                             operands.push(Operand {
                                 expr: Expr {
                                     kind: ExprKind::Set(elements),
@@ -581,10 +606,10 @@ fn split_off(operands: &mut Vec<Operand>, count: usize) -> (Vec<Expr>, usize) {
 fn finish<'a>(
     input: Input<'a>,
     rest: Input<'a>,
-    mut operands: Vec<Operand>,
-    mut pending: Vec<Pending>,
+    operands: &mut Vec<Operand>,
+    pending: &mut Vec<Pending>,
 ) -> IResult<Input<'a>, Expr, PError> {
-    if reduce_while(&mut operands, &mut pending, |_| true).is_err() {
+    if reduce_while(operands, pending, |_| true).is_err() {
         return Err(nom::Err::Failure(
             PError::at(rest, "shallower nesting")
                 .with_code(Code::E0005)
