@@ -229,6 +229,75 @@ fn lower_runs(
     }
 }
 
+/// The lowering runs joined into one: the first run's scenes and arenas
+/// with every later run's appended, renumbered.
+struct Joined {
+    scenes: Vec<Scene>,
+    text: String,
+    code: Vec<Instr>,
+    var_reads: Vec<bool>,
+    choice_count: u32,
+    seq_count: u32,
+    diverts_resolved: bool,
+}
+
+/// Joins the runs, in order; their diagnostics and broken lines are
+/// appended to `diagnostics` and `broken`.
+fn join_runs(
+    runs: Vec<LoweredScenes>,
+    var_count: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+    broken: &mut Vec<(Option<SceneId>, ast::Broken)>,
+) -> Joined {
+    let mut scenes = Vec::new();
+    let mut text = String::new();
+    let mut code = Vec::new();
+    let mut var_reads = vec![false; var_count];
+    let (mut choice_count, mut seq_count) = (0, 0);
+    let mut diverts_resolved = true;
+    for (index, mut run) in runs.into_iter().enumerate() {
+        diverts_resolved &= !run.unknown_divert;
+        if index == 0 {
+            // The first run's scenes and arenas are taken as they are.
+            scenes = run.scenes;
+            text = run.text;
+            code = run.code;
+        } else {
+            let shift = Shift {
+                choices: choice_count,
+                seqs: seq_count,
+                text: text.len() as u32,
+                code: code.len() as u32,
+            };
+            renumber(&mut run.scenes, shift);
+            // Exact reservations: doubling would copy the arenas into
+            // buffers twice their size.
+            scenes.reserve_exact(run.scenes.len());
+            scenes.append(&mut run.scenes);
+            text.reserve_exact(run.text.len());
+            text.push_str(&run.text);
+            code.reserve_exact(run.code.len());
+            code.append(&mut run.code);
+        }
+        choice_count += run.choice_count;
+        seq_count += run.seq_count;
+        diagnostics.append(&mut run.diagnostics);
+        broken.append(&mut run.broken);
+        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
+            *read |= run_read;
+        }
+    }
+    Joined {
+        scenes,
+        text,
+        code,
+        var_reads,
+        choice_count,
+        seq_count,
+        diverts_resolved,
+    }
+}
+
 /// Builds the story; also says whether every divert named a scene.
 /// The outlines are dropped as soon as the scenes are lowered, before the
 /// lowering runs are joined.
@@ -288,47 +357,27 @@ pub(crate) fn build(
 
     let parallel = total_lines >= parallel_lines && items.len() >= 2;
     let runs = lower_runs(first_lowering, &names, &files, sources, &items, parallel);
-    drop(files);
-    drop(std::mem::take(&mut names.scene_ids));
-
-    let mut scenes = Vec::new();
-    let mut text = String::new();
-    let mut code = Vec::new();
-    let mut var_reads = vec![false; names.vars.len()];
-    let (mut choice_count, mut seq_count) = (0, 0);
-    let mut diverts_resolved = true;
-    for (index, mut run) in runs.into_iter().enumerate() {
-        diverts_resolved &= !run.unknown_divert;
-        if index == 0 {
-            // The first run's scenes and arenas are taken as they are.
-            scenes = run.scenes;
-            text = run.text;
-            code = run.code;
-        } else {
-            let shift = Shift {
-                choices: choice_count,
-                seqs: seq_count,
-                text: text.len() as u32,
-                code: code.len() as u32,
-            };
-            renumber(&mut run.scenes, shift);
-            // Exact reservations: doubling would copy the arenas into
-            // buffers twice their size.
-            scenes.reserve_exact(run.scenes.len());
-            scenes.append(&mut run.scenes);
-            text.reserve_exact(run.text.len());
-            text.push_str(&run.text);
-            code.reserve_exact(run.code.len());
-            code.append(&mut run.code);
-        }
-        choice_count += run.choice_count;
-        seq_count += run.seq_count;
-        diagnostics.append(&mut run.diagnostics);
-        broken.append(&mut run.broken);
-        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
-            *read |= run_read;
-        }
-    }
+    let scene_ids = std::mem::take(&mut names.scene_ids);
+    let joined = if parallel {
+        // The outlines and the scene-name table are freed on the other
+        // core while this one joins the runs.
+        std::thread::scope(|scope| {
+            scope.spawn(move || drop((files, scene_ids)));
+            join_runs(runs, names.vars.len(), diagnostics, &mut broken)
+        })
+    } else {
+        drop((files, scene_ids));
+        join_runs(runs, names.vars.len(), diagnostics, &mut broken)
+    };
+    let Joined {
+        scenes,
+        mut text,
+        mut code,
+        var_reads,
+        choice_count,
+        seq_count,
+        diverts_resolved,
+    } = joined;
     text.shrink_to_fit();
     code.shrink_to_fit();
     resolve_labels(&names, &scenes, &text, &mut code);
@@ -373,7 +422,10 @@ pub(crate) fn build(
 /// opening's placeholders) gets an id beyond every choice, never taken.
 pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: &mut [Instr]) {
     let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
-    for (index, scene) in scenes.iter().enumerate() {
+    // Without labels there is nothing to find (a story without `taken()`
+    // need not walk every scene's ops).
+    let labelled = if choices.is_empty() { &[] } else { scenes };
+    for (index, scene) in labelled.iter().enumerate() {
         for op in &scene.ops {
             let Op::Choices { choices: block, .. } = op else {
                 continue;
