@@ -379,8 +379,9 @@ impl<'n> Lowering<'n> {
         );
         let end_span = last_line_span(&scene.body).unwrap_or(end_span);
         builder.ops.push(Op::End { span: end_span });
-        // One allocation of the exact size.
-        let ops: Vec<Op> = builder.ops.drain(..).collect();
+        // One allocation of the exact size, the ops moved in one copy.
+        let mut ops = Vec::with_capacity(builder.ops.len());
+        ops.append(&mut builder.ops);
         self.ops = builder.ops;
         Scene {
             name: scene.name.name.clone(),
