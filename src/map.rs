@@ -27,14 +27,46 @@ pub struct MapEdge {
     pub call: bool,
 }
 
+/// Stories with at least this many scenes have their map's edges found
+/// and its `dot` text written on two threads, each taking half of the
+/// scenes; the halves are joined in order, so the map is the same.
+const PARALLEL_SCENES: usize = 20_000;
+
 /// Every edge of the map, deduplicated and in a stable order.
 pub fn edges(story: &Story) -> Vec<MapEdge> {
+    edges_split(story, PARALLEL_SCENES)
+}
+
+/// [`edges`], on two threads from `parallel_scenes` scenes.
+fn edges_split(story: &Story, parallel_scenes: usize) -> Vec<MapEdge> {
+    let count = story.scenes.len();
+    if count < parallel_scenes {
+        return edges_from(story, 0..count);
+    }
+    // Edges are ordered by the scene they leave first, so the two halves'
+    // lists, each sorted, are the whole list sorted when joined.
+    let half = count / 2;
+    let (mut first, mut second) = std::thread::scope(|scope| {
+        let later = scope.spawn(|| edges_from(story, half..count));
+        let earlier = edges_from(story, 0..half);
+        match later.join() {
+            Ok(later) => (earlier, later),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    });
+    first.append(&mut second);
+    first
+}
+
+/// The edges leaving the scenes `scenes`, deduplicated and sorted.
+fn edges_from(story: &Story, scenes: std::ops::Range<usize>) -> Vec<MapEdge> {
     // Sorted and deduplicated once at the end: the order a `BTreeSet`
     // would give, without a million tree insertions.
-    let mut edges = Vec::with_capacity(story.scenes.len());
+    let mut edges = Vec::with_capacity(scenes.len());
     let mut in_choice = Vec::new();
     let mut walk = Walk::new(0);
-    for (index, scene) in story.scenes.iter().enumerate() {
+    for (index, scene) in story.scenes[scenes.clone()].iter().enumerate() {
+        let index = scenes.start + index;
         let from = SceneId(index as u32);
         in_choice.clear();
         in_choice.resize(scene.ops.len(), false);
@@ -299,8 +331,14 @@ fn push_dot_quoted(out: &mut String, text: &str) {
 
 /// Graphviz `dot`. Written straight into one buffer: a million-scene map
 /// is a million nodes and edges, so no line allocates strings of its own.
+/// A big story's nodes and edges are written in halves on two threads.
 pub fn dot(story: &Story) -> String {
-    let edges = edges(story);
+    dot_split(story, PARALLEL_SCENES)
+}
+
+/// [`dot`], on two threads from `parallel_scenes` scenes.
+fn dot_split(story: &Story, parallel_scenes: usize) -> String {
+    let edges = edges_split(story, parallel_scenes);
     let reached = reachable(story, &edges);
     let mut out = String::with_capacity(64 * (story.scenes.len() + edges.len()) + 256);
     out.push_str("digraph story {\n    label=");
@@ -308,12 +346,49 @@ pub fn dot(story: &Story) -> String {
     out.push_str(";\n    rankdir=LR;\n");
     out.push_str("    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n");
     out.push_str("    edge [fontname=\"Helvetica\", fontsize=10];\n");
-    for (index, scene) in story.scenes.iter().enumerate() {
+    let count = story.scenes.len();
+    if count < parallel_scenes {
+        dot_nodes(story, &reached, 0..count, &mut out);
+        dot_edges(story, &edges, &mut out);
+    } else {
+        let half = count / 2;
+        let (early_edges, late_edges) = edges.split_at(edges.len() / 2);
+        let reached = &reached;
+        // This thread writes the first half of the nodes straight into
+        // the map, the other the second half; then the same for the edges.
+        let (late_nodes, early_edges, late_edges) = std::thread::scope(|scope| {
+            let later = scope.spawn(move || {
+                let mut nodes = String::with_capacity(64 * (count - half));
+                dot_nodes(story, reached, half..count, &mut nodes);
+                let mut edges = String::with_capacity(64 * late_edges.len());
+                dot_edges(story, late_edges, &mut edges);
+                (nodes, edges)
+            });
+            dot_nodes(story, reached, 0..half, &mut out);
+            let mut edges = String::with_capacity(64 * early_edges.len());
+            dot_edges(story, early_edges, &mut edges);
+            match later.join() {
+                Ok((nodes, later_edges)) => (nodes, edges, later_edges),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
+        out.push_str(&late_nodes);
+        out.push_str(&early_edges);
+        out.push_str(&late_edges);
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The `dot` lines of the scenes `scenes`, in order.
+fn dot_nodes(story: &Story, reached: &[bool], scenes: std::ops::Range<usize>, out: &mut String) {
+    for index in scenes {
+        let scene = &story.scenes[index];
         let id = SceneId(index as u32);
         out.push_str("    ");
-        push_dot_quoted(&mut out, &scene.name);
+        push_dot_quoted(out, &scene.name);
         out.push_str(" [label=");
-        push_dot_quoted(&mut out, &node_label(story, id));
+        push_dot_quoted(out, &node_label(story, id));
         if scene.is_ending {
             out.push_str(", shape=doubleoctagon");
         }
@@ -325,16 +400,20 @@ pub fn dot(story: &Story) -> String {
         }
         out.push_str("];\n");
     }
-    for edge in &edges {
+}
+
+/// The `dot` lines of `edges`, in order.
+fn dot_edges(story: &Story, edges: &[MapEdge], out: &mut String) {
+    for edge in edges {
         out.push_str("    ");
-        push_dot_quoted(&mut out, &story.scene(edge.from).name);
+        push_dot_quoted(out, &story.scene(edge.from).name);
         out.push_str(" -> ");
-        push_dot_quoted(&mut out, &story.scene(edge.to).name);
+        push_dot_quoted(out, &story.scene(edge.to).name);
         let mut separator = " [";
         if !edge.label.is_empty() {
             out.push_str(separator);
             out.push_str("label=");
-            push_dot_quoted(&mut out, &edge.label);
+            push_dot_quoted(out, &edge.label);
             separator = ", ";
         }
         if edge.guarded {
@@ -349,8 +428,6 @@ pub fn dot(story: &Story) -> String {
         }
         out.push_str(if separator == " [" { ";\n" } else { "];\n" });
     }
-    out.push_str("}\n");
-    out
 }
 
 /// Appends `text` to `out` as a Mermaid label: quotes as entities, line
@@ -439,6 +516,31 @@ mod tests {
         let mut read = |_: &std::path::Path| Ok(text.as_bytes().to_vec());
         let loaded = crate::compile::compile(std::path::Path::new("s.fab"), &mut read).unwrap();
         loaded.story.expect("story compiles")
+    }
+
+    /// A big story's map is drawn on two threads, each taking half of the
+    /// scenes: it must be the map one thread draws, byte for byte.
+    #[test]
+    fn two_threads_draw_the_map_one_thread_draws() {
+        let story = story(
+            "title: Halves\nvar n = 0\n\
+             == a: Start\n# year: 1922\n* (go) {n > 0} Go -> b\n* Call\n    -> t ->\n    -> c\n* Wait -> a\n\
+             == t\nA tunnel.\n->->\n\
+             == b\n~ n += 1\nif n > 2:\n    -> ending won\n-> c\n\
+             == c: \"Quoted\"\n* Back -> a\n* Stop -> ending won\n\
+             == ending won: Won\nDone.\n",
+        );
+        assert_eq!(edges_split(&story, usize::MAX), edges_split(&story, 0));
+        let one = dot_split(&story, usize::MAX);
+        assert!(
+            one.contains("penwidth=2") && one.contains("arrowhead=empty"),
+            "{one}"
+        );
+        assert!(
+            one.contains("style=dashed") && one.contains("doubleoctagon"),
+            "{one}"
+        );
+        assert_eq!(one, dot_split(&story, 0));
     }
 
     /// Regression: a call's span ran to the end of its line, so a guard

@@ -5,6 +5,8 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::{Op, SceneId, Story};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
+    // One buffer for every scene's sweep.
+    let mut doomed = Vec::new();
     // A page ends where its lines end, as an ending does.
     for scene in story
         .scenes
@@ -14,7 +16,8 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
         // Jumps only go forward, so one backward sweep settles every op:
         // `doomed[pc]` is true when every path from `pc` reaches the end.
         let ops = &scene.ops;
-        let mut doomed = vec![false; ops.len() + 1];
+        doomed.clear();
+        doomed.resize(ops.len() + 1, false);
         doomed[ops.len()] = true;
         for pc in (0..ops.len()).rev() {
             let at = |target: u32| doomed.get(target as usize).copied().unwrap_or(true);

@@ -9,31 +9,91 @@ use super::cycles::components;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::{Op, Scene, SceneId, Story};
 
+/// Per scene, the diverts every path through it ends in, when it has no
+/// way to stop: every scene's in one list, so a million-scene story makes
+/// two lists, not a million.
+struct Forced {
+    /// Per scene, its run of `diverts`; `None` when it can stop.
+    runs: Vec<Option<(u32, u32)>>,
+    diverts: Vec<(SceneId, Span)>,
+}
+
+impl Forced {
+    fn of(story: &Story) -> Forced {
+        let mut walk = Walk::default();
+        let mut diverts = Vec::new();
+        let runs = story
+            .scenes
+            .iter()
+            .map(|scene| {
+                if scene.is_ending {
+                    return None;
+                }
+                let start = diverts.len();
+                if walk.only_diverts(scene, &mut diverts) {
+                    Some((start as u32, diverts.len() as u32))
+                } else {
+                    diverts.truncate(start);
+                    None
+                }
+            })
+            .collect();
+        Forced { runs, diverts }
+    }
+
+    fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Scene `index`'s forced diverts; `None` when it can stop.
+    fn get(&self, index: usize) -> Option<&[(SceneId, Span)]> {
+        let (start, end) = self.runs[index]?;
+        Some(&self.diverts[start as usize..end as usize])
+    }
+
+    /// Scene `index`'s forced diverts; none when it can stop.
+    fn iter(&self, index: usize) -> impl Iterator<Item = &(SceneId, Span)> {
+        self.get(index).into_iter().flatten()
+    }
+}
+
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     // Per scene, the diverts every path through it ends in, when it has
     // no way to stop (no choice block, no end) on any path.
-    let forced: Vec<Option<Vec<(SceneId, Span)>>> = story
-        .scenes
-        .iter()
-        .map(|scene| (!scene.is_ending).then(|| only_diverts(scene)).flatten())
-        .collect();
+    let forced = Forced::of(story);
     // The largest set of such scenes that diverts only into itself: once
     // the story is in it, it never leaves. Worked backwards from the scenes
     // that can stop: a scene that can divert to one that is not trapped is
     // not trapped either (linear; a fixed point over every scene per round
     // was quadratic on a long chain of diverts).
-    let mut trapped: Vec<bool> = forced.iter().map(Option::is_some).collect();
-    let mut predecessors: Vec<Vec<u32>> = vec![Vec::new(); forced.len()];
-    for (index, diverts) in forced.iter().enumerate() {
-        for (to, _) in diverts.iter().flatten() {
-            if let Some(list) = predecessors.get_mut(to.index()) {
-                list.push(index as u32);
+    let mut trapped: Vec<bool> = forced.runs.iter().map(Option::is_some).collect();
+    // Each scene's predecessors, `from[starts[to]..starts[to + 1]]`.
+    let mut starts = vec![0u32; forced.len() + 1];
+    for (to, _) in &forced.diverts {
+        if let Some(count) = starts.get_mut(to.index() + 1) {
+            *count += 1;
+        }
+    }
+    for index in 1..starts.len() {
+        starts[index] += starts[index - 1];
+    }
+    let mut filled = starts.clone();
+    let mut from = vec![0u32; starts[forced.len()] as usize];
+    for index in 0..forced.len() {
+        for (to, _) in forced.iter(index) {
+            if let Some(next) = filled
+                .get_mut(to.index())
+                .filter(|_| to.index() < forced.len())
+            {
+                from[*next as usize] = index as u32;
+                *next += 1;
             }
         }
     }
+    let predecessors = |scene: usize| &from[starts[scene] as usize..starts[scene + 1] as usize];
     let mut free: Vec<usize> = (0..forced.len()).filter(|&index| !trapped[index]).collect();
     while let Some(scene) = free.pop() {
-        for &from in &predecessors[scene] {
+        for &from in predecessors(scene) {
             if std::mem::replace(&mut trapped[from as usize], false) {
                 free.push(from as usize);
             }
@@ -42,13 +102,8 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     if !trapped.contains(&true) {
         return;
     }
-    let successors = |index: usize| -> Vec<usize> {
-        forced[index]
-            .iter()
-            .flatten()
-            .map(|(to, _)| to.index())
-            .collect()
-    };
+    let successors =
+        |index: usize| -> Vec<usize> { forced.iter(index).map(|(to, _)| to.index()).collect() };
     let mut in_component = vec![false; forced.len()];
     for component in components(&trapped, successors) {
         let first = component[0];
@@ -72,7 +127,7 @@ const NAMED: usize = 8;
 fn report(
     story: &Story,
     component: &[usize],
-    forced: &[Option<Vec<(SceneId, Span)>>],
+    forced: &Forced,
     in_component: &[bool],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
@@ -91,7 +146,7 @@ fn report(
         .collect();
     let calls = |at: Span| call_spans.contains(&at);
     let message = match component {
-        [one] if forced[*one].iter().flatten().all(|(_, span)| calls(*span)) => {
+        [one] if forced.iter(*one).all(|(_, span)| calls(*span)) => {
             format!(
                 "scene {} calls itself for ever: a certain infinite loop (played, it stops after {} calls)",
                 name(*one),
@@ -128,9 +183,8 @@ fn report(
         "no choice and no ending stops the story on the way; offer a choice in one of these scenes, or divert out of the loop",
     );
     for &index in component.iter().take(NAMED) {
-        let into_cycle = forced[index]
-            .iter()
-            .flatten()
+        let into_cycle = forced
+            .iter(index)
             .find(|(to, _)| in_component.get(to.index()).copied().unwrap_or(false));
         if let Some((to, span)) = into_cycle {
             let verb = if calls(*span) { "calls" } else { "diverts to" };
@@ -147,34 +201,48 @@ fn report(
     diagnostics.push(diagnostic);
 }
 
-/// The diverts that every path through `scene` ends in, or `None` when
-/// some path reaches a choice block or runs out of lines.
-fn only_diverts(scene: &Scene) -> Option<Vec<(SceneId, Span)>> {
-    let ops = &scene.ops;
-    let mut seen = vec![false; ops.len()];
-    let mut stack = vec![0usize];
-    let mut diverts = Vec::new();
-    while let Some(pc) = stack.pop() {
-        if std::mem::replace(seen.get_mut(pc)?, true) {
-            continue;
-        }
-        match &ops[pc] {
-            // A call is followed into the tunnel only: a tunnel in the
-            // cycle never returns (a path to its `->->` would leave it).
-            Op::Divert { target, span } | Op::Call { target, span, .. } => {
-                diverts.push((*target, *span));
+/// The buffers of a walk through a scene's ops, kept from scene to scene.
+#[derive(Default)]
+struct Walk {
+    seen: Vec<bool>,
+    stack: Vec<usize>,
+}
+
+impl Walk {
+    /// Appends to `diverts` the diverts that every path through `scene`
+    /// ends in; `false` when some path reaches a choice block or runs out
+    /// of lines (what it appended is then meaningless).
+    fn only_diverts(&mut self, scene: &Scene, diverts: &mut Vec<(SceneId, Span)>) -> bool {
+        let ops = &scene.ops;
+        self.seen.clear();
+        self.seen.resize(ops.len(), false);
+        self.stack.clear();
+        self.stack.push(0);
+        while let Some(pc) = self.stack.pop() {
+            let Some(seen) = self.seen.get_mut(pc) else {
+                return false;
+            };
+            if std::mem::replace(seen, true) {
                 continue;
             }
-            Op::Choices { .. } | Op::End { .. } | Op::Return { .. } => return None,
-            // Followed by `flows_to` below.
-            Op::Text { .. }
-            | Op::Assign { .. }
-            | Op::SetLocal { .. }
-            | Op::Assert { .. }
-            | Op::JumpUnless { .. }
-            | Op::Jump { .. } => {}
+            match &ops[pc] {
+                // A call is followed into the tunnel only: a tunnel in the
+                // cycle never returns (a path to its `->->` would leave it).
+                Op::Divert { target, span } | Op::Call { target, span, .. } => {
+                    diverts.push((*target, *span));
+                    continue;
+                }
+                Op::Choices { .. } | Op::End { .. } | Op::Return { .. } => return false,
+                // Followed by `flows_to` below.
+                Op::Text { .. }
+                | Op::Assign { .. }
+                | Op::SetLocal { .. }
+                | Op::Assert { .. }
+                | Op::JumpUnless { .. }
+                | Op::Jump { .. } => {}
+            }
+            self.stack.extend(ops[pc].flows_to(pc));
         }
-        stack.extend(ops[pc].flows_to(pc));
+        true
     }
-    Some(diverts)
 }

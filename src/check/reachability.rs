@@ -19,17 +19,27 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             ),
         );
     }
-    let mut targeted = vec![false; story.scenes.len()];
-    let mut successors: Vec<Vec<SceneId>> = vec![Vec::new(); story.scenes.len()];
-    for edge in story.edges() {
-        targeted[edge.to.index()] = true;
-        successors[edge.from.index()].push(edge.to);
+    let count = story.scenes.len();
+    let mut targeted = vec![false; count];
+    // Each scene's successors, `targets[starts[scene]..starts[scene + 1]]`
+    // (two lists for the story, not one per scene): the edges come scene
+    // by scene, in order.
+    let mut starts = Vec::with_capacity(count + 1);
+    let mut targets = Vec::new();
+    let mut edges = story.edges().peekable();
+    starts.push(0);
+    for index in 0..count {
+        while let Some(edge) = edges.next_if(|edge| edge.from.index() == index) {
+            targeted[edge.to.index()] = true;
+            targets.push(edge.to);
+        }
+        starts.push(targets.len());
     }
-    let mut reached = vec![false; story.scenes.len()];
+    let mut reached = vec![false; count];
     let mut stack = vec![story.start];
     reached[story.start.index()] = true;
     while let Some(scene) = stack.pop() {
-        for &next in &successors[scene.index()] {
+        for &next in &targets[starts[scene.index()]..starts[scene.index() + 1]] {
             if !reached[next.index()] {
                 reached[next.index()] = true;
                 stack.push(next);

@@ -15,11 +15,18 @@
 
 use crate::ast::{BinaryOp, ExprKind, UnaryOp};
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::graph::{Op, Part, Story, Type};
+use crate::graph::{Op, Part, Scene, Story, Type};
 
 pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     let before = diagnostics.len();
-    for scene in &story.scenes {
+    find(story, &story.scenes, diagnostics);
+    withdraw(story, diagnostics, before);
+}
+
+/// The warnings of `scenes`, a run of the story's, in order: the half of
+/// the pass that two threads can share (see `check::graph_passes`).
+pub fn find(story: &Story, scenes: &[Scene], diagnostics: &mut Vec<Diagnostic>) {
+    for scene in scenes {
         for op in &scene.ops {
             match op {
                 Op::Text { text, .. } => parts(story, text, diagnostics),
@@ -34,8 +41,12 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             }
         }
     }
-    // One mistake, one report: a variable named only in a condition shown
-    // as text is "never read" because of it, so its W0002 goes.
+}
+
+/// One mistake, one report: a variable named only in a condition shown as
+/// text is "never read" because of it, so its W0002 goes. The warnings
+/// [`find`] gave are `diagnostics[before..]`.
+pub fn withdraw(story: &Story, diagnostics: &mut Vec<Diagnostic>, before: usize) {
     let found: Vec<Span> = diagnostics[before..]
         .iter()
         .flat_map(|warning| named_vars(story, warning))

@@ -32,21 +32,72 @@ struct LoweredScenes {
     broken: Vec<(Option<SceneId>, ast::Broken)>,
 }
 
+/// Room for the scenes, text and code of `items`, reserved before lowering
+/// them so the arenas are not copied as they grow: the text of every
+/// literal comes from the scenes' bytes (here the file's bytes per line
+/// times the scenes' lines), and a line compiles to about one and a half
+/// instructions on average. A guess, not a bound: an arena past it grows
+/// as before. Pages never written are never resident, so a guess too big
+/// costs address space, not memory.
+#[derive(Clone, Copy, Default)]
+struct Room {
+    scenes: usize,
+    text: usize,
+    code: usize,
+}
+
+impl Room {
+    fn of(files: &[Outline], sources: &SourceMap, items: &[WorkItem]) -> Room {
+        let mut lines = vec![0usize; files.len()];
+        for &(file, index, _) in items {
+            lines[file] += files[file].scenes[index].line_count;
+        }
+        let mut room = Room {
+            scenes: items.len(),
+            ..Room::default()
+        };
+        for (outline, lines) in files.iter().zip(lines) {
+            let file_lines: usize = outline.scenes.iter().map(|s| s.line_count).sum();
+            let bytes = sources.get(outline.file).text.len();
+            room.text += bytes / file_lines.max(1) * lines;
+            room.code += (lines + lines / 2).min(bytes / 8);
+        }
+        room
+    }
+
+    fn reserve(self, lowering: &mut Lowering) {
+        lowering.text.reserve(self.text);
+        lowering.code.reserve(self.code);
+    }
+
+    fn plus(self, other: Room) -> Room {
+        Room {
+            scenes: self.scenes + other.scenes,
+            text: self.text + other.text,
+            code: self.code + other.code,
+        }
+    }
+}
+
+/// Lowers `items`, with room in `lowering`'s arenas (and the scenes'
+/// list) for `room`.
 fn lower_scenes(
     mut lowering: Lowering,
     files: &[Outline],
     sources: &SourceMap,
     items: &[WorkItem],
+    room: Room,
 ) -> LoweredScenes {
-    let mut scenes = Vec::with_capacity(items.len());
+    room.reserve(&mut lowering);
+    let mut scenes = Vec::with_capacity(room.scenes);
     let mut broken = Vec::new();
     for &(file, index, id) in items {
         let outline = &files[file];
         let (tree, found, lost) = outline.parse_scene(&sources.get(outline.file).text, index);
         lowering.diagnostics.extend(found);
         broken.extend(lost.into_iter().map(|lost| (id, lost)));
-        if let (Some(tree), Some(_)) = (tree, id) {
-            scenes.push(lowering.scene(&tree));
+        if let (Some(tree), Some(id)) = (tree, id) {
+            scenes.push(lowering.scene(&tree, id));
         }
     }
     LoweredScenes {
@@ -146,6 +197,107 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
     }
 }
 
+/// Lowers every scene: in one run, or (`parallel`) in two runs, the
+/// second on a thread of its own, each with room reserved for its arenas.
+fn lower_runs(
+    first_lowering: Lowering,
+    names: &Names,
+    files: &[Outline],
+    sources: &SourceMap,
+    items: &[WorkItem],
+    parallel: bool,
+) -> Vec<LoweredScenes> {
+    if parallel {
+        let (first, second) = items.split_at(items.len() / 2);
+        let later_room = Room::of(files, sources, second);
+        // The first run's arenas get room for both runs': the second's
+        // are appended to them when the runs are joined.
+        let first_room = Room::of(files, sources, first).plus(later_room);
+        std::thread::scope(|scope| {
+            let later = scope.spawn(move || {
+                lower_scenes(Lowering::new(names), files, sources, second, later_room)
+            });
+            let earlier = lower_scenes(first_lowering, files, sources, first, first_room);
+            match later.join() {
+                Ok(later) => vec![earlier, later],
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        })
+    } else {
+        let room = Room::of(files, sources, items);
+        vec![lower_scenes(first_lowering, files, sources, items, room)]
+    }
+}
+
+/// The lowering runs joined into one: the first run's scenes and arenas
+/// with every later run's appended, renumbered.
+struct Joined {
+    scenes: Vec<Scene>,
+    text: String,
+    code: Vec<Instr>,
+    var_reads: Vec<bool>,
+    choice_count: u32,
+    seq_count: u32,
+    diverts_resolved: bool,
+}
+
+/// Joins the runs, in order; their diagnostics and broken lines are
+/// appended to `diagnostics` and `broken`.
+fn join_runs(
+    runs: Vec<LoweredScenes>,
+    var_count: usize,
+    diagnostics: &mut Vec<Diagnostic>,
+    broken: &mut Vec<(Option<SceneId>, ast::Broken)>,
+) -> Joined {
+    let mut scenes = Vec::new();
+    let mut text = String::new();
+    let mut code = Vec::new();
+    let mut var_reads = vec![false; var_count];
+    let (mut choice_count, mut seq_count) = (0, 0);
+    let mut diverts_resolved = true;
+    for (index, mut run) in runs.into_iter().enumerate() {
+        diverts_resolved &= !run.unknown_divert;
+        if index == 0 {
+            // The first run's scenes and arenas are taken as they are.
+            scenes = run.scenes;
+            text = run.text;
+            code = run.code;
+        } else {
+            let shift = Shift {
+                choices: choice_count,
+                seqs: seq_count,
+                text: text.len() as u32,
+                code: code.len() as u32,
+            };
+            renumber(&mut run.scenes, shift);
+            // Exact reservations: doubling would copy the arenas into
+            // buffers twice their size.
+            scenes.reserve_exact(run.scenes.len());
+            scenes.append(&mut run.scenes);
+            text.reserve_exact(run.text.len());
+            text.push_str(&run.text);
+            code.reserve_exact(run.code.len());
+            code.append(&mut run.code);
+        }
+        choice_count += run.choice_count;
+        seq_count += run.seq_count;
+        diagnostics.append(&mut run.diagnostics);
+        broken.append(&mut run.broken);
+        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
+            *read |= run_read;
+        }
+    }
+    Joined {
+        scenes,
+        text,
+        code,
+        var_reads,
+        choice_count,
+        seq_count,
+        diverts_resolved,
+    }
+}
+
 /// Builds the story; also says whether every divert named a scene.
 /// The outlines are dropped as soon as the scenes are lowered, before the
 /// lowering runs are joined.
@@ -203,62 +355,24 @@ pub(crate) fn build(
     // renumbering when the runs are joined.
     let functions = first_lowering.functions(&functions);
 
-    let runs = if total_lines >= parallel_lines && items.len() >= 2 {
-        let (first, second) = items.split_at(items.len() / 2);
-        let (names, files) = (&names, &files);
-        std::thread::scope(|scope| {
-            let later =
-                scope.spawn(move || lower_scenes(Lowering::new(names), files, sources, second));
-            let earlier = lower_scenes(first_lowering, files, sources, first);
-            match later.join() {
-                Ok(later) => vec![earlier, later],
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
-    } else {
-        vec![lower_scenes(first_lowering, &files, sources, &items)]
-    };
+    let parallel = total_lines >= parallel_lines && items.len() >= 2;
+    let runs = lower_runs(first_lowering, &names, &files, sources, &items, parallel);
+    // Freed before the runs are joined, on this thread: the join's
+    // allocations then reuse their memory. (Freed on the other core while
+    // joining, the join took ~20 ms less on the million-scene chain but
+    // the peak grew from 542 to 580 MB.)
     drop(files);
     drop(std::mem::take(&mut names.scene_ids));
-
-    let mut scenes = Vec::new();
-    let mut text = String::new();
-    let mut code = Vec::new();
-    let mut var_reads = vec![false; names.vars.len()];
-    let (mut choice_count, mut seq_count) = (0, 0);
-    let mut diverts_resolved = true;
-    for (index, mut run) in runs.into_iter().enumerate() {
-        diverts_resolved &= !run.unknown_divert;
-        if index == 0 {
-            // The first run's scenes and arenas are taken as they are.
-            scenes = run.scenes;
-            text = run.text;
-            code = run.code;
-        } else {
-            let shift = Shift {
-                choices: choice_count,
-                seqs: seq_count,
-                text: text.len() as u32,
-                code: code.len() as u32,
-            };
-            renumber(&mut run.scenes, shift);
-            // Exact reservations: doubling would copy the arenas into
-            // buffers twice their size.
-            scenes.reserve_exact(run.scenes.len());
-            scenes.append(&mut run.scenes);
-            text.reserve_exact(run.text.len());
-            text.push_str(&run.text);
-            code.reserve_exact(run.code.len());
-            code.append(&mut run.code);
-        }
-        choice_count += run.choice_count;
-        seq_count += run.seq_count;
-        diagnostics.append(&mut run.diagnostics);
-        broken.append(&mut run.broken);
-        for (read, run_read) in var_reads.iter_mut().zip(run.var_reads) {
-            *read |= run_read;
-        }
-    }
+    let joined = join_runs(runs, names.vars.len(), diagnostics, &mut broken);
+    let Joined {
+        scenes,
+        mut text,
+        mut code,
+        var_reads,
+        choice_count,
+        seq_count,
+        diverts_resolved,
+    } = joined;
     text.shrink_to_fit();
     code.shrink_to_fit();
     resolve_labels(&names, &scenes, &text, &mut code);
@@ -303,7 +417,10 @@ pub(crate) fn build(
 /// opening's placeholders) gets an id beyond every choice, never taken.
 pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: &mut [Instr]) {
     let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
-    for (index, scene) in scenes.iter().enumerate() {
+    // Without labels there is nothing to find (a story without `taken()`
+    // need not walk every scene's ops).
+    let labelled = if choices.is_empty() { &[] } else { scenes };
+    for (index, scene) in labelled.iter().enumerate() {
         for op in &scene.ops {
             let Op::Choices { choices: block, .. } = op else {
                 continue;

@@ -246,6 +246,11 @@ impl Names {
     ) -> Vec<Vec<Option<SceneId>>> {
         let count = files.iter().map(|file| file.scenes.len()).sum();
         self.scene_ids.reserve(count);
+        // Sized once: a million scenes' lists would otherwise be copied as
+        // they double.
+        self.endings.reserve(count);
+        self.pages.reserve(count);
+        self.params.reserve(count);
         // Each id's header span, for reporting a second scene of its name.
         let mut spans: Vec<Span> = Vec::with_capacity(count);
         let mut ids = Vec::with_capacity(files.len());

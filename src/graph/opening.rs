@@ -61,7 +61,7 @@ pub(crate) fn lower_opening(
         if has_errors(&found) {
             return None;
         }
-        let scene = lowering.scene(&tree?);
+        let scene = lowering.scene(&tree?, id);
         if has_errors(&lowering.diagnostics) {
             return None;
         }

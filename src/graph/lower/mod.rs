@@ -35,6 +35,10 @@ pub(crate) struct Lowering<'n> {
     pub(super) code: Vec<Instr>,
     /// Where an expression is emitted before it is known to compile.
     pub(super) scratch: Vec<Instr>,
+    /// Where a scene's ops are built, reused from scene to scene: each
+    /// scene gets an exact copy, so no scene's list grows op by op or is
+    /// shrunk at its end (each a reallocation).
+    ops: Vec<Op>,
     /// Whether the scene being lowered is a page, where `random()` is an
     /// error (`E0309`).
     pub(super) in_page: bool,
@@ -74,6 +78,7 @@ impl<'n> Lowering<'n> {
             text: String::new(),
             code: Vec::new(),
             scratch: Vec::new(),
+            ops: Vec::new(),
             in_page: false,
             scene_now: None,
             locals: Vec::new(),
@@ -316,19 +321,22 @@ impl<'n> Lowering<'n> {
         }
     }
 
-    pub(crate) fn scene(&mut self, scene: &ast::Scene) -> Scene {
+    /// Lowers scene `id` (the id its name was declared with; the caller
+    /// knows it, so the name is not looked up again).
+    pub(crate) fn scene(&mut self, scene: &ast::Scene, id: SceneId) -> Scene {
+        let mut ops = std::mem::take(&mut self.ops);
+        ops.clear();
         let mut builder = SceneBuilder {
-            ops: Vec::new(),
+            ops,
             is_ending: scene.is_ending,
             is_page: scene.is_page,
         };
         self.in_page = scene.is_page;
-        self.scene_now = self.names.scene_ids.get(&scene.name.name).copied();
+        self.scene_now = Some(id);
         let params = self
             .names
-            .scene_ids
-            .get(&scene.name.name)
-            .and_then(|id| self.names.params.get(id.index()))
+            .params
+            .get(id.index())
             .map(Vec::as_slice)
             .unwrap_or_default();
         self.locals = params
@@ -371,7 +379,10 @@ impl<'n> Lowering<'n> {
         );
         let end_span = last_line_span(&scene.body).unwrap_or(end_span);
         builder.ops.push(Op::End { span: end_span });
-        builder.ops.shrink_to_fit();
+        // One allocation of the exact size, the ops moved in one copy.
+        let mut ops = Vec::with_capacity(builder.ops.len());
+        ops.append(&mut builder.ops);
+        self.ops = builder.ops;
         Scene {
             name: scene.name.name.clone(),
             title: scene.title.clone(),
@@ -379,7 +390,7 @@ impl<'n> Lowering<'n> {
             is_page: scene.is_page,
             tags: scene.tags.clone(),
             span: scene.span,
-            ops: builder.ops,
+            ops,
             params: self.params,
             locals,
         }

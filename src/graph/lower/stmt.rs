@@ -144,7 +144,8 @@ impl Lowering<'_> {
             choices: Box::default(),
             span,
         });
-        let mut compiled = Vec::new();
+        // Exactly as many as written, so the boxed slice is not copied.
+        let mut compiled = Vec::with_capacity(choices.len());
         let mut exits = Vec::new();
         for choice in choices {
             let guard = match &choice.guard {
