@@ -2,12 +2,15 @@
 //!
 //! Work goes in three steps: `source` turns bytes into indented lines with
 //! comments removed; each line is classified by its marker (`classify`)
-//! and parsed by the nom parsers in `line`, `expr` and `text`; and the
-//! block parser (`block`, behind [`parse_file`]) nests the lines into
-//! blocks by indentation. `outline` is the cheap first pass that locates
-//! scenes without parsing them; `error` is the parsers' error type. A line
-//! that fails to parse is reported and skipped, so one run reports every
-//! bad line.
+//! and parsed by the parsers in `line`, `expr` and `text` (nom's
+//! combinators for the rarer forms, bytes read directly on the common
+//! paths, `plain` for plain scene headers); and the block parser
+//! (`block`, behind [`parse_file`]) nests the lines into blocks by
+//! indentation. `outline` is the cheap first pass that locates scenes
+//! without parsing them; `span` is the parsers' input, a slice of one
+//! line that knows where it starts; `error` is the parsers' error type. A
+//! line that fails to parse is reported and skipped, so one run reports
+//! every bad line.
 
 mod block;
 mod classify;
