@@ -338,3 +338,25 @@ fn broken_if_is_one_report() {
         "tests/check/bug_broken_if_cascaded_into_w0002_from_its_elif.fab"
     ));
 }
+
+/// The parser's byte readers (session 6) replaced nom combinators on the
+/// common paths of choices, diverts, assignments, expressions and text;
+/// `tests/parse/edge_lines.fab` holds the edge of each (`-> ending`,
+/// `~ x == 1`, `{x not  in y}`, `* (la b) Go`, …), and these are the
+/// reports the combinators gave for them (the snapshot was checked
+/// against the build before the change, byte for byte).
+#[test]
+fn edge_lines_report_as_the_combinators_did() {
+    insta::assert_snapshot!(rendered("tests/parse/edge_lines.fab"));
+}
+
+/// The same edge lines' valid half, compiled: what each line became
+/// (names, operators, spans, arena ranges), as the combinators read it.
+#[test]
+fn edge_lines_compile_as_the_combinators_did() {
+    let loaded = compile_files(Path::new("tests/parse/edge_lines_valid.fab")).unwrap();
+    let story = loaded.story.expect("the valid half compiles");
+    insta::assert_snapshot!(
+        ron::ser::to_string_pretty(&story, ron::ser::PrettyConfig::default()).unwrap()
+    );
+}
