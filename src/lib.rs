@@ -59,6 +59,7 @@ pub mod fsio;
 pub mod generate;
 pub mod graph;
 pub mod map;
+mod parallel;
 pub mod render;
 #[cfg(feature = "cli")]
 pub mod repl;

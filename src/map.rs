@@ -46,14 +46,10 @@ fn edges_split(story: &Story, parallel_scenes: usize) -> Vec<MapEdge> {
     // Edges are ordered by the scene they leave first, so the two halves'
     // lists, each sorted, are the whole list sorted when joined.
     let half = count / 2;
-    let (mut first, mut second) = std::thread::scope(|scope| {
-        let later = scope.spawn(|| edges_from(story, half..count));
-        let earlier = edges_from(story, 0..half);
-        match later.join() {
-            Ok(later) => (earlier, later),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    });
+    let (mut first, mut second) = crate::parallel::both(
+        || edges_from(story, 0..half),
+        || edges_from(story, half..count),
+    );
     first.append(&mut second);
     first
 }
@@ -356,22 +352,21 @@ fn dot_split(story: &Story, parallel_scenes: usize) -> String {
         let reached = &reached;
         // This thread writes the first half of the nodes straight into
         // the map, the other the second half; then the same for the edges.
-        let (late_nodes, early_edges, late_edges) = std::thread::scope(|scope| {
-            let later = scope.spawn(move || {
+        let (early_edges, (late_nodes, late_edges)) = crate::parallel::both(
+            || {
+                dot_nodes(story, reached, 0..half, &mut out);
+                let mut edges = String::with_capacity(64 * early_edges.len());
+                dot_edges(story, early_edges, &mut edges);
+                edges
+            },
+            || {
                 let mut nodes = String::with_capacity(64 * (count - half));
                 dot_nodes(story, reached, half..count, &mut nodes);
                 let mut edges = String::with_capacity(64 * late_edges.len());
                 dot_edges(story, late_edges, &mut edges);
                 (nodes, edges)
-            });
-            dot_nodes(story, reached, 0..half, &mut out);
-            let mut edges = String::with_capacity(64 * early_edges.len());
-            dot_edges(story, early_edges, &mut edges);
-            match later.join() {
-                Ok((nodes, later_edges)) => (nodes, edges, later_edges),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
+            },
+        );
         out.push_str(&late_nodes);
         out.push_str(&early_edges);
         out.push_str(&late_edges);

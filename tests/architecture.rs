@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("diagnostic", 0),
     ("fsio", 0),
     ("generate", 0),
+    ("parallel", 0),
     ("ast", 1),
     ("render", 1),
     ("syntax", 2),

@@ -45,28 +45,26 @@ fn graph_passes_from(story: &Story, diagnostics: &mut Vec<Diagnostic>, parallel_
     // The shown-condition pass reads each scene alone, so each thread takes
     // half of the scenes.
     let (early, late) = story.scenes.split_at(story.scenes.len() / 2);
-    let (loops, mut rest, mut shown_late) = std::thread::scope(|scope| {
-        let loops = scope.spawn(|| {
+    let ((mut rest, mut shown_late), (mut loops, mut shown_early)) = crate::parallel::both(
+        || {
+            let mut rest = Vec::new();
+            fallback::check(story, &mut rest);
+            returns::check(story, &mut rest);
+            reachability::check(story, diagnostics);
+            dead_end::check(story, diagnostics);
+            let mut shown_late = Vec::new();
+            shown_condition::find(story, late, &mut shown_late);
+            (rest, shown_late)
+        },
+        || {
             let mut found = Vec::new();
             divert_loop::check(story, &mut found);
             choices::check(story, &mut found);
             let mut shown_early = Vec::new();
             shown_condition::find(story, early, &mut shown_early);
             (found, shown_early)
-        });
-        let mut rest = Vec::new();
-        fallback::check(story, &mut rest);
-        returns::check(story, &mut rest);
-        reachability::check(story, diagnostics);
-        dead_end::check(story, diagnostics);
-        let mut shown_late = Vec::new();
-        shown_condition::find(story, late, &mut shown_late);
-        match loops.join() {
-            Ok(loops) => (loops, rest, shown_late),
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    });
-    let (mut loops, mut shown_early) = loops;
+        },
+    );
     diagnostics.append(&mut loops);
     diagnostics.append(&mut rest);
     // Last, in scene order: it withdraws the W0002 its own warnings explain.

@@ -213,16 +213,11 @@ fn lower_runs(
         // The first run's arenas get room for both runs': the second's
         // are appended to them when the runs are joined.
         let first_room = Room::of(files, sources, first).plus(later_room);
-        std::thread::scope(|scope| {
-            let later = scope.spawn(move || {
-                lower_scenes(Lowering::new(names), files, sources, second, later_room)
-            });
-            let earlier = lower_scenes(first_lowering, files, sources, first, first_room);
-            match later.join() {
-                Ok(later) => vec![earlier, later],
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        })
+        let (earlier, later) = crate::parallel::both(
+            || lower_scenes(first_lowering, files, sources, first, first_room),
+            || lower_scenes(Lowering::new(names), files, sources, second, later_room),
+        );
+        vec![earlier, later]
     } else {
         let room = Room::of(files, sources, items);
         vec![lower_scenes(first_lowering, files, sources, items, room)]

@@ -521,18 +521,17 @@ pub fn choice(input: Input) -> IResult<Input, Choice, PError> {
     let rest = rest.skip_space();
     let (rest, text) = text(rest, Until::Divert, 0)?;
     // Text stops at `->` or at the end of the line.
-    let divert = match rest.fragment().starts_with("->") {
-        true => divert(rest),
-        false => Err(nom::Err::Error(PError::at(rest, "`->`"))),
-    };
-    let (rest, divert) = match divert {
-        Ok((after, divert)) => (after, Some(divert)),
-        // `* ->` with the divert in the body below: a fallback choice.
-        Err(_) if text.is_empty() && rest.fragment().trim() == "->" => {
-            (nom::Input::take_from(&rest, rest.fragment().len()), None)
+    let (rest, divert) = if !rest.fragment().starts_with("->") {
+        (rest, None)
+    } else {
+        match divert(rest) {
+            Ok((after, divert)) => (after, Some(divert)),
+            // `* ->` with the divert in the body below: a fallback choice.
+            Err(_) if text.is_empty() && rest.fragment().trim() == "->" => {
+                (nom::Input::take_from(&rest, rest.fragment().len()), None)
+            }
+            Err(error) => return Err(error),
         }
-        Err(error) if rest.fragment().starts_with("->") => return Err(error),
-        Err(_) => (rest, None),
     };
     if let Some(divert) = &divert
         && rest.fragment().trim_start().starts_with(['(', '-'])

@@ -156,8 +156,8 @@ fn markup(input: Input, depth: usize) -> IResult<Input, Segment, PError> {
     match expression(after_space) {
         Ok((after_expr, condition)) => {
             let after_expr = after_expr.skip_space();
-            if after_expr.first_byte() == Some(b'}') {
-                return Ok((after_expr.advance(1), Segment::Interpolate(condition)));
+            if let Some(rest) = closing_brace(after_expr) {
+                return Ok((rest, Segment::Interpolate(condition)));
             }
             if after_expr.first_byte() == Some(b':') {
                 let after_colon = after_expr.advance(1);
