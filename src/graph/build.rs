@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::arena::{CodeArena, TextArena};
 use super::declare::{Declared, Names, place_broken, poison};
 use super::lower::Lowering;
 use super::{ChoiceId, Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
@@ -70,11 +71,11 @@ impl Room {
         lowering.code.reserve(self.code);
     }
 
-    fn plus(self, other: Room) -> Room {
+    /// This room, with space in the list of scenes for `other`'s too.
+    fn with_scenes_of(self, other: Room) -> Room {
         Room {
             scenes: self.scenes + other.scenes,
-            text: self.text + other.text,
-            code: self.code + other.code,
+            ..self
         }
     }
 }
@@ -210,9 +211,10 @@ fn lower_runs(
     if parallel {
         let (first, second) = items.split_at(items.len() / 2);
         let later_room = Room::of(files, sources, second);
-        // The first run's arenas get room for both runs': the second's
-        // are appended to them when the runs are joined.
-        let first_room = Room::of(files, sources, first).plus(later_room);
+        // The first run's list of scenes gets room for both runs': the
+        // second's are appended to it when the runs are joined. Their
+        // arenas stay apart (see `arena`).
+        let first_room = Room::of(files, sources, first).with_scenes_of(later_room);
         let (earlier, later) = crate::parallel::both(
             || lower_scenes(first_lowering, files, sources, first, first_room),
             || lower_scenes(Lowering::new(names), files, sources, second, later_room),
@@ -228,8 +230,8 @@ fn lower_runs(
 /// with every later run's appended, renumbered.
 struct Joined {
     scenes: Vec<Scene>,
-    text: String,
-    code: Vec<Instr>,
+    text: TextArena,
+    code: CodeArena,
     var_reads: Vec<bool>,
     choice_count: u32,
     seq_count: u32,
@@ -245,8 +247,8 @@ fn join_runs(
     broken: &mut Vec<(Option<SceneId>, ast::Broken)>,
 ) -> Joined {
     let mut scenes = Vec::new();
-    let mut text = String::new();
-    let mut code = Vec::new();
+    let mut text = TextArena::default();
+    let mut code = CodeArena::default();
     let mut var_reads = vec![false; var_count];
     let (mut choice_count, mut seq_count) = (0, 0);
     let mut diverts_resolved = true;
@@ -255,8 +257,8 @@ fn join_runs(
         if index == 0 {
             // The first run's scenes and arenas are taken as they are.
             scenes = run.scenes;
-            text = run.text;
-            code = run.code;
+            text = TextArena::whole(run.text);
+            code = CodeArena::whole(run.code);
         } else {
             let shift = Shift {
                 choices: choice_count,
@@ -265,14 +267,12 @@ fn join_runs(
                 code: code.len() as u32,
             };
             renumber(&mut run.scenes, shift);
-            // Exact reservations: doubling would copy the arenas into
-            // buffers twice their size.
+            // An exact reservation: doubling would copy the scenes into a
+            // buffer twice their size. The arenas are moved, not copied.
             scenes.reserve_exact(run.scenes.len());
             scenes.append(&mut run.scenes);
-            text.reserve_exact(run.text.len());
-            text.push_str(&run.text);
-            code.reserve_exact(run.code.len());
-            code.append(&mut run.code);
+            text.append(run.text);
+            code.append(run.code);
         }
         choice_count += run.choice_count;
         seq_count += run.seq_count;
@@ -370,7 +370,7 @@ pub(crate) fn build(
     } = joined;
     text.shrink_to_fit();
     code.shrink_to_fit();
-    resolve_labels(&names, &scenes, &text, &mut code);
+    resolve_labels(&names, &scenes, &text, code.iter_mut());
     place_broken(&mut broken, &scenes);
     let (poisoned, misspelt) = poison(&broken, diagnostics, sources);
     for (var, read) in names.vars.iter().zip(&var_reads) {
@@ -410,7 +410,12 @@ pub(crate) fn build(
 /// lowering emits, before every scene's choices have ids) into the id of
 /// the choice that carries the label. A label of a scene not lowered (the
 /// opening's placeholders) gets an id beyond every choice, never taken.
-pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: &mut [Instr]) {
+pub(crate) fn resolve_labels<'c>(
+    names: &Names,
+    scenes: &[Scene],
+    text: &TextArena,
+    code: impl Iterator<Item = &'c mut Instr>,
+) {
     let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
     // Without labels there is nothing to find (a story without `taken()`
     // need not walk every scene's ops).
@@ -422,8 +427,7 @@ pub(crate) fn resolve_labels(names: &Names, scenes: &[Scene], text: &str, code: 
             };
             for choice in block {
                 if let Some(label) = choice.label
-                    && let Some(label) =
-                        text.get(label.start as usize..(label.start + label.len) as usize)
+                    && let Some(label) = text.get(label.start as usize, label.len as usize)
                     && let Some(&id) = names
                         .label_ids
                         .get(&(SceneId(index as u32), label.to_string()))

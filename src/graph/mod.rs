@@ -7,6 +7,7 @@
 //! This is what the checker's graph passes, the runtime and the explorer
 //! consume, and what `fabula compile --emit ron` writes.
 
+mod arena;
 mod build;
 mod declare;
 mod eval;
@@ -119,11 +120,11 @@ pub struct Story {
     /// Every literal text and refusal reason, one after another; parts of
     /// the graph address it with a [`TextRange`] (see [`Story::text`]). One
     /// string instead of one allocation per literal keeps a big story's
-    /// graph small (docs/PERFORMANCE.md).
-    pub(crate) text: String,
+    /// graph small (docs/PERFORMANCE.md). Written out as one string.
+    pub(crate) text: arena::TextArena,
     /// Every expression's code, one after another; an [`Expr`] addresses
     /// its own with a [`CodeRange`] (see [`Story::code`]).
-    pub(crate) code: Vec<Instr>,
+    pub(crate) code: arena::CodeArena,
     /// The files the story came from, for locating spans in runtime errors.
     #[serde(skip)]
     pub sources: Arc<SourceMap>,
@@ -514,14 +515,15 @@ impl Guard {
     }
 }
 
-/// A piece of a text line. The rare, large kinds are boxed so the common
-/// ones (literals and values) stay small.
+/// A piece of a text line. Every kind but a literal is boxed, so a part is
+/// 16 bytes: most texts are a single literal.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Part {
     /// Text as written, in the text arena.
     Literal(TextRange),
     /// `{expr}`: an expression's value, shown as [`Story::display_value`] shows it.
-    Value(Expr),
+    /// Boxed, so a part is 16 bytes, not 32: most texts are one literal.
+    Value(Box<Expr>),
     /// `{condition: then|otherwise}`.
     Conditional(Box<Conditional>),
     /// `{a|b}` and its kinds.
@@ -738,19 +740,15 @@ impl Story {
 
     /// A range of the text arena.
     pub fn text(&self, range: TextRange) -> &str {
-        let start = range.start as usize;
         self.text
-            .get(start..start + range.len as usize)
+            .get(range.start as usize, range.len as usize)
             .unwrap_or_default()
     }
 
     /// An expression's code. A range outside the code (only a hand-made,
     /// malformed story has one) reads as empty, which evaluates to a fault.
     pub fn code(&self, expr: &Expr) -> &[Instr] {
-        let start = expr.code.start as usize;
-        self.code
-            .get(start..start + expr.code.len as usize)
-            .unwrap_or_default()
+        self.code_range(expr.code)
     }
 
     /// The source text a span covers, trimmed, when the story's sources
@@ -790,17 +788,17 @@ impl Story {
 
     /// A run of [`Story::code`]; empty when out of range.
     pub fn code_range(&self, range: CodeRange) -> &[Instr] {
-        let start = range.start as usize;
         self.code
-            .get(start..start + range.len as usize)
+            .get(range.start as usize, range.len as usize)
             .unwrap_or_default()
     }
 
-    /// What the evaluator needs to run calls: the code arena and the
-    /// functions.
+    /// What the evaluator needs to run calls: the functions and the code
+    /// arena's first part, which holds every function's body (they are
+    /// lowered before the scenes, in the first run).
     pub(crate) fn program(&self) -> eval::Program<'_> {
         eval::Program {
-            code: &self.code,
+            code: &self.code.head,
             functions: &self.functions,
         }
     }
@@ -931,7 +929,8 @@ mod tests {
     #[test]
     fn the_common_graph_types_stay_small() {
         assert_eq!(std::mem::size_of::<Instr>(), 16);
-        assert_eq!(std::mem::size_of::<Part>(), 32);
+        // 16 since values are boxed (session 7); 32 before.
+        assert_eq!(std::mem::size_of::<Part>(), 16);
         assert_eq!(std::mem::size_of::<Expr>(), 28);
         // 56 since `Op::Assert` (52 bytes of fields, in the shape the
         // explorer reads); 48 before, when `Text` and `Assign` were the

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::arena::{CodeArena, TextArena};
 use super::declare::Declared;
 use super::lower::Lowering;
 use super::{Op, Scene, SceneId, Story};
@@ -75,8 +76,9 @@ pub(crate) fn lower_opening(
         .map(|(scene, &(file, index))| scene.unwrap_or_else(|| placeholder(&files[file], index)))
         .collect();
     let names = &declared.names;
-    let mut code = lowering.code;
-    super::build::resolve_labels(names, &scenes, &lowering.text, &mut code);
+    let text = TextArena::whole(lowering.text);
+    let mut code = CodeArena::whole(lowering.code);
+    super::build::resolve_labels(names, &scenes, &text, code.iter_mut());
     let story = Story {
         title: declared.title.clone(),
         author: declared.author.clone(),
@@ -90,7 +92,7 @@ pub(crate) fn lower_opening(
         seq_count: lowering.seq_count,
         invariants,
         tests: Vec::new(),
-        text: lowering.text,
+        text,
         code,
         sources: Arc::default(),
         broken: Vec::new(),

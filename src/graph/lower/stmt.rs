@@ -439,7 +439,7 @@ impl Lowering<'_> {
                 ast::Segment::Literal(literal) => parts.push(Part::Literal(self.intern(literal))),
                 ast::Segment::Interpolate(expr) => {
                     if let Some(expr) = self.expr(expr, None) {
-                        parts.push(Part::Value(expr));
+                        parts.push(Part::Value(Box::new(expr)));
                     }
                 }
                 ast::Segment::Conditional {
