@@ -104,12 +104,12 @@ impl<'a> FileParser<'a> {
         if kind == Kind::Text && self.ink_conditional(line) {
             return true;
         }
-        let has_body = self
-            .peek()
-            .is_some_and(|next| next.indent > indent && !classify(next.content).starts_chunk());
         let found = match kind {
             Kind::Text => foreign::line(line.content).or_else(|| foreign::in_text(line.content)),
             Kind::Divert => {
+                let has_body = self.peek().is_some_and(|next| {
+                    next.indent > indent && !classify(next.content).starts_chunk()
+                });
                 foreign::yarn_option(line.content, has_body).or_else(|| foreign::line(line.content))
             }
             Kind::Logic => foreign::line(line.content),
@@ -472,7 +472,15 @@ impl<'a> FileParser<'a> {
     /// `block := statement*` — every line at exactly `indent`; stops at a
     /// line indented less, or at a scene header.
     fn block(&mut self, indent: usize, depth: usize) -> Block {
-        let mut block = Block::new();
+        // A scene's own block has at most a statement a line: room for
+        // them at once (up to a point) instead of growing, and copying,
+        // the list four times in an eight-line scene. A nested block is
+        // short; it grows.
+        let mut block = if depth == 1 {
+            Block::with_capacity((self.lines.len() - self.position).min(64))
+        } else {
+            Block::new()
+        };
         let mut pending_tags: Vec<Tag> = Vec::new();
         // After `if x > 1` without its `:` and with a block under it (one
         // E0002, at the block), its `elif` and `else` are part of that

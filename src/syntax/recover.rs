@@ -54,6 +54,11 @@ impl FileParser<'_> {
         if !line.content.trim_start().starts_with('{') {
             return false;
         }
+        // Markup at the start of a line of text ends in `}`; only a line
+        // with a comment needs cutting before it is told apart.
+        if line.content.ends_with('}') && memchr::memchr(b'/', line.content.as_bytes()).is_none() {
+            return false;
+        }
         let code = line.content.split(" //").next().unwrap_or_default().trim();
         let opens =
             code == "{" || (code.starts_with('{') && code.ends_with(':') && !code.contains('}'));
