@@ -50,7 +50,9 @@ pub fn blank_comments<'t>(
     text: &'t str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Cow<'t, str> {
-    if !text.contains('/') {
+    // By SIMD search: this reads every byte of every file, and `str`'s
+    // own search was a fifth of outlining a big story.
+    if memchr::memchr(b'/', text.as_bytes()).is_none() {
         return Cow::Borrowed(text);
     }
     let mut bytes = text.as_bytes().to_vec();
@@ -154,10 +156,11 @@ pub fn lines(file: FileId, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Vec
     let mut indent_char: Option<(u8, usize)> = None;
     // The first indented line's width: the file's unit of indentation.
     let mut indent_unit: Option<usize> = None;
+    // Every newline by one SIMD pass over the file, not a search a line.
+    let mut newlines = memchr::memchr_iter(b'\n', bytes);
     let mut line_start = 0;
     while line_start <= bytes.len() {
-        let line_end = memchr::memchr(b'\n', &bytes[line_start..])
-            .map_or(bytes.len(), |found| line_start + found);
+        let line_end = newlines.next().unwrap_or(bytes.len());
         let raw = &bytes[line_start..line_end];
         let next = line_end + 1;
         // Spaces, tabs and carriage returns are ASCII, so these byte
