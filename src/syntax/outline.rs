@@ -173,7 +173,14 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         .map(|d| recover::swallowed(file, &text, d.span.start as usize));
     let comment_free = blanked.as_deref().unwrap_or(&text);
     let lines = source::lines(file, comment_free, &mut diagnostics);
-    let starts_chunk = |record: &LineRecord| starts_chunk(record.line(comment_free).content);
+    // Most lines are told apart by their first byte, read without cutting
+    // the line out of the text (a line's content is never empty).
+    let starts_chunk = |record: &LineRecord| {
+        matches!(
+            comment_free.as_bytes().get(record.offset as usize),
+            Some(b'=' | b't')
+        ) && starts_chunk(record.line(comment_free).content)
+    };
     let first_scene = lines.iter().position(starts_chunk).unwrap_or(lines.len());
     let prologue_lines: Vec<Line> = lines[..first_scene]
         .iter()
