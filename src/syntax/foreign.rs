@@ -408,7 +408,12 @@ pub(super) fn choicescript_options<'a>(
 /// ink's bracketed choice text, `* [Look at the sky]`: `content` is the
 /// choice line, sigil included.
 pub(super) fn bracketed_choice(content: &str) -> Option<Foreign> {
-    let after_sigil = content.trim_start_matches(['*', '+']);
+    // Every choice line comes here: its sigils skipped byte by byte.
+    let sigils = content
+        .bytes()
+        .take_while(|byte| matches!(byte, b'*' | b'+'))
+        .count();
+    let after_sigil = &content[sigils..];
     let text = after_sigil.trim_start();
     if !text.starts_with('[') || text.starts_with("[requires") {
         return None;

@@ -105,6 +105,14 @@ impl Outline {
         let text = self.text(text);
         let mut labels = Vec::new();
         for record in &self.lines[self.scenes[index].lines.clone()] {
+            // Only a choice line can have a label: the others are told
+            // apart by their first byte, without cutting them out.
+            if !matches!(
+                text.as_bytes().get(record.offset as usize),
+                Some(b'*' | b'+')
+            ) {
+                continue;
+            }
             let line = record.line(text);
             let Some(after) = line.content.strip_prefix(['*', '+']) else {
                 continue;
