@@ -44,10 +44,14 @@ impl TextArena {
     /// `len` bytes from `start`; `None` when the range is not inside one
     /// part (only a hand-made, malformed story has such a range).
     pub(crate) fn get(&self, start: usize, len: usize) -> Option<&str> {
-        match start.checked_sub(self.head.len()) {
-            None => self.head.get(start..start.checked_add(len)?),
-            Some(start) => self.tail.get(start..start.checked_add(len)?),
+        let end = start.checked_add(len)?;
+        let seam = self.head.len();
+        if end <= seam {
+            // The common case, and the only one for a story lowered in
+            // one run: a range of the first part.
+            return self.head.get(start..end);
         }
+        self.tail.get(start.checked_sub(seam)?..end - seam)
     }
 
     /// Appends a later run's part: moved in when it is the first, copied
@@ -76,10 +80,12 @@ impl CodeArena {
     /// `len` instructions from `start`; `None` when the range is not inside
     /// one part.
     pub(crate) fn get(&self, start: usize, len: usize) -> Option<&[Instr]> {
-        match start.checked_sub(self.head.len()) {
-            None => self.head.get(start..start.checked_add(len)?),
-            Some(start) => self.tail.get(start..start.checked_add(len)?),
+        let end = start.checked_add(len)?;
+        let seam = self.head.len();
+        if end <= seam {
+            return self.head.get(start..end);
         }
+        self.tail.get(start.checked_sub(seam)?..end - seam)
     }
 
     /// Appends a later run's part: moved in when it is the first, copied
