@@ -490,7 +490,7 @@ pub(crate) fn declare(
                 );
                 None
             }
-            Some(id) => Some(*id),
+            Some(id) => Some(id),
             None => {
                 diagnostics.push(
                     Diagnostic::new(

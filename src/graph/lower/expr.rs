@@ -562,7 +562,7 @@ impl Lowering<'_> {
             );
             return None;
         };
-        let Some(id) = self.names.scene_ids.get(name).copied() else {
+        let Some(id) = self.names.scene_ids.get(name) else {
             let help = self.suggest_scene(name, false);
             self.report(
                 Diagnostic::new(Code::E0104, arg.span, format!("unknown scene `{name}`"))

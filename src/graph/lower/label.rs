@@ -23,7 +23,7 @@ impl Lowering<'_> {
         let names = self.names;
         let (scene, label) = match name.split_once('.') {
             Some((scene_name, label)) => {
-                let Some(&scene) = names.scene_ids.get(scene_name) else {
+                let Some(scene) = names.scene_ids.get(scene_name) else {
                     let scenes = names.scene_ids.keys();
                     let help = match self.names.suggest(scene_name, scenes) {
                         Some(best) => format!("did you mean `{best}.{label}`?"),

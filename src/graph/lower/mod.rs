@@ -292,7 +292,7 @@ impl<'n> Lowering<'n> {
     /// A scene named in a test, reported when unknown; `ending` when it
     /// was named as an ending.
     pub(super) fn scene_ref(&mut self, name: &ast::Ident, ending: bool) -> Option<SceneId> {
-        let id = self.names.scene_ids.get(&name.name).copied();
+        let id = self.names.scene_ids.get(&name.name);
         if id.is_none() {
             let help = self.suggest_scene(&name.name, ending);
             self.report(

@@ -232,7 +232,7 @@ impl Lowering<'_> {
 
     pub(super) fn divert_target(&mut self, divert: &ast::Divert) -> Option<SceneId> {
         match self.names.scene_ids.get(&divert.target.name) {
-            Some(&id) => {
+            Some(id) => {
                 if self.names.pages.get(id.index()) == Some(&true) {
                     let name = &divert.target.name;
                     self.report(
