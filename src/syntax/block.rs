@@ -473,9 +473,9 @@ impl<'a> FileParser<'a> {
     /// line indented less, or at a scene header.
     fn block(&mut self, indent: usize, depth: usize) -> Block {
         // A scene's own block has at most a statement a line: room for
-        // them at once (up to a point) instead of growing, and copying,
-        // the list four times in an eight-line scene. A nested block is
-        // short; it grows.
+        // them at once (up to a point), instead of allocating the list
+        // again and copying it as it fills. A nested block is short; it
+        // grows.
         let mut block = if depth == 1 {
             Block::with_capacity((self.lines.len() - self.position).min(64))
         } else {

@@ -22,7 +22,8 @@ pub enum Until {
 /// Where the next byte a run of ordinary text stops at is in `bytes`: a
 /// backslash or a brace always, and `-` (of `->`) in a choice's text, `|`
 /// in markup. By SIMD search (`memchr`): this scan reads every byte of
-/// prose, and was a tenth of checking a big story as a loop over a table.
+/// prose, and the loop over a table of stop bytes that it replaced was 4%
+/// of checking a big story's instructions.
 fn next_stop(bytes: &[u8], until: Until) -> Option<usize> {
     let always = memchr::memchr3(b'\\', b'{', b'}', bytes);
     let also = match until {
