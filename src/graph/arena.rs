@@ -27,40 +27,87 @@ pub(crate) type TextArena = Arena<String>;
 /// Every expression's and function's code.
 pub(crate) type CodeArena = Arena<Vec<Instr>>;
 
-impl<T> Arena<T> {
+/// What an arena's part is kept in: a string or a list of instructions,
+/// read by ranges and grown by appending.
+pub(crate) trait Buffer: Default {
+    /// What a range of the part reads as.
+    type Slice: ?Sized;
+    /// How many bytes or instructions it holds.
+    fn len(&self) -> usize;
+    /// Whether it holds none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// A range of it; `None` when out of bounds (or, in text, not on
+    /// character boundaries).
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<&Self::Slice>;
+    /// Appends `later` after what it holds.
+    fn extend_by(&mut self, later: Self);
+    /// Frees the room reserved past its end.
+    fn shrink_to_fit(&mut self);
+}
+
+impl Buffer for String {
+    type Slice = str;
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<&str> {
+        self.get(range)
+    }
+    fn extend_by(&mut self, later: String) {
+        self.push_str(&later);
+    }
+    fn shrink_to_fit(&mut self) {
+        String::shrink_to_fit(self);
+    }
+}
+
+impl Buffer for Vec<Instr> {
+    type Slice = [Instr];
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<&[Instr]> {
+        self.get(range)
+    }
+    fn extend_by(&mut self, mut later: Vec<Instr>) {
+        self.append(&mut later);
+    }
+    fn shrink_to_fit(&mut self) {
+        Vec::shrink_to_fit(self);
+    }
+}
+
+impl<T: Buffer> Arena<T> {
     /// An arena of one part.
-    pub(crate) fn whole(head: T) -> Self
-    where
-        T: Default,
-    {
+    pub(crate) fn whole(head: T) -> Self {
         Arena {
             head,
             tail: T::default(),
         }
     }
-}
 
-impl TextArena {
-    /// `len` bytes from `start`; `None` when the range is not inside one
+    /// `len` items from `start`; `None` when the range is not inside one
     /// part (only a hand-made, malformed story has such a range).
-    pub(crate) fn get(&self, start: usize, len: usize) -> Option<&str> {
+    pub(crate) fn get(&self, start: usize, len: usize) -> Option<&T::Slice> {
         let end = start.checked_add(len)?;
         let seam = self.head.len();
         if end <= seam {
             // The common case, and the only one for a story lowered in
             // one run: a range of the first part.
-            return self.head.get(start..end);
+            return self.head.slice(start..end);
         }
-        self.tail.get(start.checked_sub(seam)?..end - seam)
+        self.tail.slice(start.checked_sub(seam)?..end - seam)
     }
 
     /// Appends a later run's part: moved in when it is the first, copied
     /// after it otherwise.
-    pub(crate) fn append(&mut self, later: String) {
+    pub(crate) fn append(&mut self, later: T) {
         if self.tail.is_empty() {
             self.tail = later;
         } else {
-            self.tail.push_str(&later);
+            self.tail.extend_by(later);
         }
     }
 
@@ -77,32 +124,6 @@ impl TextArena {
 }
 
 impl CodeArena {
-    /// `len` instructions from `start`; `None` when the range is not inside
-    /// one part.
-    pub(crate) fn get(&self, start: usize, len: usize) -> Option<&[Instr]> {
-        let end = start.checked_add(len)?;
-        let seam = self.head.len();
-        if end <= seam {
-            return self.head.get(start..end);
-        }
-        self.tail.get(start.checked_sub(seam)?..end - seam)
-    }
-
-    /// Appends a later run's part: moved in when it is the first, copied
-    /// after it otherwise.
-    pub(crate) fn append(&mut self, mut later: Vec<Instr>) {
-        if self.tail.is_empty() {
-            self.tail = later;
-        } else {
-            self.tail.append(&mut later);
-        }
-    }
-
-    /// The length of the whole arena.
-    pub(crate) fn len(&self) -> usize {
-        self.head.len() + self.tail.len()
-    }
-
     /// Every instruction, in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &Instr> {
         self.head.iter().chain(&self.tail)
@@ -111,12 +132,6 @@ impl CodeArena {
     /// Every instruction, in order.
     pub(crate) fn iter_mut(&mut self) -> impl Iterator<Item = &mut Instr> {
         self.head.iter_mut().chain(self.tail.iter_mut())
-    }
-
-    /// Frees the room reserved past each part's end.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.head.shrink_to_fit();
-        self.tail.shrink_to_fit();
     }
 }
 
@@ -136,7 +151,7 @@ impl Serialize for CodeArena {
     }
 }
 
-impl<'de, T: Deserialize<'de> + Default> Deserialize<'de> for Arena<T> {
+impl<'de, T: Deserialize<'de> + Buffer> Deserialize<'de> for Arena<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         T::deserialize(deserializer).map(Arena::whole)
     }

@@ -523,7 +523,6 @@ pub enum Part {
     /// Text as written, in the text arena.
     Literal(TextRange),
     /// `{expr}`: an expression's value, shown as [`Story::display_value`] shows it.
-    /// Boxed, so a part is 16 bytes, not 32: most texts are one literal.
     Value(Box<Expr>),
     /// `{condition: then|otherwise}`.
     Conditional(Box<Conditional>),

@@ -14,14 +14,9 @@ use crate::diagnostic::Span;
 pub(super) fn scene_header(input: Input) -> Option<(Input, SceneHeader)> {
     let text = *input.fragment();
     let plain = read(text)?;
-    let origin = pos(&input);
     let ident = Ident {
         name: text[plain.name.clone()].to_string(),
-        span: Span::new(
-            input.extra.file,
-            origin + plain.name.start,
-            origin + plain.name.end,
-        ),
+        span: plain.name_span(input),
     };
     let title = plain.title.map(str::to_string);
     let rest = nom::Input::take_from(&input, plain.end);
@@ -31,13 +26,7 @@ pub(super) fn scene_header(input: Input) -> Option<(Input, SceneHeader)> {
 /// Where a plain header's name is, for the outline, which needs no copy
 /// of it: the name's span, or `None` where [`scene_header`] gives `None`.
 pub(super) fn scene_name(input: Input) -> Option<Span> {
-    let plain = read(input.fragment())?;
-    let origin = pos(&input);
-    Some(Span::new(
-        input.extra.file,
-        origin + plain.name.start,
-        origin + plain.name.end,
-    ))
+    read(input.fragment()).map(|plain| plain.name_span(input))
 }
 
 /// A plain header's parts, by their place in the line.
@@ -48,6 +37,18 @@ struct Plain<'t> {
     title: Option<&'t str>,
     /// Where the header's parser stops.
     end: usize,
+}
+
+impl Plain<'_> {
+    /// The name's span in the file, `input` being the header line read.
+    fn name_span(&self, input: Input) -> Span {
+        let origin = pos(&input);
+        Span::new(
+            input.extra.file,
+            origin + self.name.start,
+            origin + self.name.end,
+        )
+    }
 }
 
 fn read(text: &str) -> Option<Plain<'_>> {
