@@ -1,6 +1,9 @@
 //! Two halves of one job on the machine's two cores: the shape every
 //! "big story" path takes (lowering, the check passes, the map).
 
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::sync::mpsc;
+
 /// Runs `late` on a second thread while `early` runs on this one, and
 /// returns both results. A panic on the second thread is resumed here
 /// with its own payload, as if it had happened on this one.
@@ -13,7 +16,127 @@ where
         let earlier = early();
         match later.join() {
             Ok(later) => (earlier, later),
-            Err(panic) => std::panic::resume_unwind(panic),
+            Err(panic) => resume_unwind(panic),
         }
     })
+}
+
+/// A job for the [`Helper`]: it sends its own result back.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A second thread started ahead of the forks that will use it, so that
+/// they do not wait for a new thread to be scheduled.
+///
+/// Linux puts a new thread on its parent's core and moves it to an idle
+/// one only at the next scheduler tick: on this machine a thread spawned
+/// by a busy thread started 0.1–3.9 ms later (median 0.9–1.3 ms, 40
+/// spawns), while a thread already running elsewhere and waiting on a
+/// channel was woken in 3–20 µs (docs/PERFORMANCE.md, session 8). A
+/// compile of a big story starts one when it has read enough of it
+/// ([`HELPER_BYTES`]), so it has settled on the other core by the time
+/// the lowering forks (after the outline and the names, 3–6 ms on the
+/// generated 10,000-scene story). The thread ends when the helper is
+/// dropped.
+#[derive(Debug)]
+pub(crate) struct Helper {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// A compile starts its [`Helper`] once it has read this many bytes of
+/// story: a story this big will probably fork (at
+/// [`crate::graph::PARALLEL_LINES`] lines), and one that does not has
+/// spent a thread start, ~0.1 ms.
+pub(crate) const HELPER_BYTES: usize = 256 * 1024;
+
+impl Helper {
+    /// Starts the thread; `None` when the system has none to give (the
+    /// forks then start their own, as [`both`] does).
+    pub(crate) fn start() -> Option<Helper> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("fabula-helper".into())
+            .spawn(move || {
+                // Each job catches its own panic, so this ends only when
+                // the helper is dropped.
+                for job in queue {
+                    job();
+                }
+            })
+            .ok()?;
+        Some(Helper { jobs })
+    }
+}
+
+/// [`both`], with `late` on `helper`'s thread when there is one. `late`
+/// owns what it reads (an `Arc` of what both halves share), since the
+/// helper outlives this call.
+pub(crate) fn both_on<A, B>(
+    helper: Option<&Helper>,
+    early: impl FnOnce() -> A,
+    late: impl FnOnce() -> B + Send + 'static,
+) -> (A, B)
+where
+    B: Send + 'static,
+{
+    let Some(helper) = helper else {
+        return both(early, late);
+    };
+    let (done, result) = mpsc::sync_channel(1);
+    let job: Job = Box::new(move || {
+        // The receiver is gone only if `early` panicked: nobody waits.
+        let _ = done.send(catch_unwind(AssertUnwindSafe(late)));
+    });
+    if let Err(mpsc::SendError(job)) = helper.jobs.send(job) {
+        // The helper's thread is gone (it never ends while the helper
+        // lives, but this costs nothing to handle): `late` runs here.
+        job();
+    }
+    let earlier = early();
+    match result.recv() {
+        Ok(Ok(later)) => (earlier, later),
+        Ok(Err(panic)) => resume_unwind(panic),
+        // The helper's thread runs every job it is sent, and a job
+        // always sends (its panic caught); a job is dropped unrun only if
+        // the thread could not run it at all.
+        Err(_) => resume_unwind(Box::new("the helper thread stopped")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_helper_runs_the_late_half_and_can_be_used_again() {
+        let helper = Helper::start().unwrap();
+        let main = std::thread::current().id();
+        for round in 0..3 {
+            let (early, late) = both_on(
+                Some(&helper),
+                || (round, std::thread::current().id()),
+                move || (round * 10, std::thread::current().id()),
+            );
+            assert_eq!((early.0, late.0), (round, round * 10));
+            assert_eq!(early.1, main);
+            assert_ne!(late.1, main);
+        }
+        // Without a helper, a thread of its own.
+        let (early, late) = both_on(None, || 1, || 2);
+        assert_eq!((early, late), (1, 2));
+    }
+
+    #[test]
+    fn a_panic_on_the_helper_is_resumed_here_and_the_helper_lives_on() {
+        let helper = Helper::start().unwrap();
+        let caught = catch_unwind(AssertUnwindSafe(|| {
+            both_on(
+                Some(&helper),
+                || 1,
+                || -> i32 { panic!("late half failed") },
+            )
+        }));
+        let payload = caught.unwrap_err();
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"late half failed"));
+        assert_eq!(both_on(Some(&helper), || 1, || 2), (1, 2));
+    }
 }

@@ -13,8 +13,11 @@ mod reachability;
 mod returns;
 mod shown_condition;
 
+use std::sync::Arc;
+
 use crate::diagnostic::Diagnostic;
 use crate::graph::Story;
+use crate::parallel::Helper;
 
 pub(crate) use follow_ons::drop_follow_ons;
 
@@ -26,11 +29,33 @@ pub const PARALLEL_SCENES: usize = 2_000;
 /// story's passes run on two threads; their diagnostics come out in the
 /// same order either way.
 pub fn graph_passes(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
-    graph_passes_from(story, diagnostics, PARALLEL_SCENES);
+    graph_passes_from(story, None, diagnostics, PARALLEL_SCENES);
 }
 
-/// [`graph_passes`], on two threads from `parallel_scenes` scenes.
-fn graph_passes_from(story: &Story, diagnostics: &mut Vec<Diagnostic>, parallel_scenes: usize) {
+/// [`graph_passes`] with the second thread's half on `helper` (which
+/// needs a share of the story to hold).
+pub(crate) fn graph_passes_on(
+    story: &Arc<Story>,
+    helper: Option<&Helper>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    graph_passes_from(
+        story,
+        helper.map(|helper| (helper, story)),
+        diagnostics,
+        PARALLEL_SCENES,
+    );
+}
+
+/// [`graph_passes`], on two threads from `parallel_scenes` scenes: the
+/// second `shared`'s helper with its share of the story, or a thread of
+/// its own.
+fn graph_passes_from(
+    story: &Story,
+    shared: Option<(&Helper, &Arc<Story>)>,
+    diagnostics: &mut Vec<Diagnostic>,
+    parallel_scenes: usize,
+) {
     if story.scenes.len() < parallel_scenes {
         reachability::check(story, diagnostics);
         dead_end::check(story, diagnostics);
@@ -44,27 +69,32 @@ fn graph_passes_from(story: &Story, diagnostics: &mut Vec<Diagnostic>, parallel_
     // The loop pass is the biggest; the others together about match it.
     // The shown-condition pass reads each scene alone, so each thread takes
     // half of the scenes.
-    let (early, late) = story.scenes.split_at(story.scenes.len() / 2);
-    let ((mut rest, mut shown_late), (mut loops, mut shown_early)) = crate::parallel::both(
-        || {
-            let mut rest = Vec::new();
-            fallback::check(story, &mut rest);
-            returns::check(story, &mut rest);
-            reachability::check(story, diagnostics);
-            dead_end::check(story, diagnostics);
-            let mut shown_late = Vec::new();
-            shown_condition::find(story, late, &mut shown_late);
-            (rest, shown_late)
-        },
-        || {
-            let mut found = Vec::new();
-            divert_loop::check(story, &mut found);
-            choices::check(story, &mut found);
-            let mut shown_early = Vec::new();
-            shown_condition::find(story, early, &mut shown_early);
-            (found, shown_early)
-        },
-    );
+    let middle = story.scenes.len() / 2;
+    let early = || {
+        let mut rest = Vec::new();
+        fallback::check(story, &mut rest);
+        returns::check(story, &mut rest);
+        reachability::check(story, diagnostics);
+        dead_end::check(story, diagnostics);
+        let mut shown_late = Vec::new();
+        shown_condition::find(story, &story.scenes[middle..], &mut shown_late);
+        (rest, shown_late)
+    };
+    fn late(story: &Story, middle: usize) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+        let mut found = Vec::new();
+        divert_loop::check(story, &mut found);
+        choices::check(story, &mut found);
+        let mut shown_early = Vec::new();
+        shown_condition::find(story, &story.scenes[..middle], &mut shown_early);
+        (found, shown_early)
+    }
+    let ((mut rest, mut shown_late), (mut loops, mut shown_early)) = match shared {
+        Some((helper, shared)) => {
+            let shared = Arc::clone(shared);
+            crate::parallel::both_on(Some(helper), early, move || late(&shared, middle))
+        }
+        None => crate::parallel::both(early, || late(story, middle)),
+    };
     diagnostics.append(&mut loops);
     diagnostics.append(&mut rest);
     // Last, in scene order: it withdraws the W0002 its own warnings explain.
@@ -103,16 +133,21 @@ mod tests {
         )
         .unwrap();
         let declared = crate::graph::declare(&files, &sources, &mut lowered).unwrap();
-        let (story, _) = crate::graph::build(files, declared, &sources, &mut lowered, usize::MAX);
+        let sources = std::sync::Arc::new(sources);
+        let (story, _) =
+            crate::graph::build(files, declared, &sources, &mut lowered, usize::MAX, None);
         let mut story = story.unwrap();
         // As the compile driver does: the passes may quote the story's text.
-        story.sources = std::sync::Arc::new(sources);
-        let passes = |parallel_scenes| {
+        story.sources = sources;
+        let story = Arc::new(story);
+        let helper = Helper::start().unwrap();
+        let passes = |parallel_scenes, helper: Option<&Helper>| {
             let mut found = Vec::new();
-            graph_passes_from(&story, &mut found, parallel_scenes);
+            let shared = helper.map(|helper| (helper, &story));
+            graph_passes_from(&story, shared, &mut found, parallel_scenes);
             found
         };
-        let one = passes(usize::MAX);
+        let one = passes(usize::MAX, None);
         let codes: std::collections::BTreeSet<String> =
             one.iter().map(|d| format!("{:?}", d.code)).collect();
         for code in ["E0313", "W0008", "E0307", "E0304", "E0305", "W0010"] {
@@ -122,6 +157,10 @@ mod tests {
         // `hidden` is named only in one, so its W0002 is withdrawn.
         assert_eq!(one.iter().filter(|d| d.code == Code::W0010).count(), 2);
         assert!(!codes.contains("W0002"), "{codes:?}");
-        assert_eq!(format!("{one:?}"), format!("{:?}", passes(0)));
+        assert_eq!(format!("{one:?}"), format!("{:?}", passes(0, None)));
+        assert_eq!(
+            format!("{one:?}"),
+            format!("{:?}", passes(0, Some(&helper)))
+        );
     }
 }

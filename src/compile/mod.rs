@@ -15,6 +15,7 @@ use std::sync::Arc;
 use crate::check;
 use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap};
 use crate::graph::{self, Declared, Story};
+use crate::parallel::{HELPER_BYTES, Helper};
 use crate::syntax::Outline;
 
 pub use discover::{FindError, Found, entry_of, find_stories, not_part_of_any_story};
@@ -56,18 +57,32 @@ pub fn compile(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
 ) -> Result<LoadedStory, std::io::Error> {
-    compile_split(entry, read, graph::PARALLEL_LINES)
+    compile_split(entry, read, graph::PARALLEL_LINES, HELPER_BYTES)
 }
 
-/// [`compile`], lowering on two threads from `parallel_lines` scene lines.
+/// [`compile`], lowering on two threads from `parallel_lines` scene lines,
+/// with a helper thread started from `helper_bytes` bytes read.
 fn compile_split(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
     parallel_lines: usize,
+    helper_bytes: usize,
 ) -> Result<LoadedStory, std::io::Error> {
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
-    let files = graph::load(entry, read, &mut sources, &mut diagnostics)?;
+    // A big story's helper thread starts as soon as the story is known to
+    // be big, before the outline (see `parallel::Helper`).
+    let mut helper = None;
+    let mut bytes = 0;
+    let mut read_and_count = |path: &Path| {
+        let read = read(path)?;
+        bytes += read.len();
+        if helper.is_none() && bytes >= helper_bytes {
+            helper = Helper::start();
+        }
+        Ok(read)
+    };
+    let files = graph::load(entry, &mut read_and_count, &mut sources, &mut diagnostics)?;
     let declared = graph::declare(&files, &sources, &mut diagnostics);
     Ok(lower_and_check(
         files,
@@ -75,6 +90,7 @@ fn compile_split(
         sources,
         diagnostics,
         parallel_lines,
+        helper,
     ))
 }
 
@@ -86,22 +102,32 @@ fn lower_and_check(
     sources: SourceMap,
     mut diagnostics: Vec<Diagnostic>,
     parallel_lines: usize,
+    helper: Option<Helper>,
 ) -> LoadedStory {
+    let sources = Arc::new(sources);
     let (mut story, diverts_resolved) = match declared {
-        Some(declared) => graph::build(files, declared, &sources, &mut diagnostics, parallel_lines),
+        Some(declared) => graph::build(
+            files,
+            declared,
+            &sources,
+            &mut diagnostics,
+            parallel_lines,
+            helper.as_ref(),
+        ),
         None => (None, true),
     };
     // The sources first, so passes can quote the story's own text.
-    let sources = Arc::new(sources);
     if let Some(story) = &mut story {
         story.sources = Arc::clone(&sources);
     }
+    // Shared with the helper for the passes; whole again after them.
+    let story = story.map(Arc::new);
     // The graph passes run even when lowering found errors, so one run
     // reports everything; lowering keeps the graph's shape intact for them
     // (a divert to an unknown scene still diverts somewhere).
     if let Some(story) = &story {
         let mark = diagnostics.len();
-        check::graph_passes(story, &mut diagnostics);
+        check::graph_passes_on(story, helper.as_ref(), &mut diagnostics);
         if !diverts_resolved {
             // A divert to an unknown scene was meant for some scene, so
             // which scenes are reachable is unknown: reporting every scene
@@ -118,6 +144,10 @@ fn lower_and_check(
             }));
         }
     }
+    // The helper let go of its share before its half of the passes
+    // returned, so this does not copy.
+    let mut story = story.map(Arc::unwrap_or_clone);
+    drop(helper);
     check::drop_follow_ons(&mut diagnostics, story.as_ref());
     if diagnostics.iter().any(|d| d.severity() == Severity::Error) {
         story = None;
@@ -137,7 +167,8 @@ mod tests {
 
     /// The second lowering run's choice and sequence ids and its text and
     /// code ranges are shifted when the runs are joined: two runs must give
-    /// exactly the graph one run gives.
+    /// exactly the graph one run gives, the second on a thread of its own
+    /// or on the helper.
     #[test]
     fn two_lowering_runs_give_the_graph_one_run_gives() {
         let mut text = crate::generate::story(40);
@@ -159,11 +190,12 @@ mod tests {
             1,
         );
         text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
-        let graph = |parallel_lines| {
+        let graph = |parallel_lines, helper_bytes| {
             let loaded = compile_split(
                 Path::new("gen.fab"),
                 &mut |_: &Path| Ok(text.clone().into_bytes()),
                 parallel_lines,
+                helper_bytes,
             )
             .unwrap();
             assert_eq!(loaded.errors(), 0, "{:?}", loaded.diagnostics);
@@ -191,8 +223,9 @@ mod tests {
             }
             (ron::to_string(&story).unwrap(), read)
         };
-        let (one, two) = (graph(usize::MAX), graph(0));
+        let one = graph(usize::MAX, usize::MAX);
         assert!(one.1.iter().any(|text| text.contains("room 39")));
-        assert_eq!(one, two);
+        assert_eq!(one, graph(0, usize::MAX));
+        assert_eq!(one, graph(0, 0));
     }
 }

@@ -106,6 +106,7 @@ pub fn compile_opening_over(
             sources,
             diagnostics,
             PARALLEL_LINES,
+            None,
         ))));
     };
     // The rest waits until the opening is shown, so that it does not take
@@ -117,7 +118,7 @@ pub fn compile_opening_over(
         .spawn(move || {
             // An error only means `go` was dropped: the signal to begin.
             let _ = wait.recv();
-            lower_and_check(files, declared, sources, diagnostics, PARALLEL_LINES)
+            lower_and_check(files, declared, sources, diagnostics, PARALLEL_LINES, None)
         })?;
     Ok(Early::Opening(Opening {
         story: Arc::new(story),

@@ -10,6 +10,7 @@ use super::lower::Lowering;
 use super::{ChoiceId, Expr, Guard, Instr, Op, Part, Scene, SceneId, Story, Test};
 use crate::ast;
 use crate::diagnostic::{Code, Diagnostic, SourceMap};
+use crate::parallel::Helper;
 use crate::syntax::Outline;
 
 /// Stories with more scene lines than this lower their scenes on two threads.
@@ -202,27 +203,34 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
 /// second on a thread of its own, each with room reserved for its arenas.
 fn lower_runs(
     first_lowering: Lowering,
-    names: &Names,
-    files: &[Outline],
-    sources: &SourceMap,
-    items: &[WorkItem],
-    parallel: bool,
+    names: &Arc<Names>,
+    files: &Arc<Vec<Outline>>,
+    sources: &Arc<SourceMap>,
+    mut items: Vec<WorkItem>,
+    parallel: Option<Option<&Helper>>,
 ) -> Vec<LoweredScenes> {
-    if parallel {
-        let (first, second) = items.split_at(items.len() / 2);
-        let later_room = Room::of(files, sources, second);
+    if let Some(helper) = parallel {
+        let second = items.split_off(items.len() / 2);
+        let first = items;
+        let later_room = Room::of(files, sources, &second);
         // The first run's list of scenes gets room for both runs': the
         // second's are appended to it when the runs are joined. Their
         // arenas stay apart (see `arena`).
-        let first_room = Room::of(files, sources, first).with_scenes_of(later_room);
-        let (earlier, later) = crate::parallel::both(
-            || lower_scenes(first_lowering, files, sources, first, first_room),
-            || lower_scenes(Lowering::new(names), files, sources, second, later_room),
+        let first_room = Room::of(files, sources, &first).with_scenes_of(later_room);
+        let (names, later_files, later_sources) =
+            (Arc::clone(names), Arc::clone(files), Arc::clone(sources));
+        let (earlier, later) = crate::parallel::both_on(
+            helper,
+            || lower_scenes(first_lowering, files, sources, &first, first_room),
+            move || {
+                let lowering = Lowering::new(&names);
+                lower_scenes(lowering, &later_files, &later_sources, &second, later_room)
+            },
         );
         vec![earlier, later]
     } else {
-        let room = Room::of(files, sources, items);
-        vec![lower_scenes(first_lowering, files, sources, items, room)]
+        let room = Room::of(files, sources, &items);
+        vec![lower_scenes(first_lowering, files, sources, &items, room)]
     }
 }
 
@@ -299,12 +307,13 @@ fn join_runs(
 pub(crate) fn build(
     files: Vec<Outline>,
     declared: Declared,
-    sources: &SourceMap,
+    sources: &Arc<SourceMap>,
     diagnostics: &mut Vec<Diagnostic>,
     parallel_lines: usize,
+    helper: Option<&Helper>,
 ) -> (Option<Story>, bool) {
     let Declared {
-        mut names,
+        names,
         ids,
         start,
         title,
@@ -313,6 +322,8 @@ pub(crate) fn build(
         invariants,
         functions,
     } = declared;
+    // Shared with the second lowering run, on another thread.
+    let (names, files) = (Arc::new(names), Arc::new(files));
     let items: Vec<WorkItem> = ids
         .iter()
         .enumerate()
@@ -350,14 +361,18 @@ pub(crate) fn build(
     // renumbering when the runs are joined.
     let functions = first_lowering.functions(&functions);
 
-    let parallel = total_lines >= parallel_lines && items.len() >= 2;
-    let runs = lower_runs(first_lowering, &names, &files, sources, &items, parallel);
+    let parallel = (total_lines >= parallel_lines && items.len() >= 2).then_some(helper);
+    let runs = lower_runs(first_lowering, &names, &files, sources, items, parallel);
     // Freed before the runs are joined, on this thread: the join's
     // allocations then reuse their memory. (Freed on the other core while
     // joining, the join took ~20 ms less on the million-scene chain but
-    // the peak grew from 542 to 580 MB.)
+    // the peak grew from 542 to 580 MB.) The second run let go of its
+    // shares of both before it returned.
     drop(files);
-    drop(std::mem::take(&mut names.scene_ids));
+    let mut names = names;
+    if let Some(names) = Arc::get_mut(&mut names) {
+        drop(std::mem::take(&mut names.scene_ids));
+    }
     let joined = join_runs(runs, names.vars.len(), diagnostics, &mut broken);
     let Joined {
         scenes,
@@ -385,14 +400,18 @@ pub(crate) fn build(
             );
         }
     }
+    let (vars, enums) = match Arc::try_unwrap(names) {
+        Ok(names) => (names.vars, names.enums),
+        Err(shared) => (shared.vars.clone(), shared.enums.clone()),
+    };
     let story = start.map(|start| Story {
         title,
         author,
         about,
         start,
         scenes,
-        vars: names.vars,
-        enums: names.enums,
+        vars,
+        enums,
         functions,
         choice_count,
         seq_count,
