@@ -12,7 +12,12 @@ where
     B: Send,
 {
     std::thread::scope(|scope| {
-        let later = scope.spawn(late);
+        let parent = this_core();
+        let later = scope.spawn(move || {
+            leave(parent);
+            late()
+        });
+        let_run();
         let earlier = early();
         match later.join() {
             Ok(later) => (earlier, later),
@@ -21,22 +26,70 @@ where
     })
 }
 
+/// The core the calling thread runs on, where a thread it starts should
+/// not stay.
+#[cfg(target_os = "linux")]
+fn this_core() -> Option<usize> {
+    Some(rustix::thread::sched_getcpu())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn this_core() -> Option<usize> {
+    None
+}
+
+/// Lets a thread just started run now, on this core, instead of at the
+/// next scheduler tick; it then [`leave`]s. Nothing when the scheduler
+/// put it on an idle core, where it runs already.
+fn let_run() {
+    std::thread::yield_now();
+}
+
+/// First thing on a new thread: if it is on the core of the thread that
+/// started it (`parent`), it moves to another core it may run on, and is
+/// then allowed on every core it was before.
+///
+/// Measured here (Linux 6.18 in a 2-core VM): a new thread is put on its
+/// parent's core and waits there for the next tick (0.1–4 ms), and the
+/// two then share that core until a balancer moves one, several ms later:
+/// two threads of 10 ms of work each took 14–20 ms from the spawn. With
+/// the parent yielding once and the new thread moving itself, 10.1–10.4
+/// ms (docs/PERFORMANCE.md, session 8).
+#[cfg(target_os = "linux")]
+fn leave(parent: Option<usize>) {
+    use rustix::thread::{sched_getaffinity, sched_getcpu, sched_setaffinity};
+    let Some(parent) = parent else { return };
+    if sched_getcpu() != parent {
+        return;
+    }
+    let Ok(allowed) = sched_getaffinity(None) else {
+        return;
+    };
+    let mut elsewhere = allowed;
+    elsewhere.unset(parent);
+    // Setting a mask without this core moves the thread off it at once;
+    // the old mask back does not move it again.
+    if elsewhere.count() > 0 && sched_setaffinity(None, &elsewhere).is_ok() {
+        let _ = sched_setaffinity(None, &allowed);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn leave(_parent: Option<usize>) {}
+
 /// A job for the [`Helper`]: it sends its own result back.
 type Job = Box<dyn FnOnce() + Send>;
 
 /// A second thread started ahead of the forks that will use it, so that
 /// they do not wait for a new thread to be scheduled.
 ///
-/// Linux puts a new thread on its parent's core and moves it to an idle
-/// one only at the next scheduler tick: on this machine a thread spawned
-/// by a busy thread started 0.1–3.9 ms later (median 0.9–1.3 ms, 40
-/// spawns), while a thread already running elsewhere and waiting on a
-/// channel was woken in 3–20 µs (docs/PERFORMANCE.md, session 8). A
-/// compile of a big story starts one when it has read enough of it
-/// ([`HELPER_BYTES`]), so it has settled on the other core by the time
-/// the lowering forks (after the outline and the names, 3–6 ms on the
-/// generated 10,000-scene story). The thread ends when the helper is
-/// dropped.
+/// A thread already started, waiting on a channel on another core, is
+/// woken in microseconds; a new one takes a fork the time to be scheduled
+/// and moved ([`leave`]). A compile of a big story starts one when it has
+/// read enough of it ([`HELPER_BYTES`]), so it has settled on the other
+/// core by the time the lowering forks (after the outline and the names,
+/// 3–6 ms on the generated 10,000-scene story). The thread ends when the
+/// helper is dropped.
 #[derive(Debug)]
 pub(crate) struct Helper {
     jobs: mpsc::Sender<Job>,
@@ -53,9 +106,11 @@ impl Helper {
     /// forks then start their own, as [`both`] does).
     pub(crate) fn start() -> Option<Helper> {
         let (jobs, queue) = mpsc::channel::<Job>();
+        let parent = this_core();
         std::thread::Builder::new()
             .name("fabula-helper".into())
             .spawn(move || {
+                leave(parent);
                 // Each job catches its own panic, so this ends only when
                 // the helper is dropped.
                 for job in queue {
@@ -63,6 +118,7 @@ impl Helper {
                 }
             })
             .ok()?;
+        let_run();
         Some(Helper { jobs })
     }
 }
