@@ -66,37 +66,42 @@ fn graph_passes_from(
         shown_condition::check(story, diagnostics);
         return;
     }
-    // The loop pass is the biggest; the others together about match it.
-    // The shown-condition pass reads each scene alone, so each thread takes
-    // half of the scenes.
+    // The loop pass is the biggest; the others together about match it
+    // with the return pass on its side (on the generated 10,000-scene
+    // story, this thread's half took 0.6 ms longer with the return pass
+    // here). The shown-condition pass reads each scene alone, so each
+    // thread takes half of the scenes.
     let middle = story.scenes.len() / 2;
     let early = || {
         let mut rest = Vec::new();
         fallback::check(story, &mut rest);
-        returns::check(story, &mut rest);
         reachability::check(story, diagnostics);
         dead_end::check(story, diagnostics);
         let mut shown_late = Vec::new();
         shown_condition::find(story, &story.scenes[middle..], &mut shown_late);
         (rest, shown_late)
     };
-    fn late(story: &Story, middle: usize) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    fn late(story: &Story, middle: usize) -> [Vec<Diagnostic>; 3] {
         let mut found = Vec::new();
         divert_loop::check(story, &mut found);
         choices::check(story, &mut found);
+        let mut returned = Vec::new();
+        returns::check(story, &mut returned);
         let mut shown_early = Vec::new();
         shown_condition::find(story, &story.scenes[..middle], &mut shown_early);
-        (found, shown_early)
+        [found, returned, shown_early]
     }
-    let ((mut rest, mut shown_late), (mut loops, mut shown_early)) = match shared {
+    let ((mut rest, mut shown_late), [mut loops, mut returned, mut shown_early]) = match shared {
         Some((helper, shared)) => {
             let shared = Arc::clone(shared);
             crate::parallel::both_on(Some(helper), early, move || late(&shared, middle))
         }
         None => crate::parallel::both(early, || late(story, middle)),
     };
+    // In the order one thread finds them.
     diagnostics.append(&mut loops);
     diagnostics.append(&mut rest);
+    diagnostics.append(&mut returned);
     // Last, in scene order: it withdraws the W0002 its own warnings explain.
     let before = diagnostics.len();
     diagnostics.append(&mut shown_early);

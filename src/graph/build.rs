@@ -435,11 +435,15 @@ pub(crate) fn resolve_labels<'c>(
     text: &TextArena,
     code: impl Iterator<Item = &'c mut Instr>,
 ) {
+    // Without labels there is nothing to find and nothing to turn: lowering
+    // emits `Taken` only for a label it found. (Walking the code for
+    // nothing cost ~0.3 ms of the serial join on the generated
+    // 10,000-scene story.)
+    if names.labels.is_empty() {
+        return;
+    }
     let mut choices = vec![ChoiceId(u32::MAX); names.labels.len()];
-    // Without labels there is nothing to find (a story without `taken()`
-    // need not walk every scene's ops).
-    let labelled = if choices.is_empty() { &[] } else { scenes };
-    for (index, scene) in labelled.iter().enumerate() {
+    for (index, scene) in scenes.iter().enumerate() {
         for op in &scene.ops {
             let Op::Choices { choices: block, .. } = op else {
                 continue;
