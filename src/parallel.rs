@@ -30,7 +30,7 @@ where
 /// not stay.
 #[cfg(target_os = "linux")]
 fn this_core() -> Option<usize> {
-    Some(rustix::thread::sched_getcpu())
+    nix::sched::sched_getcpu().ok()
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -57,20 +57,26 @@ fn let_run() {
 /// ms (docs/PERFORMANCE.md, session 8).
 #[cfg(target_os = "linux")]
 fn leave(parent: Option<usize>) {
-    use rustix::thread::{sched_getaffinity, sched_getcpu, sched_setaffinity};
+    use nix::sched::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
+    use nix::unistd::Pid;
     let Some(parent) = parent else { return };
-    if sched_getcpu() != parent {
+    if sched_getcpu() != Ok(parent) {
         return;
     }
-    let Ok(allowed) = sched_getaffinity(None) else {
+    // Pid 0: the calling thread.
+    let this = Pid::from_raw(0);
+    let Ok(allowed) = sched_getaffinity(this) else {
         return;
     };
     let mut elsewhere = allowed;
-    elsewhere.unset(parent);
+    if elsewhere.unset(parent).is_err() {
+        return;
+    }
+    let anywhere = (0..CpuSet::count()).any(|core| elsewhere.is_set(core) == Ok(true));
     // Setting a mask without this core moves the thread off it at once;
     // the old mask back does not move it again.
-    if elsewhere.count() > 0 && sched_setaffinity(None, &elsewhere).is_ok() {
-        let _ = sched_setaffinity(None, &allowed);
+    if anywhere && sched_setaffinity(this, &elsewhere).is_ok() {
+        let _ = sched_setaffinity(this, &allowed);
     }
 }
 
