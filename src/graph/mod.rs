@@ -14,6 +14,7 @@ mod eval;
 mod load;
 mod lower;
 mod opening;
+mod parts;
 mod scene_names;
 mod story;
 mod suggest;
@@ -42,6 +43,7 @@ pub use load::normalize;
 #[cfg(test)]
 pub(crate) use opening::MAX_OPENING_SCENES;
 pub(crate) use opening::lower_opening;
+pub use parts::Parts;
 pub(crate) use suggest::did_you_mean;
 
 macro_rules! id_type {
@@ -297,7 +299,7 @@ pub enum Op {
     /// text continues it.
     Text {
         /// The paragraph's pieces, shown in order.
-        text: Box<[Part]>,
+        text: Parts,
         /// Tags written at the end of the line.
         tags: Box<[Tag]>,
         /// The line.
@@ -441,7 +443,7 @@ pub struct Choice {
     /// When it is shown and when it can be chosen.
     pub guard: Guard,
     /// `None` for a fallback choice.
-    pub text: Option<Box<[Part]>>,
+    pub text: Option<Parts>,
     /// Where the choice's body starts.
     pub target: u32,
     /// Tags written at the end of its line.
@@ -536,9 +538,9 @@ pub struct Conditional {
     /// The condition.
     pub condition: Expr,
     /// Shown when it is true.
-    pub then: Box<[Part]>,
+    pub then: Parts,
     /// Shown when it is false.
-    pub otherwise: Box<[Part]>,
+    pub otherwise: Parts,
 }
 
 /// `{a|b}`, `{&a|b}`, `{!a|b}`, `{~a|b}` in a text.
@@ -549,7 +551,7 @@ pub struct Alternatives {
     /// The counter remembering how often it was shown.
     pub seq: SeqId,
     /// The options, in order.
-    pub options: Box<[Box<[Part]>]>,
+    pub options: Box<[Parts]>,
 }
 
 /// A run of [`Story::text`].
@@ -742,6 +744,8 @@ mod tests {
         assert_eq!(std::mem::size_of::<Instr>(), 16);
         // 16 since values are boxed (session 7); 32 before.
         assert_eq!(std::mem::size_of::<Part>(), 16);
+        // A part's size: `None` and `Many` live in the part's spare tags.
+        assert_eq!(std::mem::size_of::<Parts>(), 16);
         assert_eq!(std::mem::size_of::<Expr>(), 28);
         // 56 since `Op::Assert` (52 bytes of fields, in the shape the
         // explorer reads); 48 before, when `Text` and `Assign` were the

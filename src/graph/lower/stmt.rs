@@ -9,8 +9,8 @@ use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::declare::Symbol;
 use crate::graph::{
-    Alternatives, BothGuards, Choice, ChoiceId, Conditional, Expr, Guard, Instr, Op, Part, SceneId,
-    SeqId, Type, Value,
+    Alternatives, BothGuards, Choice, ChoiceId, Conditional, Expr, Guard, Instr, Op, Part, Parts,
+    SceneId, SeqId, Type, Value,
 };
 
 impl Lowering<'_> {
@@ -432,7 +432,7 @@ impl Lowering<'_> {
         Some(compiled)
     }
 
-    pub(super) fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Box<[Part]> {
+    pub(super) fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Parts {
         let mut parts = Vec::with_capacity(text.len());
         for segment in text {
             match segment {
@@ -484,6 +484,6 @@ impl Lowering<'_> {
                 }
             }
         }
-        parts.into_boxed_slice()
+        Parts::from(parts)
     }
 }
