@@ -39,8 +39,9 @@ fn this_core() -> Option<usize> {
 }
 
 /// Lets a thread just started run now, on this core, instead of at the
-/// next scheduler tick; it then [`leave`]s. Nothing when the scheduler
-/// put it on an idle core, where it runs already.
+/// next scheduler tick; it then [`leave`]s. When the scheduler put it on
+/// an idle core, where it runs already, and nothing else waits for this
+/// one, the yield returns at once.
 fn let_run() {
     std::thread::yield_now();
 }
@@ -104,7 +105,7 @@ pub(crate) struct Helper {
 /// A compile starts its [`Helper`] once it has read this many bytes of
 /// story: a story this big will probably fork (at
 /// [`crate::graph::PARALLEL_LINES`] lines), and one that does not has
-/// spent a thread start, ~0.1 ms.
+/// only spent a thread's start.
 pub(crate) const HELPER_BYTES: usize = 256 * 1024;
 
 impl Helper {

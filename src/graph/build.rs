@@ -199,8 +199,9 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
     }
 }
 
-/// Lowers every scene: in one run, or (`parallel`) in two runs, the
-/// second on a thread of its own, each with room reserved for its arenas.
+/// Lowers every scene: in one run, or (`parallel` is `Some`) in two runs,
+/// the second on the helper when there is one, else on a thread of its
+/// own; each with room reserved for its arenas.
 fn lower_runs(
     first_lowering: Lowering,
     names: &Arc<Names>,
@@ -437,7 +438,7 @@ pub(crate) fn resolve_labels<'c>(
 ) {
     // Without labels there is nothing to find and nothing to turn: lowering
     // emits `Taken` only for a label it found. (Walking the code for
-    // nothing cost ~0.3 ms of the serial join on the generated
+    // nothing was 1.3M instructions of the serial join on the generated
     // 10,000-scene story.)
     if names.labels.is_empty() {
         return;
