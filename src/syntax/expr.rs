@@ -327,7 +327,10 @@ fn assemble<'a>(
                             let span = function.span.to(close_span);
                             operands.push(Operand {
                                 expr: Expr {
-                                    kind: ExprKind::Call { function, args },
+                                    kind: ExprKind::Call {
+                                        function: Box::new(function),
+                                        args,
+                                    },
                                     span,
                                 },
                                 depth,
@@ -486,7 +489,7 @@ fn operand<'a>(
                 operands.push(Operand {
                     expr: Expr {
                         kind: ExprKind::Call {
-                            function: name,
+                            function: Box::new(name),
                             args: Vec::new(),
                         },
                         span,

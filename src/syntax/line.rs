@@ -580,12 +580,12 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
         return match requires(after_space)? {
             (rest, Some((condition, reason, source))) => Ok((
                 rest,
-                Guard::Requires {
+                Guard::Requires(Box::new(crate::ast::Requires {
                     shown: Some(shown),
                     condition,
                     reason,
                     source,
-                },
+                })),
             )),
             (_, None) => Ok((rest, Guard::Hidden(shown))),
         };
@@ -598,12 +598,12 @@ fn guard(input: Input) -> IResult<Input, Guard, PError> {
     match requires(input)? {
         (rest, Some((condition, reason, source))) => Ok((
             rest,
-            Guard::Requires {
+            Guard::Requires(Box::new(crate::ast::Requires {
                 shown: None,
                 condition,
                 reason,
                 source,
-            },
+            })),
         )),
         (_, None) => Ok((input, Guard::Always)),
     }

@@ -151,12 +151,13 @@ impl Lowering<'_> {
             let guard = match &choice.guard {
                 ast::Guard::Always => Guard::Always,
                 ast::Guard::Hidden(condition) => Guard::Hidden(self.guard(condition)),
-                ast::Guard::Requires {
-                    shown,
-                    condition,
-                    reason,
-                    ..
-                } => {
+                ast::Guard::Requires(requires) => {
+                    let ast::Requires {
+                        shown,
+                        condition,
+                        reason,
+                        ..
+                    } = &**requires;
                     // Written back from the tree: a slice of the source
                     // was cut wrongly at brackets (issue #15).
                     let reason = match reason {
