@@ -797,20 +797,3 @@ impl BinaryOp {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A scene's tree is built, moved up through the parser's functions
-    /// by value, and dropped, for every scene: its nodes are kept small
-    /// by boxing the rare big ones (a call's name, `[requires …]`).
-    #[test]
-    fn the_common_tree_nodes_stay_small() {
-        // 80 before the call's name was boxed (session 8).
-        assert_eq!(std::mem::size_of::<Expr>(), 48);
-        // 392 before `[requires …]` and the call's name were boxed.
-        assert_eq!(std::mem::size_of::<Choice>(), 232);
-        assert_eq!(std::mem::size_of::<Stmt>(), 112);
-    }
-}
