@@ -99,7 +99,7 @@ fn lower_scenes(
         lowering.diagnostics.extend(found);
         broken.extend(lost.into_iter().map(|lost| (id, lost)));
         if let (Some(tree), Some(id)) = (tree, id) {
-            scenes.push(lowering.scene(&tree, id));
+            scenes.push(lowering.scene(tree, id));
         }
     }
     LoweredScenes {

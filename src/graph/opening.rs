@@ -62,7 +62,7 @@ pub(crate) fn lower_opening(
         if has_errors(&found) {
             return None;
         }
-        let scene = lowering.scene(&tree?, id);
+        let scene = lowering.scene(tree?, id);
         if has_errors(&lowering.diagnostics) {
             return None;
         }

@@ -322,8 +322,9 @@ impl<'n> Lowering<'n> {
     }
 
     /// Lowers scene `id` (the id its name was declared with; the caller
-    /// knows it, so the name is not looked up again).
-    pub(crate) fn scene(&mut self, scene: &ast::Scene, id: SceneId) -> Scene {
+    /// knows it, so the name is not looked up again). Takes the tree, whose
+    /// name, title and tags become the scene's.
+    pub(crate) fn scene(&mut self, scene: ast::Scene, id: SceneId) -> Scene {
         let mut ops = std::mem::take(&mut self.ops);
         ops.clear();
         let mut builder = SceneBuilder {
@@ -383,12 +384,13 @@ impl<'n> Lowering<'n> {
         let mut ops = Vec::with_capacity(builder.ops.len());
         ops.append(&mut builder.ops);
         self.ops = builder.ops;
+        // The tree's own strings, moved, not copied: it is dropped here.
         Scene {
-            name: scene.name.name.clone(),
-            title: scene.title.clone(),
+            name: scene.name.name,
+            title: scene.title,
             is_ending: scene.is_ending,
             is_page: scene.is_page,
-            tags: scene.tags.clone(),
+            tags: scene.tags,
             span: scene.span,
             ops,
             params: self.params,
