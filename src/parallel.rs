@@ -90,13 +90,17 @@ type Job = Box<dyn FnOnce() + Send>;
 /// A second thread started ahead of the forks that will use it, so that
 /// they do not wait for a new thread to be scheduled.
 ///
-/// A thread already started, waiting on a channel on another core, is
-/// woken in microseconds; a new one takes a fork the time to be scheduled
-/// and moved ([`leave`]). A compile of a big story starts one when it has
-/// read enough of it ([`HELPER_BYTES`]), so it has settled on the other
-/// core by the time the lowering forks (after the outline and the names,
-/// 3–6 ms on the generated 10,000-scene story). The thread ends when the
-/// helper is dropped.
+/// A thread already started and waiting on a channel is woken in
+/// microseconds when the scheduler wakes it on its own core; a new one
+/// takes a fork the time to be scheduled and moved ([`leave`]). Woken
+/// onto the sender's core instead (the lowering's job, in 18 runs of 80
+/// here), the helper waited for the next tick and then shared the core:
+/// so [`both_on`] yields after sending, and each job starts by moving off
+/// the sender's core, as a new thread does. A compile of a big story
+/// starts one when it has read enough of it ([`HELPER_BYTES`]), so it
+/// has settled on the other core by the time the lowering forks (after
+/// the outline and the names, 3–6 ms on the generated 10,000-scene
+/// story). The thread ends when the helper is dropped.
 #[derive(Debug)]
 pub(crate) struct Helper {
     jobs: mpsc::Sender<Job>,
@@ -145,14 +149,19 @@ where
         return both(early, late);
     };
     let (done, result) = mpsc::sync_channel(1);
+    let parent = this_core();
     let job: Job = Box::new(move || {
+        // Woken onto this thread's core, the helper waits for the next
+        // tick and then shares the core: it moves off at once instead.
+        leave(parent);
         // The receiver is gone only if `early` panicked: nobody waits.
         let _ = done.send(catch_unwind(AssertUnwindSafe(late)));
     });
-    if let Err(mpsc::SendError(job)) = helper.jobs.send(job) {
+    match helper.jobs.send(job) {
+        Ok(()) => let_run(),
         // The helper's thread is gone (it never ends while the helper
         // lives, but this costs nothing to handle): `late` runs here.
-        job();
+        Err(mpsc::SendError(job)) => job(),
     }
     let earlier = early();
     match result.recv() {
