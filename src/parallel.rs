@@ -12,11 +12,7 @@ where
     B: Send,
 {
     std::thread::scope(|scope| {
-        let parent = this_core();
-        let later = scope.spawn(move || {
-            leave(parent);
-            late()
-        });
+        let later = scope.spawn(elsewhere(late));
         let_run();
         let earlier = early();
         match later.join() {
@@ -36,6 +32,17 @@ fn this_core() -> Option<usize> {
 #[cfg(not(target_os = "linux"))]
 fn this_core() -> Option<usize> {
     None
+}
+
+/// `work`, to run on another thread: it first moves off the core of the
+/// thread calling this, if it finds itself there ([`leave`]). The caller
+/// hands it over (a spawn, a send), then calls [`let_run`].
+fn elsewhere<T>(work: impl FnOnce() -> T) -> impl FnOnce() -> T {
+    let parent = this_core();
+    move || {
+        leave(parent);
+        work()
+    }
 }
 
 /// Lets a thread just started run now, on this core, instead of at the
@@ -117,17 +124,15 @@ impl Helper {
     /// forks then start their own, as [`both`] does).
     pub(crate) fn start() -> Option<Helper> {
         let (jobs, queue) = mpsc::channel::<Job>();
-        let parent = this_core();
         std::thread::Builder::new()
             .name("fabula-helper".into())
-            .spawn(move || {
-                leave(parent);
+            .spawn(elsewhere(move || {
                 // Each job catches its own panic, so this ends only when
                 // the helper is dropped.
                 for job in queue {
                     job();
                 }
-            })
+            }))
             .ok()?;
         let_run();
         Some(Helper { jobs })
@@ -149,14 +154,12 @@ where
         return both(early, late);
     };
     let (done, result) = mpsc::sync_channel(1);
-    let parent = this_core();
-    let job: Job = Box::new(move || {
-        // Woken onto this thread's core, the helper waits for the next
-        // tick and then shares the core: it moves off at once instead.
-        leave(parent);
+    // Woken onto this thread's core, the helper would wait for the next
+    // tick and then share the core: the job moves it off at once instead.
+    let job: Job = Box::new(elsewhere(move || {
         // The receiver is gone only if `early` panicked: nobody waits.
         let _ = done.send(catch_unwind(AssertUnwindSafe(late)));
-    });
+    }));
     match helper.jobs.send(job) {
         Ok(()) => let_run(),
         // The helper's thread is gone (it never ends while the helper

@@ -199,18 +199,19 @@ fn renumber(scenes: &mut [Scene], shift: Shift) {
     }
 }
 
-/// Lowers every scene: in one run, or (`parallel` is `Some`) in two runs,
-/// the second on the helper when there is one, else on a thread of its
-/// own; each with room reserved for its arenas.
+/// Lowers every scene: in one run, or (`parallel`) in two runs, the
+/// second on the helper when there is one, else on a thread of its own;
+/// each with room reserved for its arenas.
 fn lower_runs(
     first_lowering: Lowering,
     names: &Arc<Names>,
     files: &Arc<Vec<Outline>>,
     sources: &Arc<SourceMap>,
     mut items: Vec<WorkItem>,
-    parallel: Option<Option<&Helper>>,
+    parallel: bool,
+    helper: Option<&Helper>,
 ) -> Vec<LoweredScenes> {
-    if let Some(helper) = parallel {
+    if parallel {
         let second = items.split_off(items.len() / 2);
         let first = items;
         let later_room = Room::of(files, sources, &second);
@@ -362,8 +363,16 @@ pub(crate) fn build(
     // renumbering when the runs are joined.
     let functions = first_lowering.functions(&functions);
 
-    let parallel = (total_lines >= parallel_lines && items.len() >= 2).then_some(helper);
-    let runs = lower_runs(first_lowering, &names, &files, sources, items, parallel);
+    let parallel = total_lines >= parallel_lines && items.len() >= 2;
+    let runs = lower_runs(
+        first_lowering,
+        &names,
+        &files,
+        sources,
+        items,
+        parallel,
+        helper,
+    );
     // Freed before the runs are joined, on this thread: the join's
     // allocations then reuse their memory. (Freed on the other core while
     // joining, the join took ~20 ms less on the million-scene chain but

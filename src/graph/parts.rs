@@ -9,39 +9,24 @@ use super::Part;
 /// single literal, and this saves each its own allocation), or many.
 /// Reads as a slice of parts; written out as a sequence, as a boxed slice
 /// was, so compiled stories and save fingerprints are unchanged.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Parts(PartsRepr);
 
-#[derive(Clone)]
+#[derive(Clone, Default)]
 enum PartsRepr {
+    #[default]
     None,
     One(Part),
     // Boxed twice, so that a `Parts` takes no more room than a part does.
     Many(Box<Box<[Part]>>),
 }
 
-impl Parts {
-    /// No parts.
-    pub fn new() -> Parts {
-        Parts(PartsRepr::None)
-    }
-}
-
-impl Default for Parts {
-    fn default() -> Parts {
-        Parts::new()
-    }
-}
-
 impl From<Vec<Part>> for Parts {
     fn from(mut parts: Vec<Part>) -> Parts {
-        Parts(match parts.len() {
-            0 => PartsRepr::None,
-            1 => match parts.pop() {
-                Some(part) => PartsRepr::One(part),
-                None => PartsRepr::None,
-            },
-            _ => PartsRepr::Many(Box::new(parts.into_boxed_slice())),
+        Parts(if parts.len() > 1 {
+            PartsRepr::Many(Box::new(parts.into_boxed_slice()))
+        } else {
+            parts.pop().map_or(PartsRepr::None, PartsRepr::One)
         })
     }
 }
