@@ -68,7 +68,12 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     // was quadratic on a long chain of diverts).
     let mut trapped: Vec<bool> = forced.runs.iter().map(Option::is_some).collect();
     // Each scene's predecessors, `from[starts[to]..starts[to + 1]]`.
-    let mut starts = vec![0u32; forced.len() + 1];
+    // Zeroed by writing, not `vec![0; n]`: a large zeroed allocation is
+    // fresh pages, and counting reads each before writing it, so each
+    // would fault twice (in the shared zero page, then a copy-on-write
+    // that flushes the other thread's TLB).
+    let mut starts = Vec::with_capacity(forced.len() + 1);
+    starts.resize(forced.len() + 1, 0u32);
     for (to, _) in &forced.diverts {
         if let Some(count) = starts.get_mut(to.index() + 1) {
             *count += 1;
