@@ -68,12 +68,7 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
     // was quadratic on a long chain of diverts).
     let mut trapped: Vec<bool> = forced.runs.iter().map(Option::is_some).collect();
     // Each scene's predecessors, `from[starts[to]..starts[to + 1]]`.
-    // Zeroed by writing, not `vec![0; n]`: a large zeroed allocation is
-    // fresh pages, and counting reads each before writing it, so each
-    // would fault twice (in the shared zero page, then a copy-on-write
-    // that flushes the other thread's TLB).
-    let mut starts = Vec::with_capacity(forced.len() + 1);
-    starts.resize(forced.len() + 1, 0u32);
+    let mut starts = written_zeros(forced.len() + 1);
     for (to, _) in &forced.diverts {
         if let Some(count) = starts.get_mut(to.index() + 1) {
             *count += 1;
@@ -124,6 +119,17 @@ pub fn check(story: &Story, diagnostics: &mut Vec<Diagnostic>) {
             in_component[index] = false;
         }
     }
+}
+
+/// `count` zeros, written rather than allocated zeroed (`vec![0; count]`):
+/// a large zeroed allocation is fresh pages, and counting reads each one
+/// before writing it, so each would fault twice (in the shared zero page,
+/// then a copy-on-write that interrupts the other core to flush its TLB).
+#[allow(clippy::slow_vector_initialization)]
+fn written_zeros(count: usize) -> Vec<u32> {
+    let mut zeros = Vec::with_capacity(count);
+    zeros.resize(count, 0);
+    zeros
 }
 
 /// How many scenes of a loop its report names and labels.
