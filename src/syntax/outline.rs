@@ -180,16 +180,10 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         .find(|d| d.code == Code::E0006)
         .map(|d| recover::swallowed(file, &text, d.span.start as usize));
     let comment_free = blanked.as_deref().unwrap_or(&text);
-    let lines = source::lines(file, comment_free, &mut diagnostics);
-    // Most lines are told apart by their first byte, read without cutting
-    // the line out of the text (a line's content is never empty).
-    let starts_chunk = |record: &LineRecord| {
-        matches!(
-            comment_free.as_bytes().get(record.offset as usize),
-            Some(b'=' | b't')
-        ) && starts_chunk(record.line(comment_free).content)
-    };
-    let first_scene = lines.iter().position(starts_chunk).unwrap_or(lines.len());
+    // Where each scene or test starts, found with the lines, so the scene
+    // table is allocated once at its size.
+    let (lines, chunk_starts) = source::lines(file, comment_free, &mut diagnostics, starts_chunk);
+    let first_scene = chunk_starts.first().copied().unwrap_or(lines.len());
     let prologue_lines: Vec<Line> = lines[..first_scene]
         .iter()
         .map(|record| record.line(comment_free))
@@ -204,11 +198,6 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
     let mut prologue = parser.file();
     prologue.broken.extend(swallowed);
     diagnostics.extend(parser.diagnostics);
-    // Where each scene or test starts, found first so the scene table is
-    // allocated once at its size.
-    let chunk_starts: Vec<usize> = (first_scene..lines.len())
-        .filter(|&index| starts_chunk(&lines[index]))
-        .collect();
     let mut scenes = Vec::with_capacity(chunk_starts.len());
     let mut tests = Vec::new();
     for (chunk, &start) in chunk_starts.iter().enumerate() {
