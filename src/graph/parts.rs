@@ -31,6 +31,17 @@ impl From<Vec<Part>> for Parts {
     }
 }
 
+impl Parts {
+    /// The parts `stack` holds from `start` on, taken off it.
+    pub(crate) fn gathered(stack: &mut Vec<Part>, start: usize) -> Parts {
+        Parts(match stack.len().saturating_sub(start) {
+            0 => PartsRepr::None,
+            1 => stack.pop().map_or(PartsRepr::None, PartsRepr::One),
+            _ => PartsRepr::Many(Box::new(stack.drain(start..).collect())),
+        })
+    }
+}
+
 impl std::ops::Deref for Parts {
     type Target = [Part];
     fn deref(&self) -> &[Part] {

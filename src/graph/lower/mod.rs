@@ -15,8 +15,8 @@ use crate::ast::{self, AssignOp, StmtKind};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::graph::declare::Names;
 use crate::graph::{
-    CodeRange, Expr, Instr, Invariant, Local, Op, Scene, SceneId, Test, TestStep, TestStepKind,
-    TextRange, Type, Value,
+    CodeRange, Expr, Instr, Invariant, Local, Op, Part, Scene, SceneId, Test, TestStep,
+    TestStepKind, TextRange, Type, Value,
 };
 use expr::evaluate_constant;
 
@@ -35,6 +35,8 @@ pub(crate) struct Lowering<'n> {
     pub(super) code: Vec<Instr>,
     /// Where an expression is emitted before it is known to compile.
     pub(super) scratch: Vec<Instr>,
+    /// The parts of the texts being lowered (see `Lowering::text`).
+    pub(super) parts: Vec<Part>,
     /// Where a scene's ops are built, reused from scene to scene: each
     /// scene gets an exact copy, so no scene's list grows op by op or is
     /// shrunk at its end (each a reallocation).
@@ -78,6 +80,7 @@ impl<'n> Lowering<'n> {
             text: String::new(),
             code: Vec::new(),
             scratch: Vec::new(),
+            parts: Vec::new(),
             ops: Vec::new(),
             in_page: false,
             scene_now: None,

@@ -433,14 +433,20 @@ impl Lowering<'_> {
         Some(compiled)
     }
 
+    /// A text's parts, gathered on `self.parts` (a stack: a conditional's
+    /// branches gather theirs above) and taken off it at the end, so the
+    /// common text of one part allocates nothing.
     pub(super) fn text(&mut self, text: &ast::Text, allow_alternatives: bool) -> Parts {
-        let mut parts = Vec::with_capacity(text.len());
+        let start = self.parts.len();
         for segment in text {
             match segment {
-                ast::Segment::Literal(literal) => parts.push(Part::Literal(self.intern(literal))),
+                ast::Segment::Literal(literal) => {
+                    let literal = self.intern(literal);
+                    self.parts.push(Part::Literal(literal));
+                }
                 ast::Segment::Interpolate(expr) => {
                     if let Some(expr) = self.expr(expr, None) {
-                        parts.push(Part::Value(Box::new(expr)));
+                        self.parts.push(Part::Value(Box::new(expr)));
                     }
                 }
                 ast::Segment::Conditional {
@@ -452,7 +458,7 @@ impl Lowering<'_> {
                     let then = self.text(then, allow_alternatives);
                     let otherwise = self.text(otherwise, allow_alternatives);
                     if let Some(condition) = condition {
-                        parts.push(Part::Conditional(Box::new(Conditional {
+                        self.parts.push(Part::Conditional(Box::new(Conditional {
                             condition,
                             then,
                             otherwise,
@@ -477,7 +483,7 @@ impl Lowering<'_> {
                         .iter()
                         .map(|option| self.text(option, true))
                         .collect();
-                    parts.push(Part::Alternatives(Box::new(Alternatives {
+                    self.parts.push(Part::Alternatives(Box::new(Alternatives {
                         kind: *kind,
                         seq,
                         options,
@@ -485,6 +491,6 @@ impl Lowering<'_> {
                 }
             }
         }
-        Parts::from(parts)
+        Parts::gathered(&mut self.parts, start)
     }
 }
