@@ -21,6 +21,8 @@ pub struct Outline {
     pub scenes: Vec<SceneOutline>,
     /// The test blocks, by their lines.
     tests: Vec<std::ops::Range<usize>>,
+    /// The choice lines with a label (`* (label) …`), in order.
+    labelled: Vec<usize>,
     /// Problems found so far: encoding, comments, indentation, prologue.
     pub diagnostics: Vec<Diagnostic>,
     /// The comment-free text, when it differs from the file's text.
@@ -104,23 +106,16 @@ impl Outline {
     pub fn choice_labels(&self, text: &str, index: usize) -> Vec<ast::Ident> {
         let text = self.text(text);
         let mut labels = Vec::new();
-        for record in &self.lines[self.scenes[index].lines.clone()] {
-            // Only a choice line can have a label: the others are told
-            // apart by their first byte, without cutting them out.
-            if !matches!(
-                text.as_bytes().get(record.offset as usize),
-                Some(b'*' | b'+')
-            ) {
-                continue;
-            }
-            let line = record.line(text);
-            let Some(after) = line.content.strip_prefix(['*', '+']) else {
+        // The scene's labelled choice lines, found when the file was split
+        // into lines.
+        let lines = &self.scenes[index].lines;
+        let first = self.labelled.partition_point(|&line| line < lines.start);
+        let last = self.labelled.partition_point(|&line| line < lines.end);
+        for &line in &self.labelled[first..last] {
+            let line = self.lines[line].line(text);
+            let Some(skipped) = label_after(line.content) else {
                 continue;
             };
-            if !after.trim_start().starts_with('(') {
-                continue;
-            }
-            let skipped = line.content.len() - after.trim_start().len();
             let input = Input::new_extra(
                 &line.content[skipped..],
                 Origin {
@@ -166,6 +161,14 @@ impl Outline {
     }
 }
 
+/// Where the label of a choice line (`* (label) …`) starts in its content;
+/// `None` for any other line. Most lines are told apart by their first
+/// byte.
+fn label_after(content: &str) -> Option<usize> {
+    let after = content.strip_prefix(['*', '+'])?.trim_start();
+    after.starts_with('(').then(|| content.len() - after.len())
+}
+
 /// The first pass over a file: see [`Outline`]. Returns the decoded text
 /// (for the source map) and the outline.
 pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
@@ -180,9 +183,16 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         .find(|d| d.code == Code::E0006)
         .map(|d| recover::swallowed(file, &text, d.span.start as usize));
     let comment_free = blanked.as_deref().unwrap_or(&text);
-    // Where each scene or test starts, found with the lines, so the scene
-    // table is allocated once at its size.
-    let (lines, chunk_starts) = source::lines(file, comment_free, &mut diagnostics, starts_chunk);
+    // Where each scene or test starts (found with the lines, so the scene
+    // table is allocated once at its size), and which choices have labels.
+    let (mut chunk_starts, mut labelled) = (Vec::new(), Vec::new());
+    let lines = source::lines(file, comment_free, &mut diagnostics, |index, content| {
+        if starts_chunk(content) {
+            chunk_starts.push(index);
+        } else if label_after(content).is_some() {
+            labelled.push(index);
+        }
+    });
     let first_scene = chunk_starts.first().copied().unwrap_or(lines.len());
     let prologue_lines: Vec<Line> = lines[..first_scene]
         .iter()
@@ -235,6 +245,7 @@ pub fn outline(file: FileId, bytes: Vec<u8>) -> (String, Outline) {
         prologue,
         scenes,
         tests,
+        labelled,
         diagnostics,
         blanked,
         lines,

@@ -148,19 +148,18 @@ impl LineRecord {
 /// tabs; whichever comes first in the file is the file's, and the other one
 /// in indentation is an error (such a line is still measured, as well as
 /// can be guessed, so the lines around it nest as they look). `text` is shorter than 4 GiB (files are at
-/// most 1 GiB, see `graph::load`). Also returns the indices of the lines
-/// whose content `marked` accepts (the outline's scene and test headers),
-/// found in the same pass over the file.
+/// most 1 GiB, see `graph::load`). `each` sees every line's index and
+/// content as it is found (the outline looks for its scene headers and
+/// labelled choices in the same pass over the file).
 pub fn lines(
     file: FileId,
     text: &str,
     diagnostics: &mut Vec<Diagnostic>,
-    marked: impl Fn(&str) -> bool,
-) -> (Vec<LineRecord>, Vec<usize>) {
+    mut each: impl FnMut(usize, &str),
+) -> Vec<LineRecord> {
     let bytes = text.as_bytes();
     // A guess at the line count, so a big file's table is seldom copied.
     let mut result = Vec::with_capacity(bytes.len() / 32 + 16);
-    let mut marks = Vec::new();
     let mut indent_char: Option<(u8, usize)> = None;
     // The first indented line's width: the file's unit of indentation.
     let mut indent_unit: Option<usize> = None;
@@ -224,9 +223,7 @@ pub fn lines(
         }
         // Spaces, tabs and carriage returns are ASCII: these are
         // character boundaries.
-        if marked(&text[line_start + lead..line_start + trail]) {
-            marks.push(result.len());
-        }
+        each(result.len(), &text[line_start + lead..line_start + trail]);
         result.push(LineRecord {
             offset: (line_start + lead) as u32,
             len: (trail - lead) as u32,
@@ -234,7 +231,7 @@ pub fn lines(
         });
         line_start = next;
     }
-    (result, marks)
+    result
 }
 
 #[cfg(test)]
@@ -272,8 +269,11 @@ mod tests {
     fn crlf_and_indentation() {
         let mut diagnostics = Vec::new();
         let text = "a\r\n    b\r\n\r\n\tc\r\n";
-        let (found, marked) = lines(FILE, text, &mut diagnostics, |content| content == "b");
-        assert_eq!(marked, [1]);
+        let mut seen = Vec::new();
+        let found = lines(FILE, text, &mut diagnostics, |index, content| {
+            seen.push((index, content.to_owned()));
+        });
+        assert_eq!(seen, [(0, "a".into()), (1, "b".into()), (2, "c".into())]);
         let contents: Vec<_> = found
             .iter()
             .map(|record| (record.line(text).content, record.line(text).indent))
