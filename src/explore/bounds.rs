@@ -276,7 +276,8 @@ impl Analysis<'_> {
             Op::Text { text, .. } => {
                 self.has_effect(text) || may_overflow(self.story, self.glue, text)
             }
-            Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => code(condition),
+            Op::JumpUnless { condition, .. } => code(condition),
+            Op::Assert { condition, .. } => code(condition),
             Op::SetLocal { value, .. } => code(value),
             _ => false,
         });

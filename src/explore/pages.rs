@@ -180,9 +180,8 @@ fn reads(story: &Story, glue: bool, page: SceneId) -> Option<Reads> {
                 let whole = may_overflow(story, glue, text);
                 parts(story, text, whole, &mut exprs)?
             }
-            Op::JumpUnless { condition, .. } | Op::Assert { condition, .. } => {
-                exprs.push(condition)
-            }
+            Op::JumpUnless { condition, .. } => exprs.push(condition),
+            Op::Assert { condition, .. } => exprs.push(condition),
             Op::SetLocal { value, .. } => exprs.push(value),
             Op::Jump { .. } | Op::End { .. } => {}
             Op::Assign { .. }

@@ -255,7 +255,7 @@ impl<'n> Lowering<'n> {
         let condition = self.asserted(condition, "assertion")?;
         let message = message.map(|message| self.intern(message));
         Some(Op::Assert {
-            condition,
+            condition: Box::new(condition),
             message,
             span,
         })

@@ -172,7 +172,10 @@ impl Lowering<'_> {
                             condition,
                             reason,
                         })),
-                        None => Guard::Requires { condition, reason },
+                        None => Guard::Requires {
+                            condition: Box::new(condition),
+                            reason,
+                        },
                     }
                 }
             };
