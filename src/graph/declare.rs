@@ -57,6 +57,9 @@ pub(crate) struct Names {
     /// Per scene: its parameters, each with its type (`None` when the
     /// type was wrong, and reported).
     pub(super) params: Vec<Vec<(ast::Ident, Option<Type>)>>,
+    /// Whether any scene has parameters: when none does, a divert needs
+    /// no look in `params` (for a big story, a cache miss per divert).
+    pub(super) any_params: bool,
     /// Where a divert to an unknown scene points, so the program keeps its
     /// shape for the graph passes. Such a story is never returned.
     pub(super) fallback_scene: SceneId,
@@ -285,6 +288,7 @@ impl Names {
                 self.endings.push(*kind == ast::SceneKind::Ending);
                 self.pages.push(*kind == ast::SceneKind::Page);
                 let params = self.declare_params(params, diagnostics);
+                self.any_params |= !params.is_empty();
                 self.params.push(params);
                 // The player's commands are matched ignoring case.
                 if *kind == ast::SceneKind::Page

@@ -181,6 +181,9 @@ impl Lowering<'_> {
     /// A plain divert to a scene with parameters: `E0107`, since its
     /// parameters would have no values.
     pub(super) fn no_arguments_needed(&mut self, target: SceneId, divert: &ast::Divert) {
+        if !self.names.any_params {
+            return;
+        }
         let Some(params) = self.names.params.get(target.index()) else {
             return;
         };
