@@ -9,6 +9,7 @@
 mod discover;
 mod opening;
 
+use std::cell::OnceCell;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use crate::check;
 use crate::diagnostic::{Code, Diagnostic, Severity, SourceMap};
 use crate::graph::{self, Declared, Story};
 use crate::parallel::{HELPER_BYTES, Helper};
-use crate::syntax::Outline;
+use crate::syntax::{Outline, SPLIT_BYTES};
 
 pub use discover::{FindError, Found, entry_of, find_stories, not_part_of_any_story};
 pub use opening::{Early, OPENING_MIN_LINES, Opening, compile_opening, compile_opening_over};
@@ -57,32 +58,61 @@ pub fn compile(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
 ) -> Result<LoadedStory, std::io::Error> {
-    compile_split(entry, read, graph::PARALLEL_LINES, HELPER_BYTES)
+    let split = Split {
+        lines: graph::PARALLEL_LINES,
+        helper_bytes: HELPER_BYTES,
+        outline_bytes: SPLIT_BYTES,
+    };
+    compile_split(entry, read, split)
 }
 
-/// [`compile`], lowering on two threads from `parallel_lines` scene lines,
-/// with a helper thread started from `helper_bytes` bytes read.
+/// Where a compile goes onto two threads.
+#[derive(Clone, Copy)]
+struct Split {
+    /// Scenes are lowered in two runs from this many scene lines.
+    lines: usize,
+    /// A helper thread starts once this many bytes are read.
+    helper_bytes: usize,
+    /// With a helper, a file this big is outlined in two parts.
+    outline_bytes: usize,
+}
+
+/// [`compile`], on two threads where `split` says.
 fn compile_split(
     entry: &Path,
     read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
-    parallel_lines: usize,
-    helper_bytes: usize,
+    split: Split,
 ) -> Result<LoadedStory, std::io::Error> {
+    let Split {
+        lines: parallel_lines,
+        helper_bytes,
+        outline_bytes,
+    } = split;
     let mut sources = SourceMap::default();
     let mut diagnostics = Vec::new();
     // A big story's helper thread starts as soon as the story is known to
     // be big, before the outline (see `parallel::Helper`).
-    let mut helper = None;
+    let helper = OnceCell::new();
     let mut bytes = 0;
     let mut read_and_count = |path: &Path| {
         let read = read(path)?;
         bytes += read.len();
-        if helper.is_none() && bytes >= helper_bytes {
-            helper = Helper::start();
+        if helper.get().is_none()
+            && bytes >= helper_bytes
+            && let Some(started) = Helper::start()
+        {
+            let _ = helper.set(started);
         }
         Ok(read)
     };
-    let files = graph::load(entry, &mut read_and_count, &mut sources, &mut diagnostics)?;
+    let files = graph::load_with(
+        entry,
+        &mut read_and_count,
+        &mut sources,
+        &mut diagnostics,
+        &helper,
+        outline_bytes,
+    )?;
     let declared = graph::declare(&files, &sources, &mut diagnostics);
     Ok(lower_and_check(
         files,
@@ -90,7 +120,7 @@ fn compile_split(
         sources,
         diagnostics,
         parallel_lines,
-        helper,
+        helper.into_inner(),
     ))
 }
 
@@ -190,12 +220,16 @@ mod tests {
             1,
         );
         text.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
-        let graph = |parallel_lines, helper_bytes| {
+        let graph = |lines, helper_bytes, outline_bytes| {
+            let split = Split {
+                lines,
+                helper_bytes,
+                outline_bytes,
+            };
             let loaded = compile_split(
                 Path::new("gen.fab"),
                 &mut |_: &Path| Ok(text.clone().into_bytes()),
-                parallel_lines,
-                helper_bytes,
+                split,
             )
             .unwrap();
             assert_eq!(loaded.errors(), 0, "{:?}", loaded.diagnostics);
@@ -223,9 +257,79 @@ mod tests {
             }
             (ron::to_string(&story).unwrap(), read)
         };
-        let one = graph(usize::MAX, usize::MAX);
+        let one = graph(usize::MAX, usize::MAX, usize::MAX);
         assert!(one.1.iter().any(|text| text.contains("room 39")));
-        assert_eq!(one, graph(0, usize::MAX));
-        assert_eq!(one, graph(0, 0));
+        assert_eq!(one, graph(0, usize::MAX, usize::MAX));
+        assert_eq!(one, graph(0, 0, usize::MAX));
+        // The file outlined in two parts, too.
+        assert_eq!(one, graph(0, 0, 0));
+        assert_eq!(one, graph(usize::MAX, 0, 0));
+    }
+
+    /// A file outlined in two parts (on the helper thread) gives the
+    /// diagnostics and the graph one outline gives: with comments, labels
+    /// and tests in both parts, and with indentation the second part
+    /// measures differently until it knows the first part's.
+    #[test]
+    fn outlining_in_two_parts_changes_nothing() {
+        let story = crate::generate::story(40);
+        let half = story.len() / 2;
+        // Each choice to the next room with a body, indented with `first`
+        // in the first half and `second` in the second (`None`: no body).
+        let indented = |first: Option<&str>, second: Option<&str>| {
+            let mut text = String::new();
+            for line in story.split_inclusive('\n') {
+                let indent = if text.len() < half { first } else { second };
+                match (line.strip_prefix("* Walk on to the next room -> "), indent) {
+                    (Some(target), Some(indent)) => {
+                        text.push_str("* Walk on to the next room\n");
+                        text.push_str(&format!("{indent}You walk.\n{indent}-> {target}"));
+                    }
+                    _ => text.push_str(line),
+                }
+            }
+            text
+        };
+        let mut commented = story.replace("~ power", "// a note\n~ power");
+        commented = commented.replacen("== s30: ", "/* a comment\nover lines */ == s30: ", 1);
+        commented = commented.replace("* Take the back stairs", "* (stairs) Take the back stairs");
+        commented.push_str("\ntest \"walks\":\n    choose 1\n    expect text \"room\"\n");
+        let texts = [
+            commented,
+            indented(Some("    "), Some("    ")),
+            indented(Some("    "), Some("\t")),
+            indented(Some("\t"), Some("  \t")),
+            indented(None, Some("\t")),
+            // No scene past the middle: one part.
+            format!("{}\n{}", "var x = 1\n".repeat(400), story),
+        ];
+        // The generated story is outlined in two parts.
+        let helper = OnceCell::from(Helper::start().unwrap());
+        let files = graph::load_with(
+            Path::new("gen.fab"),
+            &mut |_: &Path| Ok(story.clone().into_bytes()),
+            &mut SourceMap::default(),
+            &mut Vec::new(),
+            &helper,
+            0,
+        )
+        .unwrap();
+        assert_eq!(files.len(), 2);
+        assert!(files.iter().all(|part| !part.scenes.is_empty()));
+        for text in texts {
+            let compiled = |outline_bytes| {
+                let split = Split {
+                    lines: usize::MAX,
+                    helper_bytes: 0,
+                    outline_bytes,
+                };
+                let read = &mut |_: &Path| Ok(text.clone().into_bytes());
+                let loaded = compile_split(Path::new("gen.fab"), read, split).unwrap();
+                let story = loaded.story.map(|story| ron::to_string(&story).unwrap());
+                (loaded.diagnostics, story)
+            };
+            let one = compiled(usize::MAX);
+            assert_eq!(one, compiled(0), "{text}");
+        }
     }
 }

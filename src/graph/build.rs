@@ -49,7 +49,7 @@ struct Room {
 }
 
 impl Room {
-    fn of(files: &[Outline], sources: &SourceMap, items: &[WorkItem]) -> Room {
+    fn of(files: &[Outline], items: &[WorkItem]) -> Room {
         let mut lines = vec![0usize; files.len()];
         for &(file, index, _) in items {
             lines[file] += files[file].scenes[index].line_count;
@@ -60,7 +60,7 @@ impl Room {
         };
         for (outline, lines) in files.iter().zip(lines) {
             let file_lines: usize = outline.scenes.iter().map(|s| s.line_count).sum();
-            let bytes = sources.get(outline.file).text.len();
+            let bytes = outline.bytes;
             room.text += bytes / file_lines.max(1) * lines;
             room.code += (lines + lines / 2).min(bytes / 8);
         }
@@ -214,11 +214,11 @@ fn lower_runs(
     if parallel {
         let second = items.split_off(items.len() / 2);
         let first = items;
-        let later_room = Room::of(files, sources, &second);
+        let later_room = Room::of(files, &second);
         // The first run's list of scenes gets room for both runs': the
         // second's are appended to it when the runs are joined. Their
         // arenas stay apart (see `arena`).
-        let first_room = Room::of(files, sources, &first).with_scenes_of(later_room);
+        let first_room = Room::of(files, &first).with_scenes_of(later_room);
         let (names, later_files, later_sources) =
             (Arc::clone(names), Arc::clone(files), Arc::clone(sources));
         let (earlier, later) = crate::parallel::both_on(
@@ -231,7 +231,7 @@ fn lower_runs(
         );
         vec![earlier, later]
     } else {
-        let room = Room::of(files, sources, &items);
+        let room = Room::of(files, &items);
         vec![lower_scenes(first_lowering, files, sources, &items, room)]
     }
 }

@@ -1,10 +1,12 @@
 //! Loading a story's files: the entry file and, transitively, its includes.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
-use crate::syntax::{Outline, outline};
+use crate::parallel::Helper;
+use crate::syntax::{Outline, outline_parts};
 
 /// Lexically normalises a path: drops `.` and resolves `..` against the
 /// components before it, without touching the file system (so in-memory
@@ -72,6 +74,27 @@ pub fn load(
     sources: &mut SourceMap,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Outline>, std::io::Error> {
+    load_with(
+        entry,
+        read,
+        sources,
+        diagnostics,
+        &OnceCell::new(),
+        usize::MAX,
+    )
+}
+
+/// [`load`], outlining a file of at least `split_bytes` in two parts on
+/// two threads once `helper` holds a helper thread (`read` may start one):
+/// such a file has two outlines, in order (see `syntax::outline_parts`).
+pub(crate) fn load_with(
+    entry: &Path,
+    read: &mut dyn FnMut(&Path) -> std::io::Result<Vec<u8>>,
+    sources: &mut SourceMap,
+    diagnostics: &mut Vec<Diagnostic>,
+    helper: &OnceCell<Helper>,
+    split_bytes: usize,
+) -> Result<Vec<Outline>, std::io::Error> {
     let entry = normalize(entry);
     let root = entry.parent().map(Path::to_path_buf).unwrap_or_default();
     let bytes = read_limited(read, &entry)?;
@@ -99,9 +122,13 @@ pub fn load(
         ancestors.push((pending.path.clone(), pending.included_at));
         let path = pending.path;
         let id = FileId(sources.len() as u32);
-        let (text, mut file) = outline(id, pending.bytes);
+        let (text, mut parts) = outline_parts(id, pending.bytes, helper.get(), split_bytes);
         sources.add(path.clone(), text);
-        diagnostics.append(&mut file.diagnostics);
+        for part in &mut parts {
+            diagnostics.append(&mut part.diagnostics);
+        }
+        // Its includes are in its prologue, in the first part.
+        let file = &parts[0];
         let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut children = Vec::new();
         for include in &file.prologue.includes {
@@ -179,7 +206,7 @@ pub fn load(
         }
         // Depth first, in the order written.
         queue.extend(children.into_iter().rev());
-        files.push(file);
+        files.extend(parts);
     }
     Ok(files)
 }

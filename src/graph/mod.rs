@@ -38,8 +38,8 @@ pub(crate) use build::build;
 pub(crate) use declare::{Declared, declare};
 pub use eval::MAX_TEXT_LEN;
 pub(crate) use eval::{Env, Fault, binary, display, display_len, longest_display, run};
-pub(crate) use load::load;
 pub use load::normalize;
+pub(crate) use load::{load, load_with};
 #[cfg(test)]
 pub(crate) use opening::MAX_OPENING_SCENES;
 pub(crate) use opening::lower_opening;

@@ -34,7 +34,7 @@ use crate::diagnostic::{FileId, Span};
 pub use block::{parse_file, parse_str};
 pub use classify::is_entry;
 pub(crate) use error::PError;
-pub(crate) use outline::{Outline, outline};
+pub(crate) use outline::{Outline, SPLIT_BYTES, outline_parts};
 pub use source::decode;
 
 pub(crate) use span::{Input, Origin};

@@ -144,28 +144,51 @@ impl LineRecord {
     }
 }
 
-/// Splits comment-free text into non-blank lines. Indentation is spaces or
-/// tabs; whichever comes first in the file is the file's, and the other one
-/// in indentation is an error (such a line is still measured, as well as
-/// can be guessed, so the lines around it nest as they look). `text` is shorter than 4 GiB (files are at
-/// most 1 GiB, see `graph::load`). `each` sees every line's index and
-/// content as it is found (the outline looks for its scene headers and
-/// labelled choices in the same pass over the file).
-pub fn lines(
+/// The file's indentation as its lines so far have set it: the first
+/// indented line's character and where that line starts, and its width
+/// (the file's unit).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Indentation {
+    first: Option<(u8, usize)>,
+    unit: Option<usize>,
+}
+
+impl Indentation {
+    /// The indentation character, once an indented line has set it.
+    pub fn character(&self) -> Option<u8> {
+        self.first.map(|(character, _)| character)
+    }
+}
+
+/// Splits the part `range` of comment-free `text` (which starts a line)
+/// into non-blank lines. Indentation is spaces or tabs; whichever comes
+/// first in the file is the file's, and the other one in indentation is an
+/// error (such a line is still measured, as well as can be guessed, so the
+/// lines around it nest as they look). `indentation` is what the lines
+/// before the part set (the default for a whole file), updated. `text` is
+/// shorter than 4 GiB (files are at most 1 GiB, see `graph::load`).
+/// `each` sees every line's index (from the part's first) and content as
+/// it is found: the outline looks for its scene headers and labelled
+/// choices in the same pass over the file.
+pub fn lines_in(
     file: FileId,
     text: &str,
+    range: std::ops::Range<usize>,
+    indentation: &mut Indentation,
     diagnostics: &mut Vec<Diagnostic>,
     mut each: impl FnMut(usize, &str),
 ) -> Vec<LineRecord> {
-    let bytes = text.as_bytes();
+    let bytes = &text.as_bytes()[..range.end];
     // A guess at the line count, so a big file's table is seldom copied.
-    let mut result = Vec::with_capacity(bytes.len() / 32 + 16);
-    let mut indent_char: Option<(u8, usize)> = None;
-    // The first indented line's width: the file's unit of indentation.
-    let mut indent_unit: Option<usize> = None;
+    let mut result = Vec::with_capacity(range.len() / 32 + 16);
+    let Indentation {
+        first: ref mut indent_char,
+        // The first indented line's width: the file's unit of indentation.
+        unit: ref mut indent_unit,
+    } = *indentation;
     // Every newline by one SIMD pass over the file, not a search a line.
-    let mut newlines = memchr::memchr_iter(b'\n', bytes);
-    let mut line_start = 0;
+    let mut newlines = memchr::memchr_iter(b'\n', &bytes[range.start..]).map(|at| range.start + at);
+    let mut line_start = range.start;
     while line_start <= bytes.len() {
         let line_end = newlines.next().unwrap_or(bytes.len());
         let raw = &bytes[line_start..line_end];
@@ -270,9 +293,18 @@ mod tests {
         let mut diagnostics = Vec::new();
         let text = "a\r\n    b\r\n\r\n\tc\r\n";
         let mut seen = Vec::new();
-        let found = lines(FILE, text, &mut diagnostics, |index, content| {
-            seen.push((index, content.to_owned()));
-        });
+        let mut indentation = Indentation::default();
+        let range = 0..text.len();
+        let found = lines_in(
+            FILE,
+            text,
+            range,
+            &mut indentation,
+            &mut diagnostics,
+            |index, content| {
+                seen.push((index, content.to_owned()));
+            },
+        );
         assert_eq!(seen, [(0, "a".into()), (1, "b".into()), (2, "c".into())]);
         let contents: Vec<_> = found
             .iter()
