@@ -300,8 +300,17 @@ mod tests {
             indented(Some("    "), Some("\t")),
             indented(Some("\t"), Some("  \t")),
             indented(None, Some("\t")),
-            // No scene past the middle: one part.
-            format!("{}\n{}", "var x = 1\n".repeat(400), story),
+            // No scene in the first part: a prologue past the middle (the
+            // start scene is the entry file's first, in its second part).
+            story.replacen(
+                "var favours = 0\n",
+                &(0..2000)
+                    .map(|n| format!("var v{n} = {n}\n"))
+                    .collect::<String>(),
+                1,
+            ),
+            // No scene header past the middle: one part.
+            format!("{story}{}", "// padding\n".repeat(2000)),
         ];
         // The generated story is outlined in two parts.
         let helper = OnceCell::from(Helper::start().unwrap());

@@ -507,12 +507,15 @@ pub(crate) fn declare(
                 None
             }
         },
-        // The first scene that is not a page: a page is never entered.
-        None => match ids.first().and_then(|first| {
-            first
-                .iter()
-                .find(|id| id.is_none_or(|id| !names.pages[id.index()]))
-        }) {
+        // The entry file's first scene that is not a page: a page is never
+        // entered. (A big entry file may have been outlined in two parts.)
+        None => match files
+            .iter()
+            .zip(&ids)
+            .take_while(|(outline, _)| outline.file == entry.file)
+            .flat_map(|(_, ids)| ids)
+            .find(|id| id.is_none_or(|id| !names.pages[id.index()]))
+        {
             Some(id) => *id,
             None => {
                 diagnostics.push(
