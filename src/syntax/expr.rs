@@ -443,7 +443,8 @@ fn operand<'a>(
             operands.push(Operand {
                 expr: Expr {
                     kind: ExprKind::Set(Vec::new()),
-                    span: open.to(span_of(file, closed)),
+                    // To its `}`, not to the end of the input.
+                    span: open.with_end(pos(&closed)),
                 },
                 depth: 1,
             });
@@ -691,6 +692,32 @@ mod tests {
         );
         assert_eq!(parse("x not in s").unwrap().0, "(x not in s)");
         assert_eq!(parse("(1 + 2) * 3").unwrap().0, "((1 + 2) * 3)");
+    }
+
+    /// Regression: an empty set's span ran to the end of the expression
+    /// (`{} + 1` underlined whole in E0204).
+    #[test]
+    fn an_empty_set_spans_its_braces() {
+        for (text, end) in [("{} + 1", 2), ("{ } + 1", 3), ("count({}) + 1", 8)] {
+            let input = Input::new_extra(
+                text,
+                Origin {
+                    file: FileId(0),
+                    base: 0,
+                },
+            );
+            let (_, expr) = expression(input).unwrap();
+            let mut set = &expr;
+            loop {
+                match &set.kind {
+                    ExprKind::Binary(_, left, _) => set = left,
+                    ExprKind::Call { args, .. } => set = &args[0],
+                    _ => break,
+                }
+            }
+            assert!(matches!(&set.kind, ExprKind::Set(items) if items.is_empty()));
+            assert_eq!(set.span.end as usize, end, "{text}");
+        }
     }
 
     #[test]
