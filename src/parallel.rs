@@ -104,10 +104,10 @@ type Job = Box<dyn FnOnce() + Send>;
 /// here), the helper waited for the next tick and then shared the core:
 /// so [`both_on`] yields after sending, and each job starts by moving off
 /// the sender's core, as a new thread does. A compile of a big story
-/// starts one when it has read enough of it ([`HELPER_BYTES`]), so it
-/// has settled on the other core by the time the lowering forks (after
-/// the outline and the names, 3–6 ms on the generated 10,000-scene
-/// story). The thread ends when the helper is dropped.
+/// starts one when it has read enough of it ([`HELPER_BYTES`]); its first
+/// fork is a big file's outline (the second part, `syntax::outline_parts`),
+/// then the lowering's and the check passes'. The thread ends when the
+/// helper is dropped.
 #[derive(Debug)]
 pub(crate) struct Helper {
     jobs: mpsc::Sender<Job>,

@@ -23,11 +23,7 @@ enum PartsRepr {
 
 impl From<Vec<Part>> for Parts {
     fn from(mut parts: Vec<Part>) -> Parts {
-        Parts(if parts.len() > 1 {
-            PartsRepr::Many(Box::new(parts.into_boxed_slice()))
-        } else {
-            parts.pop().map_or(PartsRepr::None, PartsRepr::One)
-        })
+        Parts::gathered(&mut parts, 0)
     }
 }
 

@@ -642,15 +642,18 @@ mod tests {
     use crate::diagnostic::FileId;
     use crate::syntax::Origin;
 
-    fn parse(text: &str) -> Result<(String, String), PError> {
-        let input = Input::new_extra(
+    fn input(text: &str) -> Input<'_> {
+        Input::new_extra(
             text,
             Origin {
                 file: FileId(0),
                 base: 0,
             },
-        );
-        match expression(input) {
+        )
+    }
+
+    fn parse(text: &str) -> Result<(String, String), PError> {
+        match expression(input(text)) {
             Ok((rest, expr)) => Ok((show(&expr), rest.fragment().to_string())),
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers only"),
@@ -699,14 +702,7 @@ mod tests {
     #[test]
     fn an_empty_set_spans_its_braces() {
         for (text, end) in [("{} + 1", 2), ("{ } + 1", 3), ("count({}) + 1", 8)] {
-            let input = Input::new_extra(
-                text,
-                Origin {
-                    file: FileId(0),
-                    base: 0,
-                },
-            );
-            let (_, expr) = expression(input).unwrap();
+            let (_, expr) = expression(input(text)).unwrap();
             let mut set = &expr;
             loop {
                 match &set.kind {

@@ -263,7 +263,7 @@ pub(crate) fn outline_parts(
             .character()
             .is_none_or(|character| first_indentation.character() == Some(character))
             && !later_found.iter().any(|d| d.code == Code::E0003));
-    let (later, mut later_found) = if stands {
+    let (later, later_found) = if stands {
         (later, later_found)
     } else {
         let (mut indentation, mut found) = (first_indentation, Vec::new());
@@ -278,7 +278,6 @@ pub(crate) fn outline_parts(
     };
     diagnostics.append(&mut first_found);
     let first = first.into_outline(file, comment_free, diagnostics, blanked.clone(), swallowed);
-    later_found.shrink_to_fit();
     let later = later.into_outline(file, comment_free, later_found, blanked, None);
     drop(shared);
     // The helper let go of its share before it returned.
